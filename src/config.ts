@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { alertRulesSchema, defaultConfig, identityRulesSchema, type TenureConfig } from "./core/config";
+import { ConfigError } from "./env";
+
+const overrideSchema = z
+  .object({
+    health: z.record(z.string(), z.unknown()).optional(),
+    lifecycle: z.record(z.string(), z.unknown()).optional(),
+    identity: identityRulesSchema.partial().optional(),
+    alerts: alertRulesSchema.partial().optional(),
+  })
+  .strict();
+
+const cache = new Map<string, TenureConfig>();
+
+/** Defaults, overridden by the TENURE_CONFIG JSON variable (validated; a bad value is a clear error). */
+export function tenureConfig(json: string | undefined): TenureConfig {
+  const key = json ?? "";
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let cfg = defaultConfig;
+  if (json && json.trim() !== "") {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch {
+      throw new ConfigError("TENURE_CONFIG is not valid JSON");
+    }
+    const parsed = overrideSchema.safeParse(raw);
+    if (!parsed.success) throw new ConfigError(`TENURE_CONFIG: ${parsed.error.issues[0]!.path.join(".")} ${parsed.error.issues[0]!.message}`);
+    const o = parsed.data;
+    cfg = {
+      health: { ...cfg.health, ...(o.health as object) } as TenureConfig["health"],
+      lifecycle: { ...cfg.lifecycle, ...(o.lifecycle as object) } as TenureConfig["lifecycle"],
+      identity: { ...cfg.identity, ...o.identity },
+      alerts: { ...cfg.alerts, ...o.alerts },
+    };
+  }
+  cache.set(key, cfg);
+  return cfg;
+}

@@ -1,0 +1,151 @@
+import type { TicketPriority, TicketStatus } from "../events";
+import type { CustomerState, TicketFact } from "../state";
+import { DAY, type ComponentResult, type Factor, clamp, daysBetween, noData, plural, settle } from "./factors";
+import type { HealthModel } from "./model";
+
+type Params = HealthModel["support"];
+
+/** Neutral baseline for a customer whose tickets are all handled and unremarkable. */
+const BASELINE = 90;
+
+interface TicketView {
+  status: TicketStatus | null;
+  open: boolean;
+  priority: TicketPriority;
+  openedAt: number | null;
+  lastActivity: number;
+  reopened: boolean;
+  sla: boolean;
+  csat?: { value: number; at: number };
+}
+
+/** Support health; null for a customer who never opened a ticket (silence is not evidence either way). */
+export function scoreSupport(state: CustomerState, now: number, p: Params): ComponentResult {
+  const all = Object.values(state.support.tickets).map(viewTicket);
+  if (all.length === 0) return noData;
+  const since = now - p.lookbackDays * DAY;
+  const recent = all.filter((t) => t.open || t.lastActivity >= since);
+  const open = all.filter((t) => t.open);
+  return settle(BASELINE, [
+    ...openFactors(open, now, p),
+    ...reopenFactor(recent, p),
+    ...csatFactor(all, since, p),
+    ...slaFactor(recent, p),
+    ...volumeFactor(all, now, p),
+  ]);
+}
+
+export function viewTicket(t: TicketFact): TicketView {
+  const log = Object.entries(t.statusLog)
+    .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .map(([, e]) => e);
+  const last = log[log.length - 1];
+  const status = last?.status ?? (t.openedAt !== undefined ? "open" : null);
+  let reopened = false;
+  for (let i = 1; i < log.length; i++) {
+    if (isClosed(log[i - 1]!.status) && !isClosed(log[i]!.status)) reopened = true;
+  }
+  const openedAt = t.openedAt ?? log[0]?.at ?? null;
+  const times = [openedAt ?? 0, ...log.map((e) => e.at), t.priority?.at ?? 0, t.csat?.at ?? 0];
+  return {
+    status,
+    open: status === "open" || status === "pending",
+    priority: t.priority?.value ?? "normal",
+    openedAt,
+    lastActivity: Math.max(...times),
+    reopened,
+    sla: t.slaBreached,
+    csat: t.csat ? { value: t.csat.value, at: t.csat.at } : undefined,
+  };
+}
+
+function isClosed(s: TicketStatus): boolean {
+  return s === "solved" || s === "closed";
+}
+
+function oldestAge(tickets: TicketView[], now: number): number {
+  const opened = tickets.map((t) => t.openedAt).filter((x): x is number => x !== null);
+  return opened.length === 0 ? 0 : daysBetween(Math.min(...opened), now);
+}
+
+function openedFor(days: number): string {
+  return days === 0 ? "opened today" : `open for ${plural(days, "day")}`;
+}
+
+function openFactors(open: TicketView[], now: number, p: Params): Factor[] {
+  const out: Factor[] = [];
+  const urgent = open.filter((t) => t.priority === "urgent");
+  const high = open.filter((t) => t.priority === "high");
+  const rest = open.filter((t) => t.priority !== "urgent" && t.priority !== "high");
+  if (urgent.length + high.length > 0) {
+    const parts = [urgent.length ? `${urgent.length} urgent` : "", high.length ? `${high.length} high-priority` : ""];
+    const n = urgent.length + high.length;
+    out.push({
+      factor: "support.urgent_open",
+      delta: -Math.min(urgent.length * p.urgentPenalty + high.length * p.highPenalty, p.maxPriorityPenalty),
+      detail: `${parts.filter(Boolean).join(" and ")} ${n === 1 ? "ticket" : "tickets"} ${openedFor(oldestAge([...urgent, ...high], now))}`,
+    });
+  }
+  if (rest.length > 0) {
+    out.push({
+      factor: "support.open_tickets",
+      delta: -Math.min(rest.length * p.openPenalty, p.maxOpenPenalty),
+      detail: `${plural(rest.length, "other ticket")} open, oldest ${openedFor(oldestAge(rest, now)).replace("open for ", "")}`,
+    });
+  }
+  return out;
+}
+
+function reopenFactor(recent: TicketView[], p: Params): Factor[] {
+  if (recent.length < p.minTicketsForReopenRate) return [];
+  const reopened = recent.filter((t) => t.reopened).length;
+  if (reopened === 0) return [];
+  return [
+    {
+      factor: "support.reopen_rate",
+      delta: -(reopened / recent.length) * p.reopenRateWeight,
+      detail: `${reopened} of ${recent.length} recent tickets reopened`,
+    },
+  ];
+}
+
+function csatFactor(all: TicketView[], since: number, p: Params): Factor[] {
+  const rated = all.flatMap((t) => (t.csat && t.csat.at >= since ? [t.csat.value] : []));
+  if (rated.length === 0) return [];
+  const avg = rated.reduce((a, b) => a + b, 0) / rated.length;
+  return [
+    {
+      factor: "support.csat",
+      delta: clamp((avg - p.csatTarget) * 0.4, -25, 10),
+      detail: `CSAT ${Math.round(avg)}/100 over ${plural(rated.length, "rated ticket")}`,
+    },
+  ];
+}
+
+function slaFactor(recent: TicketView[], p: Params): Factor[] {
+  const breached = recent.filter((t) => t.sla).length;
+  if (breached === 0) return [];
+  return [
+    {
+      factor: "support.sla_breached",
+      delta: -Math.min(breached * p.slaBreachPenalty, p.maxSlaPenalty),
+      detail: `SLA breached on ${plural(breached, "ticket")}`,
+    },
+  ];
+}
+
+/** Ticket volume in the last 30 days against the customer's own monthly average over the 90 days before. */
+function volumeFactor(all: TicketView[], now: number, p: Params): Factor[] {
+  const opened = all.map((t) => t.openedAt).filter((x): x is number => x !== null && x <= now);
+  const recent = opened.filter((at) => at > now - 30 * DAY).length;
+  const before = opened.filter((at) => at <= now - 30 * DAY && at > now - 120 * DAY).length / 3;
+  if (recent < p.volumeSpikeMinTickets || recent < p.volumeSpikeRatio * Math.max(before, 1)) return [];
+  const usual = before === 0 ? "usually none" : `usually ${before < 1 ? "under 1" : Math.round(before)} a month`;
+  return [
+    {
+      factor: "support.ticket_spike",
+      delta: -p.volumeSpikePenalty,
+      detail: `${plural(recent, "ticket")} opened in the last 30 days, ${usual}`,
+    },
+  ];
+}

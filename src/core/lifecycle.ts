@@ -1,0 +1,121 @@
+import { z } from "zod";
+import {
+  type OnboardingStatus,
+  mainFeaturesLapsedAt,
+  onboardingStatus,
+  recentCoreFeatures,
+  usesMainFeatures,
+} from "./onboarding";
+import type { CustomerState } from "./state";
+
+/**
+ * The loyalty stage, derived from facts only:
+ * awareness -> conversion -> purchase -> onboarding -> renewal -> loyalty, and churned once every
+ * subscription has ended. Rules and their rationale: docs/health-model.md.
+ */
+
+export const stages = ["awareness", "conversion", "purchase", "onboarding", "renewal", "loyalty", "churned"] as const;
+export type Stage = (typeof stages)[number];
+
+export const lifecycleConfigSchema = z.object({
+  /** Usage event names that count as the product's main features; empty = any distinct event. */
+  coreFeatures: z.array(z.string()).default([]),
+  /** How many distinct core features must be in use to count as "uses the main features". */
+  coreFeatureThreshold: z.number().int().positive().default(2),
+  /** Usage event names that mark first value; empty = the first usage event of any kind. */
+  firstValueEvents: z.array(z.string()).default([]),
+  /** Hours after purchase within which first value is expected (the 24-hour rule). */
+  firstValueHours: z.number().positive().default(24),
+  /** "Uses the main features" means used within this many days before `now`. */
+  mainFeatureWindowDays: z.number().positive().default(30),
+});
+export type LifecycleConfig = z.output<typeof lifecycleConfigSchema>;
+
+export const defaultLifecycleConfig: LifecycleConfig = lifecycleConfigSchema.parse({});
+
+export interface StageResult {
+  stage: Stage;
+  /** When the current stage was reached, when the facts say so; null when they do not. */
+  since: number | null;
+  onboarding: OnboardingStatus;
+  /** Paid renewal invoices. */
+  renewals: number;
+  usesMainFeatures: boolean;
+  /** Core features used within the main-feature window. */
+  recentCoreFeatures: string[];
+}
+
+const ENDED = new Set(["canceled", "incomplete_expired"]);
+
+export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig): StageResult {
+  const onboarding = onboardingStatus(state, now, cfg);
+  const renewalTimes = Object.values(state.billing.invoices)
+    .filter((i) => i.reason === "renewal" && i.paidAt <= now)
+    .map((i) => i.paidAt);
+  const base = {
+    onboarding,
+    renewals: renewalTimes.length,
+    usesMainFeatures: usesMainFeatures(state, now, cfg),
+    recentCoreFeatures: recentCoreFeatures(state, now, cfg),
+  };
+  const at = (stage: Stage, since: number | null): StageResult => ({ stage, since, ...base });
+
+  const churned = churnedAt(state);
+  if (churned !== null) return at("churned", churned);
+  const { purchasedAt, onboardedAt } = onboarding;
+  if (purchasedAt === null) {
+    const converting = conversionSince(state);
+    return converting !== undefined ? at("conversion", converting) : at("awareness", awarenessSince(state));
+  }
+  if (onboardedAt === null) {
+    const firstUse = firstActivityAt(state, now);
+    return firstUse === null ? at("purchase", purchasedAt) : at("onboarding", Math.max(purchasedAt, firstUse));
+  }
+  const onboardedSince = Math.max(purchasedAt, onboardedAt);
+  if (renewalTimes.length === 0) return at("renewal", onboardedSince);
+  const loyalSince = Math.max(Math.min(...renewalTimes), onboardedSince);
+  if (base.usesMainFeatures) return at("loyalty", loyalSince);
+  const lapsed = mainFeaturesLapsedAt(state, now, cfg);
+  return at("renewal", lapsed !== null && lapsed > loyalSince ? lapsed : onboardedSince);
+}
+
+/** Every subscription ended (none live): when the last one ended. Null if any is live or none exist. */
+export function churnedAt(state: CustomerState): number | null {
+  const subs = Object.values(state.billing.subscriptions);
+  if (subs.length === 0 || subs.some((s) => !ENDED.has(s.status))) return null;
+  const real = subs.filter((s) => s.status === "canceled");
+  if (real.length === 0) return null;
+  return Math.max(...real.map((s) => s.endedAt ?? s.canceledAt ?? s.at));
+}
+
+/**
+ * Earliest sign of a trial, an open (or won, not yet invoiced) deal, or a signup. A user known only
+ * from identify/group calls is a signup too, but those carry no first-seen time, so `since` may be null.
+ */
+function conversionSince(state: CustomerState): number | null | undefined {
+  const times: number[] = [];
+  for (const s of Object.values(state.billing.subscriptions)) times.push(s.trialStart ?? s.startedAt ?? s.at);
+  for (const c of Object.values(state.billing.checkouts)) times.push(c.at);
+  for (const d of Object.values(state.crm.deals)) if (isLiveDeal(d)) times.push(d.at);
+  for (const e of Object.values(state.usage.events)) times.push(e.firstAt);
+  if (times.length) return Math.min(...times);
+  return Object.keys(state.usage.users).length > 0 ? null : undefined;
+}
+
+function isLiveDeal(d: CustomerState["crm"]["deals"][string]): boolean {
+  if (d.status) return d.status !== "lost";
+  return d.stage !== "closedlost";
+}
+
+function awarenessSince(state: CustomerState): number | null {
+  const { properties, contacts, deals } = state.crm;
+  const times = [...Object.values(properties), ...Object.values(contacts), ...Object.values(deals)].map((x) => x.at);
+  return times.length ? Math.min(...times) : null;
+}
+
+function firstActivityAt(state: CustomerState, now: number): number | null {
+  const times = Object.values(state.usage.events)
+    .map((e) => e.firstAt)
+    .filter((t) => t <= now);
+  return times.length ? Math.min(...times) : null;
+}

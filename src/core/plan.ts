@@ -1,0 +1,180 @@
+import type { Action } from "./actions";
+import type { AlertRules } from "./config";
+import type { NormalizedEvent } from "./events";
+import type { Band, Driver } from "./health";
+import type { Stage } from "./lifecycle";
+
+/** What the outside world sees of a customer after scoring. */
+export interface Snapshot {
+  score: number;
+  band: Band;
+  stage: Stage;
+  stageSince: number | null;
+  drivers: Driver[];
+  modelVersion: string;
+  trend: { d7: number | null; d30: number | null };
+  segments: string[];
+  onboardingStatus: string;
+  firstValueMissed: boolean;
+  mrr: number;
+  currency?: string;
+  renewalDate: number | null;
+}
+
+export type AlertRule = "entered_red" | "score_drop" | "first_value_missed" | "cancel_scheduled" | "payment_failed";
+/** Last alert per rule, and whether a recovery was already posted for it. */
+export type AlertLog = Partial<Record<AlertRule, { at: number; actionId: string; recovered?: boolean }>>;
+
+export interface PlanInput {
+  customerId: string;
+  name: string;
+  hubspotCompanyId?: string;
+  ownerEmail?: string;
+  before: Snapshot | null;
+  after: Snapshot;
+  /** Events applied in this step (empty for a time-driven recompute). */
+  events: readonly NormalizedEvent[];
+  /** Score points of the recent past, oldest first. */
+  history: readonly { at: number; score: number }[];
+  alerts: AlertLog;
+  /** The instant that caused this step: the newest applied event, or the recompute time. */
+  causeAt: number;
+  now: number;
+  rules: AlertRules;
+}
+
+/** HubSpot company properties Tenure writes (created by `npm run setup:hubspot`). */
+export const HUBSPOT_PROPERTIES = {
+  score: "tenure_health_score",
+  band: "tenure_health_band",
+  trend7: "tenure_health_trend_7d",
+  trend30: "tenure_health_trend_30d",
+  drivers: "tenure_health_drivers",
+  modelVersion: "tenure_model_version",
+  stage: "tenure_loyalty_stage",
+  stageSince: "tenure_stage_since",
+  onboarding: "tenure_onboarding_status",
+  segments: "tenure_segments",
+  points: "tenure_loyalty_points",
+  referrals: "tenure_referral_count",
+  lastScoredAt: "tenure_last_scored_at",
+} as const;
+
+export function hubspotValues(s: Snapshot): Record<string, string> {
+  const P = HUBSPOT_PROPERTIES;
+  return {
+    [P.score]: String(s.score),
+    [P.band]: s.band,
+    [P.trend7]: s.trend.d7 === null ? "" : String(s.trend.d7),
+    [P.trend30]: s.trend.d30 === null ? "" : String(s.trend.d30),
+    [P.drivers]: s.drivers.slice(0, 3).map((d) => d.detail).join("; "),
+    [P.modelVersion]: s.modelVersion,
+    [P.stage]: s.stage,
+    [P.stageSince]: s.stageSince === null ? "" : String(s.stageSince),
+    [P.onboarding]: s.onboardingStatus,
+    [P.segments]: s.segments.join(";"),
+  };
+}
+
+/** Diffs before/after and plans every outbound action, with deterministic ids. Pure. */
+export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog } {
+  const actions: Action[] = [];
+  const alerts: AlertLog = structuredClone(p.alerts);
+  const { after, before } = p;
+
+  if (p.hubspotCompanyId) {
+    const values = hubspotValues(after);
+    const old = before ? hubspotValues(before) : null;
+    if (!old || Object.keys(values).some((k) => values[k] !== old[k])) {
+      actions.push({
+        id: `hubspot.properties:${p.hubspotCompanyId}`,
+        customerId: p.customerId,
+        payload: { type: "hubspot.properties", companyId: p.hubspotCompanyId, properties: { ...values, [HUBSPOT_PROPERTIES.lastScoredAt]: String(p.now) } },
+      });
+    }
+    if (before && before.band !== after.band) {
+      actions.push({
+        id: `hubspot.note:${p.customerId}:${after.band}:${p.causeAt}`,
+        customerId: p.customerId,
+        payload: { type: "hubspot.note", companyId: p.hubspotCompanyId, body: bandNote(p.name, before, after), timestamp: p.causeAt },
+      });
+    }
+  }
+
+  for (const [rule, key, summary] of triggeredAlerts(p)) {
+    const last = alerts[rule];
+    if (last && p.now - last.at < p.rules.cooldownHours * 3_600_000) continue;
+    const id = `slack.alert:${rule}:${p.customerId}:${key}`;
+    actions.push({ id, customerId: p.customerId, payload: alertPayload(p, rule, summary) });
+    alerts[rule] = { at: p.now, actionId: id };
+  }
+
+  if (before && before.band !== "green" && after.band === "green") {
+    for (const rule of ["entered_red", "score_drop"] as const) {
+      const last = alerts[rule];
+      if (!last || last.recovered) continue;
+      actions.push({
+        id: `slack.recovery:${last.actionId}`,
+        customerId: p.customerId,
+        payload: { type: "slack.recovery", customerId: p.customerId, customerName: p.name, score: after.score, alertActionId: last.actionId },
+      });
+      alerts[rule] = { ...last, recovered: true };
+    }
+  }
+  return { actions, alerts };
+}
+
+/** [rule, deterministic key, one-line summary] for every rule this step triggers. */
+function triggeredAlerts(p: PlanInput): [AlertRule, string, string][] {
+  const out: [AlertRule, string, string][] = [];
+  const { before, after } = p;
+  if (after.band === "red" && before && before.band !== "red") {
+    out.push(["entered_red", String(p.causeAt), `${p.name} entered red at ${after.score} (was ${before.score}, ${before.band}).`]);
+  }
+  const windowStart = p.now - p.rules.dropWindowDays * 86_400_000;
+  const peak = Math.max(...p.history.filter((h) => h.at >= windowStart).map((h) => h.score), before?.score ?? -Infinity);
+  if (Number.isFinite(peak) && peak - after.score >= p.rules.dropPoints) {
+    out.push(["score_drop", String(p.causeAt), `${p.name} dropped ${peak - after.score} points in ${p.rules.dropWindowDays} days, to ${after.score}.`]);
+  }
+  if (after.firstValueMissed && !before?.firstValueMissed) {
+    out.push(["first_value_missed", "once", `${p.name} has not reached first value within 24 hours of purchase.`]);
+  }
+  for (const ev of p.events) {
+    if (ev.type === "subscription.changed" && (ev.cancelAtPeriodEnd || ev.cancelAt) && ev.status !== "canceled") {
+      out.push(["cancel_scheduled", `${ev.subscriptionId}:${ev.cancelAt ?? "period_end"}`, `${p.name} scheduled a cancellation${ev.cancellation?.feedback ? ` (${ev.cancellation.feedback})` : ""}.`]);
+    }
+    if (ev.type === "payment.failed" && after.mrr >= p.rules.paymentFailedMinMrr) {
+      out.push(["payment_failed", `${ev.invoiceId}:${ev.attemptCount}`, `${p.name}: payment failed (attempt ${ev.attemptCount}).`]);
+    }
+  }
+  return out;
+}
+
+function alertPayload(p: PlanInput, rule: AlertRule, summary: string): Action["payload"] {
+  return {
+    type: "slack.alert",
+    rule,
+    customerId: p.customerId,
+    customerName: p.name,
+    score: p.after.score,
+    band: p.after.band,
+    previousScore: p.before?.score ?? null,
+    previousBand: p.before?.band ?? null,
+    drivers: p.after.drivers.slice(0, 3),
+    mrr: p.after.mrr,
+    currency: p.after.currency,
+    renewalDate: p.after.renewalDate,
+    hubspotCompanyId: p.hubspotCompanyId,
+    ownerEmail: p.ownerEmail,
+    summary,
+  };
+}
+
+function bandNote(name: string, before: Snapshot, after: Snapshot): string {
+  const drivers = after.drivers.slice(0, 3).map((d) => `<li>${escapeHtml(d.detail)} (${d.impact > 0 ? "+" : ""}${d.impact})</li>`).join("");
+  return `<p><strong>Tenure:</strong> ${escapeHtml(name)} moved from <strong>${before.band}</strong> (${before.score}) to <strong>${after.band}</strong> (${after.score}).</p>${drivers ? `<ul>${drivers}</ul>` : ""}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+}

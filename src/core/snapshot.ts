@@ -1,0 +1,65 @@
+import type { TenureConfig } from "./config";
+import { scoreHealth, type Band, type HealthScore } from "./health";
+import { stageOf, type StageResult } from "./lifecycle";
+import type { Snapshot } from "./plan";
+import type { CustomerState } from "./state";
+
+export interface Scored {
+  health: HealthScore;
+  stage: StageResult;
+  snapshot: Snapshot;
+}
+
+const ENDED = new Set(["canceled", "incomplete_expired"]);
+
+export function currentMrr(state: CustomerState): { mrr: number; currency?: string } {
+  let mrr = 0;
+  let currency = state.profile.currency;
+  for (const sub of Object.values(state.billing.subscriptions)) {
+    if (ENDED.has(sub.status)) continue;
+    mrr += sub.mrr;
+    currency ??= sub.currency;
+  }
+  return { mrr, currency };
+}
+
+export function renewalDate(state: CustomerState): number | null {
+  const ends = Object.values(state.billing.subscriptions)
+    .filter((s) => !ENDED.has(s.status) && s.currentPeriodEnd)
+    .map((s) => s.currentPeriodEnd!);
+  return ends.length ? Math.min(...ends) : null;
+}
+
+/** Scores a state: health, stage and the snapshot the planner diffs. Pure. */
+export function scoreCustomer(
+  state: CustomerState,
+  now: number,
+  cfg: TenureConfig,
+  previousBand: Band | undefined,
+  trend: { d7: number | null; d30: number | null },
+): Scored {
+  const stage = stageOf(state, now, cfg.lifecycle);
+  const health = scoreHealth(state, now, cfg.health, previousBand);
+  const { mrr, currency } = currentMrr(state);
+  const extra = stage as StageResult & { since?: number | null; onboarding?: { status?: string; firstValueMissed?: boolean } };
+  const withSegments = health as HealthScore & { segments?: string[] };
+  return {
+    health,
+    stage,
+    snapshot: {
+      score: health.score,
+      band: health.band,
+      stage: stage.stage,
+      stageSince: extra.since ?? null,
+      drivers: health.drivers,
+      modelVersion: health.modelVersion,
+      trend,
+      segments: withSegments.segments ?? [],
+      onboardingStatus: extra.onboarding?.status ?? "",
+      firstValueMissed: extra.onboarding?.firstValueMissed ?? false,
+      mrr,
+      currency,
+      renewalDate: renewalDate(state),
+    },
+  };
+}

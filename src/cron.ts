@@ -1,0 +1,34 @@
+import { tenureConfig } from "./config";
+import { loadConfig, type Env } from "./env";
+import { log } from "./log";
+import { enqueue } from "./queues";
+import { overdueActions } from "./store/outbox";
+import { pruneRawPayloads, staleReceived } from "./store/inbox";
+import { recomputeAll } from "./recompute";
+
+export const SWEEP_AFTER_MS = 2 * 60_000;
+export const MAX_EVENT_ATTEMPTS = 10;
+
+/** Every few minutes: anything committed but not applied (a lost enqueue) and overdue actions go back on their queues. */
+export async function sweep(env: Env, now: number): Promise<{ events: number; actions: number }> {
+  const events = await staleReceived(env.DB, now, SWEEP_AFTER_MS, MAX_EVENT_ATTEMPTS);
+  await enqueue(env.EVENTS, events.map((eventId) => ({ eventId })));
+  const actions = await overdueActions(env.DB, now, 60_000);
+  await enqueue(env.ACTIONS, actions.map((actionId) => ({ actionId })));
+  if (events.length || actions.length) log("info", "sweeper re-enqueued work", { events: events.length, actions: actions.length });
+  return { events: events.length, actions: actions.length };
+}
+
+/** Daily: time-dependent scores, and the raw-payload retention. */
+export async function daily(env: Env, now: number): Promise<void> {
+  const cfg = loadConfig(env);
+  const pruned = await pruneRawPayloads(env.DB, now, cfg.RAW_PAYLOAD_RETENTION_DAYS);
+  const recomputed = await recomputeAll(env, tenureConfig(cfg.TENURE_CONFIG), now);
+  log("info", "daily run", { pruned, recomputed });
+}
+
+export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const now = controller.scheduledTime || Date.now();
+  if (controller.cron.startsWith("*/")) await sweep(env, now);
+  else await daily(env, now);
+}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+/** Bindings declared in wrangler.toml. */
+export interface Bindings {
+  DB: D1Database;
+  EVENTS: Queue<EventMessage>;
+  ACTIONS: Queue<ActionMessage>;
+  LIMITER?: DurableObjectNamespace;
+}
+
+export interface EventMessage {
+  eventId: string;
+}
+export interface ActionMessage {
+  actionId: string;
+}
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== "" ? v : undefined));
+
+const url = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== "" ? v.trim().replace(/\/+$/, "") : fallback))
+    .pipe(z.url({ message: "must be an absolute URL" }));
+
+const intVar = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : Number(v)))
+    .pipe(z.number().int().nonnegative());
+
+/** Secrets and variables. Every secret is optional: a missing one disables its source or connector, visibly. */
+export const configSchema = z.object({
+  ADMIN_TOKEN: optionalSecret,
+  PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== "" ? v.trim().replace(/\/+$/, "") : undefined)),
+
+  STRIPE_WEBHOOK_SECRET: optionalSecret,
+  STRIPE_SECRET_KEY: optionalSecret,
+  STRIPE_API_BASE: url("https://api.stripe.com"),
+
+  HUBSPOT_ACCESS_TOKEN: optionalSecret,
+  HUBSPOT_CLIENT_SECRET: optionalSecret,
+  HUBSPOT_API_BASE: url("https://api.hubapi.com"),
+  HUBSPOT_PORTAL_ID: optionalSecret,
+
+  SLACK_BOT_TOKEN: optionalSecret,
+  SLACK_SIGNING_SECRET: optionalSecret,
+  SLACK_ALERT_CHANNEL: optionalSecret,
+  SLACK_API_BASE: url("https://slack.com/api"),
+
+  ZENDESK_WEBHOOK_SECRET: optionalSecret,
+  INTERCOM_CLIENT_SECRET: optionalSecret,
+  FRESHDESK_WEBHOOK_TOKEN: optionalSecret,
+  HELPSCOUT_WEBHOOK_SECRET: optionalSecret,
+  SEGMENT_SHARED_SECRET: optionalSecret,
+  DELIGHTED_WEBHOOK_SECRET: optionalSecret,
+  TYPEFORM_WEBHOOK_SECRET: optionalSecret,
+
+  /** Optional JSON overriding the model, lifecycle, alert and reward defaults (see README). */
+  TENURE_CONFIG: z.string().optional(),
+  RAW_PAYLOAD_RETENTION_DAYS: intVar(30),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SecretName = {
+  [K in keyof Config]-?: K extends `${string}_${"SECRET" | "TOKEN" | "KEY"}` ? K : never;
+}[keyof Config];
+
+export type Env = Bindings & Record<string, unknown>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses the Worker's vars and secrets once per env object; a bad value is a clear error naming the variable. */
+export function loadConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${issue.path.join(".")} ${issue.message}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}
+
+/** Names of every configured secret value, so logs can be scrubbed of them. */
+export function secretValues(cfg: Config): string[] {
+  return Object.entries(cfg)
+    .filter(([k, v]) => /(_SECRET|_TOKEN|_KEY)$/.test(k) && typeof v === "string" && v.length >= 6)
+    .map(([, v]) => v as string);
+}

@@ -1,0 +1,230 @@
+import type { Action } from "./core/actions";
+import type { TenureConfig } from "./core/config";
+import type { NormalizedEvent, Subject } from "./core/events";
+import { planActions, type AlertLog, type Snapshot } from "./core/plan";
+import { applyEvents } from "./core/reduce";
+import { scoreCustomer } from "./core/snapshot";
+import { emptyState, type CustomerState } from "./core/state";
+import { trend } from "./core/trend";
+import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
+import {
+  PRIMARY_KINDS,
+  keyString,
+  linkIdentityStmt,
+  lookupKeys,
+  subjectKeys,
+  unmatchedKeyStmts,
+  upsertContactStmt,
+  type IdentityKey,
+} from "./store/identity";
+import {
+  loadCustomers,
+  recentHistory,
+  saveCustomerStmts,
+  scoreHistoryStmt,
+  stageTransitionStmt,
+  type StoredCustomer,
+} from "./store/customers";
+import { insertActionStmts } from "./store/outbox";
+import { log, errorFields } from "./log";
+
+/** The only place that joins storage, the pure core and the outbox. */
+
+export interface PipelineDeps {
+  db: D1Database;
+  cfg: TenureConfig;
+  now: number;
+}
+
+export interface ProcessResult {
+  /** Inbox ids committed as processed or unmatched. */
+  done: string[];
+  /** Inbox ids whose commit failed (a concurrent writer); the caller retries them. */
+  retry: string[];
+  /** Outbox ids created or re-opened: enqueue them. */
+  actionIds: string[];
+  /** Identity keys linked in this step: unmatched events waiting for them can be re-driven. */
+  newKeys: IdentityKey[];
+}
+
+interface Resolved {
+  row: InboxRow;
+  customerId: string | null;
+  keys: IdentityKey[];
+  /** Keys not linked to anyone before this step. */
+  fresh: IdentityKey[];
+}
+
+export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
+  const rows = await claimReceived(deps.db, eventIds);
+  const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [] };
+  if (rows.length === 0) return result;
+  rows.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
+
+  const resolved = await resolveCustomers(deps, rows);
+  const unmatched = resolved.filter((r) => r.customerId === null);
+  if (unmatched.length > 0) {
+    const stmts = unmatched.flatMap((r) => [
+      markUnmatchedStmt(deps.db, r.row.id, "no customer matches this event's ids or email domain yet", deps.now),
+      ...unmatchedKeyStmts(deps.db, r.row.id, r.keys),
+    ]);
+    await deps.db.batch(stmts);
+    result.done.push(...unmatched.map((r) => r.row.id));
+  }
+
+  const groups = new Map<string, Resolved[]>();
+  for (const r of resolved) if (r.customerId) groups.set(r.customerId, [...(groups.get(r.customerId) ?? []), r]);
+  const ids = [...groups.keys()];
+  const [stored, history] = await Promise.all([loadCustomers(deps.db, ids), recentHistory(deps.db, ids, deps.now - 31 * 86_400_000)]);
+
+  for (const [customerId, group] of groups) {
+    try {
+      const step = applyStep(deps, customerId, group, stored.get(customerId) ?? null, history.get(customerId) ?? []);
+      await deps.db.batch(step.stmts);
+      result.done.push(...group.map((g) => g.row.id));
+      result.actionIds.push(...step.actions.map((a) => a.id));
+      result.newKeys.push(...step.newKeys);
+    } catch (err) {
+      log("warn", "customer commit failed; will retry", { customerId, events: group.length, ...errorFields(err) });
+      result.retry.push(...group.map((g) => g.row.id));
+    }
+  }
+  return result;
+}
+
+/** Maps each row to a customer: explicit ids, then people, then email domain; creates a customer for a new primary id. */
+async function resolveCustomers(deps: PipelineDeps, rows: InboxRow[]): Promise<Resolved[]> {
+  const freeMail = new Set(deps.cfg.identity.freeMailDomains);
+  const perRow = rows.map((row) => ({ row, keys: uniqueKeys(row.events.flatMap((e) => subjectKeys(e.subject, freeMail, deps.cfg.identity.matchByDomain))) }));
+  const known = await lookupKeys(deps.db, perRow.flatMap((r) => r.keys));
+  return Promise.all(
+    perRow.map(async ({ row, keys }) => {
+      let customerId = keys.map((k) => known.get(keyString(k))).find((v) => v !== undefined) ?? null;
+      const primary = keys.find((k) => (PRIMARY_KINDS as readonly string[]).includes(k.kind));
+      if (!customerId && primary) customerId = await customerIdFor(primary);
+      const fresh = customerId ? keys.filter((k) => !known.has(keyString(k))) : [];
+      for (const k of fresh) known.set(keyString(k), customerId!);
+      return { row, customerId, keys, fresh };
+    }),
+  );
+}
+
+function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => !seen.has(keyString(k)) && seen.add(keyString(k)));
+}
+
+/** Deterministic, so a retried step that creates a customer creates the same one. */
+async function customerIdFor(key: IdentityKey): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(keyString(key))));
+  return `cu_${[...digest.slice(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: { at: number; score: number }[]) {
+  const { db, now } = deps;
+  const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
+  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group));
+  const newKeys: IdentityKey[] = [];
+  for (const g of group) {
+    for (const k of g.fresh) {
+      if (k.kind === "contact") continue;
+      step.stmts.push(linkIdentityStmt(db, k, customerId, now));
+      newKeys.push(k);
+    }
+    step.stmts.push(...contactStmts(db, g.row.events, customerId, now, newKeys));
+    step.stmts.push(markProcessedStmt(db, g.row.id, customerId, now));
+  }
+  return { stmts: step.stmts, actions: step.actions, newKeys };
+}
+
+/**
+ * Applies events (none for a time-driven recompute), scores, plans, and returns the statements of one
+ * atomic commit: customer (version-guarded), score history, stage transition, outbox rows.
+ */
+export function scoreStep(
+  deps: PipelineDeps,
+  customerId: string,
+  stored: StoredCustomer | null,
+  events: NormalizedEvent[],
+  history: { at: number; score: number }[],
+  externalIds: Record<string, string[]>,
+): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot } {
+  const { db, cfg, now } = deps;
+  const state = applyEvents(stored?.state ?? emptyState(), events);
+  const prevHealth = stored?.health ?? null;
+  const scored = scoreCustomer(state, now, cfg, prevHealth?.band, { d7: null, d30: null });
+  const t = trend(history, now, scored.health.score);
+  const after: Snapshot = { ...scored.snapshot, trend: t };
+  const beforeSnap = stored && prevHealth ? previousSnapshot(stored) : null;
+  const name = state.profile.name?.value ?? state.profile.domain?.value ?? customerId;
+  const plan = planActions({
+    customerId,
+    name,
+    hubspotCompanyId: externalIds.hubspot?.[0],
+    before: beforeSnap,
+    after,
+    events,
+    history,
+    alerts: stored?.alerts ?? ({} as AlertLog),
+    causeAt: events.length ? events.reduce((m, e) => Math.max(m, e.occurredAt), 0) : now,
+    now,
+    rules: cfg.alerts,
+  });
+  const stmts: D1PreparedStatement[] = saveCustomerStmts(db, {
+    id: customerId,
+    expectedVersion: stored?.version ?? null,
+    name: state.profile.name?.value ?? null,
+    domain: state.profile.domain?.value ?? null,
+    state,
+    health: { ...scored.health, trend: t, snapshot: after },
+    score: after.score,
+    band: after.band,
+    stage: after.stage,
+    stageSince: stageSince(stored, after, now),
+    mrr: after.mrr,
+    currency: after.currency ?? null,
+    alerts: plan.alerts,
+    now,
+  });
+  if (!beforeSnap || beforeSnap.score !== after.score || beforeSnap.band !== after.band || beforeSnap.stage !== after.stage) {
+    stmts.push(scoreHistoryStmt(db, { customerId, at: now, score: after.score, band: after.band, stage: after.stage, components: scored.health.components, modelVersion: after.modelVersion }));
+  }
+  if (stored?.stage !== after.stage) stmts.push(stageTransitionStmt(db, { customerId, at: now, from: stored?.stage ?? null, to: after.stage }));
+  stmts.push(...insertActionStmts(db, plan.actions, now));
+  return { stmts, actions: plan.actions, snapshot: after };
+}
+
+function previousSnapshot(stored: StoredCustomer): Snapshot | null {
+  const h = stored.health as (StoredCustomer["health"] & { snapshot?: Snapshot }) | null;
+  return h?.snapshot ?? null;
+}
+
+function stageSince(stored: StoredCustomer | null, after: Snapshot, now: number): number | null {
+  if (after.stageSince !== null) return after.stageSince;
+  if (stored?.stage === after.stage) return stored.stageSince;
+  return now;
+}
+
+function collectExternalIds(stored: StoredCustomer | null, group: Resolved[]): Record<string, string[]> {
+  const ids: Record<string, string[]> = structuredClone(stored?.externalIds ?? {});
+  for (const g of group) for (const k of g.keys) if (k.kind !== "contact" && !ids[k.kind]?.includes(k.value)) (ids[k.kind] ??= []).push(k.value);
+  return ids;
+}
+
+/** People seen in these events: the only place their personal data is written. */
+function contactStmts(db: D1Database, events: readonly NormalizedEvent[], customerId: string, now: number, newKeys: IdentityKey[]): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  const person = (id: string, s: Subject, extra: { email?: string; role?: string; name?: string } = {}) => {
+    out.push(upsertContactStmt(db, { id, customerId, email: extra.email ?? s.email, name: extra.name, role: extra.role }, now));
+    newKeys.push({ kind: "contact", value: id });
+  };
+  for (const e of events) {
+    if (e.type === "contact.changed") person(`hubspot:${e.contactId}`, e.subject, { email: e.email, role: e.role });
+    else if (e.type === "user.identified") person(`segment:${e.userId}`, e.subject, { email: e.email, role: e.role, name: e.name });
+    else if (e.subject.hubspotContactId) person(`hubspot:${e.subject.hubspotContactId}`, e.subject);
+    else if (e.subject.userId) person(`segment:${e.subject.userId}`, e.subject);
+  }
+  return out;
+}
+
+export type { Action };

@@ -1,0 +1,38 @@
+import type { TenureConfig } from "./core/config";
+import type { Env } from "./env";
+import { errorFields, log } from "./log";
+import { scoreStep } from "./pipeline";
+import { enqueue } from "./queues";
+import { loadCustomers, recentHistory } from "./store/customers";
+
+const PAGE = 100;
+
+/**
+ * Re-scores every customer as of `now` (recency decay, approaching renewals, the 24-hour rule), in pages
+ * so each stays well within the Workers CPU limit. A page that loses a race with the event consumer is
+ * skipped: that customer was just scored anyway.
+ */
+export async function recomputeAll(env: Env, cfg: TenureConfig, now: number, opts: { maxPages?: number } = {}): Promise<number> {
+  let after = "";
+  let count = 0;
+  for (let page = 0; page < (opts.maxPages ?? Infinity); page++) {
+    const { results } = await env.DB.prepare(`SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?`).bind(after, PAGE).all<{ id: string }>();
+    if (results.length === 0) break;
+    after = results[results.length - 1]!.id;
+    const ids = results.map((r) => r.id);
+    const [stored, history] = await Promise.all([loadCustomers(env.DB, ids), recentHistory(env.DB, ids, now - 31 * 86_400_000)]);
+    const actionIds: string[] = [];
+    for (const [id, customer] of stored) {
+      const step = scoreStep({ db: env.DB, cfg, now }, id, customer, [], history.get(id) ?? [], customer.externalIds);
+      try {
+        await env.DB.batch(step.stmts);
+        actionIds.push(...step.actions.map((a) => a.id));
+        count++;
+      } catch (err) {
+        log("warn", "recompute skipped a customer that changed meanwhile", { customerId: id, ...errorFields(err) });
+      }
+    }
+    await enqueue(env.ACTIONS, actionIds.map((actionId) => ({ actionId })));
+  }
+  return count;
+}

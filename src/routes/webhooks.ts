@@ -1,0 +1,119 @@
+import { Hono } from "hono";
+import { sources } from "../../webhooks/registry";
+import { SignatureError } from "../../webhooks/signature";
+import type { Delivery } from "../../webhooks/source";
+import type { SourceName } from "../core/events";
+import { loadConfig, type Env } from "../env";
+import { AppError } from "../errors";
+import { log } from "../log";
+import { saveDeliveries, type NewInboxRow } from "../store/inbox";
+import type { AppVars } from "../app";
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export const webhooks = new Hono<{ Bindings: Env; Variables: AppVars }>();
+
+webhooks.post("/:source", async (c) => {
+  const name = c.req.param("source");
+  const source = Object.hasOwn(sources, name) ? sources[name as SourceName] : undefined;
+  if (!source) throw new AppError(404, "unknown_source", `No webhook source named "${name}". Known: ${Object.keys(sources).join(", ")}.`);
+  const cfg = loadConfig(c.env);
+  const secret = cfg[source.secret] as string | undefined;
+  if (!secret) {
+    throw new AppError(503, "source_not_configured", `The ${name} source is disabled: set the ${source.secret} secret to accept its webhooks.`, { secret: source.secret });
+  }
+
+  const raw = await readLimited(c.req.raw, MAX_BODY_BYTES);
+  const now = Date.now();
+  const url = new URL(c.req.url);
+  const publicUrl = cfg.PUBLIC_URL ? `${cfg.PUBLIC_URL}${url.pathname}${url.search}` : c.req.url;
+  try {
+    await source.verify({ rawBody: raw, headers: c.req.raw.headers, method: c.req.method, url: publicUrl, now, secret });
+  } catch (err) {
+    if (err instanceof SignatureError) throw new AppError(401, "invalid_signature", err.message, { reason: err.reason });
+    throw err;
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new AppError(400, "invalid_json", "The body is signed but is not valid JSON.");
+  }
+  const parsed = source.schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    log("warn", "signed webhook failed its schema", { source: name, path: issue.path.join("."), requestId: c.get("requestId") });
+    throw new AppError(400, "invalid_payload", `The ${name} payload does not match its schema at "${pathOf(issue.path)}": ${issue.message}`, {
+      path: pathOf(issue.path),
+    });
+  }
+
+  const deliveries = source.normalize(parsed.data, raw, { now });
+  const rows = deliveries.map((d) => toRow(name, d, now, c.get("requestId")));
+  const inserted = await saveDeliveries(c.env.DB, rows);
+  const toQueue = rows.filter((r) => r.status === "received" && inserted.includes(r.id)).map((r) => r.id);
+  if (toQueue.length > 0) {
+    // After the commit; a lost enqueue is recovered by the sweeper.
+    c.executionCtx.waitUntil(
+      c.env.EVENTS.sendBatch(toQueue.map((eventId) => ({ body: { eventId } }))).catch((err: unknown) =>
+        log("warn", "enqueue failed; the sweeper will pick these up", { count: toQueue.length, error: String(err) }),
+      ),
+    );
+  }
+  log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, requestId: c.get("requestId") });
+  return c.json({
+    received: rows.length,
+    duplicates: rows.length - inserted.length,
+    ignored: rows.filter((r) => r.status === "ignored").length,
+  });
+});
+
+function toRow(source: string, d: Delivery, now: number, requestId: string): NewInboxRow {
+  const ignored = d.events.length === 0;
+  return {
+    id: `${source}:${d.dedupeKey}`,
+    source,
+    vendorType: d.vendorType,
+    status: ignored ? "ignored" : "received",
+    occurredAt: d.occurredAt,
+    receivedAt: now,
+    requestId,
+    reason: ignored ? (d.ignoredReason ?? "Tenure does not use this event type") : null,
+    events: d.events,
+    payload: d.raw,
+  };
+}
+
+function pathOf(path: PropertyKey[]): string {
+  return path.length === 0 ? "(root)" : path.map(String).join(".");
+}
+
+/** Reads at most `limit` bytes; larger bodies get a 413 without the rest being buffered. */
+async function readLimited(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  const tooLarge = () => new AppError(413, "payload_too_large", `Webhook bodies are limited to ${limit / 1024} KiB.`);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const buf = new Uint8Array(size);
+  let off = 0;
+  for (const ch of chunks) {
+    buf.set(ch, off);
+    off += ch.byteLength;
+  }
+  return new TextDecoder().decode(buf);
+}
+

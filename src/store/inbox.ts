@@ -1,0 +1,95 @@
+import { normalizedEventSchema, type NormalizedEvent } from "../core/events";
+
+export type InboxStatus = "received" | "processed" | "ignored" | "unmatched" | "failed";
+
+export interface NewInboxRow {
+  id: string;
+  source: string;
+  vendorType: string;
+  status: "received" | "ignored";
+  occurredAt: number;
+  receivedAt: number;
+  requestId: string;
+  reason: string | null;
+  events: NormalizedEvent[];
+  payload: string;
+}
+
+export interface InboxRow {
+  id: string;
+  source: string;
+  vendorType: string;
+  status: InboxStatus;
+  occurredAt: number;
+  attempts: number;
+  events: NormalizedEvent[];
+}
+
+/** Inserts deliveries; a duplicate id changes nothing. Returns the ids that were new. */
+export async function saveDeliveries(db: D1Database, rows: NewInboxRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const stmt = db.prepare(
+    `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, request_id, reason, normalized, payload)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  const results = await db.batch(
+    rows.map((r) =>
+      stmt.bind(r.id, r.source, r.vendorType, r.status, r.occurredAt, r.receivedAt, r.requestId, r.reason, JSON.stringify(r.events), r.payload),
+    ),
+  );
+  return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
+}
+
+/** Loads the rows still waiting to be applied, and counts this attempt. */
+export async function claimReceived(db: D1Database, ids: string[]): Promise<InboxRow[]> {
+  if (ids.length === 0) return [];
+  const marks = ids.map(() => "?").join(",");
+  await db.prepare(`UPDATE inbox_events SET attempts = attempts + 1 WHERE id IN (${marks}) AND status = 'received'`).bind(...ids).run();
+  const { results } = await db
+    .prepare(`SELECT id, source, vendor_type, status, occurred_at, attempts, normalized FROM inbox_events WHERE id IN (${marks}) AND status = 'received'`)
+    .bind(...ids)
+    .all<{ id: string; source: string; vendor_type: string; status: InboxStatus; occurred_at: number; attempts: number; normalized: string }>();
+  return results.map((r) => ({
+    id: r.id,
+    source: r.source,
+    vendorType: r.vendor_type,
+    status: r.status,
+    occurredAt: r.occurred_at,
+    attempts: r.attempts,
+    events: (JSON.parse(r.normalized) as unknown[]).map((e) => normalizedEventSchema.parse(e)),
+  }));
+}
+
+export function markProcessedStmt(db: D1Database, id: string, customerId: string, now: number): D1PreparedStatement {
+  return db
+    .prepare(`UPDATE inbox_events SET status = 'processed', customer_id = ?, processed_at = ?, reason = NULL WHERE id = ?`)
+    .bind(customerId, now, id);
+}
+
+export function markUnmatchedStmt(db: D1Database, id: string, reason: string, now: number): D1PreparedStatement {
+  return db.prepare(`UPDATE inbox_events SET status = 'unmatched', processed_at = ?, reason = ? WHERE id = ?`).bind(now, reason, id);
+}
+
+export async function markFailed(db: D1Database, ids: string[], reason: string, now: number): Promise<void> {
+  if (ids.length === 0) return;
+  const stmt = db.prepare(`UPDATE inbox_events SET status = 'failed', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`);
+  await db.batch(ids.map((id) => stmt.bind(now, reason, id)));
+}
+
+/** Rows committed but not applied for longer than `olderThanMs`: a lost enqueue or a crashed consumer. */
+export async function staleReceived(db: D1Database, now: number, olderThanMs: number, maxAttempts: number, limit = 500): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT id FROM inbox_events WHERE status = 'received' AND received_at < ? AND attempts < ? ORDER BY received_at LIMIT ?`)
+    .bind(now - olderThanMs, maxAttempts, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Drops raw payloads past the retention period; normalized facts stay. */
+export async function pruneRawPayloads(db: D1Database, now: number, retentionDays: number): Promise<number> {
+  const r = await db
+    .prepare(`UPDATE inbox_events SET payload = NULL WHERE payload IS NOT NULL AND received_at < ?`)
+    .bind(now - retentionDays * 86_400_000)
+    .run();
+  return r.meta.changes ?? 0;
+}

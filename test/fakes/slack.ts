@@ -1,0 +1,189 @@
+import { bearer, FaultSwitch, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { validateBlocks } from "./slack-blocks";
+
+/**
+ * A Slack Web API that behaves like the real one where Tenure can tell the difference:
+ * - failures are HTTP 200 with `ok:false` and an error code (not_authed, invalid_auth,
+ *   channel_not_found, not_in_channel, no_text, invalid_blocks, message_not_found, users_not_found);
+ * - chat.postMessage is limited to one message per second per channel: HTTP 429, Retry-After: 1,
+ *   `{ok:false, error:"ratelimited"}`;
+ * - JSON and form-encoded bodies are both accepted, reads take query strings, like the real API.
+ */
+export interface FakeSlackOptions {
+  token: string;
+  now?: Clock;
+  /** Channel id -> name and whether the bot is a member (default true). */
+  channels?: Record<string, { name: string; member?: boolean }>;
+  /** Email -> Slack user id. */
+  users?: Record<string, string>;
+  postsPerSecondPerChannel?: number;
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  edited?: boolean;
+}
+
+type Args = Record<string, unknown>;
+
+export class FakeSlack {
+  readonly messages: FakeSlackMessage[] = [];
+  readonly requests: RecordedRequest[] = [];
+  readonly faults = new FaultSwitch();
+  readonly now: Clock;
+  readonly channels: Map<string, { name: string; member: boolean }>;
+  readonly users: Map<string, string>;
+  private readonly perChannel = new Map<string, RollingWindow>();
+  private seq = 0;
+
+  constructor(private readonly opts: FakeSlackOptions) {
+    this.now = opts.now ?? Date.now;
+    this.channels = new Map(Object.entries(opts.channels ?? {}).map(([id, c]) => [id, { name: c.name, member: c.member ?? true }]));
+    this.users = new Map(Object.entries(opts.users ?? {}));
+  }
+
+  failNext(n: number, status: number): void {
+    this.faults.failNext(n, status);
+  }
+
+  outage(untilMs: number): void {
+    this.faults.outage(untilMs);
+  }
+
+  inChannel(channel: string): FakeSlackMessage[] {
+    return this.messages.filter((m) => m.channel === channel);
+  }
+
+  async handle(req: Request): Promise<Response> {
+    const body = await req.text();
+    const res = this.serve(req, body);
+    this.requests.push(recordOf(req, body, res.status, this.now()));
+    return res;
+  }
+
+  private serve(req: Request, body: string): Response {
+    const fault = this.faults.take(this.now());
+    if (fault !== null) return new Response("upstream error", { status: fault });
+    const token = bearer(req);
+    if (!token) return fail("not_authed");
+    if (token !== this.opts.token) return fail("invalid_auth");
+    const url = new URL(req.url);
+    const method = url.pathname.split("/").pop() ?? "";
+    const args = parseArgs(req, url, body);
+    if (args === null) return fail("invalid_json");
+    switch (method) {
+      case "chat.postMessage":
+        return this.postMessage(args);
+      case "chat.update":
+        return this.update(args);
+      case "users.lookupByEmail":
+        return this.lookupByEmail(args);
+      default:
+        return json(404, { ok: false, error: "unknown_method" });
+    }
+  }
+
+  private resolveChannel(ref: unknown): { id: string } | { error: string } {
+    if (typeof ref !== "string" || ref === "") return { error: "channel_not_found" };
+    const name = ref.replace(/^#/, "");
+    const entry = this.channels.has(ref) ? [ref, this.channels.get(ref)!] as const : [...this.channels].find(([, c]) => c.name === name);
+    if (!entry) return { error: "channel_not_found" };
+    return entry[1].member ? { id: entry[0] } : { error: "not_in_channel" };
+  }
+
+  private postMessage(args: Args): Response {
+    const channel = this.resolveChannel(args.channel);
+    if ("error" in channel) return fail(channel.error);
+    const limiter = this.limiterFor(channel.id);
+    const slot = limiter.take(this.now());
+    if (!slot.ok) {
+      return json(429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(slot.retryAfterMs / 1000))) });
+    }
+    const invalid = this.checkContent(args);
+    if (invalid) return invalid;
+    this.seq += 1;
+    const ts = `${Math.floor(this.now() / 1000)}.${String(this.seq).padStart(6, "0")}`;
+    const message: FakeSlackMessage = {
+      channel: channel.id,
+      ts,
+      text: typeof args.text === "string" ? args.text : "",
+      ...(Array.isArray(args.blocks) ? { blocks: args.blocks } : {}),
+      ...(typeof args.thread_ts === "string" ? { thread_ts: args.thread_ts } : {}),
+    };
+    this.messages.push(message);
+    return json(200, { ok: true, channel: channel.id, ts, message: { type: "message", user: "U0TENUREBOT", bot_id: "B0TENURE", ...message } });
+  }
+
+  private update(args: Args): Response {
+    const channel = this.resolveChannel(args.channel);
+    if ("error" in channel) return fail(channel.error);
+    const message = this.messages.find((m) => m.channel === channel.id && m.ts === args.ts);
+    if (!message) return fail("message_not_found");
+    const invalid = this.checkContent(args);
+    if (invalid) return invalid;
+    message.text = typeof args.text === "string" ? args.text : message.text;
+    if (Array.isArray(args.blocks)) message.blocks = args.blocks;
+    message.edited = true;
+    return json(200, { ok: true, channel: channel.id, ts: message.ts, text: message.text, message: { ...message } });
+  }
+
+  private lookupByEmail(args: Args): Response {
+    const id = typeof args.email === "string" ? this.users.get(args.email.toLowerCase()) : undefined;
+    if (!id) return fail("users_not_found");
+    return json(200, { ok: true, user: { id, name: String(args.email).split("@")[0], profile: { email: args.email } } });
+  }
+
+  /** text or blocks must be present; blocks must pass Block Kit validation. */
+  private checkContent(args: Args): Response | null {
+    const hasText = typeof args.text === "string" && args.text !== "";
+    if (!hasText && args.blocks === undefined) return fail("no_text");
+    if (typeof args.text === "string" && args.text.length > 40_000) return fail("msg_too_long");
+    if (args.blocks === undefined) return null;
+    const errors = validateBlocks(args.blocks);
+    if (errors.length === 0) return null;
+    return json(200, {
+      ok: false,
+      error: "invalid_blocks",
+      errors,
+      response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
+    });
+  }
+
+  private limiterFor(channel: string): RollingWindow {
+    let limiter = this.perChannel.get(channel);
+    if (!limiter) {
+      limiter = new RollingWindow(this.opts.postsPerSecondPerChannel ?? 1, 1_000);
+      this.perChannel.set(channel, limiter);
+    }
+    return limiter;
+  }
+}
+
+const fail = (error: string) => json(200, { ok: false, error });
+
+/** JSON bodies, form bodies (with `blocks` as a JSON string) and query strings, as Slack accepts. */
+function parseArgs(req: Request, url: URL, body: string): Args | null {
+  const args: Args = Object.fromEntries(url.searchParams);
+  if (body === "") return args;
+  if ((req.headers.get("content-type") ?? "").includes("application/json")) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      return typeof parsed === "object" && parsed !== null ? { ...args, ...parsed } : null;
+    } catch {
+      return null;
+    }
+  }
+  const form: Args = Object.fromEntries(new URLSearchParams(body));
+  if (typeof form.blocks === "string") {
+    try {
+      form.blocks = JSON.parse(form.blocks);
+    } catch {
+      return { ...args, ...form, blocks: "unparseable" };
+    }
+  }
+  return { ...args, ...form };
+}

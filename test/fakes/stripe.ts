@@ -1,0 +1,175 @@
+import { bearer, FaultSwitch, nextId, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { decodeStripeForm, fingerprint, type FormObject } from "./stripe-form";
+import { StripeState, stripeError } from "./stripe-resources";
+
+/**
+ * A Stripe API (v1) that behaves like the real one where Tenure can tell the difference:
+ * - `Authorization: Bearer sk_…` or 401; form-encoded bodies only, unknown parameters refused;
+ * - Idempotency-Key: the first result (status + body) is saved once the endpoint has run and
+ *   replayed for the same key with `Idempotent-Replayed: true`; the same key with other
+ *   parameters or on another endpoint is a 400 idempotency_error; validation errors, 401 and 429
+ *   save nothing (https://docs.stripe.com/api/idempotent_requests);
+ * - a request rate limit (default 25/s, the sandbox figure) answering 429 with code rate_limit.
+ */
+export interface FakeStripeOptions {
+  secretKey: string;
+  now?: Clock;
+  requestsPerSecond?: number;
+}
+
+interface Saved {
+  endpoint: string;
+  params: string;
+  status: number;
+  body: string;
+}
+
+export class FakeStripe {
+  readonly state: StripeState;
+  readonly requests: RecordedRequest[] = [];
+  readonly faults = new FaultSwitch();
+  readonly now: Clock;
+  private readonly limiter: RollingWindow;
+  private readonly idempotency = new Map<string, Saved>();
+  private crashes = 0;
+
+  constructor(private readonly opts: FakeStripeOptions) {
+    this.now = opts.now ?? Date.now;
+    this.state = new StripeState(this.now);
+    this.limiter = new RollingWindow(opts.requestsPerSecond ?? 25, 1_000);
+  }
+
+  /** Edge failures: answered before the API runs, so nothing is saved under the key. */
+  failNext(n: number, status: number): void {
+    this.faults.failNext(n, status);
+  }
+
+  outage(untilMs: number): void {
+    this.faults.outage(untilMs);
+  }
+
+  /** The next n POSTs run (and change state) but answer 500, which Stripe saves and replays for the key. */
+  crashAfterCommit(n: number): void {
+    this.crashes += n;
+  }
+
+  async handle(req: Request): Promise<Response> {
+    const body = await req.text();
+    const res = this.serve(req, body);
+    this.requests.push(recordOf(req, body, res.status, this.now()));
+    return res;
+  }
+
+  private serve(req: Request, body: string): Response {
+    const requestId = nextId("req_");
+    const fault = this.faults.take(this.now());
+    if (fault !== null) return withHeaders(stripeError(fault, "api_error", "Injected failure"), { "request-id": requestId });
+    const auth = this.authenticate(req);
+    if (auth) return auth;
+    if (!this.limiter.take(this.now()).ok) {
+      return stripeError(429, "invalid_request_error", "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", { code: "rate_limit" });
+    }
+    const url = new URL(req.url);
+    const endpoint = `${req.method} ${url.pathname}`;
+    const contentType = req.headers.get("content-type") ?? "";
+    if (req.method === "POST" && body !== "" && !contentType.includes("application/x-www-form-urlencoded")) {
+      return stripeError(400, "invalid_request_error", "Invalid request (check that your POST content type is application/x-www-form-urlencoded).");
+    }
+    const params = decodeStripeForm(req.method === "GET" ? url.search.slice(1) : body);
+    const key = req.method === "POST" ? req.headers.get("idempotency-key") : null;
+    const headers = { "request-id": requestId, ...(key ? { "idempotency-key": key } : {}) };
+    if (!key) return withHeaders(this.execute(req.method, url.pathname, params), headers);
+    return withHeaders(this.idempotent(key, endpoint, params, () => this.execute(req.method, url.pathname, params)), headers);
+  }
+
+  private authenticate(req: Request): Response | null {
+    const key = bearer(req);
+    if (!key) {
+      return stripeError(401, "invalid_request_error", "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').");
+    }
+    if (!key.startsWith("sk_") || key !== this.opts.secretKey) {
+      return stripeError(401, "invalid_request_error", `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}`);
+    }
+    return null;
+  }
+
+  private idempotent(key: string, endpoint: string, params: FormObject, run: () => Response): Response {
+    const saved = this.idempotency.get(key);
+    const print = fingerprint(params);
+    if (saved) {
+      if (saved.endpoint !== endpoint) {
+        return stripeError(400, "idempotency_error", `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${saved.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.`);
+      }
+      if (saved.params !== print) {
+        return stripeError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
+      }
+      return new Response(saved.body, {
+        status: saved.status,
+        headers: { "content-type": "application/json", "idempotent-replayed": "true" },
+      });
+    }
+    let res = run();
+    if (this.crashes > 0 && res.ok) {
+      this.crashes -= 1;
+      res = stripeError(500, "api_error", "An unknown error occurred while processing this request.");
+    }
+    // A validation failure (400/404) means the endpoint never ran: nothing is saved.
+    if (res.status < 400 || res.status >= 500 || res.status === 402) {
+      const copy = res.clone();
+      void copy.text().then((b) => this.idempotency.set(key, { endpoint, params: print, status: res.status, body: b }));
+    }
+    return res;
+  }
+
+  private execute(method: string, path: string, params: FormObject): Response {
+    const [v1, resource, id, sub, ...rest] = path.split("/").filter(Boolean);
+    if (v1 !== "v1" || rest.length > 0) return notFound(method, path);
+    const s = this.state;
+    if (resource === "customers" && id) {
+      if (method === "GET" && !sub) return s.getCustomer(id);
+      if (method === "POST" && sub === "balance_transactions") return s.createBalanceTransaction(id, params);
+    }
+    if (resource === "customers" && !id && method === "POST") {
+      const c = s.addCustomer({
+        ...(typeof params.email === "string" ? { email: params.email } : {}),
+        ...(typeof params.name === "string" ? { name: params.name } : {}),
+      });
+      return jsonOk(c);
+    }
+    if (resource === "coupons" && !id && method === "POST") return this.createCoupon(params);
+    if (resource === "promotion_codes" && !id && method === "POST") return s.createPromotionCode(params);
+    if (resource === "subscriptions" && id && !sub) {
+      if (method === "POST") return s.updateSubscription(id, params);
+      const found = s.subscriptions.get(id);
+      if (method === "GET" && found) return jsonOk(found);
+    }
+    return notFound(method, path);
+  }
+
+  private createCoupon(p: FormObject): Response {
+    const duration = typeof p.duration === "string" ? p.duration : "once";
+    if (!["once", "repeating", "forever"].includes(duration)) return stripeError(400, "invalid_request_error", `Invalid duration: ${duration}`, { param: "duration" });
+    if (p.percent_off === undefined && p.amount_off === undefined) {
+      return stripeError(400, "invalid_request_error", "Must provide either amount_off or percent_off.", { code: "parameter_missing" });
+    }
+    const coupon = this.state.addCoupon({
+      ...(typeof p.id === "string" ? { id: p.id } : {}),
+      ...(typeof p.percent_off === "string" ? { percent_off: Number(p.percent_off) } : {}),
+      ...(typeof p.amount_off === "string" ? { amount_off: Number(p.amount_off) } : {}),
+      ...(typeof p.currency === "string" ? { currency: p.currency } : {}),
+      duration,
+    });
+    return jsonOk(coupon);
+  }
+}
+
+const jsonOk = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+
+function notFound(method: string, path: string): Response {
+  return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
+}
+
+function withHeaders(res: Response, headers: Record<string, string>): Response {
+  for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+  return res;
+}

@@ -1,0 +1,45 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" }, main: "/tmp/cstub/worker.ts",
+        miniflare: {
+          // Test-only secrets: each source and connector is exercised with its own value.
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token-0123456789",
+            STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
+            STRIPE_SECRET_KEY: "sk_test_tenure_0123456789",
+            STRIPE_API_BASE: "https://stripe.fake",
+            HUBSPOT_ACCESS_TOKEN: "pat-test-hubspot-0123456789",
+            HUBSPOT_CLIENT_SECRET: "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy",
+            HUBSPOT_API_BASE: "https://hubspot.fake",
+            SLACK_BOT_TOKEN: "xoxb-test-slack-0123456789",
+            SLACK_SIGNING_SECRET: "8f742231b10e8888abcd99yyyzzz85a5",
+            SLACK_ALERT_CHANNEL: "C0ALERTS",
+            SLACK_API_BASE: "https://slack.fake/api",
+            ZENDESK_WEBHOOK_SECRET: "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==",
+            INTERCOM_CLIENT_SECRET: "client_secret_abc",
+            FRESHDESK_WEBHOOK_TOKEN: "freshdesk_token_0123456789",
+            HELPSCOUT_WEBHOOK_SECRET: "helpscout_secret",
+            SEGMENT_SHARED_SECRET: "segment_secret",
+            DELIGHTED_WEBHOOK_SECRET: "delighted_secret",
+            TYPEFORM_WEBHOOK_SECRET: "typeform_secret",
+            PUBLIC_URL: "https://tenure.example.com",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+      setupFiles: ["./test/setup/apply-migrations.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+    },
+  };
+});

@@ -1,0 +1,180 @@
+import { z } from "zod";
+
+/**
+ * Lenient schemas for the parts of Stripe's objects Tenure reads. Unknown fields pass through; the
+ * fields we use are required where Stripe always sends them. Both pre-basil and basil+ shapes are accepted.
+ * https://docs.stripe.com/api/events/object
+ */
+
+const id = z.string().min(1);
+const ref = z.union([id, z.looseObject({ id })]).transform((v) => (typeof v === "string" ? v : v.id));
+const ts = z.number().int().nonnegative();
+const metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
+
+const discountRef = z.union([
+  z.string(),
+  z.looseObject({ promotion_code: ref.nullish(), coupon: z.looseObject({ id }).nullish() }),
+]);
+
+export const invoiceSchema = z.looseObject({
+  id,
+  object: z.literal("invoice"),
+  customer: ref,
+  customer_email: z.string().nullish(),
+  customer_name: z.string().nullish(),
+  billing_reason: z.string().nullish(),
+  amount_paid: z.number().int(),
+  amount_due: z.number().int(),
+  currency: z.string(),
+  attempt_count: z.number().int().nonnegative().default(0),
+  next_payment_attempt: ts.nullish(),
+  status: z.string().nullish(),
+  period_end: ts.nullish(),
+  /** pre-basil */
+  subscription: ref.nullish(),
+  charge: ref.nullish(),
+  payment_intent: ref.nullish(),
+  /** basil+ */
+  parent: z
+    .looseObject({ subscription_details: z.looseObject({ subscription: ref.nullish() }).nullish() })
+    .nullish(),
+  payments: z
+    .looseObject({
+      data: z.array(z.looseObject({ payment: z.looseObject({ charge: ref.nullish(), payment_intent: ref.nullish() }).nullish() })),
+    })
+    .nullish(),
+  discounts: z.array(discountRef).nullish(),
+  lines: z
+    .looseObject({ data: z.array(z.looseObject({ period: z.looseObject({ end: ts, start: ts }).nullish() })) })
+    .nullish(),
+});
+export type StripeInvoice = z.infer<typeof invoiceSchema>;
+
+const priceSchema = z.looseObject({
+  id: z.string().optional(),
+  unit_amount: z.number().int().nullish(),
+  currency: z.string().optional(),
+  recurring: z.looseObject({ interval: z.enum(["day", "week", "month", "year"]), interval_count: z.number().int().positive().default(1) }).nullish(),
+});
+
+export const subscriptionItemSchema = z.looseObject({
+  price: priceSchema.nullish(),
+  plan: z.looseObject({ id: z.string().optional(), amount: z.number().int().nullish(), interval: z.string().optional(), interval_count: z.number().int().optional() }).nullish(),
+  quantity: z.number().int().nonnegative().nullish(),
+  current_period_end: ts.nullish(),
+});
+
+export const subscriptionSchema = z.looseObject({
+  id,
+  object: z.literal("subscription"),
+  customer: ref,
+  status: z.enum(["trialing", "active", "past_due", "unpaid", "paused", "canceled", "incomplete", "incomplete_expired"]),
+  currency: z.string(),
+  items: z.looseObject({ data: z.array(subscriptionItemSchema) }),
+  start_date: ts.nullish(),
+  created: ts.nullish(),
+  trial_start: ts.nullish(),
+  trial_end: ts.nullish(),
+  cancel_at_period_end: z.boolean().default(false),
+  cancel_at: ts.nullish(),
+  canceled_at: ts.nullish(),
+  ended_at: ts.nullish(),
+  current_period_end: ts.nullish(),
+  cancellation_details: z
+    .looseObject({ reason: z.string().nullish(), feedback: z.string().nullish(), comment: z.string().nullish() })
+    .nullish(),
+  metadata,
+});
+export type StripeSubscription = z.infer<typeof subscriptionSchema>;
+
+export const subscriptionPreviousSchema = z
+  .looseObject({
+    items: z.looseObject({ data: z.array(subscriptionItemSchema) }).optional(),
+    status: z.string().optional(),
+    quantity: z.number().int().nullish(),
+    plan: z.looseObject({ id: z.string().optional() }).nullish(),
+  })
+  .optional();
+
+export const checkoutSessionSchema = z.looseObject({
+  id,
+  object: z.literal("checkout.session"),
+  customer: ref.nullish(),
+  customer_email: z.string().nullish(),
+  customer_details: z.looseObject({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
+  client_reference_id: z.string().nullish(),
+  subscription: ref.nullish(),
+  amount_total: z.number().int().nullish(),
+  currency: z.string().nullish(),
+  discounts: z.array(discountRef).nullish(),
+  metadata,
+});
+
+export const chargeSchema = z.looseObject({
+  id,
+  object: z.literal("charge"),
+  customer: ref.nullish(),
+  invoice: ref.nullish(),
+  payment_intent: ref.nullish(),
+  amount_refunded: z.number().int(),
+  currency: z.string(),
+  billing_details: z.looseObject({ email: z.string().nullish() }).nullish(),
+});
+
+export const disputeSchema = z.looseObject({
+  id,
+  object: z.literal("dispute"),
+  charge: ref,
+  payment_intent: ref.nullish(),
+  amount: z.number().int(),
+  currency: z.string(),
+  reason: z.string().nullish(),
+});
+
+export const customerSchema = z.looseObject({
+  id,
+  object: z.literal("customer"),
+  email: z.string().nullish(),
+  name: z.string().nullish(),
+  currency: z.string().nullish(),
+  metadata,
+});
+
+/** Which object schema applies to each event type Tenure uses. */
+export const objectSchemas = {
+  "invoice.paid": invoiceSchema,
+  "invoice.payment_failed": invoiceSchema,
+  "customer.subscription.created": subscriptionSchema,
+  "customer.subscription.updated": subscriptionSchema,
+  "customer.subscription.deleted": subscriptionSchema,
+  "customer.subscription.trial_will_end": subscriptionSchema,
+  "checkout.session.completed": checkoutSessionSchema,
+  "charge.refunded": chargeSchema,
+  "charge.dispute.created": disputeSchema,
+  "customer.created": customerSchema,
+  "customer.updated": customerSchema,
+} as const;
+export type UsedType = keyof typeof objectSchemas;
+
+export const eventEnvelopeSchema = z.looseObject({
+  id: z.string().startsWith("evt_"),
+  object: z.literal("event"),
+  type: z.string().min(1),
+  created: ts,
+  api_version: z.string().nullish(),
+  livemode: z.boolean().optional(),
+  data: z.looseObject({ object: z.looseObject({}), previous_attributes: z.looseObject({}).optional() }),
+});
+
+/** The envelope plus the object checked against the schema for its type (issues carry the full path). */
+export const stripeEventSchema = eventEnvelopeSchema.superRefine((ev, ctx) => {
+  const schema = (objectSchemas as Record<string, z.ZodType>)[ev.type];
+  if (!schema) return;
+  const r = schema.safeParse(ev.data.object);
+  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: ["data", "object", ...issue.path] } as never);
+  if (ev.type === "customer.subscription.updated") {
+    const p = subscriptionPreviousSchema.safeParse(ev.data.previous_attributes);
+    if (!p.success) for (const issue of p.error.issues) ctx.addIssue({ ...issue, path: ["data", "previous_attributes", ...issue.path] } as never);
+  }
+});
+export type StripeEvent = z.infer<typeof eventEnvelopeSchema>;
