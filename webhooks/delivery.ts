@@ -14,8 +14,8 @@ export function ignored(d: Omit<Delivery, "events" | "ignoredReason">, reason: s
 }
 
 /** Drops undefined, null and empty-string values, so a subject carries only what is known. */
-export function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== "")) as T;
+export function compact<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== "")) as { [K in keyof T]: Exclude<T[K], null> };
 }
 
 /** Identity hints from an email address: the address and its domain. */

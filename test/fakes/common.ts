@@ -78,6 +78,11 @@ export class RollingWindow {
   }
 }
 
+/** The body as text; read as bytes because workerd warns when .text() meets a form body. */
+export async function readBody(req: Request): Promise<string> {
+  return new TextDecoder().decode(await req.arrayBuffer());
+}
+
 /** One entry of a fake's request log. */
 export function recordOf(req: Request, body: string, status: number, at: number): RecordedRequest {
   const url = new URL(req.url);

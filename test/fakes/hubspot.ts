@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bearer, FaultSwitch, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
 import { hubspotError, PropertyStore, type FakeProperty } from "./hubspot-properties";
 
 /**
@@ -75,7 +75,7 @@ export class FakeHubSpot {
   }
 
   async handle(req: Request): Promise<Response> {
-    const body = await req.text();
+    const body = await readBody(req);
     const res = this.serve(req, body);
     this.requests.push(recordOf(req, body, res.status, this.now()));
     return res;
@@ -172,9 +172,10 @@ export class FakeHubSpot {
     return json(207, { status: "COMPLETE", results, numErrors: 1, errors: [error], startedAt, completedAt });
   }
 
-  private writeCompany(id: string, properties: Record<string, string>): FakeCompany {
+  /** Values were validated as strings already. */
+  private writeCompany(id: string, properties: Record<string, unknown>): FakeCompany {
     const company = this.companies.get(id)!;
-    Object.assign(company.properties, properties);
+    for (const [k, v] of Object.entries(properties)) company.properties[k] = String(v);
     company.updatedAt = new Date(this.now()).toISOString();
     return { ...company, properties: { ...company.properties } };
   }

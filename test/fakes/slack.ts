@@ -1,4 +1,4 @@
-import { bearer, FaultSwitch, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
 import { validateBlocks } from "./slack-blocks";
 
 /**
@@ -43,7 +43,7 @@ export class FakeSlack {
   constructor(private readonly opts: FakeSlackOptions) {
     this.now = opts.now ?? Date.now;
     this.channels = new Map(Object.entries(opts.channels ?? {}).map(([id, c]) => [id, { name: c.name, member: c.member ?? true }]));
-    this.users = new Map(Object.entries(opts.users ?? {}));
+    this.users = new Map(Object.entries(opts.users ?? {}).map(([email, id]) => [email.toLowerCase(), id]));
   }
 
   failNext(n: number, status: number): void {
@@ -59,7 +59,7 @@ export class FakeSlack {
   }
 
   async handle(req: Request): Promise<Response> {
-    const body = await req.text();
+    const body = await readBody(req);
     const res = this.serve(req, body);
     this.requests.push(recordOf(req, body, res.status, this.now()));
     return res;
@@ -98,13 +98,12 @@ export class FakeSlack {
   private postMessage(args: Args): Response {
     const channel = this.resolveChannel(args.channel);
     if ("error" in channel) return fail(channel.error);
-    const limiter = this.limiterFor(channel.id);
-    const slot = limiter.take(this.now());
+    const invalid = this.checkContent(args);
+    if (invalid) return invalid;
+    const slot = this.limiterFor(channel.id).take(this.now());
     if (!slot.ok) {
       return json(429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(slot.retryAfterMs / 1000))) });
     }
-    const invalid = this.checkContent(args);
-    if (invalid) return invalid;
     this.seq += 1;
     const ts = `${Math.floor(this.now() / 1000)}.${String(this.seq).padStart(6, "0")}`;
     const message: FakeSlackMessage = {

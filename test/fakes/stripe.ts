@@ -1,4 +1,4 @@
-import { bearer, FaultSwitch, nextId, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { bearer, FaultSwitch, readBody, nextId, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
 import { decodeStripeForm, fingerprint, type FormObject } from "./stripe-form";
 import { StripeState, stripeError } from "./stripe-resources";
 
@@ -54,13 +54,13 @@ export class FakeStripe {
   }
 
   async handle(req: Request): Promise<Response> {
-    const body = await req.text();
-    const res = this.serve(req, body);
+    const body = await readBody(req);
+    const res = await this.serve(req, body);
     this.requests.push(recordOf(req, body, res.status, this.now()));
     return res;
   }
 
-  private serve(req: Request, body: string): Response {
+  private async serve(req: Request, body: string): Promise<Response> {
     const requestId = nextId("req_");
     const fault = this.faults.take(this.now());
     if (fault !== null) return withHeaders(stripeError(fault, "api_error", "Injected failure"), { "request-id": requestId });
@@ -79,7 +79,7 @@ export class FakeStripe {
     const key = req.method === "POST" ? req.headers.get("idempotency-key") : null;
     const headers = { "request-id": requestId, ...(key ? { "idempotency-key": key } : {}) };
     if (!key) return withHeaders(this.execute(req.method, url.pathname, params), headers);
-    return withHeaders(this.idempotent(key, endpoint, params, () => this.execute(req.method, url.pathname, params)), headers);
+    return withHeaders(await this.idempotent(key, endpoint, params, () => this.execute(req.method, url.pathname, params)), headers);
   }
 
   private authenticate(req: Request): Response | null {
@@ -93,7 +93,7 @@ export class FakeStripe {
     return null;
   }
 
-  private idempotent(key: string, endpoint: string, params: FormObject, run: () => Response): Response {
+  private async idempotent(key: string, endpoint: string, params: FormObject, run: () => Response): Promise<Response> {
     const saved = this.idempotency.get(key);
     const print = fingerprint(params);
     if (saved) {
@@ -115,8 +115,7 @@ export class FakeStripe {
     }
     // A validation failure (400/404) means the endpoint never ran: nothing is saved.
     if (res.status < 400 || res.status >= 500 || res.status === 402) {
-      const copy = res.clone();
-      void copy.text().then((b) => this.idempotency.set(key, { endpoint, params: print, status: res.status, body: b }));
+      this.idempotency.set(key, { endpoint, params: print, status: res.status, body: await res.clone().text() });
     }
     return res;
   }
