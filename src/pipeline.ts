@@ -27,6 +27,7 @@ import {
 } from "./store/customers";
 import { insertActionStmts } from "./store/outbox";
 import { log, errorFields } from "./log";
+import { eraseContactStmts, markErasureDoneStmt } from "./store/privacy";
 
 /** The only place that joins storage, the pure core and the outbox. */
 
@@ -60,8 +61,20 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [] };
   if (rows.length === 0) return result;
   rows.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
+  const erasures = rows.filter((r) => r.events.length > 0 && r.events.every((e) => e.type === "contact.erased"));
+  if (erasures.length > 0) {
+    // Erasure does not wait for identity: the person's data goes whether or not they match a customer.
+    await deps.db.batch(
+      erasures.flatMap((r) => [
+        ...r.events.flatMap((e) => (e.type === "contact.erased" ? eraseContactStmts(deps.db, `hubspot:${e.contactId}`, deps.now) : [])),
+        markErasureDoneStmt(deps.db, r.id, deps.now),
+      ]),
+    );
+    result.done.push(...erasures.map((r) => r.id));
+  }
+  const rest = rows.filter((r) => !erasures.includes(r));
 
-  const resolved = await resolveCustomers(deps, rows);
+  const resolved = await resolveCustomers(deps, rest);
   const unmatched = resolved.filter((r) => r.customerId === null);
   if (unmatched.length > 0) {
     const stmts = unmatched.flatMap((r) => [
@@ -153,7 +166,7 @@ export function scoreStep(
   const state = applyEvents(stored?.state ?? emptyState(), events);
   const prevHealth = stored?.health ?? null;
   const scored = scoreCustomer(state, now, cfg, prevHealth?.band, { d7: null, d30: null });
-  const t = trend(history, now, scored.health.score);
+  const t = trend([...history, { at: now, score: scored.health.score }], now);
   const after: Snapshot = { ...scored.snapshot, trend: t };
   const beforeSnap = stored && prevHealth ? previousSnapshot(stored) : null;
   const name = state.profile.name?.value ?? state.profile.domain?.value ?? customerId;
@@ -219,6 +232,7 @@ function contactStmts(db: D1Database, events: readonly NormalizedEvent[], custom
     newKeys.push({ kind: "contact", value: id });
   };
   for (const e of events) {
+    if (e.type === "contact.erased") continue;
     if (e.type === "contact.changed") person(`hubspot:${e.contactId}`, e.subject, { email: e.email, role: e.role });
     else if (e.type === "user.identified") person(`segment:${e.userId}`, e.subject, { email: e.email, role: e.role, name: e.name });
     else if (e.subject.hubspotContactId) person(`hubspot:${e.subject.hubspotContactId}`, e.subject);

@@ -1,6 +1,8 @@
-import { assertNever, type NormalizedEvent } from "./events";
+import { assertNever, type EventOf, type NormalizedEvent } from "./events";
 import {
   type CustomerState,
+  type DealField,
+  type SubscriptionFact,
   USAGE_DAYS_KEPT,
   dayKey,
   lww,
@@ -55,7 +57,10 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       return;
     case "subscription.changed": {
       const prev = b.subscriptions[ev.subscriptionId];
-      if (!newer(ev.occurredAt, ev.id, prev)) return;
+      if (prev && !newer(ev.occurredAt, ev.id, prev)) {
+        mergeOlderSubscription(prev, ev);
+        return;
+      }
       b.subscriptions[ev.subscriptionId] = {
         status: ev.status,
         mrr: ev.mrr,
@@ -71,9 +76,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         canceledAt: ev.canceledAt,
         endedAt: ev.endedAt,
         cancellation: ev.cancellation ?? prev?.cancellation,
-        lastChange: ev.change
-          ? { direction: ev.change.direction, previousMrr: ev.change.previousMrr, at: ev.occurredAt }
-          : prev?.lastChange,
+        lastChange: latestChange(prev?.lastChange, ev),
         at: ev.occurredAt,
         by: ev.id,
       };
@@ -91,9 +94,15 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         clientReferenceId: ev.clientReferenceId,
       };
       return;
-    case "charge.refunded":
-      b.refunds[ev.chargeId] = { at: ev.occurredAt, amount: Math.max(b.refunds[ev.chargeId]?.amount ?? 0, ev.amountRefunded), invoiceId: ev.invoiceId };
+    case "charge.refunded": {
+      const r = b.refunds[ev.chargeId];
+      b.refunds[ev.chargeId] = {
+        at: maxDefined(r?.at, ev.occurredAt)!,
+        amount: Math.max(r?.amount ?? 0, ev.amountRefunded),
+        invoiceId: ev.invoiceId ?? r?.invoiceId,
+      };
       return;
+    }
     case "dispute.created":
       b.disputes[ev.disputeId] = { at: ev.occurredAt, amount: ev.amount, chargeId: ev.chargeId };
       return;
@@ -109,27 +118,38 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       if (ev.properties.domain) s.profile.domain = lww(s.profile.domain, ev.properties.domain, ev.occurredAt, ev.id);
       return;
     case "company.removed":
-      if (!s.crm.removed || ev.occurredAt > s.crm.removed.at) s.crm.removed = { at: ev.occurredAt, mergedInto: ev.mergedInto };
+      if (!s.crm.removed || newer(ev.occurredAt, ev.mergedInto ?? "", { at: s.crm.removed.at, by: s.crm.removed.mergedInto ?? "" })) {
+        s.crm.removed = { at: ev.occurredAt, mergedInto: ev.mergedInto };
+      }
       return;
     case "contact.changed": {
-      const c = s.crm.contacts[ev.contactId];
-      if (c?.erased) return;
-      if (!c || ev.occurredAt >= c.at) s.crm.contacts[ev.contactId] = { role: ev.role ?? c?.role, at: ev.occurredAt };
+      if (s.crm.contacts[ev.contactId]?.erased) return;
+      const c = (s.crm.contacts[ev.contactId] ??= { at: ev.occurredAt });
+      c.at = Math.max(c.at, ev.occurredAt);
+      if (ev.role !== undefined && newer(ev.occurredAt, ev.id, c.roleSet)) {
+        c.role = ev.role;
+        c.roleSet = { at: ev.occurredAt, by: ev.id };
+      }
       return;
     }
-    case "contact.erased":
-      s.crm.contacts[ev.contactId] = { at: ev.occurredAt, erased: true };
+    case "contact.erased": {
+      const c = s.crm.contacts[ev.contactId];
+      s.crm.contacts[ev.contactId] = { at: c?.erased ? Math.max(c.at, ev.occurredAt) : ev.occurredAt, erased: true };
       return;
+    }
     case "deal.changed": {
-      const d = s.crm.deals[ev.dealId];
-      if (d && ev.occurredAt < d.at) return;
-      s.crm.deals[ev.dealId] = {
-        status: ev.status ?? d?.status,
-        stage: ev.stage ?? d?.stage,
-        amount: ev.amount ?? d?.amount,
-        closeDate: ev.closeDate ?? d?.closeDate,
-        at: ev.occurredAt,
+      const d = (s.crm.deals[ev.dealId] ??= { at: ev.occurredAt });
+      d.at = Math.max(d.at, ev.occurredAt);
+      const fields = (d.fields ??= {});
+      const set = <K extends DealField>(k: K, v: (typeof d)[K]) => {
+        if (v === undefined || !newer(ev.occurredAt, ev.id, fields[k])) return;
+        d[k] = v;
+        fields[k] = { at: ev.occurredAt, by: ev.id };
       };
+      set("status", ev.status);
+      set("stage", ev.stage);
+      set("amount", ev.amount);
+      set("closeDate", ev.closeDate);
       return;
     }
     case "ticket.changed": {
@@ -161,7 +181,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       return;
     }
     case "user.identified":
-      touchUser(s, ev.userId, ev.occurredAt, ev.role);
+      touchUser(s, ev.userId, ev.occurredAt, ev.role, ev.id);
       return;
     case "account.grouped":
       if (ev.userId) touchUser(s, ev.userId, ev.occurredAt);
@@ -172,7 +192,10 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       return;
     case "survey.responded": {
       const r = s.sentiment.responses[ev.responseId];
-      if (!newer(ev.occurredAt, ev.id, r)) return;
+      if (r && !newer(ev.occurredAt, ev.id, r)) {
+        r.comment ??= ev.comment;
+        return;
+      }
       s.sentiment.responses[ev.responseId] = { score: ev.score, at: ev.occurredAt, by: ev.id, comment: ev.comment ?? r?.comment };
       return;
     }
@@ -184,16 +207,44 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
   }
 }
 
-function touchUser(s: CustomerState, userId: string, at: number, role?: string): void {
-  const u = s.usage.users[userId];
-  s.usage.users[userId] = { lastAt: maxDefined(u?.lastAt, at)!, role: role ?? u?.role };
+function touchUser(s: CustomerState, userId: string, at: number, role?: string, by = ""): void {
+  const u = (s.usage.users[userId] ??= { lastAt: at });
+  u.lastAt = Math.max(u.lastAt, at);
+  if (role !== undefined && newer(at, by, u.roleSet)) {
+    u.role = role;
+    u.roleSet = { at, by };
+  }
 }
 
-/** Keeps the last USAGE_DAYS_KEPT days relative to the newest day seen, so pruning is itself order-insensitive. */
+/**
+ * Keeps the last USAGE_DAYS_KEPT days relative to the newest day seen, so pruning is itself
+ * order-insensitive. It runs on every usage event: pruning only once the map is over-full would let a
+ * late-arriving old day survive or not depending on how full the map happened to be.
+ */
 function pruneDays(s: CustomerState): void {
   const keys = Object.keys(s.usage.days).sort();
   const newest = keys[keys.length - 1];
-  if (!newest || keys.length <= USAGE_DAYS_KEPT) return;
+  if (!newest) return;
   const cutoff = dayKey(Date.parse(newest) - (USAGE_DAYS_KEPT - 1) * 86_400_000);
   for (const k of keys) if (k < cutoff) delete s.usage.days[k];
+}
+
+function latestChange(prev: SubscriptionFact["lastChange"], ev: EventOf<"subscription.changed">): SubscriptionFact["lastChange"] {
+  if (!ev.change) return prev;
+  const next = { direction: ev.change.direction, previousMrr: ev.change.previousMrr, at: ev.occurredAt };
+  return !prev || next.at > prev.at || (next.at === prev.at && next.direction > prev.direction) ? next : prev;
+}
+
+/**
+ * An event older than the stored snapshot still contributes what the snapshot may lack: the earliest
+ * start, the newest plan change, and fields a vendor sends on some events only (trial, period end,
+ * cancellation details), which keep one value per subscription.
+ */
+function mergeOlderSubscription(sub: SubscriptionFact, ev: EventOf<"subscription.changed">): void {
+  sub.startedAt = minDefined(sub.startedAt, ev.startedAt);
+  sub.trialStart ??= ev.trialStart;
+  sub.trialEnd ??= ev.trialEnd;
+  sub.currentPeriodEnd ??= ev.currentPeriodEnd;
+  sub.cancellation ??= ev.cancellation;
+  sub.lastChange = latestChange(sub.lastChange, ev);
 }

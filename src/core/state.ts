@@ -68,6 +68,8 @@ export interface TicketFact {
   subject?: string;
 }
 
+export type DealField = "status" | "stage" | "amount" | "closeDate";
+
 export interface UsageDay {
   users: string[];
   events: string[];
@@ -93,8 +95,19 @@ export interface CustomerState {
   crm: {
     /** HubSpot company properties, each last-writer-wins by occurredAt. */
     properties: Record<string, Lww<string | null>>;
-    deals: Record<string, { status?: "open" | "won" | "lost"; stage?: string; amount?: number; closeDate?: number; at: number }>;
-    contacts: Record<string, { role?: string; at: number; erased?: boolean }>;
+    deals: Record<
+      string,
+      {
+        status?: "open" | "won" | "lost";
+        stage?: string;
+        amount?: number;
+        closeDate?: number;
+        at: number;
+        /** Per-field clock: HubSpot sends one property per change, so each field is its own register. */
+        fields?: Partial<Record<DealField, { at: number; by: string }>>;
+      }
+    >;
+    contacts: Record<string, { role?: string; at: number; erased?: boolean; roleSet?: { at: number; by: string } }>;
     removed?: { at: number; mergedInto?: string };
   };
   support: { tickets: Record<string, TicketFact> };
@@ -103,7 +116,7 @@ export interface CustomerState {
     days: Record<string, UsageDay>;
     /** event name -> first/last time seen and distinct users. */
     events: Record<string, { firstAt: number; lastAt: number; users: string[] }>;
-    users: Record<string, { lastAt: number; role?: string }>;
+    users: Record<string, { lastAt: number; role?: string; roleSet?: { at: number; by: string } }>;
     seats?: Lww<number>;
     plan?: Lww<string>;
   };

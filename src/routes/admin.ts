@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { AppError, notFound } from "../errors";
 import { linkIdentityStmt, redriveUnmatched } from "../store/identity";
 import { getAction, requeueAction } from "../store/outbox";
+import { eraseContactStmts } from "../store/privacy";
 import { requireAdmin } from "./auth";
 import { customerView, eventView, outboxView, type CustomerRow } from "./views";
 
@@ -63,6 +64,15 @@ admin.post("/customers/:id/links", async (c) => {
   const redriven = await redriveUnmatched(c.env.DB, [{ kind: body.kind, value }]);
   if (redriven.length) await c.env.EVENTS.sendBatch(redriven.map((eventId) => ({ body: { eventId } })));
   return c.json({ linked: { kind: body.kind, value }, redriven: redriven.length }, 201);
+});
+
+/** Erases one person's personal data everywhere in Tenure; anonymous facts and scores stay. */
+admin.delete("/contacts/:id", async (c) => {
+  const id = c.req.param("id");
+  const found = await c.env.DB.prepare(`SELECT erased_at FROM contacts WHERE id = ?`).bind(id).first<{ erased_at: number | null }>();
+  if (!found) throw notFound(`Contact ${id} (ids look like hubspot:123 or segment:user_1)`);
+  await c.env.DB.batch(eraseContactStmts(c.env.DB, id, Date.now()));
+  return c.json({ erased: id });
 });
 
 const eventsQuery = z.object({

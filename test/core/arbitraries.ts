@@ -6,7 +6,8 @@ import type { EventOf, NormalizedEvent } from "../../src/core/events";
  * customer. Ids follow the sources' rule (`${source}:${dedupe key}`): facts stored in keyed maps
  * (an invoice, a payment attempt, a checkout, a dispute) take their id from that key, so two events
  * with the same id are replays of one fact. Attributes a vendor never changes (a subscription's
- * start and trial, a survey response's comment, a customer's currency) are fixed per entity.
+ * start and trial, a survey response's comment, a customer's currency and referral code, a ticket's
+ * subject) are fixed per entity; everything else varies freely between events.
  */
 
 export const DAY = 86_400_000;
@@ -267,16 +268,12 @@ export const arbUsageTracked = ev(
   })),
 );
 
-/** A user's role is fixed per user here; see the note on role changes in the reducer tests. */
-export const roleOf = (u: number): string | undefined => (u === 0 ? "admin" : u === 1 ? "member" : undefined);
-
 export const arbUserIdentified = ev(
   "user.identified",
   "segment",
-  fc.record({ n: nat, u: small(4), withRole: fc.boolean() }).map(({ n, u, withRole }) => {
-    const role = withRole ? roleOf(u) : undefined;
-    return { key: `id_${n}`, userId: `u_${u}`, ...(role ? { role } : {}) };
-  }),
+  fc.record({ n: nat, u: small(4), role: fc.option(fc.constantFrom("admin", "member", "Owner"), { nil: undefined }) }).map(
+    ({ n, u, role }) => ({ key: `id_${n}`, userId: `u_${u}`, ...(role ? { role } : {}) }),
+  ),
 );
 
 export const arbAccountGrouped = ev(
@@ -293,12 +290,15 @@ export const arbAccountGrouped = ev(
 export const arbSurveyResponded = ev(
   "survey.responded",
   "delighted",
-  fc.record({ n: nat, r: small(2), score: fc.integer({ min: 0, max: 10 }) }).map(({ n, r, score }) => ({
-    key: `sr_${n}`,
-    responseId: `r_${r}`,
-    score,
-    ...(r === 1 ? { comment: "Reports are slow" } : {}),
-  })),
+  fc.record({ n: nat, r: small(2), score: fc.integer({ min: 0, max: 10 }), withComment: fc.boolean() }).map(
+    ({ n, r, score, withComment }) => ({
+      key: `sr_${n}`,
+      responseId: `r_${r}`,
+      score,
+      // A response's comment is one text; some deliveries carry it and some do not.
+      ...(withComment && r > 0 ? { comment: `Comment on response ${r}` } : {}),
+    }),
+  ),
 );
 
 export const arbLoyaltyActivity = ev(

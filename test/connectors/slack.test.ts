@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { slackConnector, updateAlertMessage } from "../../connectors/slack";
+import { classifySlackError } from "../../connectors/slack/api";
+import type { AlertPayload, RecoveryPayload } from "../../connectors/slack/alert-message";
+import { action, START, useFakes } from "./harness";
+
+const alertPayload = (over: Partial<AlertPayload> = {}): AlertPayload => ({
+  type: "slack.alert",
+  rule: "score_drop",
+  customerId: "cust_1",
+  customerName: "Acme Corp",
+  score: 48,
+  band: "yellow",
+  previousScore: 74,
+  previousBand: "green",
+  drivers: [{ factor: "usage", impact: -20, detail: "Weekly active users down 60%" }],
+  mrr: 99_00,
+  renewalDate: null,
+  summary: "Usage fell sharply.",
+  ...over,
+});
+const recovery = (alertActionId: string): RecoveryPayload => ({
+  type: "slack.recovery", customerId: "cust_1", customerName: "Acme Corp", score: 81, alertActionId,
+});
+
+describe("slack connector", () => {
+  const h = useFakes({ slack: { users: { "ana@example.com": "U0ANA" } } });
+
+  it("posts the alert to the alert channel, mentioning the owner, and returns {channel, ts}", async () => {
+    const { fakes, deps, cfg } = h();
+    const a = action(alertPayload({ ownerEmail: "ana@example.com" }));
+    const [out] = await slackConnector.deliver([a], deps);
+    const posted = fakes.slack.inChannel(cfg.SLACK_ALERT_CHANNEL!);
+    expect(posted).toHaveLength(1);
+    expect(out).toEqual({ id: a.id, status: "delivered", result: { channel: cfg.SLACK_ALERT_CHANNEL, ts: posted[0]!.ts } });
+    expect(JSON.stringify(posted[0]!.blocks)).toContain("<@U0ANA>");
+    expect(posted[0]!.text).toContain("Acme Corp");
+  });
+
+  it("still delivers, without a mention, when the owner's email matches no Slack user", async () => {
+    const { fakes, deps } = h();
+    const [out] = await slackConnector.deliver([action(alertPayload({ ownerEmail: "nobody@example.com" }))], deps);
+    expect(out!.status).toBe("delivered");
+    expect(JSON.stringify(fakes.slack.messages[0]!.blocks)).not.toContain("<@");
+  });
+
+  it("threads a recovery under its alert using the stored result", async () => {
+    const { fakes, deps, advance } = h();
+    const alert = action(alertPayload());
+    const [sent] = await slackConnector.deliver([alert], deps);
+    advance(5_000);
+    const results = new Map([[alert.id, sent!.status === "delivered" ? sent!.result : undefined]]);
+    const [out] = await slackConnector.deliver([action(recovery(alert.id))], { ...deps, lookupResult: async (id) => results.get(id) });
+    expect(out!.status).toBe("delivered");
+    expect(fakes.slack.messages[1]).toMatchObject({ thread_ts: fakes.slack.messages[0]!.ts, text: "Acme Corp recovered: health is back to 81" });
+  });
+
+  it("posts a recovery at top level when the alert's message is unknown", async () => {
+    const { fakes, deps } = h();
+    const [out] = await slackConnector.deliver([action(recovery("act_never_sent"))], { ...deps, lookupResult: async () => undefined });
+    expect(out!.status).toBe("delivered");
+    expect(fakes.slack.messages[0]).not.toHaveProperty("thread_ts");
+  });
+
+  it("treats ok:false channel_not_found and invalid_auth as permanent", async () => {
+    const { deps, cfg } = h();
+    const noChannel = { ...deps, cfg: { ...cfg, SLACK_ALERT_CHANNEL: "C0GONE" } };
+    expect((await slackConnector.deliver([action(alertPayload())], noChannel))[0]).toMatchObject({
+      status: "permanent", httpStatus: 200, error: "Slack chat.postMessage: channel_not_found",
+    });
+    const badToken = { ...deps, cfg: { ...cfg, SLACK_BOT_TOKEN: "xoxb-revoked" } };
+    expect((await slackConnector.deliver([action(alertPayload())], badToken))[0]).toMatchObject({ status: "permanent" });
+  });
+
+  it("on 429 retries after Retry-After and holds back the rest of the batch", async () => {
+    const { fakes, deps } = h();
+    const actions = [action(alertPayload()), action(alertPayload({ customerName: "Beta" })), action(alertPayload({ customerName: "Gamma" }))];
+    const out = await slackConnector.deliver(actions, deps);
+    expect(out.map((o) => o.status)).toEqual(["delivered", "retry", "retry"]);
+    expect(out[1]).toMatchObject({ httpStatus: 429, retryAfterMs: 1_000 });
+    expect(out[2]).toMatchObject({ retryAfterMs: 1_000 });
+    expect(fakes.slack.requests.filter((r) => r.path.endsWith("chat.postMessage"))).toHaveLength(2);
+  });
+
+  it("retries an HTTP 5xx", async () => {
+    const { fakes, deps } = h();
+    fakes.slack.failNext(1, 503);
+    expect((await slackConnector.deliver([action(alertPayload())], deps))[0]).toMatchObject({ status: "retry", httpStatus: 503 });
+  });
+
+  it("updates a posted alert with chat.update", async () => {
+    const { fakes, deps } = h();
+    const [sent] = await slackConnector.deliver([action(alertPayload())], deps);
+    const { channel, ts } = (sent as { result: { channel: string; ts: string } }).result;
+    const blocks = [{ type: "section" as const, text: { type: "mrkdwn" as const, text: "Acknowledged by <@U0ANA>" } }];
+    expect(await updateAlertMessage(deps, { channel, ts, text: "Acknowledged", blocks })).toEqual({ ok: true, channel, ts });
+    expect(fakes.slack.messages[0]).toMatchObject({ text: "Acknowledged", edited: true });
+    expect(await updateAlertMessage(deps, { channel, ts: "1.1", text: "x", blocks })).toMatchObject({ ok: false, status: "permanent" });
+  });
+
+  it("is disabled without a token or an alert channel", () => {
+    const { cfg } = h();
+    expect(slackConnector.disabledReason(cfg)).toBeNull();
+    expect(slackConnector.disabledReason({ ...cfg, SLACK_ALERT_CHANNEL: undefined })).toContain("SLACK_ALERT_CHANNEL");
+    expect(slackConnector.disabledReason({ ...cfg, SLACK_BOT_TOKEN: undefined })).toContain("SLACK_BOT_TOKEN");
+  });
+});
+
+describe("classifySlackError", () => {
+  const res = new Response(null, { headers: { "retry-after": "3" } });
+  it.each([
+    ["ratelimited", "retry"],
+    ["channel_not_found", "permanent"],
+    ["not_in_channel", "permanent"],
+    ["invalid_auth", "permanent"],
+    ["account_inactive", "permanent"],
+    ["token_revoked", "permanent"],
+    ["no_permission", "permanent"],
+    ["invalid_blocks", "permanent"],
+    ["internal_error", "retry"],
+    ["fatal_error", "retry"],
+  ])("%s is %s", (code, status) => {
+    expect(classifySlackError("chat.postMessage", code, res, START).status).toBe(status);
+  });
+  it("honours Retry-After on ok:false ratelimited", () => {
+    expect(classifySlackError("chat.postMessage", "ratelimited", res, START)).toMatchObject({ retryAfterMs: 3_000 });
+  });
+});
