@@ -31,6 +31,7 @@ export default defineConfig(async () => {
             DELIGHTED_WEBHOOK_SECRET: "delighted_secret",
             TYPEFORM_WEBHOOK_SECRET: "typeform_secret",
             PUBLIC_URL: "https://tenure.example.com",
+            HUBSPOT_COALESCE_MS: "0",
           },
         },
       }),

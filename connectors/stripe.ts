@@ -69,7 +69,7 @@ export function classifyStripeError(id: string, err: unknown): DeliveryOutcome {
     return { id, status: "retry", error: `Stripe call failed: ${err instanceof Error ? err.message : String(err)}` };
   }
   const status = err.statusCode;
-  const error = `Stripe ${status ?? "connection"} ${err.type}${err.code ? `/${err.code}` : ""}: ${err.message}`;
+  const error = `Stripe ${status ?? "connection"} ${err.rawType ?? err.type}${err.code ? `/${err.code}` : ""}: ${err.message}`;
   if (err instanceof Stripe.errors.StripeRateLimitError) {
     const after = Number(err.headers?.["retry-after"]);
     const retryAfterMs = Number.isFinite(after) && after > 0 ? after * 1000 : RATE_LIMIT_BACKOFF_MS;

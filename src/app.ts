@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, secretValues, type Env } from "./env";
 import { AppError } from "./errors";
 import { configureLog, errorFields, log } from "./log";
 import { admin } from "./routes/admin";
+import { model } from "./routes/model";
 import { openapi } from "./routes/openapi";
 import { status } from "./routes/status";
 import { webhooks } from "./routes/webhooks";
@@ -24,6 +25,7 @@ app.route("/", status);
 app.route("/", openapi);
 app.route("/webhooks", webhooks);
 app.route("/api", admin);
+app.route("/api", model);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 

@@ -5,7 +5,7 @@ export interface Bindings {
   DB: D1Database;
   EVENTS: Queue<EventMessage>;
   ACTIONS: Queue<ActionMessage>;
-  LIMITER?: DurableObjectNamespace;
+  GATE?: DurableObjectNamespace;
 }
 
 export interface EventMessage {
@@ -63,6 +63,13 @@ export const configSchema = z.object({
   SEGMENT_SHARED_SECRET: optionalSecret,
   DELIGHTED_WEBHOOK_SECRET: optionalSecret,
   TYPEFORM_WEBHOOK_SECRET: optionalSecret,
+
+  /** Deployment-wide request rates per destination, e.g. "100/10s" (HubSpot Free/Starter; 190/10s on Pro and Enterprise). */
+  HUBSPOT_RATE_LIMIT: z.string().default("100/10s"),
+  SLACK_RATE_LIMIT: z.string().default("1/1s"),
+  STRIPE_RATE_LIMIT: z.string().default("25/1s"),
+  /** How long HubSpot property writes wait to coalesce a burst into full batches of 100. */
+  HUBSPOT_COALESCE_MS: intVar(5000),
 
   /** Optional JSON overriding the model, lifecycle, alert and reward defaults (see README). */
   TENURE_CONFIG: z.string().optional(),

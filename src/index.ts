@@ -3,6 +3,8 @@ import { handleScheduled } from "./cron";
 import type { Env } from "./env";
 import { handleQueue } from "./queues";
 
+export { DeliveryGate } from "./outbox/gate";
+
 export default {
   fetch: app.fetch,
   queue: (batch, env) => handleQueue(batch, env),

@@ -35,6 +35,8 @@ export interface PipelineDeps {
   db: D1Database;
   cfg: TenureConfig;
   now: number;
+  /** HubSpot property writes wait this long so a burst coalesces into full batches. */
+  hubspotCoalesceMs?: number;
 }
 
 export interface ProcessResult {
@@ -203,7 +205,7 @@ export function scoreStep(
     stmts.push(scoreHistoryStmt(db, { customerId, at: now, score: after.score, band: after.band, stage: after.stage, components: scored.health.components, modelVersion: after.modelVersion }));
   }
   if (stored?.stage !== after.stage) stmts.push(stageTransitionStmt(db, { customerId, at: now, from: stored?.stage ?? null, to: after.stage }));
-  stmts.push(...insertActionStmts(db, plan.actions, now));
+  stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0));
   return { stmts, actions: plan.actions, snapshot: after };
 }
 

@@ -35,7 +35,10 @@ function bodies<T>(batch: MessageBatch<unknown>, schema: z.ZodType<T>): { msg: M
 async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const msgs = bodies(batch, eventMessage);
   const cfg = loadConfig(env);
-  const result = await processEvents({ db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now() }, msgs.map((m) => m.body.eventId));
+  const result = await processEvents(
+    { db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS },
+    msgs.map((m) => m.body.eventId),
+  );
   const retry = new Set(result.retry);
   for (const { msg, body } of msgs) {
     if (retry.has(body.eventId)) msg.retry({ delaySeconds: 2 });

@@ -11,7 +11,8 @@ import type { CustomerState } from "./state";
 /**
  * The loyalty stage, derived from facts only:
  * awareness -> conversion -> purchase -> onboarding -> renewal -> loyalty, and churned once every
- * subscription has ended. Rules and their rationale: docs/health-model.md.
+ * subscription has ended. A first renewal ends onboarding whether or not it completed; loyalty needs
+ * a renewal AND current use of the main features. Rules and their rationale: docs/health-model.md.
  */
 
 export const stages = ["awareness", "conversion", "purchase", "onboarding", "renewal", "loyalty", "churned"] as const;
@@ -62,21 +63,24 @@ export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig)
 
   const churned = churnedAt(state);
   if (churned !== null) return at("churned", churned);
-  const { purchasedAt, onboardedAt } = onboarding;
+  const { purchasedAt, onboardedAt, adoptedAt } = onboarding;
   if (purchasedAt === null) {
     const converting = conversionSince(state);
     return converting !== undefined ? at("conversion", converting) : at("awareness", awarenessSince(state));
   }
-  if (onboardedAt === null) {
+  const onboardedSince = onboardedAt === null ? null : Math.max(purchasedAt, onboardedAt);
+  if (renewalTimes.length === 0) {
+    if (onboardedSince !== null) return at("renewal", onboardedSince);
     const firstUse = firstActivityAt(state, now);
     return firstUse === null ? at("purchase", purchasedAt) : at("onboarding", Math.max(purchasedAt, firstUse));
   }
-  const onboardedSince = Math.max(purchasedAt, onboardedAt);
-  if (renewalTimes.length === 0) return at("renewal", onboardedSince);
-  const loyalSince = Math.max(Math.min(...renewalTimes), onboardedSince);
+  // Renewed: past onboarding whatever its state; loyalty needs current use of the main features.
+  const firstRenewal = Math.min(...renewalTimes);
+  const loyalSince = Math.max(firstRenewal, adoptedAt ?? firstRenewal);
   if (base.usesMainFeatures) return at("loyalty", loyalSince);
   const lapsed = mainFeaturesLapsedAt(state, now, cfg);
-  return at("renewal", lapsed !== null && lapsed > loyalSince ? lapsed : onboardedSince);
+  if (lapsed !== null && lapsed > loyalSince) return at("renewal", lapsed);
+  return at("renewal", Math.min(onboardedSince ?? firstRenewal, firstRenewal));
 }
 
 /** Every subscription ended (none live): when the last one ended. Null if any is live or none exist. */

@@ -2,10 +2,22 @@ import { connectors } from "../../connectors/registry";
 import type { Destination } from "../core/actions";
 import { loadConfig, type Env } from "../env";
 import { deliverDestination, type DeliverDeps } from "./deliver";
+import { gatePolicy, gateStub, summarize } from "./gate";
 
 /** Wires the delivery loop to the real connectors and the Worker's fetch. */
 export function deliverDeps(env: Env): DeliverDeps {
-  return { db: env.DB, cfg: loadConfig(env), connectors, fetch: (input, init) => fetch(input, init), now: () => Date.now() };
+  const cfg = loadConfig(env);
+  return {
+    db: env.DB,
+    cfg,
+    connectors,
+    fetch: (input, init) => fetch(input, init),
+    now: () => Date.now(),
+    gate: async (destination, calls) => (await gateStub(env, destination)?.acquire(gatePolicy(cfg, destination), calls)) ?? 0,
+    report: async (destination, outcomes) => {
+      await gateStub(env, destination)?.report(gatePolicy(cfg, destination), summarize(outcomes));
+    },
+  };
 }
 
 /**

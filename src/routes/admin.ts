@@ -3,7 +3,12 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { AppError, notFound } from "../errors";
 import { linkIdentityStmt, redriveUnmatched } from "../store/identity";
-import { getAction, requeueAction } from "../store/outbox";
+import { connectors } from "../../connectors/registry";
+import type { Destination } from "../core/actions";
+import { loadConfig } from "../env";
+import { gateStub } from "../outbox/gate";
+import { enqueue } from "../queues";
+import { getAction, replayDeadLetters, requeueAction } from "../store/outbox";
 import { eraseContactStmts } from "../store/privacy";
 import { requireAdmin } from "./auth";
 import { customerView, eventView, outboxView, type CustomerRow } from "./views";
@@ -139,6 +144,32 @@ admin.post("/actions/:id/retry", async (c) => {
   await requeueAction(c.env.DB, id, Date.now());
   await c.env.ACTIONS.send({ actionId: id });
   return c.json({ id, status: "pending", queued: true }, 202);
+});
+
+const replaySchema = z.object({
+  from: z.number().int().nonnegative().optional(),
+  to: z.number().int().nonnegative().optional(),
+  destination: z.enum(["hubspot", "slack", "stripe"]).optional(),
+  status: z.enum(["failed", "dead"]).optional(),
+});
+
+/** Replays dead letters by time range and destination; a delivered action is never sent twice. */
+admin.post("/actions/replay", async (c) => {
+  const f = replaySchema.parse(await c.req.json().catch(() => ({})));
+  const ids = await replayDeadLetters(c.env.DB, f, Date.now());
+  await enqueue(c.env.ACTIONS, ids.map((actionId) => ({ actionId })));
+  return c.json({ replayed: ids.length, ids }, 202);
+});
+
+/** Each destination: whether it is configured, and its rate limiter / circuit breaker state. */
+admin.get("/destinations", async (c) => {
+  const cfg = loadConfig(c.env);
+  const out: Record<string, unknown> = {};
+  for (const [name, conn] of Object.entries(connectors)) {
+    const stub = gateStub(c.env, name as Destination);
+    out[name] = { enabled: conn.disabledReason(cfg) === null, disabledReason: conn.disabledReason(cfg), breaker: stub ? await stub.status() : null };
+  }
+  return c.json({ destinations: out });
 });
 
 async function identitiesOf(db: D1Database, ids: string[]): Promise<Map<string, { kind: string; value: string }[]>> {

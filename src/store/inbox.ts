@@ -28,16 +28,18 @@ export interface InboxRow {
 /** Inserts deliveries; a duplicate id changes nothing. Returns the ids that were new. */
 export async function saveDeliveries(db: D1Database, rows: NewInboxRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const stmt = db.prepare(
-    `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, request_id, reason, normalized, payload)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-  );
-  const results = await db.batch(
-    rows.map((r) =>
-      stmt.bind(r.id, r.source, r.vendorType, r.status, r.occurredAt, r.receivedAt, r.requestId, r.reason, JSON.stringify(r.events), r.payload),
-    ),
-  );
+  const results = await db.batch(rows.map((r) => insertDeliveryStmt(db, r)));
   return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
+}
+
+/** The insert of one delivery (a duplicate id changes nothing), for callers that commit it with other statements. */
+export function insertDeliveryStmt(db: D1Database, r: NewInboxRow): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, request_id, reason, normalized, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(r.id, r.source, r.vendorType, r.status, r.occurredAt, r.receivedAt, r.requestId, r.reason, JSON.stringify(r.events), r.payload);
 }
 
 /** Loads the rows still waiting to be applied, and counts this attempt. */

@@ -22,7 +22,7 @@ export interface OutboxRow {
  * New actions. Ids are idempotency keys, so a replay inserts nothing; HubSpot property rows are the
  * exception: one row per company carries its latest values and is re-opened when they change.
  */
-export function insertActionStmts(db: D1Database, actions: Action[], now: number): D1PreparedStatement[] {
+export function insertActionStmts(db: D1Database, actions: Action[], now: number, coalesceMs = 0): D1PreparedStatement[] {
   const insert = db.prepare(
     `INSERT INTO outbox (id, customer_id, destination, type, payload, status, attempts, next_attempt_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -42,7 +42,7 @@ export function insertActionStmts(db: D1Database, actions: Action[], now: number
       destinationOf(a.payload.type),
       a.payload.type,
       JSON.stringify(a.payload),
-      now,
+      a.payload.type === "hubspot.properties" ? now + coalesceMs : now,
       now,
       now,
     ),
@@ -146,6 +146,23 @@ export async function requeueAction(db: D1Database, id: string, now: number): Pr
     .bind(now, id)
     .run();
   return (r.meta.changes ?? 0) > 0;
+}
+
+/** Re-queues dead letters (failed or dead) by time range and destination; delivered actions are never touched. */
+export async function replayDeadLetters(
+  db: D1Database,
+  f: { from?: number; to?: number; destination?: Destination; status?: "failed" | "dead" },
+  now: number,
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL
+       WHERE status IN (SELECT value FROM json_each(?)) AND created_at >= ? AND created_at <= ? AND (? IS NULL OR destination = ?)
+       RETURNING id`,
+    )
+    .bind(now, JSON.stringify(f.status ? [f.status] : ["failed", "dead"]), f.from ?? 0, f.to ?? now, f.destination ?? null, f.destination ?? null)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
 }
 
 /** Due pending rows nobody holds: the sweeper re-enqueues them (covers lost messages and long retry delays). */

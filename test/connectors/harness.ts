@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import type { SetupServerApi } from "msw/node";
+import type { SetupServer } from "msw/node";
 import { afterEach, beforeEach } from "vitest";
 import type { ConnectorDeps, OutboxAction } from "../../connectors/connector";
 import type { ActionPayload } from "../../src/core/actions";
@@ -23,7 +23,7 @@ export interface Harness {
  */
 export function useFakes(opts: CreateFakesOptions = {}): () => Harness {
   let current: Harness | undefined;
-  let server: SetupServerApi | undefined;
+  let server: SetupServer | undefined;
   beforeEach(() => {
     let t = START;
     const now = () => t;

@@ -6,6 +6,7 @@ import {
   propertyDefinitions,
   setupHubspotProperties,
 } from "../../connectors/hubspot";
+import { HUBSPOT_PROPERTIES as PLANNED } from "../../src/core/plan";
 import { action, START, useFakes } from "./harness";
 
 const props = (companyId: string, properties: Record<string, string>) =>
@@ -161,6 +162,13 @@ describe("setupHubspotProperties", () => {
     };
     const out = await hubspotConnector.deliver([props(company, values)], deps);
     expect(out[0]).toMatchObject({ status: "delivered" });
+  });
+});
+
+describe("hubspot property names", () => {
+  it("setup creates exactly the properties the planner writes", () => {
+    expect(new Set(propertyDefinitions.map((d) => d.name))).toEqual(new Set(Object.values(PLANNED)));
+    expect(new Set(Object.values(P))).toEqual(new Set(Object.values(PLANNED)));
   });
 });
 

@@ -105,7 +105,8 @@ describe("stripe connector under the rate limit", () => {
 });
 
 describe("classifyStripeError", () => {
-  const raw = (statusCode: number, type = "invalid_request_error") => ({ statusCode, type, message: "m" });
+  type RawType = "api_error" | "card_error" | "idempotency_error" | "invalid_request_error";
+  const raw = (statusCode: number, type: RawType = "invalid_request_error") => ({ statusCode, type, message: "m" });
   it.each([
     [new Stripe.errors.StripeAPIError(raw(500, "api_error")), "retry"],
     [new Stripe.errors.StripeAPIError(raw(409, "idempotency_error")), "retry"],

@@ -20,7 +20,8 @@ function setup(opts: { burstMax?: number; dailyMax?: number } = {}) {
       }),
     );
     const text = await res.text();
-    return { res, body: text.startsWith("{") ? (JSON.parse(text) as Record<string, any>) : text };
+    const parsed: Record<string, any> = text.startsWith("{") ? JSON.parse(text) : { html: text };
+    return { res, body: parsed };
   };
   return { fake, call, advance: (ms: number) => void (t += ms) };
 }

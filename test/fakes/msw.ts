@@ -1,5 +1,5 @@
 import { http } from "msw";
-import { setupServer, type SetupServerApi } from "msw/node";
+import { setupServer, type SetupServer } from "msw/node";
 import type { Config } from "../../src/env";
 import type { Clock } from "./common";
 import { FakeHubSpot, type FakeHubSpotOptions } from "./hubspot";
@@ -44,10 +44,11 @@ export function basesOf(cfg: Config): FakeBases {
  * An msw server that sends each vendor's base URL to its fake and fails the test on a request to
  * any other host. Call `server.close()` in afterAll/afterEach.
  */
-export function startFakeServer(fakes: Fakes, bases: FakeBases): SetupServerApi {
+export function startFakeServer(fakes: Fakes, bases: FakeBases): SetupServer {
   const server = setupServer(
     ...(Object.keys(fakes) as (keyof Fakes)[]).map((name) =>
-      http.all(`${bases[name]}/*`, ({ request }) => fakes[name].handle(request)),
+      // msw types its request with the DOM's Request; at run time it is the runtime's own.
+      http.all(`${bases[name]}/*`, ({ request }) => fakes[name].handle(request as unknown as Request)),
     ),
   );
   server.listen({ onUnhandledRequest: "error" });

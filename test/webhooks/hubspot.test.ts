@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { HUBSPOT_CLOSED_TICKET_STAGES, hubspotSource } from "../../webhooks/hubspot";
@@ -89,6 +90,36 @@ describe("hubspot batch parsing", () => {
     expect(ds[2]).toMatchObject({ vendorType: "product.creation", events: [] });
     expect(ds[3]).toMatchObject({ vendorType: "company.associationChange", events: [] });
     expect(new Set(ds.map((d) => d.dedupeKey)).size).toBe(4);
+  });
+
+  it("never throws on arbitrary elements, and every element yields at least one delivery", () => {
+    const element = fc.oneof(
+      fc.dictionary(fc.string(), fc.jsonValue()),
+      fc.record(
+        {
+          eventId: fc.oneof(fc.nat(), fc.string()),
+          subscriptionId: fc.nat(),
+          portalId: fc.nat(),
+          occurredAt: fc.oneof(fc.nat(), fc.double()),
+          subscriptionType: fc.constantFrom("company.merge", "contact.propertyChange", "deal.propertyChange", "ticket.propertyChange", "object.creation", "x"),
+          objectId: fc.oneof(fc.nat(), fc.string()),
+          objectTypeId: fc.constantFrom("0-1", "0-2", "0-3", "0-5", "2-99"),
+          propertyName: fc.constantFrom("dealstage", "amount", "closedate", "hs_pipeline_stage", "hs_ticket_priority", "email", "domain"),
+          propertyValue: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+          mergedObjectIds: fc.array(fc.nat(), { maxLength: 3 }),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(element, { maxLength: 20 }), (batch) => {
+        const payload = hubspotSource.schema.parse(batch);
+        const ds = hubspotSource.normalize(payload, "", { now: 5 });
+        expect(ds.length).toBeGreaterThanOrEqual(batch.length);
+        for (const d of ds) for (const e of d.events) normalizedEventSchema.parse(e);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("dedupes on (portalId, subscriptionId, eventId, occurredAt, objectId), not on attemptNumber", () => {

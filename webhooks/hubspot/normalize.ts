@@ -63,9 +63,8 @@ function normalizeElement(element: Record<string, unknown>, index: number, ctx: 
 }
 
 function kindOf(ev: HubspotEvent): { kind: Kind | undefined; action: string } {
-  const dot = ev.subscriptionType.indexOf(".");
-  const prefix = ev.subscriptionType.slice(0, dot);
-  const action = ev.subscriptionType.slice(dot + 1);
+  const [prefix = "", ...rest] = ev.subscriptionType.split(".");
+  const action = rest.join(".");
   if (prefix === "object") return { kind: OBJECT_TYPES[ev.objectTypeId ?? ""], action };
   return { kind: (KINDS as readonly string[]).includes(prefix) ? (prefix as Kind) : undefined, action };
 }
@@ -102,11 +101,14 @@ function mapCompany(ev: HubspotEvent, action: string, companyId: string): Mapped
       return [{ facts: [{ type: "company.changed", subject, companyId, created: true, properties: {} }] }];
     case "deletion":
       return [{ facts: [{ type: "company.removed", subject, companyId }] }];
-    case "merge":
-      return mergedAway(ev, companyId).map(({ loser, survivor }) => ({
+    case "merge": {
+      const merged = mergedAway(ev, companyId);
+      if (merged.length === 0) return skip("company.merge without a merged-away company");
+      return merged.map(({ loser, survivor }) => ({
         keySuffix: loser,
         facts: [{ type: "company.removed", subject: { hubspotCompanyId: loser }, companyId: loser, mergedInto: survivor }],
       }));
+    }
     case "propertyChange": {
       if (!ev.propertyName) return skip("propertyChange without propertyName");
       let value = propertyValue(ev);

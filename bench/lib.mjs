@@ -1,0 +1,114 @@
+// Shared pieces of the benchmark: starting workers on workerd, ports, percentiles, a text table.
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
+export const esbuildBin = join(root, "node_modules", ".bin", "esbuild");
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `tenure-bench-${prefix}-`));
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Applies the D1 migrations to a fresh local database under `persistTo`. */
+export function migrate(persistTo) {
+  const r = spawnSync(wranglerBin, ["d1", "migrations", "apply", "tenure", "--local", "--persist-to", persistTo], {
+    cwd: root,
+    env: { ...quietEnv, CI: "true" },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`migrations failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/**
+ * Starts `wrangler dev` for a config on 127.0.0.1 with the given vars, and waits until it answers.
+ * An empty --env-file keeps a developer's .dev.vars out of the run: only `vars` are bound.
+ * Returns { url, stop, logFile }.
+ */
+export async function startWorker({ name, config, vars, persistTo, readyPath = "/", timeoutMs = 90_000 }) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const dir = tempDir(name);
+  const envFile = join(dir, "empty.env");
+  writeFileSync(envFile, "");
+  const logFile = join(dir, "wrangler.log");
+  const args = ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--env-file", envFile];
+  args.push("--show-interactive-dev-session=false", "--log-level", "warn");
+  if (persistTo) args.push("--persist-to", persistTo);
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn(wranglerBin, args, { cwd: root, env: quietEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const log = createWriteStream(logFile);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on("exit", (code) => (exited = code ?? -1));
+
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (exited !== null) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    for (let i = 0; i < 50 && exited === null; i++) await sleep(100);
+    if (exited === null) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`${name}: wrangler dev exited with ${exited}; see ${logFile}`);
+    try {
+      const res = await fetch(url + readyPath, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      return { url, port, stop, logFile, pid: child.pid };
+    } catch {
+      await sleep(250);
+    }
+  }
+  await stop();
+  throw new Error(`${name}: not ready after ${timeoutMs} ms; see ${logFile}`);
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** A plain fixed-width table (first column left-aligned, the rest right-aligned). */
+export function table(headers, rows) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => (c === null || c === undefined ? "–" : String(c))));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
+}
+
+/** The same table as GitHub markdown. */
+export function mdTable(headers, rows) {
+  const fmt = (r) => `| ${r.map((c) => (c === null || c === undefined ? "–" : String(c))).join(" | ")} |`;
+  return [fmt(headers), `|${headers.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`, ...rows.map(fmt)].join("\n");
+}
+
+export const round = (n, d = 0) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(d)));
