@@ -2,7 +2,7 @@
  * Slack through plain fetch, not @slack/bolt or @slack/web-api. Bolt has no receiver for Workers, and
  * web-api fails on workerd as shipped (it needs a fetch wrapper for `this` binding and `redirect`).
  * Tenure calls three Web API methods (chat.postMessage, chat.update, users.lookupByEmail), so a
- * thirty-line typed client costs less than either: no dependency, a configurable base URL for tests
+ * small typed client costs less than either: no dependency, a configurable base URL for tests
  * and the demo, and retries left to the outbox, which sees every Retry-After.
  */
 import { z } from "zod";

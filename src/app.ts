@@ -4,9 +4,12 @@ import { ConfigError, loadConfig, secretValues, type Env } from "./env";
 import { AppError } from "./errors";
 import { configureLog, errorFields, log } from "./log";
 import { admin } from "./routes/admin";
+import { backfill } from "./routes/backfill";
+import { metrics } from "./routes/metrics";
 import { model } from "./routes/model";
 import { openapi } from "./routes/openapi";
 import { status } from "./routes/status";
+import { slack } from "./routes/slack";
 import { webhooks } from "./routes/webhooks";
 
 export type AppVars = { requestId: string };
@@ -24,8 +27,11 @@ app.use("*", async (c, next) => {
 app.route("/", status);
 app.route("/", openapi);
 app.route("/webhooks", webhooks);
+app.route("/slack", slack);
 app.route("/api", admin);
+app.route("/api/backfill", backfill);
 app.route("/api", model);
+app.route("/api", metrics);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { alertRulesSchema, defaultConfig, identityRulesSchema, type TenureConfig } from "./core/config";
+import { rewardRulesSchema } from "./core/rewards/config";
 import { ConfigError } from "./env";
 
 const overrideSchema = z
@@ -8,6 +9,8 @@ const overrideSchema = z
     lifecycle: z.record(z.string(), z.unknown()).optional(),
     identity: identityRulesSchema.partial().optional(),
     alerts: alertRulesSchema.partial().optional(),
+    /** Loyalty rules; omitted keys keep their defaults. */
+    rewards: rewardRulesSchema.optional(),
   })
   .strict();
 
@@ -34,6 +37,7 @@ export function tenureConfig(json: string | undefined): TenureConfig {
       lifecycle: { ...cfg.lifecycle, ...(o.lifecycle as object) } as TenureConfig["lifecycle"],
       identity: { ...cfg.identity, ...o.identity },
       alerts: { ...cfg.alerts, ...o.alerts },
+      rewards: o.rewards ?? cfg.rewards,
     };
   }
   cache.set(key, cfg);

@@ -80,7 +80,7 @@ export function stripeRecordDelivery(object: string, record: unknown, now: numbe
   const created = asOf(kind.type, r, r) ?? Math.floor(now / 1000);
   const envelope = (id: string): StripeEvent => ({ id, object: "event", type: kind.type, created, data: { object: r } });
   const probe = normalizeStripe(envelope("backfill"), "")[0]!;
-  const key = backfillKey(r.id, { type: kind.type, events: probe.events.map(({ id: _, ...fact }) => fact), ignored: probe.ignoredReason ?? null });
+  const key = backfillKey(r.id, { type: kind.type, events: probe.events.map(({ id: _id, occurredAt: _at, ...fact }) => fact), ignored: probe.ignoredReason ?? null });
   const event = envelope(key);
   return normalizeStripe(event, JSON.stringify(event))[0]!;
 }

@@ -2,14 +2,14 @@ import type { ConnectorDeps } from "../../connectors/connector";
 import type { Config } from "../env";
 import type { Delivery } from "../../webhooks/source";
 
-export const BACKFILL_OBJECTS = {
-  // Profiles first: their ids, emails and domains are what later records resolve against.
+export const BACKFILL_SOURCES = ["stripe", "hubspot"] as const;
+export type BackfillSource = (typeof BACKFILL_SOURCES)[number];
+
+/** Objects imported per source, in order: profiles first, as later records resolve against their ids and domains. */
+export const BACKFILL_OBJECTS: Record<BackfillSource, readonly string[]> = {
   stripe: ["customers", "subscriptions", "invoices"],
   hubspot: ["companies", "contacts", "deals"],
-} as const;
-
-export type BackfillSource = keyof typeof BACKFILL_OBJECTS;
-export const BACKFILL_SOURCES = Object.keys(BACKFILL_OBJECTS) as BackfillSource[];
+};
 
 /** Records per API page: the maximum both vendors allow. */
 export const PAGE_SIZE = 100;

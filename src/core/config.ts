@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defaultHealthModel, type HealthModel } from "./health";
 import { defaultLifecycleConfig, type LifecycleConfig } from "./lifecycle";
+import { defaultRewardRules, type RewardRules } from "./rewards/config";
 
 /** Free-mail domains never identify a company. */
 export const DEFAULT_FREE_MAIL = [
@@ -31,6 +32,8 @@ export interface TenureConfig {
   lifecycle: LifecycleConfig;
   identity: z.infer<typeof identityRulesSchema>;
   alerts: AlertRules;
+  /** The loyalty program (src/core/rewards). */
+  rewards: RewardRules;
 }
 
 export const defaultConfig: TenureConfig = {
@@ -38,4 +41,5 @@ export const defaultConfig: TenureConfig = {
   lifecycle: defaultLifecycleConfig,
   identity: identityRulesSchema.parse({}),
   alerts: alertRulesSchema.parse({}),
+  rewards: defaultRewardRules,
 };

@@ -23,7 +23,10 @@ export interface Snapshot {
 
 export type AlertRule = "entered_red" | "score_drop" | "first_value_missed" | "cancel_scheduled" | "payment_failed";
 /** Last alert per rule, and whether a recovery was already posted for it. */
-export type AlertLog = Partial<Record<AlertRule, { at: number; actionId: string; recovered?: boolean }>>;
+export type AlertLog = Partial<Record<AlertRule, { at: number; actionId: string; recovered?: boolean }>> & {
+  /** Set by the Snooze button: no alerts for this customer until then. */
+  snoozedUntil?: number;
+};
 
 export interface PlanInput {
   customerId: string;
@@ -101,7 +104,8 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
     }
   }
 
-  for (const [rule, key, summary] of triggeredAlerts(p)) {
+  const snoozed = (alerts.snoozedUntil ?? 0) > p.now;
+  for (const [rule, key, summary] of snoozed ? [] : triggeredAlerts(p)) {
     const last = alerts[rule];
     if (last && p.now - last.at < p.rules.cooldownHours * 3_600_000) continue;
     const id = `slack.alert:${rule}:${p.customerId}:${key}`;

@@ -7,6 +7,7 @@ import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { saveDeliveries, type NewInboxRow } from "../store/inbox";
+import { readLimited } from "../body";
 import type { AppVars } from "../app";
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -88,32 +89,3 @@ function toRow(source: string, d: Delivery, now: number, requestId: string): New
 function pathOf(path: PropertyKey[]): string {
   return path.length === 0 ? "(root)" : path.map(String).join(".");
 }
-
-/** Reads at most `limit` bytes; larger bodies get a 413 without the rest being buffered. */
-async function readLimited(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  const tooLarge = () => new AppError(413, "payload_too_large", `Webhook bodies are limited to ${limit / 1024} KiB.`);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const buf = new Uint8Array(size);
-  let off = 0;
-  for (const ch of chunks) {
-    buf.set(ch, off);
-    off += ch.byteLength;
-  }
-  return new TextDecoder().decode(buf);
-}
-

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import type { EventOf, NormalizedEvent } from "../../src/core/events";
+import { type HealthModel, healthModelSchema } from "../../src/core/health";
 
 /**
  * fast-check arbitraries for NormalizedEvent, shaped like what the webhook sources produce for one
@@ -340,3 +341,30 @@ export const arbEvent: fc.Arbitrary<NormalizedEvent> = fc.oneof(
 export function arbEventLog(maxLength = 40): fc.Arbitrary<NormalizedEvent[]> {
   return fc.uniqueArray(arbEvent, { selector: (e) => e.id, maxLength });
 }
+
+/** Health models with arbitrary weights (some zero), thresholds and overrides, all valid under the schema. */
+export const arbHealthModel: fc.Arbitrary<HealthModel> = fc
+  .record({
+    weights: fc.record({
+      billing: small(50),
+      support: small(50),
+      usage: small(50),
+      sentiment: small(50),
+      relationship: small(50),
+    }),
+    red: fc.integer({ min: 10, max: 60 }),
+    gap: fc.integer({ min: 1, max: 30 }),
+    hysteresis: small(10),
+    overrideUsage: fc.option(small(80), { nil: undefined }),
+    maxDrivers: fc.integer({ min: 1, max: 8 }),
+  })
+  .map(({ weights, red, gap, hysteresis, overrideUsage, maxDrivers }) =>
+    healthModelSchema.parse({
+      weights,
+      bands: { red, green: red + gap, hysteresis },
+      overrides: overrideUsage === undefined ? [] : [{ when: { stage: ["onboarding", "renewal"] }, weights: { usage: overrideUsage } }],
+      maxDrivers,
+    }),
+  );
+
+export const arbBand = fc.option(fc.constantFrom("green", "yellow", "red" as const), { nil: undefined });

@@ -142,8 +142,9 @@ describe("series and segments", () => {
 
   it("weekly series: NPS per ISO week", () => {
     const r = computeMetrics(input(false), { window: { from: at("2026-10-01"), to: at("2026-10-15") }, period: "week" });
-    // Weeks (Monday): Sep 28 (clipped to Oct 1–5): A 10, C 8, F 10 -> (2 − 0) / 3 = 66.7; Oct 5–12: none; Oct 12–15: none.
-    expect(r.series.map((p) => [p.period, p.values.nps])).toEqual([["2026-09-28", 66.7], ["2026-10-05", null], ["2026-10-12", null]]);
+    // Weeks (Monday): Sep 28 (clipped to Oct 1–5): C 8 (Oct 2), F 10 (Oct 3) -> (1 − 0) / 2 = 50;
+    // Oct 5–12: A 10 (Oct 5) -> 1 / 1 = 100; Oct 12–15: none -> null.
+    expect(r.series.map((p) => [p.period, p.values.nps])).toEqual([["2026-09-28", 50], ["2026-10-05", 100], ["2026-10-12", null]]);
   });
 
   it("segment=band computes each band's metrics on its own customers", () => {

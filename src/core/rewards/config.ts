@@ -36,7 +36,7 @@ export const DEFAULT_TRACK_EVENTS = {
   "Onboarding Completed": "onboarding_completed",
 };
 
-export const referralRulesSchema = z.object({
+export const referralRulesSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** The Stripe coupon behind every referral promotion code: the friend's discount at checkout. */
   coupon: z.string().min(1).default("tenure-referral-friend"),
@@ -66,7 +66,7 @@ export const referralRulesSchema = z.object({
   fingerprintMetadataKey: z.string().default("card_fingerprint"),
 });
 
-export const rewardRulesSchema = z.object({
+export const rewardRulesSchema = z.strictObject({
   /** Recorded on every ledger row, so a reward can be explained by the rules it was decided under. */
   version: z.string().min(1).default("rewards-1"),
   referral: referralRulesSchema.prefault({}),
@@ -95,8 +95,8 @@ export const rewardRulesSchema = z.object({
     .prefault({}),
   occasions: z
     .object({
-      anniversary: z.object({ enabled: z.boolean().default(true), credit: perCurrency({}) }).prefault({}),
-      birthday: z.object({ enabled: z.boolean().default(true), contactProperty: z.string().default("date_of_birth") }).prefault({}),
+      anniversary: z.strictObject({ enabled: z.boolean().default(true), credit: perCurrency({}) }).prefault({}),
+      birthday: z.strictObject({ enabled: z.boolean().default(true), contactProperty: z.string().default("date_of_birth") }).prefault({}),
       /** A missed daily run still awards an occasion within this many days of it. */
       windowDays: z.number().int().positive().default(7),
     })
@@ -112,7 +112,7 @@ export const rewardRulesSchema = z.object({
     })
     .prefault({}),
   /** High-value accounts: the core model's `vip` segment. */
-  vip: z.object({ segment: z.string().default("vip"), pointsMultiplier: z.number().min(1).max(10).default(2) }).prefault({}),
+  vip: z.strictObject({ segment: z.string().default("vip"), pointsMultiplier: z.number().min(1).max(10).default(2) }).prefault({}),
 });
 
 export type RewardRules = z.output<typeof rewardRulesSchema>;

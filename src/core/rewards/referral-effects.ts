@@ -117,19 +117,24 @@ function reverse(out: Effects, t: TransitionInput): void {
   const amount = r.rewardAmount ?? 0;
   const currency = r.currency ?? "usd";
   const id = rewardIds.clawback(r.referredId);
+  const ledgerId = rewardIds.referral(r.referredId, "clawed_back");
+  if (!t.referrer.stripeCustomerId) {
+    out.ledger.push(ledgerEntry({ id: ledgerId, customerId: r.referrerId, entry: "referral.clawed_back", ref: r.referredId, reason: `${r.reason}; the referrer has no Stripe customer to debit`, at: t.now }));
+    return;
+  }
   out.actions.push({
     id,
     customerId: r.referrerId,
     payload: {
       type: "stripe.credit",
-      stripeCustomerId: t.referrer.stripeCustomerId!,
+      stripeCustomerId: t.referrer.stripeCustomerId,
       amount,
       currency,
       description: "Referral reward reversed: the referred payment was refunded or disputed",
       metadata: { ...metadata(r, id), tenure_reverses: rewardIds.referralCredit(r.referredId) },
     },
   });
-  out.ledger.push(ledgerEntry({ id: rewardIds.referral(r.referredId, "clawed_back"), customerId: r.referrerId, entry: "referral.clawed_back", amount: -amount, currency, ref: r.referredId, reason: r.reason, actionId: id, at: t.now }));
+  out.ledger.push(ledgerEntry({ id: ledgerId, customerId: r.referrerId, entry: "referral.clawed_back", amount: -amount, currency, ref: r.referredId, reason: r.reason, actionId: id, at: t.now }));
   const points = t.rules.points.earn.referral_qualified ?? 0;
   if (points > 0) {
     out.ledger.push(ledgerEntry({ id: rewardIds.points(r.referrerId, "referral_reversed", r.referredId), customerId: r.referrerId, entry: "points.reversed", kind: "referral_qualified", points: -points, ref: r.referredId, at: t.now }));

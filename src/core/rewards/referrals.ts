@@ -55,6 +55,11 @@ export interface Party {
   stripeCustomerId: string | null;
 }
 
+/** A subscription past due or unpaid: Stripe is still trying to collect. */
+export function isPastDue(state: CustomerState): boolean {
+  return Object.values(state.billing.subscriptions).some((s) => s.status === "past_due" || s.status === "unpaid");
+}
+
 /** Evidence that a customer came through someone's code, strongest first. */
 export interface Candidate {
   key: string;

@@ -1,0 +1,162 @@
+/**
+ * Server-rendered SVG charts: no script, no CDN, nothing to download. Each chart has a <title> and
+ * <desc> for screen readers and returns the table of the numbers it draws, shown next to it.
+ */
+
+export interface ChartTable {
+  head: string[];
+  rows: (string | number)[][];
+}
+
+export interface Chart {
+  id: string;
+  title: string;
+  svg: string;
+  table: ChartTable;
+}
+
+export const palette = { green: "#2e7d32", yellow: "#f9a825", red: "#c62828", gray: "#78909c", blue: "#1565c0", purple: "#6a1b9a", teal: "#00838f" };
+
+const W = 640;
+const H = 240;
+const M = { top: 16, right: 16, bottom: 36, left: 48 };
+
+export function esc(s: string | number): string {
+  return String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+function frame(id: string, title: string, desc: string, body: string, width = W, height = H): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${esc(id)}-t ${esc(id)}-d" class="chart" data-chart="${esc(id)}">` +
+    `<title id="${esc(id)}-t">${esc(title)}</title><desc id="${esc(id)}-d">${esc(desc)}</desc>${body}</svg>`
+  );
+}
+
+const empty = (width = W, height = H) => `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty">No data yet</text>`;
+
+/** Round axis bounds and 4–5 ticks between them. */
+export function niceTicks(min: number, max: number): number[] {
+  if (min === max) (min -= 1), (max += 1);
+  const raw = (max - min) / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const ticks: number[] = [];
+  for (let t = Math.floor(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.round(t * 1e6) / 1e6);
+  if (ticks[ticks.length - 1]! < max) ticks.push(ticks[ticks.length - 1]! + step);
+  return ticks;
+}
+
+function yAxis(ticks: number[], y: (v: number) => number, unit: string): string {
+  return ticks
+    .map((t) => `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end" class="tick">${esc(fmt(t))}${esc(unit)}</text>`)
+    .join("");
+}
+
+function xLabels(labels: string[], x: (i: number) => number): string {
+  const every = Math.max(1, Math.ceil(labels.length / 8));
+  return labels
+    .map((l, i) => (i % every === 0 || i === labels.length - 1 ? `<text x="${x(i)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${esc(l)}</text>` : ""))
+    .join("");
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+  color?: string;
+  /** Extra column in the data table (e.g. MRR). */
+  note?: string;
+}
+
+export function barChart(o: { id: string; title: string; desc: string; bars: Bar[]; unit?: string; noteHead?: string }): Chart {
+  const unit = o.unit ?? "";
+  const table: ChartTable = {
+    head: ["", "Value", ...(o.noteHead ? [o.noteHead] : [])],
+    rows: o.bars.map((b) => [b.label, fmt(b.value) + unit, ...(o.noteHead ? [b.note ?? ""] : [])]),
+  };
+  if (o.bars.length === 0) return { id: o.id, title: o.title, svg: frame(o.id, o.title, o.desc, empty()), table };
+  const ticks = niceTicks(0, Math.max(...o.bars.map((b) => b.value), 1));
+  const top = ticks[ticks.length - 1]!;
+  const y = (v: number) => M.top + (H - M.top - M.bottom) * (1 - v / top);
+  const slot = (W - M.left - M.right) / o.bars.length;
+  const bars = o.bars
+    .map((b, i) => {
+      const x = M.left + i * slot + slot * 0.15;
+      const h = y(0) - y(b.value);
+      return (
+        `<rect x="${x}" y="${y(b.value)}" width="${slot * 0.7}" height="${Math.max(h, 0)}" fill="${b.color ?? palette.blue}" class="bar"><title>${esc(b.label)}: ${esc(fmt(b.value) + unit)}</title></rect>` +
+        `<text x="${x + slot * 0.35}" y="${y(b.value) - 4}" text-anchor="middle" class="value">${esc(fmt(b.value) + unit)}</text>`
+      );
+    })
+    .join("");
+  const svg = frame(o.id, o.title, o.desc, yAxis(ticks, y, unit) + bars + xLabels(o.bars.map((b) => b.label), (i) => M.left + (i + 0.5) * slot));
+  return { id: o.id, title: o.title, svg, table };
+}
+
+export interface Line {
+  name: string;
+  color: string;
+  values: (number | null)[];
+}
+
+export function lineChart(o: { id: string; title: string; desc: string; labels: string[]; lines: Line[]; unit?: string; min?: number; max?: number }): Chart {
+  const unit = o.unit ?? "";
+  const table: ChartTable = { head: ["", ...o.lines.map((l) => l.name)], rows: o.labels.map((lab, i) => [lab, ...o.lines.map((l) => (l.values[i] == null ? "–" : fmt(l.values[i]!) + unit))]) };
+  const all = o.lines.flatMap((l) => l.values.filter((v): v is number => v !== null));
+  if (all.length === 0) return { id: o.id, title: o.title, svg: frame(o.id, o.title, o.desc, empty()), table };
+  const ticks = niceTicks(o.min ?? Math.min(...all), o.max ?? Math.max(...all));
+  const lo = ticks[0]!;
+  const hi = ticks[ticks.length - 1]!;
+  const y = (v: number) => M.top + (H - M.top - M.bottom) * (1 - (v - lo) / (hi - lo));
+  const n = o.labels.length;
+  const x = (i: number) => M.left + (n <= 1 ? (W - M.left - M.right) / 2 : (i * (W - M.left - M.right)) / (n - 1));
+  const paths = o.lines
+    .map((l) => {
+      let d = "";
+      let pen = false;
+      l.values.forEach((v, i) => {
+        if (v === null) return void (pen = false);
+        d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+        pen = true;
+      });
+      const dots = l.values
+        .map((v, i) => (v === null ? "" : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${l.color}"><title>${esc(l.name)} ${esc(o.labels[i] ?? "")}: ${esc(fmt(v) + unit)}</title></circle>`))
+        .join("");
+      return `<path d="${d}" fill="none" stroke="${l.color}" stroke-width="2" class="line"/>${dots}`;
+    })
+    .join("");
+  const legend = o.lines.length > 1 ? o.lines.map((l, i) => `<rect x="${M.left + i * 150}" y="2" width="10" height="10" fill="${l.color}"/><text x="${M.left + i * 150 + 14}" y="11" class="tick">${esc(l.name)}</text>`).join("") : "";
+  const svg = frame(o.id, o.title, o.desc, yAxis(ticks, y, unit) + paths + xLabels(o.labels, x) + legend);
+  return { id: o.id, title: o.title, svg, table };
+}
+
+export interface Step {
+  label: string;
+  value: number;
+  /** Shown after the value, e.g. a conversion rate. */
+  note?: string;
+}
+
+/** Horizontal bars, widest first by convention, each with its count and note. */
+export function funnelChart(o: { id: string; title: string; desc: string; steps: Step[]; noteHead?: string; color?: string }): Chart {
+  const table: ChartTable = { head: ["Step", "Count", o.noteHead ?? ""], rows: o.steps.map((s) => [s.label, s.value, s.note ?? ""]) };
+  const rowH = 28;
+  const height = Math.max(H / 2, o.steps.length * rowH + 16);
+  if (o.steps.length === 0 || o.steps.every((s) => s.value === 0)) return { id: o.id, title: o.title, svg: frame(o.id, o.title, o.desc, empty(W, height), W, height), table };
+  const max = Math.max(...o.steps.map((s) => s.value));
+  const left = 110;
+  const span = W - left - 150;
+  const bars = o.steps
+    .map((s, i) => {
+      const w = (s.value / max) * span;
+      const yy = 8 + i * rowH;
+      return (
+        `<text x="${left - 8}" y="${yy + 17}" text-anchor="end" class="tick">${esc(s.label)}</text>` +
+        `<rect x="${left}" y="${yy + 4}" width="${Math.max(w, 1)}" height="${rowH - 8}" fill="${o.color ?? palette.teal}" class="bar"><title>${esc(s.label)}: ${s.value}</title></rect>` +
+        `<text x="${left + Math.max(w, 1) + 6}" y="${yy + 17}" class="value">${esc(String(s.value))}${s.note ? ` · ${esc(s.note)}` : ""}</text>`
+      );
+    })
+    .join("");
+  return { id: o.id, title: o.title, svg: frame(o.id, o.title, o.desc, bars, W, height), table };
+}

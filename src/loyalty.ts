@@ -1,0 +1,162 @@
+import type { Action } from "./core/actions";
+import type { TenureConfig } from "./core/config";
+import type { NormalizedEvent } from "./core/events";
+import type { OnboardingStatus } from "./core/onboarding";
+import type { Snapshot } from "./core/plan";
+import { applyEvents } from "./core/reduce";
+import {
+  attributionCandidates,
+  isPastDue,
+  monthDayOf,
+  planRewards,
+  type Party,
+  type RewardContext,
+  type RewardPlan,
+} from "./core/rewards";
+import { emptyState, type CustomerState } from "./core/state";
+import {
+  birthdayStmt,
+  codeOwners,
+  enrollStmts,
+  fingerprintStmt,
+  ledgerStmts,
+  loadParties,
+  loadReferral,
+  loyaltySyncId,
+  loyaltySyncStmt,
+  monthCounts,
+  openReferrals,
+  referralWriteStmts,
+  referrerTallies,
+} from "./store/loyalty";
+import { insertActionStmts } from "./store/outbox";
+
+/**
+ * The loyalty program inside a customer's scoring step: the context is loaded before the step, the
+ * plan is pure (src/core/rewards), and its statements join the step's one atomic batch.
+ */
+
+export interface LoyaltyContext {
+  reward: RewardContext;
+  /** Card fingerprints already known for this customer. */
+  fingerprints: string[];
+}
+
+export async function loadLoyaltyContext(
+  db: D1Database,
+  customerId: string,
+  stored: { state: CustomerState } | null,
+  events: readonly NormalizedEvent[],
+  now: number,
+): Promise<LoyaltyContext> {
+  const state = applyEvents(stored?.state ?? emptyState(), events);
+  const [asReferred, open, tallies] = await Promise.all([loadReferral(db, customerId), openReferrals(db, customerId, now), referrerTallies(db, customerId)]);
+  let ownerIds = new Map<string, string>();
+  if (!asReferred) {
+    const keys = attributionCandidates(state).map((c) => c.key);
+    ownerIds = await codeOwners(db, keys);
+  }
+  const referrerIds = asReferred ? [asReferred.referrerId] : [...new Set(ownerIds.values())];
+  const [parties, counts] = await Promise.all([loadParties(db, [...referrerIds, ...open.map((r) => r.referredId), customerId]), monthCounts(db, referrerIds)]);
+  // This customer's own party is rebuilt from the step's state; only its known fingerprints are kept.
+  const fingerprints = [...(parties.get(customerId)?.fingerprints ?? [])];
+  const owners = new Map<string, Party>();
+  for (const [key, id] of ownerIds) {
+    const p = parties.get(id);
+    if (p) owners.set(key, p);
+  }
+  return {
+    fingerprints,
+    reward: {
+      asReferred,
+      referrer: asReferred ? (parties.get(asReferred.referrerId) ?? null) : null,
+      owners,
+      monthCounts: counts,
+      asReferrer: open.flatMap((referral) => {
+        const referred = parties.get(referral.referredId);
+        return referred ? [{ referral, referred }] : [];
+      }),
+      referralsPaid: tallies.paid,
+      badges: tallies.badges,
+    },
+  };
+}
+
+export interface LoyaltyStepInput {
+  customerId: string;
+  state: CustomerState;
+  events: readonly NormalizedEvent[];
+  snapshot: Snapshot;
+  onboarding: OnboardingStatus;
+  externalIds: Record<string, string[]>;
+  loyalty: LoyaltyContext;
+}
+
+/** The loyalty part of a scoring step: statements for the step's batch, and the actions they create. */
+export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: number }, s: LoyaltyStepInput): { stmts: D1PreparedStatement[]; actions: Action[] } {
+  const { db, cfg, now } = deps;
+  const rules = cfg.rewards;
+  const newPrints = fingerprintsIn(s.events, rules.referral.fingerprintMetadataKey).filter((f) => !s.loyalty.fingerprints.includes(f));
+  const self: Party = {
+    id: s.customerId,
+    name: s.state.profile.name?.value ?? null,
+    domain: s.state.profile.domain?.value ?? null,
+    fingerprints: [...s.loyalty.fingerprints, ...newPrints],
+    currency: s.snapshot.currency?.toLowerCase() ?? s.state.profile.currency ?? null,
+    band: s.snapshot.band,
+    pastDue: isPastDue(s.state),
+    stripeCustomerId: s.externalIds.stripe?.[0] ?? null,
+  };
+  // The self-referral check compares the friend with a stored referrer row; a self-owned code must see this step's facts.
+  const owners = new Map([...s.loyalty.reward.owners].map(([k, p]) => [k, p.id === self.id ? self : p]));
+  const plan = planRewards({
+    self,
+    state: s.state,
+    events: s.events,
+    segments: s.snapshot.segments,
+    onboarding: { purchasedAt: s.onboarding.purchasedAt, onboardedAt: s.onboarding.onboardedAt },
+    churned: s.snapshot.stage === "churned",
+    ctx: { ...s.loyalty.reward, owners },
+    rules,
+    freeMail: new Set(cfg.identity.freeMailDomains),
+    now,
+  });
+  const stmts = planStmts(db, plan, rules.version, now);
+  stmts.push(...newPrints.map((f) => fingerprintStmt(db, s.customerId, f, now)));
+  stmts.push(...birthdayStmts(db, s.customerId, s.events, rules.occasions.birthday.contactProperty, now));
+  const selfCompanies = s.externalIds.hubspot ?? [];
+  stmts.push(...plan.touched.map((id) => loyaltySyncStmt(db, id, id === s.customerId ? selfCompanies : [], now)));
+  const syncActions: Action[] = plan.touched.includes(s.customerId) ? selfCompanies.map((co) => syncAction(s.customerId, co)) : [];
+  return { stmts, actions: [...plan.actions, ...syncActions] };
+}
+
+/** Referral writes, ledger rows, enrollments and outbox rows of a plan, in commit order. */
+export function planStmts(db: D1Database, plan: Pick<RewardPlan, "referrals" | "ledger" | "actions">, rulesVersion: string, now: number): D1PreparedStatement[] {
+  const earners = plan.ledger.filter((e) => e.points > 0).map((e) => e.customerId);
+  return [
+    ...plan.referrals.flatMap((w) => referralWriteStmts(db, w, now)),
+    ...ledgerStmts(db, plan.ledger, rulesVersion),
+    ...enrollStmts(db, earners, "earn", now),
+    ...insertActionStmts(db, plan.actions, now),
+  ];
+}
+
+/** The outbox row a loyalty sync writes; its values are computed at commit (see loyaltySyncStmt). */
+export function syncAction(customerId: string, companyId: string): Action {
+  return { id: loyaltySyncId(companyId), customerId, payload: { type: "hubspot.properties", companyId, properties: {} } };
+}
+
+function fingerprintsIn(events: readonly NormalizedEvent[], key: string): string[] {
+  const out = new Set<string>();
+  for (const e of events) if (e.type === "customer.profile" && e.metadata[key]) out.add(e.metadata[key]!.trim());
+  return [...out].filter((f) => f !== "");
+}
+
+function birthdayStmts(db: D1Database, customerId: string, events: readonly NormalizedEvent[], property: string, now: number): D1PreparedStatement[] {
+  const out: D1PreparedStatement[] = [];
+  for (const e of events) {
+    if (e.type !== "contact.changed" || !Object.hasOwn(e.properties, property)) continue;
+    out.push(birthdayStmt(db, `hubspot:${e.contactId}`, customerId, monthDayOf(e.properties[property]), now));
+  }
+  return out;
+}

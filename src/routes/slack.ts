@@ -1,0 +1,82 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { ACK_ACTION_ID, SNOOZE_ACTION_ID, updateAlertMessage } from "../../connectors/slack";
+import { verifySlackSignature } from "../../webhooks/slack-signature";
+import { SignatureError } from "../../webhooks/signature";
+import { readLimited } from "../body";
+import { loadConfig, type Env } from "../env";
+import { AppError } from "../errors";
+import { errorFields, log } from "../log";
+import { recordAlertResponse, findCustomersForSlash } from "../store/alerts";
+
+export const slack = new Hono<{ Bindings: Env }>();
+
+const SNOOZE_MS = 7 * 86_400_000;
+
+const blockActionsSchema = z.looseObject({
+  type: z.literal("block_actions"),
+  user: z.looseObject({ id: z.string() }),
+  channel: z.looseObject({ id: z.string() }).optional(),
+  container: z.looseObject({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
+  message: z.looseObject({ ts: z.string(), text: z.string().optional(), blocks: z.array(z.looseObject({ type: z.string() })).optional() }).optional(),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
+
+/**
+ * Slack interactivity (Acknowledge / Snooze buttons) and the `/health` slash command. Verified with the
+ * signing secret, answered within Slack's 3 seconds; the message update happens after the answer.
+ */
+slack.post("/events", async (c) => {
+  const raw = await readLimited(c.req.raw, 256 * 1024);
+  const form = new URLSearchParams(raw);
+  if (form.get("ssl_check") === "1") return c.body(null, 200);
+  const cfg = loadConfig(c.env);
+  if (!cfg.SLACK_SIGNING_SECRET) throw new AppError(503, "source_not_configured", "Slack interactivity is disabled: set SLACK_SIGNING_SECRET.", { secret: "SLACK_SIGNING_SECRET" });
+  try {
+    await verifySlackSignature(raw, c.req.raw.headers, cfg.SLACK_SIGNING_SECRET, Date.now());
+  } catch (err) {
+    if (err instanceof SignatureError) throw new AppError(401, "invalid_signature", err.message, { reason: err.reason });
+    throw err;
+  }
+
+  if (form.has("command")) {
+    const text = (form.get("text") ?? "").trim();
+    if (!text) return c.json({ response_type: "ephemeral", text: "Usage: /health <domain or company name>" });
+    const found = await findCustomersForSlash(c.env.DB, text);
+    if (found.length === 0) return c.json({ response_type: "ephemeral", text: `No customer matches "${text}".` });
+    const lines = found.map((f) => `*${f.name ?? f.domain ?? f.id}*: health *${f.score ?? "?"}* (${f.band ?? "unscored"}), stage ${f.stage ?? "?"}${f.drivers ? ` · ${f.drivers}` : ""}`);
+    return c.json({ response_type: "ephemeral", text: lines.join("\n") });
+  }
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(form.get("payload") ?? "");
+  } catch {
+    throw new AppError(400, "invalid_payload", "Expected a Slack interactivity `payload` form field or a slash command.");
+  }
+  const parsed = blockActionsSchema.safeParse(payload);
+  if (!parsed.success) return c.body(null, 200); // other interaction types: acknowledged, nothing to do
+  const p = parsed.data;
+  const action = p.actions[0]!;
+  if ((action.action_id !== ACK_ACTION_ID && action.action_id !== SNOOZE_ACTION_ID) || !action.value) return c.body(null, 200);
+
+  const snooze = action.action_id === SNOOZE_ACTION_ID;
+  const now = Date.now();
+  const known = await recordAlertResponse(c.env.DB, { actionId: action.value, userId: p.user.id, snoozedUntil: snooze ? now + SNOOZE_MS : null, now });
+  if (!known) throw new AppError(404, "not_found", "That alert is not known to Tenure.");
+
+  const channel = p.channel?.id ?? p.container?.channel_id;
+  const ts = p.message?.ts ?? p.container?.message_ts;
+  if (channel && ts && p.message?.blocks) {
+    const note = snooze ? `:zzz: Snoozed for 7 days by <@${p.user.id}>` : `:white_check_mark: Acknowledged by <@${p.user.id}>`;
+    const blocks = [...p.message.blocks.filter((b) => b.type !== "actions"), { type: "context", elements: [{ type: "mrkdwn", text: note }] }];
+    c.executionCtx.waitUntil(
+      updateAlertMessage({ cfg, fetch: (i, init) => fetch(i, init), now: Date.now }, { channel, ts, text: `${p.message.text ?? "Alert"} (${snooze ? "snoozed" : "acknowledged"})`, blocks: blocks as never })
+        .then((r) => {
+          if (!r.ok) log("warn", "could not update the Slack alert", { actionId: action.value, error: r.error });
+        })
+        .catch((err: unknown) => log("warn", "could not update the Slack alert", { actionId: action.value, ...errorFields(err) })),
+    );
+  }
+  return c.body(null, 200);
+});

@@ -1,0 +1,247 @@
+import type { Band } from "../core/health";
+import { HUBSPOT_PROPERTIES } from "../core/plan";
+import { CONVERTED, isPastDue, type LedgerEntry, type Party, type Referral, type ReferralWrite } from "../core/rewards";
+import type { CustomerState } from "../core/state";
+
+/** SQL of the loyalty program: referrals, the ledger, members, codes, fingerprints, birthdays. */
+
+type ReferralRaw = {
+  referred_id: string;
+  referrer_id: string;
+  code: string | null;
+  source: Referral["source"];
+  status: Referral["status"];
+  reason: string | null;
+  attributed_at: number;
+  invoice_id: string | null;
+  charge_id: string | null;
+  payment_intent_id: string | null;
+  invoice_amount: number | null;
+  invoice_currency: string | null;
+  reward_amount: number | null;
+  currency: string | null;
+  qualified_at: number | null;
+  release_at: number | null;
+  paid_at: number | null;
+  ended_at: number | null;
+  version: number;
+};
+
+export function toReferral(r: ReferralRaw): Referral {
+  return {
+    referredId: r.referred_id,
+    referrerId: r.referrer_id,
+    code: r.code,
+    source: r.source,
+    status: r.status,
+    reason: r.reason,
+    attributedAt: r.attributed_at,
+    invoiceId: r.invoice_id,
+    chargeId: r.charge_id,
+    paymentIntentId: r.payment_intent_id,
+    invoiceAmount: r.invoice_amount,
+    invoiceCurrency: r.invoice_currency,
+    rewardAmount: r.reward_amount,
+    currency: r.currency,
+    qualifiedAt: r.qualified_at,
+    releaseAt: r.release_at,
+    paidAt: r.paid_at,
+    endedAt: r.ended_at,
+    version: r.version,
+  };
+}
+
+const COLS = `referrer_id, code, source, status, reason, attributed_at, invoice_id, charge_id, payment_intent_id, invoice_amount, invoice_currency,
+  reward_amount, currency, qualified_at, release_at, paid_at, ended_at`;
+
+function values(r: Referral): unknown[] {
+  return [r.referrerId, r.code, r.source, r.status, r.reason, r.attributedAt, r.invoiceId, r.chargeId, r.paymentIntentId, r.invoiceAmount, r.invoiceCurrency,
+    r.rewardAmount, r.currency, r.qualifiedAt, r.releaseAt, r.paidAt, r.endedAt];
+}
+
+/**
+ * A referral write under optimistic concurrency: a new row is a plain INSERT (a concurrent insert fails
+ * the batch), an update names the version it read and a token the guard checks, so a lost race rolls
+ * back the whole batch and the caller decides again from fresh rows.
+ */
+export function referralWriteStmts(db: D1Database, w: ReferralWrite, now: number): D1PreparedStatement[] {
+  const token = crypto.randomUUID();
+  if (!w.before) {
+    return [
+      db
+        .prepare(`INSERT INTO referrals (referred_id, ${COLS}, version, write_token, updated_at) VALUES (?, ${Array(17).fill("?").join(", ")}, 1, ?, ?)`)
+        .bind(w.after.referredId, ...values(w.after), token, now),
+    ];
+  }
+  const sets = COLS.split(",").map((c) => `${c.trim()} = ?`).join(", ");
+  return [
+    db
+      .prepare(`UPDATE referrals SET ${sets}, version = version + 1, write_token = ?, updated_at = ? WHERE referred_id = ? AND version = ?`)
+      .bind(...values(w.after), token, now, w.after.referredId, w.before.version),
+    db
+      .prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM referrals WHERE referred_id = ? AND write_token = ?)`)
+      .bind(w.after.referredId, token),
+  ];
+}
+
+export function ledgerStmts(db: D1Database, entries: readonly LedgerEntry[], rulesVersion: string): D1PreparedStatement[] {
+  const stmt = db.prepare(
+    `INSERT INTO loyalty_ledger (id, customer_id, entry, kind, points, amount, currency, ref, reason, action_id, rules_version, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  return entries.map((e) => stmt.bind(e.id, e.customerId, e.entry, e.kind, e.points, e.amount, e.currency, e.ref, e.reason, e.actionId, rulesVersion, e.at));
+}
+
+/** Customers who earn points are enrolled (once). */
+export function enrollStmts(db: D1Database, customerIds: readonly string[], via: "earn" | "opt_in", at: number): D1PreparedStatement[] {
+  const stmt = db.prepare(`INSERT INTO loyalty_members (customer_id, enrolled_at, via) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO NOTHING`);
+  return [...new Set(customerIds)].map((id) => stmt.bind(id, at, via));
+}
+
+export function fingerprintStmt(db: D1Database, customerId: string, fingerprint: string, at: number): D1PreparedStatement {
+  return db.prepare(`INSERT INTO card_fingerprints (fingerprint, customer_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`).bind(fingerprint, customerId, at);
+}
+
+/** A contact's birthday (`MM-DD`); an erased contact keeps none. */
+export function birthdayStmt(db: D1Database, contactId: string, customerId: string, monthDay: string | null, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO contacts (id, customer_id, birthday, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET birthday = CASE WHEN contacts.erased_at IS NULL THEN excluded.birthday END,
+         customer_id = COALESCE(contacts.customer_id, excluded.customer_id)`,
+    )
+    .bind(contactId, customerId, monthDay, now);
+}
+
+export const loyaltySyncId = (companyId: string) => `hubspot.properties:${companyId}:loyalty`;
+
+/**
+ * Refreshes the HubSpot loyalty properties of a customer's companies. The values are computed by the
+ * statement itself, at commit, so concurrent writers (a redemption, a payout) can never leave a stale total.
+ */
+export function loyaltySyncStmt(db: D1Database, customerId: string, companyIds: readonly string[], now: number): D1PreparedStatement {
+  const P = HUBSPOT_PROPERTIES;
+  return db
+    .prepare(
+      `INSERT INTO outbox (id, customer_id, destination, type, payload, status, attempts, next_attempt_at, created_at, updated_at)
+       SELECT 'hubspot.properties:' || co.value || ':loyalty', ?1, 'hubspot', 'hubspot.properties',
+         json_object('type', 'hubspot.properties', 'companyId', co.value, 'properties', json_object(
+           '${P.points}', CAST((SELECT COALESCE(SUM(points), 0) FROM loyalty_ledger WHERE customer_id = ?1) AS TEXT),
+           '${P.referrals}', CAST((SELECT COUNT(*) FROM referrals WHERE referrer_id = ?1 AND status IN ('pending', 'held', 'paid')) AS TEXT))),
+         'pending', 0, ?2, ?2, ?2
+       FROM (SELECT value FROM identities WHERE customer_id = ?1 AND kind = 'hubspot' UNION SELECT value FROM json_each(?3)) co WHERE true
+       ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at,
+         status = 'pending', attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
+         next_attempt_at = CASE WHEN outbox.status = 'pending' THEN outbox.next_attempt_at ELSE excluded.next_attempt_at END,
+         last_error = CASE WHEN outbox.status = 'pending' THEN outbox.last_error END`,
+    )
+    .bind(customerId, now, JSON.stringify(companyIds));
+}
+
+export async function loadReferral(db: D1Database, referredId: string): Promise<Referral | null> {
+  const r = await db.prepare(`SELECT * FROM referrals WHERE referred_id = ?`).bind(referredId).first<ReferralRaw>();
+  return r ? toReferral(r) : null;
+}
+
+/** Referrals waiting for payout: of one referrer, or (referrerId null) all that are due or held. */
+export async function openReferrals(db: D1Database, referrerId: string | null, now: number, limit = 500): Promise<Referral[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM referrals WHERE (status = 'held' OR (status = 'pending' AND release_at <= ?1)) AND (?2 IS NULL OR referrer_id = ?2)
+       ORDER BY release_at, referred_id LIMIT ?3`,
+    )
+    .bind(now, referrerId, limit)
+    .all<ReferralRaw>();
+  return results.map(toReferral);
+}
+
+export async function referrerTallies(db: D1Database, referrerId: string): Promise<{ paid: number; badges: string[] }> {
+  const [paid, badges] = await db.batch<{ n: number } | { kind: string }>([
+    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE referrer_id = ? AND status = 'paid'`).bind(referrerId),
+    db.prepare(`SELECT kind FROM loyalty_ledger WHERE customer_id = ? AND entry = 'badge.awarded'`).bind(referrerId),
+  ]);
+  return { paid: (paid!.results[0] as { n: number }).n, badges: (badges!.results as { kind: string }[]).map((b) => b.kind) };
+}
+
+/** Rewards qualified per referrer and `yyyy-mm` (the monthly cap). */
+export async function monthCounts(db: D1Database, referrerIds: readonly string[]): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  if (referrerIds.length === 0) return out;
+  const counted = CONVERTED.filter((s) => s !== "canceled");
+  const { results } = await db
+    .prepare(
+      `SELECT referrer_id, strftime('%Y-%m', qualified_at / 1000, 'unixepoch') AS month, COUNT(*) AS n FROM referrals
+       WHERE referrer_id IN (SELECT value FROM json_each(?)) AND qualified_at IS NOT NULL AND status IN (SELECT value FROM json_each(?))
+       GROUP BY referrer_id, month`,
+    )
+    .bind(JSON.stringify(referrerIds), JSON.stringify(counted))
+    .all<{ referrer_id: string; month: string; n: number }>();
+  for (const r of results) (out[r.referrer_id] ??= {})[r.month] = r.n;
+  return out;
+}
+
+/** Attribution keys (promotion code ids or codes, any case) -> referrer id. */
+export async function codeOwners(db: D1Database, keys: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (keys.length === 0) return out;
+  const { results } = await db
+    .prepare(
+      `SELECT rc.code, rc.referrer_id, CASE WHEN o.status = 'delivered' THEN json_extract(o.result, '$') END AS promo
+       FROM referral_codes rc LEFT JOIN outbox o ON o.id = rc.action_id
+       WHERE rc.code IN (SELECT upper(value) FROM json_each(?1))
+          OR (o.status = 'delivered' AND json_extract(o.result, '$') IN (SELECT value FROM json_each(?1)))`,
+    )
+    .bind(JSON.stringify(keys))
+    .all<{ code: string; referrer_id: string; promo: string | null }>();
+  for (const r of results) {
+    out.set(r.code, r.referrer_id);
+    if (r.promo) out.set(r.promo, r.referrer_id);
+  }
+  return out;
+}
+
+type PartyRaw = { id: string; name: string | null; domain: string | null; currency: string | null; band: Band | null; state: string };
+
+/** Both sides of referrals as the rules see them; customers that do not exist are absent. */
+export async function loadParties(db: D1Database, ids: readonly string[]): Promise<Map<string, Party>> {
+  const out = new Map<string, Party>();
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return out;
+  const list = JSON.stringify(unique);
+  const [rows, stripe, prints] = await db.batch<PartyRaw | { customer_id: string; value: string }>([
+    db.prepare(`SELECT id, name, domain, currency, band, state FROM customers WHERE id IN (SELECT value FROM json_each(?))`).bind(list),
+    db.prepare(`SELECT customer_id, value FROM identities WHERE kind = 'stripe' AND customer_id IN (SELECT value FROM json_each(?)) ORDER BY created_at`).bind(list),
+    db.prepare(`SELECT customer_id, fingerprint AS value FROM card_fingerprints WHERE customer_id IN (SELECT value FROM json_each(?))`).bind(list),
+  ]);
+  const byCustomer = (rs: unknown[]) => {
+    const m = new Map<string, string[]>();
+    for (const r of rs as { customer_id: string; value: string }[]) m.set(r.customer_id, [...(m.get(r.customer_id) ?? []), r.value]);
+    return m;
+  };
+  const stripeIds = byCustomer(stripe!.results);
+  const fps = byCustomer(prints!.results);
+  for (const r of rows!.results as PartyRaw[]) {
+    const state = JSON.parse(r.state) as CustomerState;
+    out.set(r.id, partyOf(r.id, state, { name: r.name, domain: r.domain, currency: r.currency, band: r.band }, stripeIds.get(r.id)?.[0] ?? null, fps.get(r.id) ?? []));
+  }
+  return out;
+}
+
+export function partyOf(
+  id: string,
+  state: CustomerState,
+  row: { name: string | null; domain: string | null; currency: string | null; band: Band | null },
+  stripeCustomerId: string | null,
+  fingerprints: readonly string[],
+): Party {
+  return {
+    id,
+    name: row.name ?? state.profile.name?.value ?? null,
+    domain: row.domain ?? state.profile.domain?.value ?? null,
+    fingerprints,
+    currency: (row.currency ?? state.profile.currency ?? null)?.toLowerCase() ?? null,
+    band: row.band,
+    pastDue: isPastDue(state),
+    stripeCustomerId,
+  };
+}
