@@ -45,7 +45,7 @@ export function migrate(persistTo) {
  * An empty --env-file keeps a developer's .dev.vars out of the run: only `vars` are bound.
  * Returns { url, stop, logFile }.
  */
-export async function startWorker({ name, config, vars, persistTo, readyPath = "/", timeoutMs = 90_000 }) {
+export async function startWorker({ name, config, vars, persistTo, readyPath = "/", timeoutMs = 90_000, logLevel = "warn" }) {
   const port = await freePort();
   const inspector = await freePort();
   const dir = tempDir(name);
@@ -53,7 +53,7 @@ export async function startWorker({ name, config, vars, persistTo, readyPath = "
   writeFileSync(envFile, "");
   const logFile = join(dir, "wrangler.log");
   const args = ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--env-file", envFile];
-  args.push("--show-interactive-dev-session=false", "--log-level", "warn");
+  args.push("--show-interactive-dev-session=false", "--log-level", logLevel);
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(wranglerBin, args, { cwd: root, env: quietEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });

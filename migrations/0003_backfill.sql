@@ -20,6 +20,7 @@ CREATE TABLE backfill_cursors (
   pages INTEGER NOT NULL DEFAULT 0,   -- pages committed: also the version guard of a page commit
   read INTEGER NOT NULL DEFAULT 0,    -- records read from the vendor
   imported INTEGER NOT NULL DEFAULT 0,-- inbox rows that were new (the rest were already there)
+  committed_by TEXT,                  -- request id of the step that committed the last page (the guard's witness)
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (source, object)
 );

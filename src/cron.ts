@@ -1,10 +1,12 @@
 import { tenureConfig } from "./config";
 import { loadConfig, type Env } from "./env";
-import { log } from "./log";
+import { errorFields, log } from "./log";
 import { enqueue } from "./queues";
 import { overdueActions } from "./store/outbox";
 import { pruneRawPayloads, staleReceived } from "./store/inbox";
 import { recomputeAll } from "./recompute";
+import { runLoyaltyDaily } from "./rewards/daily";
+import { reconcileStripe } from "./reconcile";
 
 export const SWEEP_AFTER_MS = 2 * 60_000;
 export const MAX_EVENT_ATTEMPTS = 10;
@@ -19,12 +21,20 @@ export async function sweep(env: Env, now: number): Promise<{ events: number; ac
   return { events: events.length, actions: actions.length };
 }
 
-/** Daily: time-dependent scores, and the raw-payload retention. */
+/** Daily: time-dependent scores, Stripe reconciliation, and the raw-payload retention. */
 export async function daily(env: Env, now: number): Promise<void> {
   const cfg = loadConfig(env);
   const pruned = await pruneRawPayloads(env.DB, now, cfg.RAW_PAYLOAD_RETENTION_DAYS);
+  // Reconciliation (src/reconcile.ts): Stripe events of the last days that never arrived as webhooks.
+  const reconciled = await reconcileStripe({ db: env.DB, cfg, fetch: (input, init) => fetch(input, init), now: () => now, events: env.EVENTS }).catch(
+    (err: unknown) => (log("warn", "Stripe reconciliation failed; it runs again tomorrow", errorFields(err)), null),
+  );
   const recomputed = await recomputeAll(env, tenureConfig(cfg.TENURE_CONFIG), now);
-  log("info", "daily run", { pruned, recomputed });
+  // Loyalty (src/rewards/daily.ts): referral rewards past their hold, occasions, first-renewal offers.
+  const loyalty = await runLoyaltyDaily(env, tenureConfig(cfg.TENURE_CONFIG), now).catch(
+    (err: unknown) => (log("error", "loyalty daily run failed; it runs again tomorrow", errorFields(err)), null),
+  );
+  log("info", "daily run", { pruned, recomputed, reconciled: reconciled?.recovered ?? null, loyaltyPaid: loyalty?.paid ?? null });
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -93,7 +93,7 @@ export interface LoyaltyStepInput {
 }
 
 /** The loyalty part of a scoring step: statements for the step's batch, and the actions they create. */
-export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: number }, s: LoyaltyStepInput): { stmts: D1PreparedStatement[]; actions: Action[] } {
+export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: number; hubspotCoalesceMs?: number }, s: LoyaltyStepInput): { stmts: D1PreparedStatement[]; actions: Action[] } {
   const { db, cfg, now } = deps;
   const rules = cfg.rewards;
   const newPrints = fingerprintsIn(s.events, rules.referral.fingerprintMetadataKey).filter((f) => !s.loyalty.fingerprints.includes(f));
@@ -125,7 +125,7 @@ export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: numb
   stmts.push(...newPrints.map((f) => fingerprintStmt(db, s.customerId, f, now)));
   stmts.push(...birthdayStmts(db, s.customerId, s.events, rules.occasions.birthday.contactProperty, now));
   const selfCompanies = s.externalIds.hubspot ?? [];
-  stmts.push(...plan.touched.map((id) => loyaltySyncStmt(db, id, id === s.customerId ? selfCompanies : [], now)));
+  stmts.push(...plan.touched.map((id) => loyaltySyncStmt(db, id, id === s.customerId ? selfCompanies : [], now, deps.hubspotCoalesceMs ?? 0)));
   const syncActions: Action[] = plan.touched.includes(s.customerId) ? selfCompanies.map((co) => syncAction(s.customerId, co)) : [];
   return { stmts, actions: [...plan.actions, ...syncActions] };
 }

@@ -26,6 +26,7 @@ import {
   type StoredCustomer,
 } from "./store/customers";
 import { insertActionStmts } from "./store/outbox";
+import { loadLoyaltyContext, loyaltyStep, type LoyaltyContext } from "./loyalty";
 import { log, errorFields } from "./log";
 import { eraseContactStmts, markErasureDoneStmt } from "./store/privacy";
 
@@ -94,7 +95,8 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
 
   for (const [customerId, group] of groups) {
     try {
-      const step = applyStep(deps, customerId, group, stored.get(customerId) ?? null, history.get(customerId) ?? []);
+      const loyalty = await loadLoyaltyContext(deps.db, customerId, stored.get(customerId) ?? null, group.flatMap((g) => g.row.events), deps.now);
+      const step = applyStep(deps, customerId, group, stored.get(customerId) ?? null, history.get(customerId) ?? [], loyalty);
       await deps.db.batch(step.stmts);
       result.done.push(...group.map((g) => g.row.id));
       result.actionIds.push(...step.actions.map((a) => a.id));
@@ -135,10 +137,10 @@ async function customerIdFor(key: IdentityKey): Promise<string> {
   return `cu_${[...digest.slice(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: { at: number; score: number }[]) {
+function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: { at: number; score: number }[], loyalty: LoyaltyContext) {
   const { db, now } = deps;
   const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
-  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group));
+  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty);
   const newKeys: IdentityKey[] = [];
   for (const g of group) {
     for (const k of g.fresh) {
@@ -163,6 +165,7 @@ export function scoreStep(
   events: NormalizedEvent[],
   history: { at: number; score: number }[],
   externalIds: Record<string, string[]>,
+  loyalty?: LoyaltyContext,
 ): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot } {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
@@ -206,7 +209,10 @@ export function scoreStep(
   }
   if (stored?.stage !== after.stage) stmts.push(stageTransitionStmt(db, { customerId, at: now, from: stored?.stage ?? null, to: after.stage }));
   stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0));
-  return { stmts, actions: plan.actions, snapshot: after };
+  // Loyalty (src/loyalty.ts): referral rows, ledger rows and reward actions commit with the customer.
+  const rewards = loyalty ? loyaltyStep(deps, { customerId, state, events, snapshot: after, onboarding: scored.stage.onboarding, externalIds, loyalty }) : null;
+  if (rewards) stmts.push(...rewards.stmts);
+  return { stmts, actions: rewards ? [...plan.actions, ...rewards.actions] : plan.actions, snapshot: after };
 }
 
 function previousSnapshot(stored: StoredCustomer): Snapshot | null {

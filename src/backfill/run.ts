@@ -113,7 +113,7 @@ export async function backfillStep(deps: BackfillDeps, source: BackfillSource): 
     await failRun(db, source, `${cur.object}: ${error.message}`, now);
     return done({ error });
   }
-  const requestId = `backfill:${source}:${cur.object}:${cur.pages + 1}`;
+  const requestId = `backfill:${source}:${cur.object}:${cur.pages + 1}:${crypto.randomUUID().slice(0, 8)}`;
   const rows = page.deliveries.map((d) => inboxRow(source, d, now, requestId));
   let results: D1Result[];
   try {

@@ -53,7 +53,7 @@ export function computeMetrics(input: MetricsInput, q: MetricsQuery) {
     ...windowMetrics(accounts, input.loyalty, input, w),
     healthDistribution: healthDistribution(input.customers),
     stageFunnel: stageFunnel(input.customers, input.transitions, w.to),
-    referralFunnel: referralFunnel(accounts, input.loyalty, w),
+    referralFunnel: referralFunnel(input.loyalty, w),
     topTicketTopics: { value: topTicketTopics(input.customers, w, q.period), unit: "breakdown", definition: definitions.topTicketTopics } satisfies Metric<unknown>,
   };
   const series = buckets(w, q.period).map((b) => ({
@@ -103,6 +103,6 @@ function loyaltyOf(loyalty: LoyaltyData | null, members: readonly Account[]): Lo
   return {
     enrollments: loyalty.enrollments.filter((e) => ids.has(e.customerId)),
     ledger: loyalty.ledger.filter((e) => ids.has(e.customerId)),
-    referrals: loyalty.referrals.filter((r) => (r.referredId !== null && ids.has(r.referredId)) || (r.referrerId !== null && ids.has(r.referrerId))),
+    referrals: loyalty.referrals.filter((r) => ids.has(r.referredId) || ids.has(r.referrerId)),
   };
 }

@@ -4,7 +4,11 @@ import type { CustomerState } from "./state";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** One word for the onboarding state, e.g. for a CRM property. */
+export type OnboardingPhase = "not_purchased" | "not_started" | "in_progress" | "first_value_missed" | "complete";
+
 export interface OnboardingStatus {
+  status: OnboardingPhase;
   /** First paid invoice with an amount above zero. */
   purchasedAt: number | null;
   firstValueAt: number | null;
@@ -90,15 +94,24 @@ export function onboardingStatus(state: CustomerState, now: number, cfg: Lifecyc
   const adoptedAt = core[coreThreshold(cfg) - 1]?.[1].firstAt ?? null;
   const dueAt = purchasedAt === null ? null : purchasedAt + cfg.firstValueHours * HOUR;
   const complete = valueAt !== null && adoptedAt !== null;
+  const missed = dueAt !== null && now >= dueAt && (valueAt === null || valueAt > dueAt);
   return {
+    status: phase(complete, purchasedAt, missed, seenEvents(state, now).length > 0),
     purchasedAt,
     firstValueAt: valueAt,
     timeToFirstValueMs: purchasedAt !== null && valueAt !== null ? Math.max(0, valueAt - purchasedAt) : null,
     firstValueDueAt: dueAt,
-    firstValueMissed: dueAt !== null && now >= dueAt && (valueAt === null || valueAt > dueAt),
+    firstValueMissed: missed,
     coreFeaturesAdopted: core.map(([name]) => name).sort(),
     adoptedAt,
     onboardingComplete: complete,
     onboardedAt: complete ? Math.max(valueAt, adoptedAt) : null,
   };
+}
+
+function phase(complete: boolean, purchasedAt: number | null, missed: boolean, started: boolean): OnboardingPhase {
+  if (complete) return "complete";
+  if (purchasedAt === null) return "not_purchased";
+  if (missed) return "first_value_missed";
+  return started ? "in_progress" : "not_started";
 }

@@ -28,7 +28,7 @@ const LEASE_MS = 60_000;
 export async function deliverDestination(deps: DeliverDeps, destination: Destination, ids: string[]): Promise<number> {
   const connector = deps.connectors[destination];
   const now = deps.now();
-  const rows = await leaseDue(deps.db, destination, ids, connector.maxBatch, now, LEASE_MS);
+  const rows = await leaseDue(deps.db, destination, ids, connector.maxBatch, now, LEASE_MS, connector.maxBatch > 1);
   if (rows.length === 0) return 0;
 
   const disabled = connector.disabledReason(deps.cfg);
@@ -106,5 +106,5 @@ function connectorDeps(deps: DeliverDeps): ConnectorDeps {
     fetch: deps.fetch,
     now: deps.now,
     lookupResult: async (actionId: string) => (await getAction(deps.db, actionId))?.result ?? null,
-  } as ConnectorDeps;
+  };
 }

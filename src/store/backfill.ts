@@ -113,6 +113,7 @@ export interface PageCommit {
   next: string | null;
   rows: NewInboxRow[];
   now: number;
+  /** Unique per step: marks the rows and the cursor move of this commit. */
   requestId: string;
 }
 
@@ -127,13 +128,16 @@ export function pageCommitStmts(db: D1Database, p: PageCommit): D1PreparedStatem
   return [
     db
       .prepare(
-        `UPDATE backfill_cursors SET cursor = ?, done = ?, pages = pages + 1, read = read + ?, updated_at = ?
+        `UPDATE backfill_cursors SET cursor = ?, done = ?, pages = pages + 1, read = read + ?, updated_at = ?, committed_by = ?
          WHERE source = ? AND object = ? AND pages = ?`,
       )
-      .bind(p.next, p.next === null ? 1 : 0, p.rows.length, p.now, p.source, p.object, p.pagesBefore),
+      .bind(p.next, p.next === null ? 1 : 0, p.rows.length, p.now, p.requestId, p.source, p.object, p.pagesBefore),
     db
-      .prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM backfill_cursors WHERE source = ? AND object = ? AND pages = ?)`)
-      .bind(p.source, p.object, p.pagesBefore + 1),
+      .prepare(
+        `INSERT INTO batch_guard (x) SELECT NULL
+         WHERE NOT EXISTS (SELECT 1 FROM backfill_cursors WHERE source = ? AND object = ? AND pages = ? AND committed_by = ?)`,
+      )
+      .bind(p.source, p.object, p.pagesBefore + 1, p.requestId),
     ...p.rows.map((r) => insertDeliveryStmt(db, r)),
     // Rows inserted by this batch are the only ones with this request id and receipt time.
     db

@@ -1,7 +1,45 @@
 import type { CustomerState } from "../core/state";
-import { toRow, type OutboxRow } from "./outbox";
 
 /** Reads behind the dashboard pages. */
+
+/** An outbox row for display: the payload is shown as stored, without validating it against today's schema. */
+export interface ActionRow {
+  id: string;
+  customerId: string | null;
+  destination: string;
+  type: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  payload: Record<string, any>;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+function actionRow(r: Record<string, any>): ActionRow {
+  let payload: Record<string, any> = {};
+  try {
+    payload = JSON.parse(String(r.payload));
+  } catch {
+    payload = { unparsed: String(r.payload) };
+  }
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    destination: r.destination,
+    type: r.type,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    payload,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deliveredAt: r.delivered_at,
+  };
+}
 
 export const portfolioSorts = ["customer", "score", "band", "trend", "stage", "mrr", "renewal", "owner"] as const;
 export type PortfolioSort = (typeof portfolioSorts)[number];
@@ -79,7 +117,7 @@ export interface CustomerDetail {
   identities: { kind: string; value: string }[];
   history: { at: number; score: number; band: string }[];
   transitions: { at: number; from: string | null; to: string }[];
-  actions: OutboxRow[];
+  actions: ActionRow[];
 }
 
 export async function customerDetail(db: D1Database, id: string, historySince: number): Promise<CustomerDetail | null> {
@@ -107,20 +145,20 @@ export async function customerDetail(db: D1Database, id: string, historySince: n
     identities: identities!.results as { kind: string; value: string }[],
     history: history!.results as { at: number; score: number; band: string }[],
     transitions: transitions!.results.map((t) => ({ at: t.at, from: t.from_stage, to: t.to_stage })),
-    actions: actions!.results.map((a) => toRow(a as Parameters<typeof toRow>[0])),
+    actions: actions!.results.map(actionRow),
   };
 }
 
 /** Outbox rows by status (newest change first), optionally of some types only. */
-export async function outboxRows(db: D1Database, f: { statuses: string[]; types?: string[]; limit: number }): Promise<OutboxRow[]> {
+export async function outboxRows(db: D1Database, f: { statuses: string[]; types?: string[]; limit: number }): Promise<ActionRow[]> {
   const { results } = await db
     .prepare(
       `SELECT * FROM outbox WHERE status IN (SELECT value FROM json_each(?)) AND (? IS NULL OR type IN (SELECT value FROM json_each(?)))
        ORDER BY updated_at DESC, id LIMIT ?`,
     )
     .bind(JSON.stringify(f.statuses), f.types ? 1 : null, JSON.stringify(f.types ?? []), f.limit)
-    .all<Parameters<typeof toRow>[0]>();
-  return results.map(toRow);
+    .all<Record<string, any>>();
+  return results.map(actionRow);
 }
 
 export async function outboxCounts(db: D1Database): Promise<Record<string, number>> {

@@ -119,7 +119,7 @@ export const loyaltySyncId = (companyId: string) => `hubspot.properties:${compan
  * Refreshes the HubSpot loyalty properties of a customer's companies. The values are computed by the
  * statement itself, at commit, so concurrent writers (a redemption, a payout) can never leave a stale total.
  */
-export function loyaltySyncStmt(db: D1Database, customerId: string, companyIds: readonly string[], now: number): D1PreparedStatement {
+export function loyaltySyncStmt(db: D1Database, customerId: string, companyIds: readonly string[], now: number, delayMs = 0): D1PreparedStatement {
   const P = HUBSPOT_PROPERTIES;
   return db
     .prepare(
@@ -128,14 +128,14 @@ export function loyaltySyncStmt(db: D1Database, customerId: string, companyIds: 
          json_object('type', 'hubspot.properties', 'companyId', co.value, 'properties', json_object(
            '${P.points}', CAST((SELECT COALESCE(SUM(points), 0) FROM loyalty_ledger WHERE customer_id = ?1) AS TEXT),
            '${P.referrals}', CAST((SELECT COUNT(*) FROM referrals WHERE referrer_id = ?1 AND status IN ('pending', 'held', 'paid')) AS TEXT))),
-         'pending', 0, ?2, ?2, ?2
+         'pending', 0, ?2 + ?4, ?2, ?2
        FROM (SELECT value FROM identities WHERE customer_id = ?1 AND kind = 'hubspot' UNION SELECT value FROM json_each(?3)) co WHERE true
        ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at,
          status = 'pending', attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
          next_attempt_at = CASE WHEN outbox.status = 'pending' THEN outbox.next_attempt_at ELSE excluded.next_attempt_at END,
          last_error = CASE WHEN outbox.status = 'pending' THEN outbox.last_error END`,
     )
-    .bind(customerId, now, JSON.stringify(companyIds));
+    .bind(customerId, now, JSON.stringify(companyIds), delayMs);
 }
 
 export async function loadReferral(db: D1Database, referredId: string): Promise<Referral | null> {
@@ -244,4 +244,28 @@ export function partyOf(
     pastDue: isPastDue(state),
     stripeCustomerId,
   };
+}
+
+export async function customerState(db: D1Database, id: string): Promise<{ state: CustomerState; segments: string[] } | null> {
+  const r = await db.prepare(`SELECT state, health FROM customers WHERE id = ?`).bind(id).first<{ state: string; health: string | null }>();
+  if (!r) return null;
+  const health = JSON.parse(r.health ?? "null") as { snapshot?: { segments?: string[] } } | null;
+  return { state: JSON.parse(r.state) as CustomerState, segments: health?.snapshot?.segments ?? [] };
+}
+
+export type CodeRow = { code: string; referrerId: string; actionId: string; createdAt: number; promotionCodeId: string | null; status: string | null };
+
+export async function codeOf(db: D1Database, by: { referrerId?: string; code?: string }): Promise<CodeRow | null> {
+  const r = await db
+    .prepare(
+      `SELECT rc.code, rc.referrer_id, rc.action_id, rc.created_at, o.status, CASE WHEN o.status = 'delivered' THEN json_extract(o.result, '$') END AS promo
+       FROM referral_codes rc LEFT JOIN outbox o ON o.id = rc.action_id WHERE rc.referrer_id = ? OR rc.code = ?`,
+    )
+    .bind(by.referrerId ?? null, by.code ?? null)
+    .first<{ code: string; referrer_id: string; action_id: string; created_at: number; status: string | null; promo: string | null }>();
+  return r ? { code: r.code, referrerId: r.referrer_id, actionId: r.action_id, createdAt: r.created_at, promotionCodeId: r.promo, status: r.status } : null;
+}
+
+export function insertCodeStmt(db: D1Database, code: string, referrerId: string, actionId: string, now: number): D1PreparedStatement {
+  return db.prepare(`INSERT INTO referral_codes (code, referrer_id, action_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).bind(code, referrerId, actionId, now);
 }

@@ -85,7 +85,8 @@ export function toRow(r: Raw): OutboxRow {
 
 /**
  * Takes a lease on due pending rows of one destination: the given ids first, then (up to `limit`) any
- * other due rows, so a HubSpot batch fills up with whatever is waiting. Only the lease holder delivers.
+ * other due rows. With `fill`, once anything is due the batch is topped up with fresh rows still inside
+ * their coalescing window (never with rows backing off after a failure): a burst leaves in full batches.
  */
 export async function leaseDue(
   db: D1Database,
@@ -94,18 +95,21 @@ export async function leaseDue(
   limit: number,
   now: number,
   leaseMs: number,
+  fill = false,
 ): Promise<OutboxRow[]> {
   const { results } = await db
     .prepare(
-      `UPDATE outbox SET lease_until = ?
+      `UPDATE outbox SET lease_until = ?1
        WHERE id IN (
          SELECT id FROM outbox
-         WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-         ORDER BY CASE WHEN id IN (SELECT value FROM json_each(?)) THEN 0 ELSE 1 END, next_attempt_at
-         LIMIT ?)
+         WHERE destination = ?2 AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?3)
+           AND (next_attempt_at <= ?3 OR (?6 AND attempts = 0 AND EXISTS (
+             SELECT 1 FROM outbox d WHERE d.destination = ?2 AND d.status = 'pending' AND d.next_attempt_at <= ?3 AND (d.lease_until IS NULL OR d.lease_until < ?3))))
+         ORDER BY CASE WHEN id IN (SELECT value FROM json_each(?4)) THEN 0 ELSE 1 END, next_attempt_at
+         LIMIT ?5)
        RETURNING *`,
     )
-    .bind(now + leaseMs, destination, now, now, JSON.stringify(preferIds), limit)
+    .bind(now + leaseMs, destination, now, JSON.stringify(preferIds), limit, fill ? 1 : 0)
     .all<Raw>();
   return results.map(toRow);
 }

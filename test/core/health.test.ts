@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bandFor, defaultHealthModel, healthModelSchema, scoreHealth } from "../../src/core/health";
 import { defaultLifecycleConfig, lifecycleConfigSchema } from "../../src/core/lifecycle";
 import { emptyState } from "../../src/core/state";
+import { trend } from "../../src/core/trend";
 import {
   DAY,
   NOW,
@@ -136,7 +137,7 @@ describe("scoreHealth", () => {
     expect(h.drivers.length).toBe(5);
     const sizes = h.drivers.map((d) => Math.abs(d.impact));
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
-    expect(h.drivers[0]!.detail).toBe('detractor, NPS 2 1 day ago: "Too slow"');
+    expect(h.drivers[0]!.detail).toBe('NPS 2 (detractor), 1 day ago: "Too slow"');
   });
 
   it("uses the activation weights for customers still onboarding", () => {
@@ -227,5 +228,26 @@ describe("healthModelSchema", () => {
     expect(healthModelSchema.safeParse({ bands: { red: 80, green: 60 } }).success).toBe(false);
     expect(healthModelSchema.safeParse({ weights: { billing: -1 } }).success).toBe(false);
     expect(healthModelSchema.safeParse({ overrides: [{ when: { stage: ["vip"] } }] }).success).toBe(false);
+  });
+});
+
+describe("trend", () => {
+  const history = [
+    { at: daysAgo(40), score: 80 },
+    { at: daysAgo(20), score: 70 },
+    { at: daysAgo(6), score: 65 },
+    { at: daysAgo(1), score: 55 },
+  ];
+  it("compares the score now with the score as of 7 and 30 days ago", () => {
+    expect(trend(history, NOW)).toEqual({ d7: 55 - 70, d30: 55 - 80 });
+  });
+  it("is null when there is no score that far back, or none at all", () => {
+    expect(trend(history.slice(1), NOW)).toEqual({ d7: -15, d30: null });
+    expect(trend(history.slice(2), NOW)).toEqual({ d7: null, d30: null });
+    expect(trend([], NOW)).toEqual({ d7: null, d30: null });
+  });
+  it("ignores points after now and does not depend on the order of the history", () => {
+    const shuffled = [history[3]!, history[0]!, { at: NOW + DAY, score: 0 }, history[2]!, history[1]!];
+    expect(trend(shuffled, NOW)).toEqual(trend(history, NOW));
   });
 });

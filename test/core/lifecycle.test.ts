@@ -99,11 +99,17 @@ describe("first-value rule", () => {
   const bought = NOW - 30 * HOUR;
   const purchase = [invoicePaid(bought, { invoiceId: "in_1" }), subscription(bought)];
   it("is missed when no first-value event came within firstValueHours of the purchase", () => {
-    expect(stage(...purchase).onboarding).toMatchObject({ firstValueMissed: true, firstValueAt: null, firstValueDueAt: bought + 24 * HOUR });
+    expect(stage(...purchase).onboarding).toMatchObject({
+      status: "first_value_missed",
+      firstValueMissed: true,
+      firstValueAt: null,
+      firstValueDueAt: bought + 24 * HOUR,
+    });
   });
   it("is not missed before the deadline, nor when value came in time or during the trial", () => {
-    expect(stageOf(stateOf(...purchase), bought + 20 * HOUR, cfg).onboarding.firstValueMissed).toBe(false);
-    expect(stage(...purchase, usage(bought + 23 * HOUR, "report_created")).onboarding.firstValueMissed).toBe(false);
+    expect(stageOf(stateOf(...purchase), bought + 20 * HOUR, cfg).onboarding).toMatchObject({ firstValueMissed: false, status: "not_started" });
+    const inTime = stage(...purchase, usage(bought + 23 * HOUR, "report_created")).onboarding;
+    expect(inTime).toMatchObject({ firstValueMissed: false, status: "in_progress" });
     const trialValue = stage(...purchase, usage(bought - 3 * DAY, "report_created")).onboarding;
     expect(trialValue).toMatchObject({ firstValueMissed: false, timeToFirstValueMs: 0 });
   });
@@ -114,7 +120,12 @@ describe("first-value rule", () => {
   it("uses any usage event as first value, and distinct events as adoption, when nothing is configured", () => {
     const open = lifecycleConfigSchema.parse({});
     const r = stageOf(stateOf(...purchase, usage(bought + HOUR, "login"), usage(bought + 2 * HOUR, "search")), NOW, open);
-    expect(r.onboarding).toMatchObject({ firstValueAt: bought + HOUR, onboardingComplete: true, coreFeaturesAdopted: ["login", "search"] });
+    expect(r.onboarding).toMatchObject({
+      status: "complete",
+      firstValueAt: bought + HOUR,
+      onboardingComplete: true,
+      coreFeaturesAdopted: ["login", "search"],
+    });
     expect(r.stage).toBe("renewal");
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { HubSpotLists } from "./hubspot-lists";
 import { hubspotError, PropertyStore, type FakeProperty } from "./hubspot-properties";
 
 /**
@@ -43,6 +44,8 @@ export class FakeHubSpot {
   readonly notes: FakeNote[] = [];
   readonly requests: RecordedRequest[] = [];
   readonly props = new PropertyStore();
+  /** The CRM list endpoints, and the contacts and deals only they serve. */
+  readonly lists = new HubSpotLists(this.companies, (name) => this.props.properties.has(name), () => this.now());
   readonly faults = new FaultSwitch();
   readonly now: Clock;
   private readonly burst: RollingWindow;
@@ -90,7 +93,8 @@ export class FakeHubSpot {
     }
     const limited = this.takeQuota(now);
     if (limited) return limited;
-    const res = this.route(req.method, new URL(req.url).pathname, rawBody);
+    const url = new URL(req.url);
+    const res = this.lists.handle(req.method, url) ?? this.route(req.method, url.pathname, rawBody);
     for (const [k, v] of Object.entries(this.limitHeaders(now))) res.headers.set(k, v);
     return res;
   }

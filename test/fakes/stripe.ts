@@ -1,5 +1,6 @@
 import { bearer, FaultSwitch, readBody, nextId, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
 import { decodeStripeForm, fingerprint, type FormObject } from "./stripe-form";
+import { StripeLists } from "./stripe-lists";
 import { StripeState, stripeError } from "./stripe-resources";
 
 /**
@@ -26,6 +27,8 @@ interface Saved {
 
 export class FakeStripe {
   readonly state: StripeState;
+  /** GET list endpoints and the records (invoices, events) only they serve. */
+  readonly lists: StripeLists;
   readonly requests: RecordedRequest[] = [];
   readonly faults = new FaultSwitch();
   readonly now: Clock;
@@ -36,6 +39,7 @@ export class FakeStripe {
   constructor(private readonly opts: FakeStripeOptions) {
     this.now = opts.now ?? Date.now;
     this.state = new StripeState(this.now);
+    this.lists = new StripeLists(this.state, this.now);
     this.limiter = new RollingWindow(opts.requestsPerSecond ?? 25, 1_000);
   }
 
@@ -142,6 +146,7 @@ export class FakeStripe {
       const found = s.subscriptions.get(id);
       if (method === "GET" && found) return jsonOk(found);
     }
+    if (method === "GET" && resource && !id) return this.lists.list(resource, params) ?? notFound(method, path);
     return notFound(method, path);
   }
 

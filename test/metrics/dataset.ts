@@ -107,9 +107,10 @@ export const loyalty: LoyaltyData = {
     { customerId: "B", points: 30, at: at("2026-09-10") },
   ],
   referrals: [
-    { referrerId: "A", referredId: "D", at: at("2026-10-05"), status: "converted" },
-    { referrerId: "A", referredId: null, at: at("2026-10-06"), status: "pending" },
-    { referrerId: "B", referredId: "F", at: at("2026-10-07"), status: "signed_up" },
+    { referrerId: "A", referredId: "D", at: at("2026-10-05"), status: "held" },
+    { referrerId: "B", referredId: "F", at: at("2026-10-07"), status: "attributed" },
+    { referrerId: "A", referredId: "E", at: at("2026-10-21"), status: "refused" },
+    { referrerId: "B", referredId: "G", at: at("2026-05-02"), status: "paid" },
   ],
 };
 

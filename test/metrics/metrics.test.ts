@@ -118,16 +118,16 @@ describe("metrics with loyalty tables", () => {
   });
 
   it("referral rate: new customers brought in by a referral ÷ new customers", () => {
-    // New: D, E. Referred: D (by A) and F (by B; F never paid). 1 / 2 = 50
+    // New: D, E. Referred and not refused: D (by A), F (by B; F never paid), G (May). E's referral was refused. 1 / 2 = 50
     expect(m.referralRate).toMatchObject({ value: 50, referred: 1, new: 2 });
   });
 
-  it("referral funnel: referred -> joined -> paying", () => {
-    // Three referrals in October; two name a customer (D, F); only D has paid.
+  it("referral funnel: attributed -> qualified -> rewarded", () => {
+    // October: D (held: qualified, reward not paid yet), F (attributed), E (refused); G's paid one is from May.
     expect(m.referralFunnel.value).toEqual([
-      { step: "referred", count: 3 },
-      { step: "joined", count: 2 },
-      { step: "paying", count: 1 },
+      { step: "attributed", count: 3 },
+      { step: "qualified", count: 1 },
+      { step: "rewarded", count: 0 },
     ]);
   });
 });

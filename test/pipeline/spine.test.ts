@@ -10,7 +10,7 @@ import { signStripe } from "../support/sign/stripe";
 import { ADMIN, drain, runQueue } from "../support/drain";
 
 const hub = new FakeHubSpot({ token: "pat-test-hubspot-0123456789" });
-const server = setupServer(http.all("https://hubspot.fake/*", ({ request }) => hub.handle(request)));
+const server = setupServer(http.all("https://hubspot.fake/*", ({ request }) => hub.handle(request as unknown as Request)));
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: "error" });
   // What `npm run setup:hubspot` does once per portal: HubSpot refuses values for properties that do not exist.

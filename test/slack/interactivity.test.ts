@@ -7,7 +7,7 @@ import { FakeSlack } from "../fakes/slack";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const slackFake = new FakeSlack({ token: "xoxb-test-slack-0123456789", channels: { C0ALERTS: { name: "alerts" } } });
-const server = setupServer(http.all("https://slack.fake/*", ({ request }) => slackFake.handle(request)));
+const server = setupServer(http.all("https://slack.fake/*", ({ request }) => slackFake.handle(request as unknown as Request)));
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterAll(() => server.close());
 

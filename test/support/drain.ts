@@ -12,7 +12,7 @@ export async function runQueue(queue: string, bodies: unknown[]) {
   const ctx = createExecutionContext();
   let error: unknown;
   try {
-    await worker.queue!(batch as MessageBatch<never>, env as never, ctx);
+    await worker.queue!(batch as MessageBatch<never>, env as never);
   } catch (err) {
     // The runtime retries every message of a batch whose handler throws.
     error = err;

@@ -44,15 +44,15 @@ function npsFactor(r: { score: number; at: number; comment?: string }, now: numb
   const when = ago(r.at, now);
   const comment = r.comment ? `: "${truncate(r.comment, 80)}"` : "";
   if (r.score >= 9) {
-    return { factor: "sentiment.promoter", delta: p.promoterBonus * damp, detail: `promoter, NPS ${r.score} ${when}${comment}` };
+    return { factor: "sentiment.promoter", delta: p.promoterBonus * damp, detail: `NPS ${r.score} (promoter), ${when}${comment}` };
   }
   if (r.score >= 7) {
-    return { factor: "sentiment.passive", delta: 0, detail: `passive, NPS ${r.score} ${when}` };
+    return { factor: "sentiment.passive", delta: 0, detail: `NPS ${r.score} (passive), ${when}` };
   }
   return {
     factor: "sentiment.detractor",
     delta: -(p.detractorPenalty + (6 - r.score) * 3) * damp,
-    detail: `detractor, NPS ${r.score} ${when}${comment}`,
+    detail: `NPS ${r.score} (detractor), ${when}${comment}`,
   };
 }
 

@@ -87,10 +87,11 @@ function openFactors(open: TicketView[], now: number, p: Params): Factor[] {
     });
   }
   if (rest.length > 0) {
+    const age = oldestAge(rest, now);
     out.push({
       factor: "support.open_tickets",
       delta: -Math.min(rest.length * p.openPenalty, p.maxOpenPenalty),
-      detail: `${plural(rest.length, "other ticket")} open, oldest ${openedFor(oldestAge(rest, now)).replace("open for ", "")}`,
+      detail: `${plural(rest.length, "ticket")} open, oldest ${age === 0 ? "opened today" : `for ${plural(age, "day")}`}`,
     });
   }
   return out;

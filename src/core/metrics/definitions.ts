@@ -22,7 +22,7 @@ export const definitions = {
   pointsEarned: "Loyalty points earned: sum of positive ledger entries in the window. Null when the loyalty tables do not exist.",
   pointsRedeemed: "Loyalty points redeemed: sum of negative ledger entries in the window, as a positive number. Null when the loyalty tables do not exist.",
   referralRate:
-    "Referral rate: new customers in the window who were brought in by a referral ÷ new customers × 100. Null when the loyalty tables do not exist or there are no new customers.",
+    "Referral rate: new customers in the window attributed to a referral (not refused) ÷ new customers × 100. Null when the loyalty tables do not exist or there are no new customers.",
   onboardingCompletion:
     "Onboarding completion rate: customers whose first paid invoice falls in the window and who reached both first value and core-feature adoption by its end ÷ those customers × 100.",
   timeToFirstValue:
@@ -33,7 +33,7 @@ export const definitions = {
   topTicketTopics:
     "Top ticket topics per period: tags and title keywords of support tickets opened in the period, across all desks, each counted once per ticket; the most frequent are knowledge-base candidates.",
   referralFunnel:
-    "Referral funnel: referrals recorded in the window, how many brought in a known customer, and how many of those have paid. Null when the loyalty tables do not exist.",
+    "Referral funnel: referrals attributed in the window, how many qualified (the referred customer paid and passed the checks), and how many earned the referrer a paid reward. Null when the loyalty tables do not exist.",
   portfolioScore: "Portfolio score per day: the mean of every scored customer's latest health score at the end of that day (UTC).",
 } as const;
 

@@ -1,3 +1,4 @@
+import { CONVERTED } from "../rewards/referrals";
 import { payingAt, type Account } from "./accounts";
 import { definitions } from "./definitions";
 import { DAY, percent, within, type LoyaltyData, type Metric, type MetricCustomer, type Window } from "./types";
@@ -28,8 +29,8 @@ export function pointsMetrics(loyalty: LoyaltyData | null, w: Window): { pointsE
 }
 
 export function loyaltyEnrollment(accounts: readonly Account[], loyalty: LoyaltyData | null, w: Window): Metric {
-  const paying = accounts.filter((a) => payingAt(a, w.to));
   if (!loyalty) return { value: null, unit: "percent", definition: definitions.loyaltyEnrollment, reason: "loyalty tables absent" };
+  const paying = accounts.filter((a) => payingAt(a, w.to));
   const enrolled = new Set(loyalty.enrollments.filter((e) => e.at < w.to).map((e) => e.customerId));
   const n = paying.filter((a) => enrolled.has(a.customer.id)).length;
   return { value: percent(n, paying.length), unit: "percent", definition: definitions.loyaltyEnrollment, enrolled: n, paying: paying.length };
@@ -38,22 +39,21 @@ export function loyaltyEnrollment(accounts: readonly Account[], loyalty: Loyalty
 export function referralRate(accounts: readonly Account[], loyalty: LoyaltyData | null, w: Window): Metric {
   if (!loyalty) return { value: null, unit: "percent", definition: definitions.referralRate, reason: "loyalty tables absent" };
   const added = accounts.filter((a) => a.firstPaidAt !== null && within(a.firstPaidAt, w));
-  const referred = new Set(loyalty.referrals.filter((r) => r.at < w.to && r.referredId).map((r) => r.referredId));
+  const referred = new Set(loyalty.referrals.filter((r) => r.at < w.to && r.status !== "refused").map((r) => r.referredId));
   const n = added.filter((a) => referred.has(a.customer.id)).length;
   return { value: percent(n, added.length), unit: "percent", definition: definitions.referralRate, referred: n, new: added.length };
 }
 
-/** Referrals made in the window -> brought in a known customer -> that customer has paid. */
-export function referralFunnel(accounts: readonly Account[], loyalty: LoyaltyData | null, w: Window): Metric<{ step: string; count: number }[] | null> {
+/** Referrals attributed in the window -> qualified (the friend paid) -> reward paid to the referrer. */
+export function referralFunnel(loyalty: LoyaltyData | null, w: Window): Metric<{ step: string; count: number }[] | null> {
   if (!loyalty) return { value: null, unit: "breakdown", definition: definitions.referralFunnel, reason: "loyalty tables absent" };
-  const paid = new Set(accounts.filter((a) => a.firstPaidAt !== null && a.firstPaidAt < w.to).map((a) => a.customer.id));
   const made = loyalty.referrals.filter((r) => within(r.at, w));
-  const joined = made.filter((r) => r.referredId !== null);
+  const qualified = made.filter((r) => (CONVERTED as readonly string[]).includes(r.status));
   return {
     value: [
-      { step: "referred", count: made.length },
-      { step: "joined", count: joined.length },
-      { step: "paying", count: joined.filter((r) => paid.has(r.referredId!)).length },
+      { step: "attributed", count: made.length },
+      { step: "qualified", count: qualified.length },
+      { step: "rewarded", count: qualified.filter((r) => r.status === "paid").length },
     ],
     unit: "breakdown",
     definition: definitions.referralFunnel,

@@ -26,8 +26,8 @@ export interface LoyaltyData {
   enrollments: { customerId: string; at: number }[];
   /** Positive points are earned, negative are redeemed. */
   ledger: { customerId: string; points: number; at: number }[];
-  /** `referredId` is the customer the referral brought in, once known. */
-  referrals: { referrerId: string | null; referredId: string | null; at: number; status: string }[];
+  /** One row per referred customer; `at` is when the referral was attributed. */
+  referrals: { referrerId: string; referredId: string; at: number; status: string }[];
 }
 
 export interface MetricsInput {

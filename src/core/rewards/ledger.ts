@@ -68,6 +68,20 @@ export function monthKey(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7);
 }
 
+export const leaderboardPeriods = ["month", "quarter", "year", "all"] as const;
+export type LeaderboardPeriod = (typeof leaderboardPeriods)[number];
+
+/** Start of the current UTC calendar month, quarter or year (0 for all time). */
+export function periodStart(period: LeaderboardPeriod, now: number): number {
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  if (period === "month") return Date.UTC(y, m, 1);
+  if (period === "quarter") return Date.UTC(y, m - (m % 3), 1);
+  if (period === "year") return Date.UTC(y, 0, 1);
+  return 0;
+}
+
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /** cyrb53: a small, well-mixed, synchronous 53-bit string hash (not for security). */

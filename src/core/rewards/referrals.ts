@@ -80,7 +80,8 @@ export function attributionCandidates(state: CustomerState): Candidate[] {
     if (c.referralCode) other.push({ key: c.referralCode, source: "referral_code", at: c.at });
   }
   if (state.profile.referralCode) other.push({ key: state.profile.referralCode, source: "referral_code", at: state.profile.firstSeenAt ?? 0 });
-  const byTime = (a: Candidate, b: Candidate) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const rank = (c: Candidate) => referralSources.indexOf(c.source);
+  const byTime = (a: Candidate, b: Candidate) => a.at - b.at || rank(a) - rank(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   return [...promo.sort(byTime), ...other.sort(byTime)].map((c) => ({ ...c, key: c.key.trim() })).filter((c) => c.key !== "");
 }
 

@@ -1,0 +1,35 @@
+import { dayKey } from "../core/state";
+import type { CustomerDetail } from "../store/dashboard";
+import { barChart, lineChart, palette, type Chart } from "./charts";
+
+const DAY = 86_400_000;
+
+export function customerCharts(c: CustomerDetail, now: number): { history: Chart; components: Chart; usage: Chart } {
+  const components = (c.health?.components ?? {}) as Record<string, number | null>;
+  const days = Array.from({ length: 30 }, (_, i) => dayKey(now - (29 - i) * DAY));
+  return {
+    history: lineChart({
+      id: "score-history",
+      title: "Score history",
+      desc: `Health score of ${c.name ?? c.id} each time it changed.`,
+      labels: c.history.map((h) => new Date(h.at).toISOString().slice(5, 16).replace("T", " ")),
+      lines: [{ name: "Score", color: palette.blue, values: c.history.map((h) => h.score) }],
+      min: 0,
+      max: 100,
+    }),
+    components: barChart({
+      id: "components",
+      title: "Score components",
+      desc: "Each component of the health score, 0–100; components without data are left out.",
+      bars: Object.entries(components)
+        .filter((e): e is [string, number] => e[1] !== null)
+        .map(([name, v]) => ({ label: name, value: v, color: v >= 75 ? palette.green : v >= 50 ? palette.yellow : palette.red })),
+    }),
+    usage: barChart({
+      id: "usage",
+      title: "Active users per day (30 days)",
+      desc: "Distinct users with tracked product usage on each of the last 30 days (UTC).",
+      bars: days.map((d) => ({ label: d.slice(5), value: c.state.usage.days[d]?.users.length ?? 0, color: palette.teal })),
+    }),
+  };
+}

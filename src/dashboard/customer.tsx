@@ -1,0 +1,91 @@
+import type { FC } from "hono/jsx";
+import { ticketOpenedAt } from "../core/metrics/topics";
+import type { TicketFact } from "../core/state";
+import type { CustomerDetail } from "../store/dashboard";
+import type { customerRewards } from "../store/loyalty-read";
+import type { Chart } from "./charts";
+import { ActionTable } from "./actions-table";
+import { Band, Figure, Layout, date, dateTime, money, type Notice } from "./layout";
+
+type Rewards = Awaited<ReturnType<typeof customerRewards>>;
+
+const latestStatus = (t: TicketFact) => Object.values(t.statusLog).sort((a, b) => b.at - a.at)[0]?.status ?? "–";
+
+export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: CustomerDetail; rewards: Rewards; charts: { history: Chart; components: Chart; usage: Chart } }> = ({ csrf, notice, c, rewards, charts }) => {
+  const h = c.health ?? {};
+  const tickets = Object.entries(c.state.support.tickets).sort(([, a], [, b]) => (ticketOpenedAt(b) ?? 0) - (ticketOpenedAt(a) ?? 0));
+  const features = Object.entries(c.state.usage.events).sort(([, a], [, b]) => b.lastAt - a.lastAt);
+  return (
+    <Layout title={c.name ?? c.domain ?? c.id} path="/portfolio" csrf={csrf} notice={notice}>
+      <table>
+        <tbody>
+          <tr><th>Score</th><td>{c.score ?? "–"} <Band band={c.band} /> <span class="muted">trend 7d {h.trend?.d7 ?? "–"}, 30d {h.trend?.d30 ?? "–"}</span></td></tr>
+          <tr><th>Stage</th><td>{c.stage ?? "–"} <span class="muted">since {date(c.stageSince)}</span></td></tr>
+          <tr><th>MRR</th><td>{money(c.mrr, c.currency)}</td></tr>
+          <tr><th>Renewal</th><td>{date(h.snapshot?.renewalDate)}</td></tr>
+          <tr><th>Segments</th><td>{(h.snapshot?.segments ?? []).join(", ") || "–"}</td></tr>
+          <tr><th>Linked ids</th><td>{c.identities.map((i) => `${i.kind}: ${i.value}`).join(" · ") || "–"}</td></tr>
+        </tbody>
+      </table>
+      <div class="grid" style="margin-top:1rem">
+        <Figure chart={charts.history} />
+        <Figure chart={charts.components} />
+      </div>
+      <h2>Drivers</h2>
+      {(h.drivers ?? []).length === 0 ? <p class="muted">No drivers.</p> : (
+        <table>
+          <thead><tr><th>Factor</th><th class="num">Impact</th><th>Detail</th></tr></thead>
+          <tbody>
+            {(h.drivers as { factor: string; impact: number; detail: string }[]).map((d) => (
+              <tr><td>{d.factor}</td><td class="num">{d.impact > 0 ? `+${d.impact}` : d.impact}</td><td>{d.detail}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Stage timeline</h2>
+      {c.transitions.length === 0 ? <p class="muted">No stage changes recorded.</p> : (
+        <ol>
+          {c.transitions.map((t) => <li>{dateTime(t.at)}: {t.from ?? "new"} → <strong>{t.to}</strong></li>)}
+        </ol>
+      )}
+      <h2>Tickets</h2>
+      {tickets.length === 0 ? <p class="muted">No tickets.</p> : (
+        <table>
+          <thead><tr><th>Ticket</th><th>Subject</th><th>Status</th><th>Priority</th><th>Opened</th><th>Tags</th><th class="num">CSAT</th></tr></thead>
+          <tbody>
+            {tickets.map(([key, t]) => (
+              <tr><td>{key}</td><td>{t.subject ?? "–"}</td><td>{latestStatus(t)}</td><td>{t.priority?.value ?? "–"}</td><td>{date(ticketOpenedAt(t))}</td><td>{t.tags.join(", ")}</td><td class="num">{t.csat?.value ?? "–"}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Usage</h2>
+      <div class="grid">
+        <Figure chart={charts.usage} />
+        <table>
+          <thead><tr><th>Feature</th><th class="num">Users</th><th>First used</th><th>Last used</th></tr></thead>
+          <tbody>
+            {features.map(([name, e]) => <tr><td>{name}</td><td class="num">{e.users.length}</td><td>{date(e.firstAt)}</td><td>{date(e.lastAt)}</td></tr>)}
+          </tbody>
+        </table>
+      </div>
+      <h2>Rewards</h2>
+      {rewards === null ? <p class="muted">The loyalty program's tables do not exist yet.</p> : (
+        <>
+          <p>{rewards.member ? `Member since ${date(rewards.member.enrolledAt)} (${rewards.member.via})` : "Not enrolled"} · balance <strong>{rewards.balance}</strong> points</p>
+          <table>
+            <thead><tr><th>When</th><th>Entry</th><th>Kind</th><th class="num">Points</th><th class="num">Credit</th><th>Reason</th></tr></thead>
+            <tbody>
+              {rewards.ledger.map((l) => <tr><td>{dateTime(l.at)}</td><td>{l.entry}</td><td>{l.kind ?? ""}</td><td class="num">{l.points}</td><td class="num">{l.amount === null ? "" : money(l.amount, l.currency)}</td><td>{l.reason ?? ""}</td></tr>)}
+            </tbody>
+          </table>
+          {rewards.referrals.length > 0 ? (
+            <p>Referrals: {rewards.referrals.map((r) => `${r.referrerName ?? r.referrerId} → ${r.referredName ?? r.referredId} (${r.status})`).join("; ")}</p>
+          ) : null}
+        </>
+      )}
+      <h2>Actions sent</h2>
+      <ActionTable actions={c.actions} csrf={csrf} back={`/customers/${encodeURIComponent(c.id)}`} />
+    </Layout>
+  );
+};
