@@ -3,8 +3,10 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(path.join(__dirname, "migrations"));
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
+    // FUZZ_RUNS=10000 npx vitest run test/fuzz runs the long fuzz variant (read as import.meta.env.FUZZ_RUNS).
+    envPrefix: ["VITE_", "FUZZ_"],
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },

@@ -45,7 +45,7 @@ export function migrate(persistTo) {
  * An empty --env-file keeps a developer's .dev.vars out of the run: only `vars` are bound.
  * Returns { url, stop, logFile }.
  */
-export async function startWorker({ name, config, vars, persistTo, readyPath = "/", timeoutMs = 90_000, logLevel = "warn" }) {
+export async function startWorker({ name, config, vars, persistTo, readyPath = "/", timeoutMs = 90_000, logLevel = process.env.BENCH_WRANGLER_LOG_LEVEL ?? "warn" }) {
   const port = await freePort();
   const inspector = await freePort();
   const dir = tempDir(name);

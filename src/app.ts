@@ -6,6 +6,7 @@ import { configureLog, errorFields, log } from "./log";
 import { admin } from "./routes/admin";
 import { loyalty } from "./routes/loyalty";
 import { backfill } from "./routes/backfill";
+import { dashboard } from "./routes/dashboard";
 import { metrics } from "./routes/metrics";
 import { model } from "./routes/model";
 import { setup } from "./routes/setup";
@@ -36,6 +37,7 @@ app.route("/api/backfill", backfill);
 app.route("/api", model);
 app.route("/api", setup);
 app.route("/api", metrics);
+app.route("/", dashboard(app));
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 

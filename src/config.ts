@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { alertRulesSchema, defaultConfig, identityRulesSchema, type TenureConfig } from "./core/config";
 import { rewardRulesSchema } from "./core/rewards/config";
+import { healthModelSchema } from "./core/health";
+import { lifecycleConfigSchema } from "./core/lifecycle";
+import { segmentRulesSchema } from "./core/segments";
 import { ConfigError } from "./env";
 
 const overrideSchema = z
   .object({
-    health: z.record(z.string(), z.unknown()).optional(),
-    lifecycle: z.record(z.string(), z.unknown()).optional(),
+    health: healthModelSchema.optional(),
+    lifecycle: lifecycleConfigSchema.optional(),
+    segments: segmentRulesSchema.optional(),
     identity: identityRulesSchema.partial().optional(),
     alerts: alertRulesSchema.partial().optional(),
     /** Loyalty rules; omitted keys keep their defaults. */
@@ -33,8 +37,9 @@ export function tenureConfig(json: string | undefined): TenureConfig {
     if (!parsed.success) throw new ConfigError(`TENURE_CONFIG: ${parsed.error.issues[0]!.path.join(".")} ${parsed.error.issues[0]!.message}`);
     const o = parsed.data;
     cfg = {
-      health: { ...cfg.health, ...(o.health as object) } as TenureConfig["health"],
-      lifecycle: { ...cfg.lifecycle, ...(o.lifecycle as object) } as TenureConfig["lifecycle"],
+      health: o.health ?? cfg.health,
+      lifecycle: o.lifecycle ?? cfg.lifecycle,
+      segments: o.segments ?? cfg.segments,
       identity: { ...cfg.identity, ...o.identity },
       alerts: { ...cfg.alerts, ...o.alerts },
       rewards: o.rewards ?? cfg.rewards,

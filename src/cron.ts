@@ -4,7 +4,6 @@ import { errorFields, log } from "./log";
 import { enqueue } from "./queues";
 import { overdueActions } from "./store/outbox";
 import { pruneRawPayloads, staleReceived } from "./store/inbox";
-import { recomputeAll } from "./recompute";
 import { runLoyaltyDaily } from "./rewards/daily";
 import { reconcileStripe } from "./reconcile";
 
@@ -29,12 +28,13 @@ export async function daily(env: Env, now: number): Promise<void> {
   const reconciled = await reconcileStripe({ db: env.DB, cfg, fetch: (input, init) => fetch(input, init), now: () => now, events: env.EVENTS }).catch(
     (err: unknown) => (log("warn", "Stripe reconciliation failed; it runs again tomorrow", errorFields(err)), null),
   );
-  const recomputed = await recomputeAll(env, tenureConfig(cfg.TENURE_CONFIG), now);
+  // The recompute walks every customer through the events queue, a few pages per message (CPU limits).
+  await env.EVENTS.send({ recomputeAfter: "", asOf: now } as never);
   // Loyalty (src/rewards/daily.ts): referral rewards past their hold, occasions, first-renewal offers.
   const loyalty = await runLoyaltyDaily(env, tenureConfig(cfg.TENURE_CONFIG), now).catch(
     (err: unknown) => (log("error", "loyalty daily run failed; it runs again tomorrow", errorFields(err)), null),
   );
-  log("info", "daily run", { pruned, recomputed, reconciled: reconciled?.recovered ?? null, loyaltyPaid: loyalty?.paid ?? null });
+  log("info", "daily run", { pruned, recompute: "started", reconciled: reconciled?.recovered ?? null, loyaltyPaid: loyalty?.paid ?? null });
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -21,13 +21,11 @@ import {
   fingerprintStmt,
   ledgerStmts,
   loadParties,
-  loadReferral,
   loyaltySyncId,
   loyaltySyncStmt,
   monthCounts,
-  openReferrals,
+  programPosition,
   referralWriteStmts,
-  referrerTallies,
 } from "./store/loyalty";
 import { insertActionStmts } from "./store/outbox";
 
@@ -50,14 +48,12 @@ export async function loadLoyaltyContext(
   now: number,
 ): Promise<LoyaltyContext> {
   const state = applyEvents(stored?.state ?? emptyState(), events);
-  const [asReferred, open, tallies] = await Promise.all([loadReferral(db, customerId), openReferrals(db, customerId, now), referrerTallies(db, customerId)]);
-  let ownerIds = new Map<string, string>();
-  if (!asReferred) {
-    const keys = attributionCandidates(state).map((c) => c.key);
-    ownerIds = await codeOwners(db, keys);
-  }
+  const { asReferred, open, paid, badges } = await programPosition(db, customerId, now);
+  const ownerIds = asReferred ? new Map<string, string>() : await codeOwners(db, attributionCandidates(state).map((c) => c.key));
   const referrerIds = asReferred ? [asReferred.referrerId] : [...new Set(ownerIds.values())];
-  const [parties, counts] = await Promise.all([loadParties(db, [...referrerIds, ...open.map((r) => r.referredId), customerId]), monthCounts(db, referrerIds)]);
+  // This customer's own fingerprints matter only when a referrer is in view.
+  const partyIds = [...referrerIds, ...open.map((r) => r.referredId), ...(referrerIds.length ? [customerId] : [])];
+  const [parties, counts] = await Promise.all([loadParties(db, partyIds), monthCounts(db, referrerIds)]);
   // This customer's own party is rebuilt from the step's state; only its known fingerprints are kept.
   const fingerprints = [...(parties.get(customerId)?.fingerprints ?? [])];
   const owners = new Map<string, Party>();
@@ -76,8 +72,8 @@ export async function loadLoyaltyContext(
         const referred = parties.get(referral.referredId);
         return referred ? [{ referral, referred }] : [];
       }),
-      referralsPaid: tallies.paid,
-      badges: tallies.badges,
+      referralsPaid: paid,
+      badges,
     },
   };
 }

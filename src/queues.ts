@@ -5,10 +5,14 @@ import { loadConfig } from "./env";
 import { errorFields, log } from "./log";
 import { deliverAll } from "./outbox/run";
 import { processEvents } from "./pipeline";
+import { recomputePages } from "./recompute";
 import { markFailed } from "./store/inbox";
 import { redriveUnmatched } from "./store/identity";
 
 const eventMessage = z.object({ eventId: z.string().min(1) });
+/** The daily recompute walks customers a few pages per message, so each step has its own CPU budget. */
+const recomputeMessage = z.object({ recomputeAfter: z.string(), asOf: z.number().int() });
+export const RECOMPUTE_PAGES_PER_MESSAGE = 10;
 const actionMessage = z.object({ actionId: z.string().min(1) });
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -33,7 +37,16 @@ function bodies<T>(batch: MessageBatch<unknown>, schema: z.ZodType<T>): { msg: M
 }
 
 async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const msgs = bodies(batch, eventMessage);
+  const jobs = batch.messages.filter((m) => recomputeMessage.safeParse(m.body).success);
+  for (const job of jobs) {
+    const { recomputeAfter, asOf } = recomputeMessage.parse(job.body);
+    const cfg = loadConfig(env);
+    const { next } = await recomputePages(env, tenureConfig(cfg.TENURE_CONFIG), asOf, { after: recomputeAfter, maxPages: RECOMPUTE_PAGES_PER_MESSAGE });
+    if (next !== null) await env.EVENTS.send({ recomputeAfter: next, asOf } as never);
+    job.ack();
+  }
+  if (jobs.length === batch.messages.length) return;
+  const msgs = bodies({ ...batch, messages: batch.messages.filter((m) => !jobs.includes(m)) } as MessageBatch<unknown>, eventMessage);
   const cfg = loadConfig(env);
   const result = await processEvents(
     { db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS },

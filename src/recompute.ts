@@ -12,12 +12,17 @@ const PAGE = 100;
  * so each stays well within the Workers CPU limit. A page that loses a race with the event consumer is
  * skipped: that customer was just scored anyway.
  */
-export async function recomputeAll(env: Env, cfg: TenureConfig, now: number, opts: { maxPages?: number } = {}): Promise<number> {
-  let after = "";
+export async function recomputeAll(env: Env, cfg: TenureConfig, now: number, opts: { maxPages?: number; after?: string } = {}): Promise<number> {
+  return (await recomputePages(env, cfg, now, opts)).count;
+}
+
+/** Re-scores up to `maxPages` pages after customer id `after`; returns where it stopped (null when done). */
+export async function recomputePages(env: Env, cfg: TenureConfig, now: number, opts: { maxPages?: number; after?: string } = {}): Promise<{ count: number; next: string | null }> {
+  let after = opts.after ?? "";
   let count = 0;
   for (let page = 0; page < (opts.maxPages ?? Infinity); page++) {
     const { results } = await env.DB.prepare(`SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?`).bind(after, PAGE).all<{ id: string }>();
-    if (results.length === 0) break;
+    if (results.length === 0) return { count, next: null };
     after = results[results.length - 1]!.id;
     const ids = results.map((r) => r.id);
     const [stored, history] = await Promise.all([loadCustomers(env.DB, ids), recentHistory(env.DB, ids, now - 31 * 86_400_000)]);
@@ -33,6 +38,7 @@ export async function recomputeAll(env: Env, cfg: TenureConfig, now: number, opt
       }
     }
     await enqueue(env.ACTIONS, actionIds.map((actionId) => ({ actionId })));
+    if (results.length < PAGE) return { count, next: null };
   }
-  return count;
+  return { count, next: after };
 }

@@ -1,24 +1,11 @@
 import { z } from "zod";
 import { stages } from "../../src/core/lifecycle";
+import { HUBSPOT_PROPERTIES } from "../../src/core/plan";
 import type { ConnectorDeps } from "../connector";
 import { callHubSpot, describeHubSpotError } from "./http";
 
-/** Tenure's company properties in HubSpot: the pipeline writes these names, setup creates them. */
-export const HUBSPOT_PROPERTIES = {
-  healthScore: "tenure_health_score",
-  healthBand: "tenure_health_band",
-  healthTrend7d: "tenure_health_trend_7d",
-  healthTrend30d: "tenure_health_trend_30d",
-  healthDrivers: "tenure_health_drivers",
-  modelVersion: "tenure_model_version",
-  loyaltyStage: "tenure_loyalty_stage",
-  stageSince: "tenure_stage_since",
-  onboardingStatus: "tenure_onboarding_status",
-  segments: "tenure_segments",
-  loyaltyPoints: "tenure_loyalty_points",
-  referralCount: "tenure_referral_count",
-  lastScoredAt: "tenure_last_scored_at",
-} as const;
+/** Tenure's company properties in HubSpot: the planner writes these names (src/core/plan.ts), setup creates them. */
+export { HUBSPOT_PROPERTIES };
 export type HubSpotPropertyName = (typeof HUBSPOT_PROPERTIES)[keyof typeof HUBSPOT_PROPERTIES];
 
 export const HUBSPOT_PROPERTY_GROUP = { name: "tenure_customer_health", label: "Customer health" } as const;
@@ -47,24 +34,24 @@ const datetime = (name: HubSpotPropertyName, label: string, description: string)
 
 const P = HUBSPOT_PROPERTIES;
 export const propertyDefinitions: readonly PropertyDefinition[] = [
-  number(P.healthScore, "Health score", "Tenure customer health score, 0-100."),
+  number(P.score, "Health score", "Tenure customer health score, 0-100."),
   {
-    name: P.healthBand, label: "Health band", type: "enumeration", fieldType: "select",
+    name: P.band, label: "Health band", type: "enumeration", fieldType: "select",
     description: "Green, yellow or red, from the health score.", options: options(["green", "yellow", "red"]),
   },
-  number(P.healthTrend7d, "Health trend (7 days)", "Change in health score over the last 7 days."),
-  number(P.healthTrend30d, "Health trend (30 days)", "Change in health score over the last 30 days."),
-  text(P.healthDrivers, "Health drivers", "The factors that moved the score most.", true),
+  number(P.trend7, "Health trend (7 days)", "Change in health score over the last 7 days."),
+  number(P.trend30, "Health trend (30 days)", "Change in health score over the last 30 days."),
+  text(P.drivers, "Health drivers", "The factors that moved the score most.", true),
   text(P.modelVersion, "Health model version", "The scoring model that produced the score."),
   {
-    name: P.loyaltyStage, label: "Loyalty stage", type: "enumeration", fieldType: "select",
+    name: P.stage, label: "Loyalty stage", type: "enumeration", fieldType: "select",
     description: "Where the customer is in the loyalty loop.", options: options(stages),
   },
   datetime(P.stageSince, "Stage since", "When the customer entered the current loyalty stage."),
-  text(P.onboardingStatus, "Onboarding status", "Progress toward first value."),
+  text(P.onboarding, "Onboarding status", "Progress toward first value."),
   text(P.segments, "Tenure segments", "Segments the customer belongs to, separated by semicolons."),
-  number(P.loyaltyPoints, "Loyalty points", "Points earned in the loyalty program."),
-  number(P.referralCount, "Referral count", "Customers referred by this customer."),
+  number(P.points, "Loyalty points", "Points earned in the loyalty program."),
+  number(P.referrals, "Referral count", "Customers referred by this customer."),
   datetime(P.lastScoredAt, "Last scored at", "When Tenure last scored this customer."),
 ];
 

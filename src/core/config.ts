@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultSegmentRules, type SegmentRules } from "./segments";
 import { defaultHealthModel, type HealthModel } from "./health";
 import { defaultLifecycleConfig, type LifecycleConfig } from "./lifecycle";
 import { defaultRewardRules, type RewardRules } from "./rewards/config";
@@ -34,6 +35,7 @@ export interface TenureConfig {
   alerts: AlertRules;
   /** The loyalty program (src/core/rewards). */
   rewards: RewardRules;
+  segments: SegmentRules;
 }
 
 export const defaultConfig: TenureConfig = {
@@ -42,4 +44,5 @@ export const defaultConfig: TenureConfig = {
   identity: identityRulesSchema.parse({}),
   alerts: alertRulesSchema.parse({}),
   rewards: defaultRewardRules,
+  segments: defaultSegmentRules,
 };

@@ -2,6 +2,7 @@ import type { TenureConfig } from "./config";
 import { scoreHealth, type Band, type HealthScore } from "./health";
 import { stageOf, type StageResult } from "./lifecycle";
 import type { Snapshot } from "./plan";
+import { segments } from "./segments";
 import type { CustomerState } from "./state";
 
 export interface Scored {
@@ -39,10 +40,9 @@ export function scoreCustomer(
   trend: { d7: number | null; d30: number | null },
 ): Scored {
   const stage = stageOf(state, now, cfg.lifecycle);
-  const health = scoreHealth(state, now, cfg.health, previousBand);
+  const health = scoreHealth(state, now, cfg.health, previousBand, { lifecycle: cfg.lifecycle, stage });
   const { mrr, currency } = currentMrr(state);
-  const extra = stage as StageResult & { since?: number | null; onboarding?: { status?: string; firstValueMissed?: boolean } };
-  const withSegments = health as HealthScore & { segments?: string[] };
+  const segs = segments(state, health, stage, now, cfg.segments);
   return {
     health,
     stage,
@@ -50,13 +50,13 @@ export function scoreCustomer(
       score: health.score,
       band: health.band,
       stage: stage.stage,
-      stageSince: extra.since ?? null,
+      stageSince: stage.since,
       drivers: health.drivers,
       modelVersion: health.modelVersion,
       trend,
-      segments: withSegments.segments ?? [],
-      onboardingStatus: extra.onboarding?.status ?? "",
-      firstValueMissed: extra.onboarding?.firstValueMissed ?? false,
+      segments: segs,
+      onboardingStatus: stage.onboarding.status,
+      firstValueMissed: stage.onboarding.firstValueMissed,
       mrr,
       currency,
       renewalDate: renewalDate(state),

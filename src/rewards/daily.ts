@@ -1,7 +1,7 @@
 import type { TenureConfig } from "../core/config";
 import type { Snapshot } from "../core/plan";
 import { stageOf } from "../core/lifecycle";
-import { newBadges, occasionsDue, referralEffects, release, type Referral } from "../core/rewards";
+import { newBadges, occasionsDue, referralEffects, release, type Party, type Referral } from "../core/rewards";
 import type { CustomerState } from "../core/state";
 import type { Env } from "../env";
 import { errorFields, log } from "../log";
@@ -35,28 +35,39 @@ export async function releaseDueRewards(db: D1Database, cfg: TenureConfig, now: 
   const rules = cfg.rewards;
   const out = { paid: 0, held: 0, actionIds: [] as string[] };
   if (!rules.referral.enabled) return out;
-  const open = await openReferrals(db, null, now);
-  const parties = await loadParties(db, open.flatMap((r) => [r.referrerId, r.referredId]));
-  for (const before of open) {
-    const referrer = parties.get(before.referrerId);
-    const referred = parties.get(before.referredId);
-    if (!referrer || !referred) continue;
-    const after = release(before, referrer, now, rules.referral);
-    if (after === before) continue;
-    const fx = referralEffects({ before, after, referrer, referred, rules, now });
-    if (after.status === "paid") fx.ledger.push(...(await referralBadges(db, cfg, after, now)));
-    const stmts = [...planStmts(db, { referrals: [{ before, after }], ...fx }, rules.version, now), loyaltySyncStmt(db, after.referrerId, [], now)];
-    try {
-      await db.batch(stmts);
-    } catch (err) {
-      log("warn", "referral changed during release; the next run retries it", { referredId: before.referredId, ...errorFields(err) });
-      continue;
+  let after = "";
+  for (;;) {
+    const open = await openReferrals(db, null, now, after);
+    if (open.length === 0) break;
+    after = open[open.length - 1]!.referredId;
+    const parties = await loadParties(db, open.flatMap((r) => [r.referrerId, r.referredId]));
+    for (const before of open) {
+      const done = await releaseOne(db, cfg, before, parties, now);
+      if (!done) continue;
+      out.actionIds.push(...done.actionIds);
+      if (done.status === "paid") out.paid++;
+      else out.held++;
     }
-    out.actionIds.push(...fx.actions.map((a) => a.id));
-    if (after.status === "paid") out.paid++;
-    else out.held++;
   }
   return out;
+}
+
+async function releaseOne(db: D1Database, cfg: TenureConfig, before: Referral, parties: Map<string, Party>, now: number) {
+  const rules = cfg.rewards;
+  const referrer = parties.get(before.referrerId);
+  const referred = parties.get(before.referredId);
+  if (!referrer || !referred) return null;
+  const after = release(before, referrer, now, rules.referral);
+  if (after === before) return null;
+  const fx = referralEffects({ before, after, referrer, referred, rules, now });
+  if (after.status === "paid") fx.ledger.push(...(await referralBadges(db, cfg, after, now)));
+  try {
+    await db.batch([...planStmts(db, { referrals: [{ before, after }], ...fx }, rules.version, now), loyaltySyncStmt(db, after.referrerId, [], now)]);
+  } catch (err) {
+    log("warn", "referral changed during release; the next run retries it", { referredId: before.referredId, ...errorFields(err) });
+    return null;
+  }
+  return { status: after.status, actionIds: fx.actions.map((a) => a.id) };
 }
 
 async function referralBadges(db: D1Database, cfg: TenureConfig, paid: Referral, now: number) {

@@ -1,3 +1,5 @@
+import { loyaltyPaths } from "./loyalty-openapi";
+
 /** The public contract of Tenure's HTTP API. */
 
 const error = { $ref: "#/components/schemas/Error" };
@@ -99,5 +101,6 @@ export const openapiDocument = {
     "/api/actions/{id}/retry": {
       post: { summary: "Retry a failed, dead or skipped action (a delivered one is never sent twice)", security: bearer, responses: { "202": json({ type: "object" }), "404": json(error), "409": json(error), ...errors } },
     },
+    ...loyaltyPaths,
   },
 } as const;

@@ -143,16 +143,33 @@ export async function loadReferral(db: D1Database, referredId: string): Promise<
   return r ? toReferral(r) : null;
 }
 
-/** Referrals waiting for payout: of one referrer, or (referrerId null) all that are due or held. */
-export async function openReferrals(db: D1Database, referrerId: string | null, now: number, limit = 500): Promise<Referral[]> {
+/** Referrals waiting for payout (pending past their hold, or held), of one referrer or of everyone, in referred-id pages. */
+export async function openReferrals(db: D1Database, referrerId: string | null, now: number, after = "", limit = 200): Promise<Referral[]> {
   const { results } = await db
     .prepare(
-      `SELECT * FROM referrals WHERE (status = 'held' OR (status = 'pending' AND release_at <= ?1)) AND (?2 IS NULL OR referrer_id = ?2)
-       ORDER BY release_at, referred_id LIMIT ?3`,
+      `SELECT * FROM referrals WHERE (status = 'held' OR (status = 'pending' AND release_at <= ?1)) AND (?2 IS NULL OR referrer_id = ?2) AND referred_id > ?3
+       ORDER BY referred_id LIMIT ?4`,
     )
-    .bind(now, referrerId, limit)
+    .bind(now, referrerId, after, limit)
     .all<ReferralRaw>();
   return results.map(toReferral);
+}
+
+/** What a scoring step needs to know about a customer's place in the program, in one round trip. */
+export async function programPosition(db: D1Database, customerId: string, now: number) {
+  const [referred, open, paid, badges] = await db.batch<Record<string, unknown>>([
+    db.prepare(`SELECT * FROM referrals WHERE referred_id = ?`).bind(customerId),
+    db.prepare(`SELECT * FROM referrals WHERE referrer_id = ? AND (status = 'held' OR (status = 'pending' AND release_at <= ?)) ORDER BY referred_id LIMIT 200`).bind(customerId, now),
+    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE referrer_id = ? AND status = 'paid'`).bind(customerId),
+    db.prepare(`SELECT kind FROM loyalty_ledger WHERE customer_id = ? AND entry = 'badge.awarded'`).bind(customerId),
+  ]);
+  const row = referred!.results[0] as ReferralRaw | undefined;
+  return {
+    asReferred: row ? toReferral(row) : null,
+    open: (open!.results as ReferralRaw[]).map(toReferral),
+    paid: (paid!.results[0] as { n: number }).n,
+    badges: (badges!.results as { kind: string }[]).map((b) => b.kind),
+  };
 }
 
 export async function referrerTallies(db: D1Database, referrerId: string): Promise<{ paid: number; badges: string[] }> {

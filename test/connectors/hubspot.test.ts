@@ -27,20 +27,20 @@ describe("hubspot connector: property batches", () => {
     const hub = seeded();
     const [a, b] = [hub.addCompany(), hub.addCompany()];
     const actions = [
-      props(a, { [P.healthScore]: "40", [P.healthBand]: "red" }),
-      props(b, { [P.healthScore]: "90" }),
-      props(a, { [P.healthScore]: "45", [P.loyaltyStage]: "renewal" }),
+      props(a, { [P.score]: "40", [P.band]: "red" }),
+      props(b, { [P.score]: "90" }),
+      props(a, { [P.score]: "45", [P.stage]: "renewal" }),
     ];
     const out = await hubspotConnector.deliver(actions, h().deps);
     expect(out.map((o) => [o.id, o.status])).toEqual(actions.map((x) => [x.id, "delivered"]));
     expect(batchCalls()).toHaveLength(1);
     expect(JSON.parse(batchCalls()[0]!.body).inputs).toHaveLength(2);
-    expect(hub.companies.get(a)!.properties).toMatchObject({ [P.healthScore]: "45", [P.healthBand]: "red", [P.loyaltyStage]: "renewal" });
+    expect(hub.companies.get(a)!.properties).toMatchObject({ [P.score]: "45", [P.band]: "red", [P.stage]: "renewal" });
   });
 
   it("sends at most 100 inputs per request", async () => {
     const hub = seeded();
-    const actions = Array.from({ length: 150 }, (_, i) => props(hub.addCompany(), { [P.healthScore]: String(i % 100) }));
+    const actions = Array.from({ length: 150 }, (_, i) => props(hub.addCompany(), { [P.score]: String(i % 100) }));
     const out = await hubspotConnector.deliver(actions, h().deps);
     expect(maxBatch).toBe(100);
     expect(out.every((o) => o.status === "delivered")).toBe(true);
@@ -50,7 +50,7 @@ describe("hubspot connector: property batches", () => {
   it("on 207 marks only the missing company permanent", async () => {
     const hub = seeded();
     const good = hub.addCompany();
-    const out = await hubspotConnector.deliver([props(good, { [P.healthScore]: "70" }), props("404404", { [P.healthScore]: "1" })], h().deps);
+    const out = await hubspotConnector.deliver([props(good, { [P.score]: "70" }), props("404404", { [P.score]: "1" })], h().deps);
     expect(out[0]).toMatchObject({ status: "delivered" });
     expect(out[1]).toMatchObject({ status: "permanent", httpStatus: 207 });
     expect(out[1]!.status === "permanent" && out[1]!.error).toContain("OBJECT_NOT_FOUND");
@@ -59,13 +59,13 @@ describe("hubspot connector: property batches", () => {
   it("isolates one invalid input of a rejected batch so the others still land", async () => {
     const hub = seeded();
     const ids = Array.from({ length: 8 }, () => hub.addCompany());
-    const actions = ids.map((id, i) => props(id, { [P.healthBand]: i === 5 ? "purple" : "green" }));
+    const actions = ids.map((id, i) => props(id, { [P.band]: i === 5 ? "purple" : "green" }));
     const out = await hubspotConnector.deliver(actions, h().deps);
     expect(out.filter((o) => o.status === "delivered")).toHaveLength(7);
     expect(out[5]).toMatchObject({ status: "permanent", httpStatus: 400 });
     expect(out[5]!.status === "permanent" && out[5]!.error).toContain("INVALID_OPTION");
-    expect(hub.companies.get(ids[0]!)!.properties[P.healthBand]).toBe("green");
-    expect(hub.companies.get(ids[5]!)!.properties[P.healthBand]).toBeUndefined();
+    expect(hub.companies.get(ids[0]!)!.properties[P.band]).toBe("green");
+    expect(hub.companies.get(ids[5]!)!.properties[P.band]).toBeUndefined();
   });
 
   it("on 429 retries after HubSpot's Retry-After and sends nothing more", async () => {
@@ -74,7 +74,7 @@ describe("hubspot connector: property batches", () => {
     const company = fakes.hubspot.addCompany();
     for (let i = 0; i < 100; i++) await fakes.hubspot.handle(new Request("https://hubspot.fake/crm/v3/objects/companies/1", { headers: { authorization: `Bearer ${deps.cfg.HUBSPOT_ACCESS_TOKEN}` } }));
     const before = fakes.hubspot.requests.length;
-    const out = await hubspotConnector.deliver([props(company, { [P.healthScore]: "1" }), note(company)], deps);
+    const out = await hubspotConnector.deliver([props(company, { [P.score]: "1" }), note(company)], deps);
     expect(out[0]).toMatchObject({ status: "retry", httpStatus: 429, retryAfterMs: 10_000, policy: "TEN_SECONDLY_ROLLING" });
     expect(out[1]).toMatchObject({ status: "retry", policy: "TEN_SECONDLY_ROLLING" });
     expect(fakes.hubspot.requests.length - before).toBe(1);
@@ -84,19 +84,19 @@ describe("hubspot connector: property batches", () => {
     const hub = seeded();
     const company = hub.addCompany();
     hub.failNext(1, 502);
-    const gateway = await hubspotConnector.deliver([props(company, { [P.healthScore]: "1" })], h().deps);
+    const gateway = await hubspotConnector.deliver([props(company, { [P.score]: "1" })], h().deps);
     expect(gateway[0]).toMatchObject({ status: "retry", httpStatus: 502 });
     hub.failNext(1, 423);
-    const locked = await hubspotConnector.deliver([props(company, { [P.healthScore]: "1" })], h().deps);
+    const locked = await hubspotConnector.deliver([props(company, { [P.score]: "1" })], h().deps);
     expect(locked[0]).toMatchObject({ status: "retry", httpStatus: 423, retryAfterMs: 2_000 });
     const badToken = { ...h().deps, cfg: { ...h().cfg, HUBSPOT_ACCESS_TOKEN: "pat-wrong" } };
-    const denied = await hubspotConnector.deliver([props(company, { [P.healthScore]: "1" })], badToken);
+    const denied = await hubspotConnector.deliver([props(company, { [P.score]: "1" })], badToken);
     expect(denied[0]).toMatchObject({ status: "permanent", httpStatus: 401 });
   });
 
   it("retries when the network fails", async () => {
     const deps = { ...h().deps, fetch: async () => Promise.reject(new TypeError("network down")) };
-    const out = await hubspotConnector.deliver([props("1", { [P.healthScore]: "1" })], deps);
+    const out = await hubspotConnector.deliver([props("1", { [P.score]: "1" })], deps);
     expect(out[0]).toMatchObject({ status: "retry" });
     expect(out[0]!.status === "retry" && out[0]!.error).toContain("network down");
   });
@@ -106,7 +106,7 @@ describe("hubspot connector: daily quota", () => {
   const h = useFakes({ hubspot: { dailyMax: 0 } });
 
   it("on a DAILY 429 without Retry-After waits until the next UTC midnight", async () => {
-    const out = await hubspotConnector.deliver([props("1", { [P.healthScore]: "1" })], h().deps);
+    const out = await hubspotConnector.deliver([props("1", { [P.score]: "1" })], h().deps);
     expect(out[0]).toMatchObject({ status: "retry", httpStatus: 429, policy: "DAILY", retryAfterMs: 12 * 3_600_000 });
   });
 });
@@ -139,17 +139,17 @@ describe("setupHubspotProperties", () => {
     const first = await setupHubspotProperties(deps);
     expect(first).toHaveLength(1 + propertyDefinitions.length);
     expect(first.every((r) => r.status === "created")).toBe(true);
-    expect(fakes.hubspot.props.properties.get(P.loyaltyStage)!.options).toHaveLength(7);
+    expect(fakes.hubspot.props.properties.get(P.stage)!.options).toHaveLength(7);
     const second = await setupHubspotProperties(deps);
     expect(second.every((r) => r.status === "exists")).toBe(true);
   });
 
   it("reports a property with the wrong type and leaves it alone", async () => {
     const { deps, fakes } = h();
-    fakes.hubspot.defineProperties([{ name: P.healthScore, label: "Mine", type: "string", fieldType: "text" }]);
+    fakes.hubspot.defineProperties([{ name: P.score, label: "Mine", type: "string", fieldType: "text" }]);
     const results = await setupHubspotProperties(deps);
-    expect(results.find((r) => r.name === P.healthScore)).toMatchObject({ status: "wrong_type", detail: "expected number, found string" });
-    expect(fakes.hubspot.props.properties.get(P.healthScore)).toMatchObject({ type: "string", label: "Mine" });
+    expect(results.find((r) => r.name === P.score)).toMatchObject({ status: "wrong_type", detail: "expected number, found string" });
+    expect(fakes.hubspot.props.properties.get(P.score)).toMatchObject({ type: "string", label: "Mine" });
   });
 
   it("produces properties the pipeline's values fit", async () => {
@@ -157,8 +157,8 @@ describe("setupHubspotProperties", () => {
     await setupHubspotProperties(deps);
     const company = fakes.hubspot.addCompany();
     const values = {
-      [P.healthScore]: "42", [P.healthBand]: "red", [P.healthTrend7d]: "-12", [P.loyaltyStage]: "loyalty",
-      [P.stageSince]: String(START), [P.lastScoredAt]: new Date(START).toISOString(), [P.healthDrivers]: "payments; tickets",
+      [P.score]: "42", [P.band]: "red", [P.trend7]: "-12", [P.stage]: "loyalty",
+      [P.stageSince]: String(START), [P.lastScoredAt]: new Date(START).toISOString(), [P.drivers]: "payments; tickets",
     };
     const out = await hubspotConnector.deliver([props(company, values)], deps);
     expect(out[0]).toMatchObject({ status: "delivered" });
@@ -168,7 +168,6 @@ describe("setupHubspotProperties", () => {
 describe("hubspot property names", () => {
   it("setup creates exactly the properties the planner writes", () => {
     expect(new Set(propertyDefinitions.map((d) => d.name))).toEqual(new Set(Object.values(PLANNED)));
-    expect(new Set(Object.values(P))).toEqual(new Set(Object.values(PLANNED)));
   });
 });
 

@@ -6,7 +6,7 @@ import { deliverAll, deliverDeps } from "../../src/outbox/run";
 import { releaseDueRewards } from "../../src/rewards/daily";
 import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 import { drain } from "../support/drain";
-import { DAY, api, customerIdOf, ledgerOf, postStripe, referralOf, stripe } from "./support";
+import { DAY, api, ledgerOf, postStripe, referralOf, scenario, stripe } from "./support";
 
 const cfg = loadConfig(env);
 const rules = tenureConfig(cfg.TENURE_CONFIG);
@@ -15,39 +15,7 @@ const server = startFakeServer(fakes, basesOf(cfg));
 afterAll(() => server.close());
 
 fakes.stripe.state.addCoupon({ id: rules.rewards.referral.coupon, percent_off: 20, duration: "once" });
-
-/** A paying customer: Stripe customer, active subscription, first invoice paid. */
-async function payingCustomer(tag: string, domain: string, amount = 49_900) {
-  const cus = fakes.stripe.state.addCustomer({ email: `ops@${domain}`, name: tag }).id;
-  for (const body of [
-    stripe.customer(`evt_${tag}_cus`, { id: cus, email: `ops@${domain}`, name: tag }),
-    stripe.subscription(`evt_${tag}_sub`, { id: `sub_${tag}`, customer: cus }),
-    stripe.invoicePaid(`evt_${tag}_inv`, { id: `in_${tag}`, customer: cus, email: `ops@${domain}`, subscription: `sub_${tag}`, amount, charge: `ch_${tag}` }),
-  ]) expect((await postStripe(body)).status).toBe(200);
-  await drain();
-  return { cus, id: await customerIdOf(cus) };
-}
-
-/** A friend checking out with a referral: their customer, the checkout, and (optionally) the first invoice. */
-async function friend(tag: string, ref: { promotionCode?: string; clientReferenceId?: string }, opts: { pay?: boolean; deliveries?: number } = {}) {
-  const cus = fakes.stripe.state.addCustomer({ email: `owner@${tag}.example`, name: tag }).id;
-  const email = `owner@${tag}.example`;
-  await postStripe(stripe.customer(`evt_${tag}_cus`, { id: cus, email, name: tag }));
-  await postStripe(stripe.checkout(`evt_${tag}_cs`, { id: `cs_${tag}`, customer: cus, email, subscription: `sub_${tag}`, ...ref }));
-  const invoice = stripe.invoicePaid(`evt_${tag}_inv`, { id: `in_${tag}`, customer: cus, email, subscription: `sub_${tag}`, amount: 49_900, charge: `ch_${tag}`, promotionCode: ref.promotionCode });
-  if (opts.pay !== false) for (let i = 0; i < (opts.deliveries ?? 1); i++) expect((await postStripe(invoice)).status).toBe(200);
-  await drain();
-  return { cus, id: await customerIdOf(cus), invoice };
-}
-
-async function codeFor(customerId: string) {
-  const created = await api("POST", "/referrals/codes", { customerId });
-  expect(created.status).toBe(201);
-  await drain();
-  const again = await api("POST", "/referrals/codes", { customerId });
-  expect(again.status).toBe(200);
-  return again.body as { code: string; promotionCodeId: string; actionId: string };
-}
+const { payingCustomer, friend, codeFor } = scenario(fakes.stripe);
 
 const creditsTo = (cus: string) => fakes.stripe.state.balanceTransactions.filter((t) => t.customer === cus);
 
@@ -112,13 +80,28 @@ describe("referrals: A shares a code, B checks out with it and pays", () => {
   });
 
   it("records the payout, the referral points and the first-referral badge in A's ledger", async () => {
-    expect((await ledgerOf(A.id)).map((e) => e.id)).toEqual([
-      `referral:${B.id}:qualified`,
-      `badge:${A.id}:first_referral`,
-      `points:${A.id}:referral_qualified:${B.id}`,
-      `referral:${B.id}:paid`,
-    ].sort((a, b) => (a.startsWith("referral:") && a.endsWith("qualified") ? -1 : b.startsWith("referral:") && b.endsWith("qualified") ? 1 : a < b ? -1 : 1)));
+    expect((await referralOf(B.id))!.status).toBe("paid");
+    expect((await ledgerOf(A.id)).map((e) => e.id).sort()).toEqual(
+      [`referral:${B.id}:qualified`, `referral:${B.id}:paid`, `points:${A.id}:referral_qualified:${B.id}`, `badge:${A.id}:first_referral`].sort(),
+    );
     const metrics = await api("GET", `/referrals?referrerId=${A.id}`);
     expect(metrics.body).toMatchObject({ invites: { codes: 1, attributions: 1 }, conversions: 1, credits: { paid: { usd: 5000 }, held: {}, clawedBack: {} } });
+  });
+
+  it("a dispute of the qualifying payment after payout posts one reversing balance transaction", async () => {
+    for (let i = 0; i < 3; i++) await postStripe(stripe.dispute("evt_beta_dispute", { id: "du_beta", charge: "ch_beta", amount: 49_900 }));
+    await drain();
+    expect(await referralOf(B.id)).toMatchObject({ status: "clawed_back", reason: "dispute du_beta of the qualifying payment after payout" });
+    expect(creditsTo(A.cus).map((t) => [t.amount, t.metadata.tenure_reward_id])).toEqual([
+      [-5000, `referral.credit:${B.id}`],
+      [5000, `referral.clawback:${B.id}`],
+    ]);
+    expect((await ledgerOf(A.id)).filter((e) => e.entry === "points.reversed" || e.entry === "referral.clawed_back").map((e) => [e.entry, e.points, e.amount])).toEqual(
+      expect.arrayContaining([
+        ["referral.clawed_back", 0, -5000],
+        ["points.reversed", -rules.rewards.points.earn.referral_qualified!, null],
+      ]),
+    );
+    expect((await api("GET", `/referrals?referrerId=${A.id}`)).body.credits.clawedBack).toEqual({ usd: 5000 });
   });
 });

@@ -1,7 +1,9 @@
 import { env, SELF } from "cloudflare:test";
+import { expect } from "vitest";
+import type { FakeStripe } from "../fakes/stripe";
 import { fixture } from "../support/fixtures";
 import { signStripe } from "../support/sign/stripe";
-import { ADMIN } from "../support/drain";
+import { ADMIN, drain } from "../support/drain";
 
 /** Real-shaped Stripe deliveries for loyalty scenarios: fixtures re-dated and pointed at the given ids. */
 
@@ -62,6 +64,19 @@ export const stripe = {
         }),
       createdMs,
     ),
+  paymentFailed: (evtId: string, i: { id: string; customer: string; subscription: string; amount: number; attempt: number }) =>
+    event("invoice.payment_failed", evtId, (o) =>
+      Object.assign(o, {
+        id: i.id,
+        customer: i.customer,
+        amount_due: i.amount,
+        attempt_count: i.attempt,
+        parent: { ...(o.parent ?? {}), subscription_details: { metadata: {}, subscription: i.subscription } },
+        subscription: null,
+      }),
+    ),
+  dispute: (evtId: string, d: { id: string; charge: string; amount: number }) =>
+    event("charge.dispute.created", evtId, (o) => Object.assign(o, { id: d.id, charge: d.charge, payment_intent: `pi_${d.charge}`, amount: d.amount })),
   refund: (evtId: string, r: { charge: string; customer: string; invoice?: string; amount: number }) =>
     event("charge.refunded", evtId, (o) => Object.assign(o, { id: r.charge, customer: r.customer, invoice: r.invoice ?? null, payment_intent: `pi_${r.charge}`, amount_refunded: r.amount })),
 };
@@ -92,4 +107,42 @@ export async function referralOf(referredId: string) {
 export async function ledgerOf(customerId: string): Promise<{ id: string; entry: string; points: number; amount: number | null; reason: string | null }[]> {
   const { results } = await env.DB.prepare(`SELECT id, entry, points, amount, reason FROM loyalty_ledger WHERE customer_id = ? ORDER BY at, id`).bind(customerId).all<any>();
   return results;
+}
+
+/** Customers and referrals driven through signed Stripe webhooks, against a FakeStripe that holds their Stripe customers. */
+export function scenario(fake: FakeStripe) {
+  /** A paying customer: Stripe customer, active subscription, first invoice paid. */
+  async function payingCustomer(tag: string, domain: string, opts: { amount?: number; metadata?: Record<string, string> } = {}) {
+    const amount = opts.amount ?? 49_900;
+    const cus = fake.state.addCustomer({ email: `ops@${domain}`, name: tag }).id;
+    for (const body of [
+      stripe.customer(`evt_${tag}_cus`, { id: cus, email: `ops@${domain}`, name: tag, metadata: opts.metadata }),
+      stripe.subscription(`evt_${tag}_sub`, { id: `sub_${tag}`, customer: cus }),
+      stripe.invoicePaid(`evt_${tag}_inv`, { id: `in_${tag}`, customer: cus, email: `ops@${domain}`, subscription: `sub_${tag}`, amount, charge: `ch_${tag}` }),
+    ]) expect((await postStripe(body)).status).toBe(200);
+    await drain();
+    return { cus, id: await customerIdOf(cus) };
+  }
+
+  /** A friend checking out with a referral: their customer, the checkout, and (optionally) the first invoice. */
+  async function friend(tag: string, ref: { promotionCode?: string; clientReferenceId?: string }, opts: { pay?: boolean; deliveries?: number; metadata?: Record<string, string> } = {}) {
+    const cus = fake.state.addCustomer({ email: `owner@${tag}.example`, name: tag }).id;
+    const email = `owner@${tag}.example`;
+    await postStripe(stripe.customer(`evt_${tag}_cus`, { id: cus, email, name: tag, metadata: opts.metadata }));
+    await postStripe(stripe.checkout(`evt_${tag}_cs`, { id: `cs_${tag}`, customer: cus, email, subscription: `sub_${tag}`, ...ref }));
+    const invoice = stripe.invoicePaid(`evt_${tag}_inv`, { id: `in_${tag}`, customer: cus, email, subscription: `sub_${tag}`, amount: 49_900, charge: `ch_${tag}`, promotionCode: ref.promotionCode });
+    if (opts.pay !== false) for (let i = 0; i < (opts.deliveries ?? 1); i++) expect((await postStripe(invoice)).status).toBe(200);
+    await drain();
+    return { cus, id: await customerIdOf(cus), invoice };
+  }
+
+  async function codeFor(customerId: string) {
+    const created = await api("POST", "/referrals/codes", { customerId });
+    expect(created.status).toBe(201);
+    await drain();
+    const again = await api("POST", "/referrals/codes", { customerId });
+    expect(again.status).toBe(200);
+    return again.body as { code: string; promotionCodeId: string; actionId: string };
+  }
+  return { payingCustomer, friend, codeFor };
 }

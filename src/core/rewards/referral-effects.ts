@@ -69,7 +69,7 @@ function friendOnQualify(out: Effects, t: TransitionInput): void {
 
 function payout(out: Effects, t: TransitionInput): void {
   const r = t.after;
-  const { referrer, referred, rules, now } = t;
+  const { referrer, rules, now } = t;
   const id = rewardIds.referralCredit(r.referredId);
   const amount = r.rewardAmount ?? 0;
   const currency = r.currency ?? "usd";
@@ -81,7 +81,7 @@ function payout(out: Effects, t: TransitionInput): void {
       stripeCustomerId: referrer.stripeCustomerId!,
       amount: -amount,
       currency,
-      description: `Referral reward: ${referred.name ?? "a friend"} became a customer`,
+      description: "Referral reward: thank you for recommending us",
       metadata: metadata(r, id),
     },
   });

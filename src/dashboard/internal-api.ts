@@ -1,0 +1,30 @@
+import type { Context } from "hono";
+import { loadConfig, type Env } from "../env";
+
+/** The app the dashboard is mounted in: its forms call the same admin API handlers a script would. */
+export interface ApiHost {
+  fetch: (request: Request, env: Env, ctx?: ExecutionContext) => Response | Promise<Response>;
+  routes: readonly { method: string; path: string }[];
+}
+
+export function hasRoute(host: ApiHost, method: string, path: string): boolean {
+  return host.routes.some((r) => r.method === method && r.path === path);
+}
+
+/** Calls an admin API route in-process with the admin token; the caller already proved a session. */
+export async function callApi(host: ApiHost, c: Context<any>, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const token = loadConfig(c.env).ADMIN_TOKEN ?? "";
+  const request = new Request(new URL(path, c.req.url), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  let ctx: ExecutionContext | undefined;
+  try {
+    ctx = c.executionCtx as unknown as ExecutionContext;
+  } catch {
+    ctx = undefined;
+  }
+  const res = await host.fetch(request, c.env, ctx);
+  return { status: res.status, json: await res.json().catch(() => null) };
+}

@@ -1,0 +1,141 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { tenureConfig } from "../config";
+import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
+import { periodStart } from "../core/metrics/periods";
+import { AlertsPage } from "../dashboard/alerts";
+import { currentSession, login, logout, requireSession, type DashEnv } from "../dashboard/auth";
+import { CustomerPage } from "../dashboard/customer";
+import { customerCharts } from "../dashboard/customer-charts";
+import { callApi, hasRoute, type ApiHost } from "../dashboard/internal-api";
+import { LoginPage } from "../dashboard/login";
+import { LoyaltyPage } from "../dashboard/loyalty";
+import { ModelPage } from "../dashboard/model";
+import { noticeFrom, safeBack, withNotice } from "../dashboard/notices";
+import { OutboxPage, outboxStatuses } from "../dashboard/outbox";
+import { overviewCharts } from "../dashboard/overview-charts";
+import { OverviewPage } from "../dashboard/overview";
+import { PortfolioPage } from "../dashboard/portfolio";
+import { render } from "../dashboard/render";
+import { loadConfig } from "../env";
+import { notFound } from "../errors";
+import { customerDetail, customerNames, outboxCounts, outboxRows, portfolioPage, portfolioSorts } from "../store/dashboard";
+import { customerRewards, loyaltyOverview } from "../store/loyalty-read";
+import { loadMetricsRows, loadScorePoints } from "../store/metrics";
+import { metricsWindow } from "./metrics";
+
+const DAY = 86_400_000;
+
+const cfgOf = (c: Context<DashEnv>) => tenureConfig(loadConfig(c.env).TENURE_CONFIG);
+const notice = (c: Context<DashEnv>) => noticeFrom(c.req.query());
+
+/** A date from a form (yyyy-mm-dd, a whole UTC day), an ISO instant, or ms. `end` makes a date exclusive. */
+const dayOrInstant = (end: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => {
+      if (!v) return undefined;
+      if (/^\d+$/.test(v)) return Number(v);
+      const t = Date.parse(v);
+      if (!Number.isFinite(t)) return undefined;
+      return end && /^\d{4}-\d{2}-\d{2}$/.test(v) ? t + DAY : t;
+    });
+
+const overviewQuery = z.object({ from: dayOrInstant(false), to: dayOrInstant(true), period: z.enum(["month", "week"]).catch("month").default("month") });
+
+const portfolioQuery = z.object({
+  sort: z.enum(portfolioSorts).catch("score").default("score"),
+  dir: z.enum(["asc", "desc"]).catch("asc").default("asc"),
+  band: z.enum(["green", "yellow", "red"]).optional().catch(undefined),
+  stage: z.enum(["awareness", "conversion", "purchase", "onboarding", "renewal", "loyalty", "churned"]).optional().catch(undefined),
+  offset: z.coerce.number().int().min(0).catch(0).default(0),
+});
+
+/** The server-rendered dashboard. `host` is the app it is mounted in: forms call its admin API in-process. */
+export function dashboard(host: ApiHost) {
+  const d = new Hono<DashEnv>();
+
+  d.get("/", async (c) => {
+    const session = await currentSession(c);
+    if (!session) return render(c, LoginPage, { disabled: !loadConfig(c.env).ADMIN_TOKEN });
+    const q = overviewQuery.parse(c.req.query());
+    const window = metricsWindow(q, Date.now());
+    const trendFrom = q.period === "month" ? Date.UTC(new Date(window.to).getUTCFullYear(), new Date(window.to).getUTCMonth() - 11, 1) : periodStart(window.to, "week") - 11 * 7 * DAY;
+    const cfg = cfgOf(c);
+    const [rows, points] = await Promise.all([loadMetricsRows(c.env.DB, window.to), loadScorePoints(c.env.DB, window.to - 90 * DAY, window.to)]);
+    const input = { ...rows, lifecycle: cfg.lifecycle, grossMargin: 0.8 };
+    const report = computeMetrics(input, { window, period: q.period });
+    const trend = computeMetrics(input, { window: { from: Math.min(trendFrom, window.from), to: window.to }, period: q.period });
+    const charts = overviewCharts(report, trend, portfolioScoreByDay(points, { from: window.to - 90 * DAY, to: window.to }));
+    return render(c, OverviewPage, { csrf: session.csrf, notice: notice(c), report, trend, charts });
+  });
+
+  d.post("/login", login);
+  d.post("/logout", requireSession, logout);
+
+  d.get("/portfolio", requireSession, async (c) => {
+    const q = { ...portfolioQuery.parse(c.req.query()), limit: 100, ownerProperty: cfgOf(c).health.relationship.ownerProperty };
+    const { rows, total } = await portfolioPage(c.env.DB, q);
+    return render(c, PortfolioPage, { csrf: c.get("session").csrf, notice: notice(c), q, rows, total });
+  });
+
+  d.get("/customers/:id", requireSession, async (c) => {
+    const now = Date.now();
+    const detail = await customerDetail(c.env.DB, c.req.param("id"), now - 365 * DAY);
+    if (!detail) throw notFound(`Customer ${c.req.param("id")}`);
+    const rewards = await customerRewards(c.env.DB, detail.id);
+    return render(c, CustomerPage, { csrf: c.get("session").csrf, notice: notice(c), c: detail, rewards, charts: customerCharts(detail, now) });
+  });
+
+  d.get("/alerts", requireSession, async (c) => {
+    const alerts = await outboxRows(c.env.DB, { statuses: ["pending", "delivered", "skipped", "failed", "dead"], types: ["slack.alert", "slack.recovery"], limit: 200 });
+    return render(c, AlertsPage, { csrf: c.get("session").csrf, notice: notice(c), alerts });
+  });
+
+  d.get("/outbox", requireSession, async (c) => {
+    const status = (outboxStatuses as readonly string[]).includes(c.req.query("status") ?? "") ? c.req.query("status")! : null;
+    const [actions, counts] = await Promise.all([outboxRows(c.env.DB, { statuses: status ? [status] : ["failed", "dead", "pending"], limit: 200 }), outboxCounts(c.env.DB)]);
+    const names = await customerNames(c.env.DB, actions.flatMap((a) => (a.customerId ? [a.customerId] : [])));
+    return render(c, OutboxPage, { csrf: c.get("session").csrf, notice: notice(c), status, counts, actions, names, replay: hasRoute(host, "POST", "/api/actions/replay") });
+  });
+
+  d.post("/outbox/:id/retry", requireSession, async (c) => {
+    const id = c.req.param("id");
+    const back = safeBack(c.get("form").back, "/outbox");
+    const res = await callApi(host, c, "POST", `/api/actions/${encodeURIComponent(id)}/retry`);
+    const code = res.status === 202 ? "requeued" : res.status === 409 ? "delivered" : res.status === 404 ? "missing" : "failed";
+    return c.redirect(withNotice(back, { notice: code, id }), 303);
+  });
+
+  d.post("/outbox/replay", requireSession, async (c) => {
+    if (!hasRoute(host, "POST", "/api/actions/replay")) throw notFound("Replay");
+    const f = c.get("form");
+    const utc = (v: string | undefined) => (v ? Date.parse(/Z$|[+-]\d\d:\d\d$/.test(v) ? v : `${v}Z`) : undefined);
+    const body = { from: utc(f.from), to: utc(f.to), destination: f.destination || undefined, status: f.status || undefined };
+    const res = await callApi(host, c, "POST", "/api/actions/replay", body);
+    return c.redirect(withNotice("/outbox", res.status === 202 ? { notice: "replayed", n: Number(res.json?.replayed ?? 0) } : { notice: "failed" }), 303);
+  });
+
+  d.get("/loyalty", requireSession, async (c) => {
+    return render(c, LoyaltyPage, { csrf: c.get("session").csrf, notice: notice(c), data: await loyaltyOverview(c.env.DB) });
+  });
+
+  d.get("/model", requireSession, (c) =>
+    render(c, ModelPage, { csrf: c.get("session").csrf, notice: notice(c), model: cfgOf(c).health, backtest: hasRoute(host, "POST", "/api/model/backtest") }),
+  );
+
+  d.post("/model/backtest", requireSession, async (c) => {
+    const backtest = hasRoute(host, "POST", "/api/model/backtest");
+    if (!backtest) throw notFound("Backtest");
+    const f = c.get("form");
+    const num = (v: string | undefined, fallback: number) => (v && /^\d+$/.test(v) ? Number(v) : fallback);
+    const res = await callApi(host, c, "POST", "/api/model/backtest", { horizonDays: num(f.horizonDays, 90), stepDays: num(f.stepDays, 7) });
+    const ok = res.status === 200;
+    const props = { csrf: c.get("session").csrf, model: cfgOf(c).health, backtest, result: ok ? res.json : null, notice: ok ? null : { kind: "error" as const, text: res.json?.error?.message ?? "The backtest failed." } };
+    return render(c, ModelPage, props, ok ? 200 : 400);
+  });
+
+  return d;
+}
