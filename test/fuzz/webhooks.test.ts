@@ -68,6 +68,7 @@ async function check(s: SignedSource, c: Case): Promise<void> {
   const where = `${s.name} ${c.mode} -> ${res.status} ${text.slice(0, 300)}`;
   expect(res.status, where).toBeLessThan(500);
   expect(res.headers.get("content-type"), where).toMatch(/^application\/json/);
+  (globalThis as any).__stats ??= {}; const k = `${s.name} ${c.mode} ${res.status} ${res.status < 300 ? "" : JSON.parse(text).error.code}`; (globalThis as any).__stats[k] = ((globalThis as any).__stats[k] ?? 0) + 1;
   const body = JSON.parse(text) as { error?: { code?: unknown }; received?: number; duplicates?: number };
 
   if (res.status >= 300 || mustBeRefused(s, c)) {
@@ -94,6 +95,8 @@ beforeAll(() => {
   for (const m of ["log", "warn", "error"] as const) vi.spyOn(console, m).mockImplementation(() => {});
 });
 
+import { afterAll } from "vitest";
+afterAll(() => console.info("STATS" + JSON.stringify((globalThis as any).__stats, null, 0)));
 afterEach(() => {
   // A prototype-pollution key that reached Object.prototype would show up on every object.
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
