@@ -25,7 +25,7 @@ export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100));
 
 function frame(id: string, title: string, desc: string, body: string, width = W, height = H): string {
   return (
@@ -36,12 +36,13 @@ function frame(id: string, title: string, desc: string, body: string, width = W,
 
 const empty = (width = W, height = H) => `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty">No data yet</text>`;
 
-/** Round axis bounds and 4–5 ticks between them. */
-export function niceTicks(min: number, max: number): number[] {
+/** Round axis bounds and 4–5 ticks between them; whole-number steps for counts. */
+export function niceTicks(min: number, max: number, integer = false): number[] {
   if (min === max) (min -= 1), (max += 1);
   const raw = (max - min) / 4;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const nice = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const step = integer ? Math.max(1, Math.ceil(nice)) : nice;
   const ticks: number[] = [];
   for (let t = Math.floor(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.round(t * 1e6) / 1e6);
   if (ticks[ticks.length - 1]! < max) ticks.push(ticks[ticks.length - 1]! + step);
@@ -56,8 +57,11 @@ function yAxis(ticks: number[], y: (v: number) => number, unit: string): string 
 
 function xLabels(labels: string[], x: (i: number) => number): string {
   const every = Math.max(1, Math.ceil(labels.length / 8));
+  const last = labels.length - 1;
+  // The last label is always shown; the regular one before it is dropped when they would overlap.
+  const shown = (i: number) => i === last || (i % every === 0 && (every === 1 || last - i >= every / 2));
   return labels
-    .map((l, i) => (i % every === 0 || i === labels.length - 1 ? `<text x="${x(i)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${esc(l)}</text>` : ""))
+    .map((l, i) => (shown(i) ? `<text x="${x(i)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${esc(l)}</text>` : ""))
     .join("");
 }
 
@@ -69,14 +73,16 @@ export interface Bar {
   note?: string;
 }
 
-export function barChart(o: { id: string; title: string; desc: string; bars: Bar[]; unit?: string; noteHead?: string }): Chart {
+export function barChart(o: { id: string; title: string; desc: string; bars: Bar[]; unit?: string; noteHead?: string; max?: number }): Chart {
   const unit = o.unit ?? "";
   const table: ChartTable = {
     head: ["", "Value", ...(o.noteHead ? [o.noteHead] : [])],
     rows: o.bars.map((b) => [b.label, fmt(b.value) + unit, ...(o.noteHead ? [b.note ?? ""] : [])]),
   };
   if (o.bars.length === 0) return { id: o.id, title: o.title, svg: frame(o.id, o.title, o.desc, empty()), table };
-  const ticks = niceTicks(0, Math.max(...o.bars.map((b) => b.value), 1));
+  const ticks = niceTicks(0, Math.max(...o.bars.map((b) => b.value), o.max ?? 1), o.bars.every((b) => Number.isInteger(b.value)));
+  // Value labels only while they fit; the tooltip and the table always carry them.
+  const labelled = o.bars.length <= 12;
   const top = ticks[ticks.length - 1]!;
   const y = (v: number) => M.top + (H - M.top - M.bottom) * (1 - v / top);
   const slot = (W - M.left - M.right) / o.bars.length;
@@ -86,7 +92,7 @@ export function barChart(o: { id: string; title: string; desc: string; bars: Bar
       const h = y(0) - y(b.value);
       return (
         `<rect x="${x}" y="${y(b.value)}" width="${slot * 0.7}" height="${Math.max(h, 0)}" fill="${b.color ?? palette.blue}" class="bar"><title>${esc(b.label)}: ${esc(fmt(b.value) + unit)}</title></rect>` +
-        `<text x="${x + slot * 0.35}" y="${y(b.value) - 4}" text-anchor="middle" class="value">${esc(fmt(b.value) + unit)}</text>`
+        (labelled ? `<text x="${x + slot * 0.35}" y="${y(b.value) - 4}" text-anchor="middle" class="value">${esc(fmt(b.value) + unit)}</text>` : "")
       );
     })
     .join("");

@@ -24,6 +24,7 @@ export function customerCharts(c: CustomerDetail, now: number): { history: Chart
       bars: Object.entries(components)
         .filter((e): e is [string, number] => e[1] !== null)
         .map(([name, v]) => ({ label: name, value: v, color: v >= 75 ? palette.green : v >= 50 ? palette.yellow : palette.red })),
+      max: 100,
     }),
     usage: barChart({
       id: "usage",

@@ -62,23 +62,27 @@ export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: Custome
       <h2>Usage</h2>
       <div class="grid">
         <Figure chart={charts.usage} />
+        {features.length === 0 ? <p class="muted">No product usage tracked.</p> : (
         <table>
           <thead><tr><th>Feature</th><th class="num">Users</th><th>First used</th><th>Last used</th></tr></thead>
           <tbody>
             {features.map(([name, e]) => <tr><td>{name}</td><td class="num">{e.users.length}</td><td>{date(e.firstAt)}</td><td>{date(e.lastAt)}</td></tr>)}
           </tbody>
         </table>
+        )}
       </div>
       <h2>Rewards</h2>
       {rewards === null ? <p class="muted">The loyalty program's tables do not exist yet.</p> : (
         <>
           <p>{rewards.member ? `Member since ${date(rewards.member.enrolledAt)} (${rewards.member.via})` : "Not enrolled"} · balance <strong>{rewards.balance}</strong> points</p>
+          {rewards.ledger.length === 0 ? <p class="muted">No ledger entries.</p> : (
           <table>
             <thead><tr><th>When</th><th>Entry</th><th>Kind</th><th class="num">Points</th><th class="num">Credit</th><th>Reason</th></tr></thead>
             <tbody>
               {rewards.ledger.map((l) => <tr><td>{dateTime(l.at)}</td><td>{l.entry}</td><td>{l.kind ?? ""}</td><td class="num">{l.points}</td><td class="num">{l.amount === null ? "" : money(l.amount, l.currency)}</td><td>{l.reason ?? ""}</td></tr>)}
             </tbody>
           </table>
+          )}
           {rewards.referrals.length > 0 ? (
             <p>Referrals: {rewards.referrals.map((r) => `${r.referrerName ?? r.referrerId} → ${r.referredName ?? r.referredId} (${r.status})`).join("; ")}</p>
           ) : null}

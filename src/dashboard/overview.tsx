@@ -51,7 +51,7 @@ export const OverviewPage: FC<OverviewProps> = ({ csrf, notice, report, trend, c
           From <input type="date" name="from" value={date(report.window.from)} />
         </label>
         <label>
-          To <input type="date" name="to" value={date(report.window.to)} />
+          To <input type="date" name="to" value={date(report.window.to - 1)} />
         </label>
         <label>
           Trend by{" "}

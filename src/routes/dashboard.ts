@@ -1,11 +1,12 @@
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import { z, ZodError } from "zod";
 import { tenureConfig } from "../config";
 import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
 import { periodStart } from "../core/metrics/periods";
 import { AlertsPage } from "../dashboard/alerts";
 import { currentSession, login, logout, requireSession, type DashEnv } from "../dashboard/auth";
 import { CustomerPage } from "../dashboard/customer";
+import { ErrorPage } from "../dashboard/error";
 import { customerCharts } from "../dashboard/customer-charts";
 import { callApi, hasRoute, type ApiHost } from "../dashboard/internal-api";
 import { LoginPage } from "../dashboard/login";
@@ -18,7 +19,8 @@ import { OverviewPage } from "../dashboard/overview";
 import { PortfolioPage } from "../dashboard/portfolio";
 import { render } from "../dashboard/render";
 import { loadConfig } from "../env";
-import { notFound } from "../errors";
+import { AppError, notFound } from "../errors";
+import { errorFields, log } from "../log";
 import { customerDetail, customerNames, outboxCounts, outboxRows, portfolioPage, portfolioSorts } from "../store/dashboard";
 import { customerRewards, loyaltyOverview } from "../store/loyalty-read";
 import { loadMetricsRows, loadScorePoints } from "../store/metrics";
@@ -57,11 +59,28 @@ const portfolioQuery = z.object({
 export function dashboard(host: ApiHost) {
   const d = new Hono<DashEnv>();
 
+  // People read these errors in a browser: the same statuses as the API, as a page.
+  d.onError((err, c) => {
+    const requestId = c.req.header("cf-ray") ?? undefined;
+    if (err instanceof AppError) return render(c, ErrorPage, { status: err.status, message: err.message, requestId }, err.status);
+    if (err instanceof ZodError) return render(c, ErrorPage, { status: 400, message: err.issues[0]?.message ?? "Invalid input.", requestId }, 400);
+    log("error", "dashboard error", { ...errorFields(err), path: new URL(c.req.url).pathname });
+    return render(c, ErrorPage, { status: 500, message: "The dashboard could not complete this request; it was logged.", requestId }, 500);
+  });
+
   d.get("/", async (c) => {
     const session = await currentSession(c);
     if (!session) return render(c, LoginPage, { disabled: !loadConfig(c.env).ADMIN_TOKEN });
     const q = overviewQuery.parse(c.req.query());
-    const window = metricsWindow(q, Date.now());
+    let window: { from: number; to: number };
+    let problem: string | null = null;
+    try {
+      window = metricsWindow(q, Date.now());
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      window = metricsWindow({}, Date.now());
+      problem = `${err.message} Showing the last 30 days.`;
+    }
     const trendFrom = q.period === "month" ? Date.UTC(new Date(window.to).getUTCFullYear(), new Date(window.to).getUTCMonth() - 11, 1) : periodStart(window.to, "week") - 11 * 7 * DAY;
     const cfg = cfgOf(c);
     const [rows, points] = await Promise.all([loadMetricsRows(c.env.DB, window.to), loadScorePoints(c.env.DB, window.to - 90 * DAY, window.to)]);
@@ -69,7 +88,7 @@ export function dashboard(host: ApiHost) {
     const report = computeMetrics(input, { window, period: q.period });
     const trend = computeMetrics(input, { window: { from: Math.min(trendFrom, window.from), to: window.to }, period: q.period });
     const charts = overviewCharts(report, trend, portfolioScoreByDay(points, { from: window.to - 90 * DAY, to: window.to }));
-    return render(c, OverviewPage, { csrf: session.csrf, notice: notice(c), report, trend, charts });
+    return render(c, OverviewPage, { csrf: session.csrf, notice: problem ? { kind: "error", text: problem } : notice(c), report, trend, charts });
   });
 
   d.post("/login", login);

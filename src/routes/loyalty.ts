@@ -3,6 +3,7 @@ import { z } from "zod";
 import { tenureConfig } from "../config";
 import { leaderboardPeriods, periodStart } from "../core/rewards";
 import { loadConfig, type Env } from "../env";
+import { notFound } from "../errors";
 import { enqueue } from "../queues";
 import { recordActivity, enroll, redeem } from "../rewards/points";
 import { attributeManually, createReferralCode } from "../rewards/referrals";
@@ -69,4 +70,8 @@ loyalty.get("/loyalty/leaderboard", async (c) => {
 
 loyalty.get("/loyalty/summary", async (c) => c.json(await loyaltySummary(c.env.DB)));
 
-loyalty.get("/loyalty/customers/:id", async (c) => c.json(await customerLoyalty(c.env.DB, c.req.param("id"))));
+loyalty.get("/loyalty/customers/:id", async (c) => {
+  const found = await customerLoyalty(c.env.DB, c.req.param("id"));
+  if (!found) throw notFound(`Customer ${c.req.param("id")}`);
+  return c.json(found);
+});

@@ -1,4 +1,5 @@
 import { loyaltyPaths } from "./loyalty-openapi";
+import { metricsPaths } from "./metrics-openapi";
 
 /** The public contract of Tenure's HTTP API. */
 
@@ -58,6 +59,18 @@ export const openapiDocument = {
         },
       },
       Event: { type: "object", description: "An inbox row: one provider delivery." },
+      BackfillProgress: {
+        type: "object",
+        properties: {
+          source: { enum: ["stripe", "hubspot"] },
+          status: { enum: ["idle", "running", "failed", "done"] },
+          busy: { type: "boolean", description: "A worker is importing a page right now." },
+          error: { type: ["string", "null"], description: "Why the last page failed; POST again to resume." },
+          read: { type: "integer", description: "Records read from the vendor in this run." },
+          imported: { type: "integer", description: "Records that were new to the inbox (the rest were already there)." },
+          objects: { type: "array", items: { type: "object", properties: { object: { type: "string" }, done: { type: "boolean" }, pages: { type: "integer" }, read: { type: "integer" }, imported: { type: "integer" } } } },
+        },
+      },
       Action: { type: "object", description: "An outbox row: one outbound action; id is its idempotency key." },
     },
   },
@@ -101,6 +114,24 @@ export const openapiDocument = {
     "/api/actions/{id}/retry": {
       post: { summary: "Retry a failed, dead or skipped action (a delivered one is never sent twice)", security: bearer, responses: { "202": json({ type: "object" }), "404": json(error), "409": json(error), ...errors } },
     },
+    "/api/backfill": {
+      post: {
+        summary: "Import existing Stripe or HubSpot records (resumable)",
+        description:
+          "Starts a backfill (or resumes a failed or interrupted one; after a finished run, starts a new one) and imports its first page before answering, then keeps importing in the background. " +
+          "Stripe: customers, subscriptions, invoices; HubSpot: companies, contacts, deals (with their company). Records go through the webhook dedupe path, keyed by their facts, so a re-run imports nothing twice. " +
+          "POST again at any time to resume from the stored cursor; `restart: true` starts over. 200 when done, 202 while pages remain; 503 without the source's API credential; 502 when the vendor refused a page (error.retryable, error.progress).",
+        security: bearer,
+        requestBody: { content: { "application/json": { schema: { type: "object", required: ["source"], properties: { source: { enum: ["stripe", "hubspot"] }, restart: { type: "boolean", default: false } } } } } },
+        responses: { "200": json({ $ref: "#/components/schemas/BackfillProgress" }), "202": json({ $ref: "#/components/schemas/BackfillProgress" }, "Pages remain"), "502": json(error), "503": json(error), ...errors },
+      },
+      get: {
+        summary: "Progress of each source's latest backfill",
+        security: bearer,
+        responses: { "200": json({ type: "object", properties: { runs: { type: "array", items: { $ref: "#/components/schemas/BackfillProgress" } } } }), ...errors },
+      },
+    },
     ...loyaltyPaths,
+    ...metricsPaths,
   },
 } as const;

@@ -85,9 +85,8 @@ export function saveCustomerStmts(db: D1Database, w: CustomerWrite): D1PreparedS
            updated_at = ?, scored_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
       )
       .bind(...cols, w.now, w.id, w.expectedVersion),
-    db
-      .prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM customers WHERE id = ? AND version = ?)`)
-      .bind(w.id, w.expectedVersion + 1),
+    // changes() is the row count of the UPDATE just before: 0 means another writer moved the version on.
+    db.prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE changes() = 0`),
   ];
 }
 

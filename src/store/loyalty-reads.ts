@@ -102,9 +102,10 @@ export async function loyaltySummary(db: D1Database) {
   };
 }
 
-/** One customer's place in the program: balance, enrollment, badges, code, recent ledger. */
+/** One customer's place in the program: balance, enrollment, badges, code, recent ledger; null for no such customer. */
 export async function customerLoyalty(db: D1Database, customerId: string, limit = 100) {
-  const [balance, memberRow, badges, ledger] = await db.batch<Record<string, unknown>>([
+  const [exists, balance, memberRow, badges, ledger] = await db.batch<Record<string, unknown>>([
+    db.prepare(`SELECT 1 AS found FROM customers WHERE id = ?`).bind(customerId),
     db.prepare(`SELECT COALESCE(SUM(points), 0) AS points FROM loyalty_ledger WHERE customer_id = ?`).bind(customerId),
     db.prepare(`SELECT enrolled_at AS enrolledAt, via FROM loyalty_members WHERE customer_id = ?`).bind(customerId),
     db.prepare(`SELECT kind FROM loyalty_ledger WHERE customer_id = ? AND entry = 'badge.awarded' ORDER BY at, kind`).bind(customerId),
@@ -115,6 +116,7 @@ export async function customerLoyalty(db: D1Database, customerId: string, limit 
       )
       .bind(customerId, limit),
   ]);
+  if (exists!.results.length === 0) return null;
   return {
     customerId,
     points: (balance!.results[0] as { points: number }).points,

@@ -65,7 +65,7 @@ describe("badges", () => {
   it("first referral, many referrals, one year and power user, by their thresholds", () => {
     const f = { referralsPaid: 0, customerSince: null, churned: false, segments: [] as string[], now: NOW };
     expect(badgesEarned(f, rules)).toEqual([]);
-    expect(badgesEarned({ ...f, referralsPaid: 5, customerSince: daysAgo(366), segments: ["power_user"] }, rules)).toEqual(["first_referral", "many_referrals", "one_year", "power_user"]);
+    expect(badgesEarned({ ...f, referralsPaid: 5, customerSince: daysAgo(366), segments: ["power_user"] }, rules)).toEqual(["first_referral", "five_referrals", "one_year", "power_user"]);
     expect(badgesEarned({ ...f, customerSince: daysAgo(366), churned: true }, rules)).toEqual([]);
   });
 });
@@ -114,6 +114,8 @@ describe("rules configuration", () => {
     expect(cfg.rewards.points.earn).toMatchObject({ review_submitted: 50, social_share: 25 });
     expect(cfg.rewards.referral).toMatchObject({ holdDays: 30, coupon: "tenure-referral-friend" });
     expect(() => tenureConfig(JSON.stringify({ rewards: { referal: {} } }))).toThrow(/TENURE_CONFIG/);
+    expect(() => tenureConfig(JSON.stringify({ rewards: { referral: { reward: { cap: { USD: 1 } } } } }))).toThrow(/TENURE_CONFIG: rewards\.referral\.reward\.cap/);
+    expect(() => tenureConfig(JSON.stringify({ rewards: { redemption: { minPoint: 1 } } }))).toThrow(/TENURE_CONFIG: rewards\.redemption/);
   });
 
   it("referral codes are stable per customer and Stripe-safe", () => {

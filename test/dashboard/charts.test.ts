@@ -13,6 +13,14 @@ describe("SVG charts", () => {
     expect(c.table.rows).toEqual([["green", "3"], ["red", "1"]]);
   });
 
+  it("labels the x axis sparsely on long series, always keeping the last label clear of the one before", () => {
+    const labels = Array.from({ length: 30 }, (_, i) => `d${i}`);
+    const c = barChart({ id: "u", title: "t", desc: "d", bars: labels.map((label) => ({ label, value: 0 })) });
+    const shown = [...c.svg.matchAll(/class="tick">(d\d+)</g)].map((m) => m[1]);
+    expect(shown).toEqual(["d0", "d4", "d8", "d12", "d16", "d20", "d24", "d29"]);
+    expect(c.svg).not.toContain('class="value"');
+  });
+
   it("escapes every label", () => {
     const c = barChart({ id: "x", title: "<b>t</b>", desc: "d", bars: [{ label: `<script>alert("x")</script>`, value: 1 }] });
     expect(c.svg).not.toContain("<script>");
@@ -51,5 +59,9 @@ describe("SVG charts", () => {
     expect(niceTicks(0, 100)).toEqual([0, 25, 50, 75, 100]);
     expect(niceTicks(0, 7)).toEqual([0, 2, 4, 6, 8]);
     expect(niceTicks(-100, 100)).toEqual([-100, -50, 0, 50, 100]);
+    // Counts never get fractional ticks.
+    expect(niceTicks(0, 1)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(niceTicks(0, 1, true)).toEqual([0, 1]);
+    expect(niceTicks(0, 3, true)).toEqual([0, 1, 2, 3]);
   });
 });

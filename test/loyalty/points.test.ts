@@ -43,6 +43,7 @@ describe("earning points", () => {
     expect(await api("POST", "/loyalty/events", { customerId: G, kind: "dancing", ref: "x" })).toMatchObject({ status: 422, body: { error: { code: "unknown_kind" } } });
     expect((await api("POST", "/loyalty/events", { customerId: "cu_nobody", kind: "social_share", ref: "x" })).status).toBe(404);
     expect((await api("GET", `/loyalty/customers/${G}`)).body).toMatchObject({ points: 1200, member: { via: "earn" } });
+    expect((await api("GET", "/loyalty/customers/cu_nobody")).status).toBe(404);
   });
 
   it("maps a configured Segment track event to points, once per message", async () => {

@@ -87,7 +87,7 @@ describe("a red referrer's reward is held, then paid when they recover", () => {
     const F = await friend("phi", { promotionCode: rCode.promotionCodeId });
     expect((await referralOf(F.id))!.status).toBe("pending");
 
-    await postStripe(stripe.subscription("evt_rho_sub_unpaid", { id: "sub_rho", customer: R.cus, status: "unpaid" }));
+    await postStripe(stripe.subscription("evt_rho_sub_unpaid", { id: "sub_rho", customer: R.cus, status: "unpaid" }, Date.now()));
     for (let attempt = 1; attempt <= 4; attempt++) {
       await postStripe(stripe.paymentFailed(`evt_rho_fail_${attempt}`, { id: "in_rho_2", customer: R.cus, subscription: "sub_rho", amount: 49_900, attempt }));
     }
@@ -102,8 +102,10 @@ describe("a red referrer's reward is held, then paid when they recover", () => {
     expect((await ledgerOf(R.id)).filter((e) => e.entry === "referral.held")).toHaveLength(1);
     expect((await api("GET", `/referrals?referrerId=${R.id}`)).body.credits.held).toEqual({ usd: 5000 });
 
-    await postStripe(stripe.subscription("evt_rho_sub_active", { id: "sub_rho", customer: R.cus, status: "active" }));
-    await postStripe(stripe.invoicePaid("evt_rho_inv_2", { id: "in_rho_2", customer: R.cus, email: "ops@rho.example", subscription: "sub_rho", amount: 49_900, charge: "ch_rho_2", reason: "subscription_cycle" }));
+    // Stripe's clock orders the facts: the recovery comes after the failures.
+    const later = Date.now() + 1000;
+    await postStripe(stripe.subscription("evt_rho_sub_active", { id: "sub_rho", customer: R.cus, status: "active" }, later));
+    await postStripe(stripe.invoicePaid("evt_rho_inv_2", { id: "in_rho_2", customer: R.cus, email: "ops@rho.example", subscription: "sub_rho", amount: 49_900, charge: "ch_rho_2", reason: "subscription_cycle" }, later));
     await drain();
     expect(await bandOf(R.id)).not.toBe("red");
     expect(await referralOf(F.id)).toMatchObject({ status: "paid", reason: null });

@@ -1,7 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN } from "../support/drain";
-import { OCTOBER, portfolio, transitions } from "./dataset";
+import { definitions } from "../../src/core/metrics";
+import { OCTOBER, loyalty, portfolio, transitions } from "./dataset";
 
 /** The October portfolio stored the way the pipeline stores it, read back through the SQL and the API. */
 beforeAll(async () => {
@@ -14,6 +15,21 @@ beforeAll(async () => {
     ),
     ...transitions.map((t) =>
       env.DB.prepare(`INSERT INTO stage_transitions (customer_id, at, from_stage, to_stage) VALUES (?, ?, ?, ?)`).bind(t.customerId, t.at, t.from, t.to),
+    ),
+    ...loyalty.enrollments.map((e) => env.DB.prepare(`INSERT INTO loyalty_members (customer_id, enrolled_at, via) VALUES (?, ?, 'earn')`).bind(e.customerId, e.at)),
+    ...loyalty.ledger.map((e, i) =>
+      env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, points, rules_version, at) VALUES (?, ?, ?, ?, 'r1', ?)`).bind(`l${i}`, e.customerId, e.points > 0 ? "points.earned" : "points.redeemed", e.points, e.at),
+    ),
+    // A badge row moves no points: it must not count as earned or redeemed.
+    env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, points, rules_version, at) VALUES ('badge', 'A', 'badge.awarded', 0, 'r1', ?)`).bind(OCTOBER.from + 1),
+    ...loyalty.referrals.map((r) =>
+      env.DB.prepare(`INSERT INTO referrals (referred_id, referrer_id, source, status, attributed_at, version, write_token, updated_at) VALUES (?, ?, 'promotion_code', ?, ?, 1, 't', ?)`).bind(
+        r.referredId,
+        r.referrerId,
+        r.status,
+        r.at,
+        r.at,
+      ),
     ),
   ]);
 });
@@ -44,6 +60,21 @@ describe("GET /api/metrics", () => {
     expect(m.stageFunnel.value[1]).toEqual({ stage: "conversion", current: 0, reached: 6, conversion: 85.7 });
     expect(m.topTicketTopics.value[0].topics[0]).toMatchObject({ topic: "billing", tickets: 2 });
     for (const [name, metric] of Object.entries<any>(m)) expect(typeof metric.definition, name).toBe("string");
+  });
+
+  it("reads the loyalty tables: the same enrollment, points and referral numbers as by hand", async () => {
+    const m = (await (await get(`?from=${OCTOBER.from}&to=${OCTOBER.to}`)).json<any>()).metrics;
+    expect(m.loyaltyEnrollment).toMatchObject({ value: 50, enrolled: 2, paying: 4 });
+    expect([m.pointsEarned.value, m.pointsRedeemed.value]).toEqual([150, 40]);
+    expect(m.referralRate).toMatchObject({ value: 50, referred: 1, new: 2 });
+    expect(m.referralFunnel.value.map((s: any) => s.count)).toEqual([3, 1, 0]);
+  });
+
+  it("the OpenAPI document states the same definitions", async () => {
+    const doc = await (await SELF.fetch("https://tenure.example.com/openapi.json")).json<any>();
+    const op = doc.paths["/api/metrics"].get;
+    expect(op.description).toContain(definitions.retention);
+    expect(op.responses["200"].content["application/json"].schema.properties.metrics.properties.nps.properties.definition.const).toBe(definitions.nps);
   });
 
   it("accepts ms, a weekly period, a segment and a gross margin", async () => {

@@ -3,7 +3,7 @@ import { ledgerEntry, rewardIds, type LedgerEntry } from "./ledger";
 
 /** Milestone badges, each awarded once (the ledger id is per customer and badge). Pure. */
 
-export const badgeNames = ["first_referral", "many_referrals", "one_year", "power_user"] as const;
+export const badgeNames = ["first_referral", "five_referrals", "one_year", "power_user"] as const;
 export type Badge = (typeof badgeNames)[number];
 
 const DAY = 86_400_000;
@@ -21,7 +21,7 @@ export interface BadgeFacts {
 export function badgesEarned(f: BadgeFacts, rules: RewardRules): Badge[] {
   const out: Badge[] = [];
   if (f.referralsPaid >= 1) out.push("first_referral");
-  if (f.referralsPaid >= rules.badges.manyReferrals) out.push("many_referrals");
+  if (f.referralsPaid >= 5) out.push("five_referrals");
   if (f.customerSince !== null && !f.churned && f.now - f.customerSince >= rules.badges.anniversaryDays * DAY) out.push("one_year");
   if (f.segments.includes(rules.badges.powerUserSegment)) out.push("power_user");
   return out;

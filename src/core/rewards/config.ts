@@ -43,7 +43,7 @@ export const referralRulesSchema = z.strictObject({
   codePrefix: z.string().regex(/^[A-Z0-9-]*$/, "codePrefix: upper-case letters, digits and dashes").max(12).default("FRIEND-"),
   holdDays: z.number().nonnegative().default(14),
   reward: z
-    .object({
+    .strictObject({
       /** fixed: `fixed[currency]`; percent: that share of the friend's first invoice, when currencies match. */
       mode: z.enum(["fixed", "percent"]).default("fixed"),
       fixed: perCurrency({ usd: 5000, eur: 5000, gbp: 4000 }),
@@ -53,7 +53,7 @@ export const referralRulesSchema = z.strictObject({
     .prefault({}),
   /** The friend's side: the coupon already applied at checkout, or a balance credit after the hold. */
   friendReward: z
-    .object({ type: z.enum(["coupon", "credit"]).default("coupon"), credit: perCurrency({ usd: 2500, eur: 2500, gbp: 2000 }) })
+    .strictObject({ type: z.enum(["coupon", "credit"]).default("coupon"), credit: perCurrency({ usd: 2500, eur: 2500, gbp: 2000 }) })
     .prefault({}),
   /** After payout, a refund or dispute of the qualifying payment posts a reversing balance transaction. */
   clawback: z.boolean().default(true),
@@ -71,14 +71,14 @@ export const rewardRulesSchema = z.strictObject({
   version: z.string().min(1).default("rewards-1"),
   referral: referralRulesSchema.prefault({}),
   points: z
-    .object({
+    .strictObject({
       earn: mergedRecord(z.number().int().nonnegative(), DEFAULT_EARN),
       trackEvents: mergedRecord(z.string(), DEFAULT_TRACK_EVENTS),
       onboardingWithinHours: z.number().positive().default(24),
     })
     .prefault({}),
   redemption: z
-    .object({
+    .strictObject({
       /** `pointsPerUnit` points buy `unitAmount[currency]` minor units of credit. */
       pointsPerUnit: z.number().int().positive().default(100),
       unitAmount: perCurrency({ usd: 100, eur: 100, gbp: 80 }),
@@ -87,14 +87,13 @@ export const rewardRulesSchema = z.strictObject({
     })
     .prefault({}),
   badges: z
-    .object({
-      manyReferrals: z.number().int().positive().default(5),
+    .strictObject({
       anniversaryDays: z.number().int().positive().default(365),
       powerUserSegment: z.string().default("power_user"),
     })
     .prefault({}),
   occasions: z
-    .object({
+    .strictObject({
       anniversary: z.strictObject({ enabled: z.boolean().default(true), credit: perCurrency({}) }).prefault({}),
       birthday: z.strictObject({ enabled: z.boolean().default(true), contactProperty: z.string().default("date_of_birth") }).prefault({}),
       /** A missed daily run still awards an occasion within this many days of it. */
@@ -102,7 +101,7 @@ export const rewardRulesSchema = z.strictObject({
     })
     .prefault({}),
   renewalOffer: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       coupon: z.string().min(1).default("tenure-renewal-offer"),
       daysBefore: z.number().positive().default(30),

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// `npm run demo`: a local Tenure, fake HubSpot/Slack/Stripe, and a generated quarter of ~50 customers
+// replayed through the real, signed webhook endpoints. Options:
+//   --seed N        the generator's seed (default 42): same seed, same customers and events
+//   --customers N   how many accounts (default 50)
+//   --keep-state    keep the demo database of a previous run (default: start from an empty one)
+//   --exit          stop everything after the summary (default: keep serving the dashboard)
+import { parseArgs } from "node:util";
+import { loadDemoModules } from "./bundle.mjs";
+import { done, line, replay, waitApplied } from "./replay.mjs";
+import { report, waitActions } from "./report.mjs";
+import { ensureFakes, ensureServer, getJson } from "./server.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    seed: { type: "string", default: "42" },
+    customers: { type: "string", default: "50" },
+    "keep-state": { type: "boolean", default: false },
+    exit: { type: "boolean", default: false },
+    concurrency: { type: "string", default: "8" },
+  },
+});
+
+const DAILY_CRON = "17 3 * * *";
+
+/** Fires the daily cron on the local server (reconciliation runs there). */
+async function runDaily(base) {
+  for (const path of ["/cdn-cgi/handler/scheduled", "/__scheduled", "/cdn-cgi/local/scheduled"]) {
+    const res = await getJson(`${base}${path}?cron=${encodeURIComponent(DAILY_CRON)}`, { timeoutMs: 60_000 });
+    if (res?.status === 200) return true;
+  }
+  return false;
+}
+
+async function reconcile(quarter, ctx) {
+  if (!(await runDaily(ctx.base))) return console.log("  could not fire the daily cron on this server; skipped");
+  await waitApplied({ ...ctx, label: "reconciliation" });
+  const events = (await getJson(`${ctx.base}/api/events?source=stripe&limit=500`, { headers: ctx.admin }))?.body?.events ?? [];
+  const ids = new Set(events.map((e) => e.id));
+  const recovered = quarter.missed.filter((id) => ids.has(`stripe:${id}`));
+  done(`  ${quarter.missed.length} Stripe webhooks were never sent (an outage); the daily reconciliation recovered ${recovered.length} from Stripe's event list`);
+}
+
+async function backfillHubspot(ctx) {
+  const post = () => getJson(`${ctx.base}/api/backfill`, { method: "POST", headers: { ...ctx.admin, "content-type": "application/json" }, body: JSON.stringify({ source: "hubspot" }), timeoutMs: 60_000 });
+  let res = await post();
+  for (let i = 0; i < 240 && res?.body?.status !== "done"; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const p = (await getJson(`${ctx.base}/api/backfill`, { headers: ctx.admin }))?.body?.runs?.find((r) => r.source === "hubspot");
+    if (!p || p.status === "done") break;
+    line(`  HubSpot backfill: ${p.objects.map((o) => `${o.object} ${o.read}`).join(", ")}`);
+    if (!p.busy) res = await post();
+  }
+  await waitApplied({ ...ctx, label: "backfill" });
+  const p = (await getJson(`${ctx.base}/api/backfill`, { headers: ctx.admin }))?.body?.runs?.find((r) => r.source === "hubspot");
+  done(`  HubSpot backfill (companies, contacts, deals with their associations): ${p?.objects.map((o) => `${o.read} ${o.object}`).join(", ")}; ${p?.imported ?? 0} new facts`);
+}
+
+async function main() {
+  const t0 = Date.now();
+  console.log("Tenure demo: a generated quarter of customers, through the real webhook endpoints.\n");
+  const m = await loadDemoModules();
+  const fakes = await ensureFakes(m);
+  const f = m.DEMO.fakePorts;
+  console.log(`  fake HubSpot :${f.hubspot}, Slack :${f.slack}, Stripe :${f.stripe}${fakes.reused ? " (already running)" : ""}`);
+  const server = await ensureServer({ port: m.DEMO.port, vars: m.demoVars(), fresh: !opts["keep-state"] });
+  const ctx = { base: m.DEMO.publicUrl, admin: { authorization: `Bearer ${m.DEMO.secrets.ADMIN_TOKEN}` } };
+  const health = await getJson(`${ctx.base}/health`);
+  console.log(`  Tenure :${m.DEMO.port}${server.reused ? " (already running: it must use the demo's variables, see scripts/demo/settings.ts)" : ` (wrangler dev, log: ${server.logFile})`}`);
+  const disabled = Object.entries(health?.body?.sources ?? {}).filter(([k, v]) => v !== "enabled" && !["freshdesk", "helpscout"].includes(k));
+  if (disabled.length) console.log(`  ! disabled on this server: ${disabled.map(([k]) => k).join(", ")}; their webhooks will be refused`);
+
+  const quarter = m.generateQuarter({ seed: Number(opts.seed), customers: Number(opts.customers), now: Date.now() });
+  await getJson(`http://127.0.0.1:${f.hubspot}/__fakes/seed`, { method: "POST", body: JSON.stringify(quarter.seeds.hubspot) });
+  await getJson(`http://127.0.0.1:${f.stripe}/__fakes/seed`, { method: "POST", body: JSON.stringify({ customers: quarter.seeds.stripe.customers, events: quarter.stripeEvents }) });
+  console.log(`\nReplaying ${quarter.deliveries.length} signed webhooks for ${quarter.accounts.length} accounts over the last 90 days (seed ${opts.seed}):`);
+  const totals = await replay(m, quarter, { ...ctx, concurrency: Number(opts.concurrency) });
+  console.log(`  by source: ${Object.entries(totals.bySource).map(([k, v]) => `${k} ${v}`).join(" · ")}`);
+
+  console.log("\nAfter the quarter:");
+  await reconcile(quarter, ctx);
+  await backfillHubspot(ctx);
+  const pending = await waitActions({ ...ctx, onProgress: (n) => line(`  delivering actions: ${n} pending (Slack takes one message per second per channel)`) });
+  done(pending ? `  ${pending} actions still pending; they keep going in the background` : "  every planned action was delivered");
+
+  await report(m, { ...ctx, quarter });
+  console.log(`\nDashboard: ${ctx.base}/   admin token: ${m.DEMO.secrets.ADMIN_TOKEN}`);
+  console.log(`API:       curl -H "authorization: Bearer ${m.DEMO.secrets.ADMIN_TOKEN}" ${ctx.base}/api/customers`);
+  console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  if (opts.exit) {
+    server.stop();
+    await fakes.close();
+    return;
+  }
+  if (!server.reused || !fakes.reused) console.log("\nServing the demo; Ctrl-C stops it.");
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => (server.stop(), await fakes.close(), process.exit(0)));
+}
+
+main().catch((err) => {
+  console.error(`\nThe demo stopped: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

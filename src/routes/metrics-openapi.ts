@@ -1,0 +1,69 @@
+import { definitions } from "../core/metrics/definitions";
+
+/** GET /api/metrics in the OpenAPI document: every definition is the one the response carries. */
+
+const error = { $ref: "#/components/schemas/Error" };
+const q = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
+const metric = (name: keyof typeof definitions, value: object = { type: ["number", "null"] }) => ({
+  type: "object",
+  description: definitions[name],
+  required: ["value", "unit", "definition"],
+  properties: { value, unit: { type: "string" }, definition: { type: "string", const: definitions[name] } },
+  additionalProperties: true,
+});
+
+const list = Object.entries(definitions)
+  .map(([k, v]) => `- **${k}**: ${v}`)
+  .join("\n");
+
+export const metricsPaths = {
+  "/api/metrics": {
+    get: {
+      summary: "Customer-success metrics over a window, per period, and optionally per segment",
+      description:
+        "Each metric is `{ value, unit, definition, ...arithmetic }`; `series` repeats the windowed metrics per calendar month or ISO week (UTC), " +
+        "`segments` per band, stage, or in/out of a named segment. Loyalty metrics are null while the loyalty tables do not exist.\n\n" +
+        list,
+      security: [{ admin: [] }],
+      parameters: [
+        q("from", "Start (inclusive), ms since epoch or ISO 8601. Default: `to` minus 30 days."),
+        q("to", "End (exclusive), ms since epoch or ISO 8601. Default: now. At most 731 days after `from`."),
+        q("period", "month | week: the buckets of `series` and of the top ticket topics.", { enum: ["month", "week"], default: "month" }),
+        q("segment", "band | stage | a segment name (e.g. vip): also compute the windowed metrics per group."),
+        q("grossMargin", "Gross margin for CLV, (0, 1].", { type: "number", default: 0.8 }),
+      ],
+      responses: {
+        "200": {
+          description: "OK",
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: {
+                  window: { type: "object", properties: { from: { type: "integer" }, to: { type: "integer" }, period: { type: "string" }, fromIso: { type: "string" }, toIso: { type: "string" } } },
+                  loyaltyProgram: { enum: ["available", "loyalty tables absent"] },
+                  metrics: {
+                    type: "object",
+                    properties: {
+                      ...Object.fromEntries(
+                        (["nps", "retention", "logoChurn", "revenueChurn", "netRevenueRetention", "customerLifetimeValue", "newCustomers", "loyaltyEnrollment", "activeAccounts", "pointsEarned", "pointsRedeemed", "referralRate", "onboardingCompletion", "timeToFirstValue"] as const).map((k) => [k, metric(k)]),
+                      ),
+                      healthDistribution: metric("healthDistribution", { type: "object" }),
+                      stageFunnel: metric("stageFunnel", { type: "array", items: { type: "object", properties: { stage: { type: "string" }, current: { type: "integer" }, reached: { type: "integer" }, conversion: { type: ["number", "null"] } } } }),
+                      referralFunnel: metric("referralFunnel", { type: ["array", "null"] }),
+                      topTicketTopics: metric("topTicketTopics", { type: "array", items: { type: "object", properties: { period: { type: "string" }, tickets: { type: "integer" }, topics: { type: "array" } } } }),
+                    },
+                  },
+                  series: { type: "array", items: { type: "object", properties: { period: { type: "string" }, from: { type: "integer" }, to: { type: "integer" }, values: { type: "object" } } } },
+                  segments: { type: ["object", "null"], properties: { by: { type: "string" }, groups: { type: "array", items: { type: "object", properties: { value: { type: "string" }, customers: { type: "integer" }, values: { type: "object" } } } } } },
+                },
+              },
+            },
+          },
+        },
+        "400": { description: "Invalid window or parameter", content: { "application/json": { schema: error } } },
+        "401": { description: "Missing or wrong admin token", content: { "application/json": { schema: error } } },
+      },
+    },
+  },
+};
