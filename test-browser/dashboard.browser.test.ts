@@ -12,11 +12,12 @@ import { startWorker, type DevWorker } from "./worker";
  * webhooks, a fake Slack that first rejects the alert, and Debian's headless Chromium.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
+/** Debian's package; CHROMIUM_PATH points elsewhere on other systems. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ADMIN_TOKEN = "browser-test-admin-token-0123";
 const WEBHOOK_SECRET = "whsec_browser_test_secret";
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.log(`skipped: chromium not installed (no ${CHROMIUM}; apt-get install chromium)`);
+if (!hasChromium) console.log(`skipped: chromium not installed (no ${CHROMIUM}; on Debian: apt-get install -y chromium)`);
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, "..", "test", "fixtures", "stripe", `${name}.json`), "utf8"));
 
