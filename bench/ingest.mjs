@@ -1,8 +1,7 @@
 // Ingest: signed Stripe invoice.paid deliveries against the real app and the verify-only baseline,
 // side by side, plus the reject paths (bad signature, oversize body) and proof they store nothing.
-import { spawnSync } from "node:child_process";
 import autocannon from "autocannon";
-import { root, round, sleep, wranglerBin } from "./lib.mjs";
+import { d1Query, round, sleep } from "./lib.mjs";
 import { invoicePaid, signStripe } from "./stripe-bodies.mjs";
 
 const CUSTOMERS = 500;
@@ -10,15 +9,15 @@ const OVERSIZE_BYTES = 300 * 1024;
 let seq = 0;
 const runId = Date.now().toString(36);
 
-/** One autocannon run; every request is built (and signed) as it is sent. */
+/** One autocannon run; every request is built (and signed) as it is sent. Without `build`, a bare GET. */
 export async function load({ url, connections, seconds, build }) {
   const r = await autocannon({
     url,
     connections,
     duration: seconds,
-    method: "POST",
+    method: build ? "POST" : "GET",
     timeout: 30,
-    requests: [{ setupRequest: (req) => ({ ...req, ...build() }) }],
+    ...(build ? { requests: [{ setupRequest: (req) => ({ ...req, ...build() }) }] } : {}),
   });
   return {
     connections,
@@ -61,13 +60,7 @@ function oversizeDelivery(secret) {
 
 /** Exact row count, read from the local D1 file of the running app. */
 function countInbox(persistTo) {
-  const r = spawnSync(
-    wranglerBin,
-    ["d1", "execute", "tenure", "--local", "--persist-to", persistTo, "--json", "--command", "SELECT COUNT(*) AS n FROM inbox_events"],
-    { cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
-  );
-  if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stderr}`);
-  return JSON.parse(r.stdout)[0].results[0].n;
+  return d1Query(persistTo, "SELECT COUNT(*) AS n FROM inbox_events")[0].n;
 }
 
 /** The newest inbox rows as the admin API lists them (a new insert would show up first). */
@@ -98,10 +91,12 @@ export async function benchIngest(ctx) {
 
   const accepted = [];
   for (const connections of levels) {
+    // The floor: the same worker answering a bare GET with 405, i.e. what the local harness itself costs.
+    const floor = await load({ url: verifyUrl, connections, seconds: Math.max(2, Math.round(seconds / 2)) });
     const baseline = await load({ url: verifyUrl, connections, seconds, build });
     await sleep(500);
     const real = await load({ url: appUrl, connections, seconds, build });
-    accepted.push({ connections, app: real, verifyOnly: baseline, ratio: round(real.ratePerSec / baseline.ratePerSec, 3) });
+    accepted.push({ connections, app: real, verifyOnly: baseline, floor, ratio: round(real.ratePerSec / baseline.ratePerSec, 3) });
     await sleep(1000);
   }
 

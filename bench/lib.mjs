@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: starting workers on workerd, ports, percentiles, a text table.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,8 +13,29 @@ const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const tempDirs = [];
+/** Process groups of the workers still running: stopped on Ctrl-C too, so none outlives the bench. */
+const running = new Set();
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }
+    process.exit(130);
+  });
+}
+
 export function tempDir(prefix) {
-  return mkdtempSync(join(tmpdir(), `tenure-bench-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `tenure-bench-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes the run's temporary state, bundles and logs (kept when a run fails, for a look). */
+export function removeTempDirs() {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -40,6 +61,17 @@ export function migrate(persistTo) {
   if (r.status !== 0) throw new Error(`migrations failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/** Runs one SQL statement against the local D1 file of a running app; returns its rows. */
+export function d1Query(persistTo, sql) {
+  const r = spawnSync(wranglerBin, ["d1", "execute", "tenure", "--local", "--persist-to", persistTo, "--json", "--command", sql], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...quietEnv, CI: "true" },
+  });
+  if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stderr}`);
+  return JSON.parse(r.stdout)[0].results;
+}
+
 /**
  * Starts `wrangler dev` for a config on 127.0.0.1 with the given vars, and waits until it answers.
  * An empty --env-file keeps a developer's .dev.vars out of the run: only `vars` are bound.
@@ -61,7 +93,11 @@ export async function startWorker({ name, config, vars, persistTo, readyPath = "
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited = null;
-  child.on("exit", (code) => (exited = code ?? -1));
+  running.add(child.pid);
+  child.on("exit", (code) => {
+    exited = code ?? -1;
+    running.delete(child.pid);
+  });
 
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {

@@ -1,6 +1,6 @@
 // Pipeline: webhook -> inbox -> queue -> score -> outbox -> HubSpot batch write, timed at a fake HubSpot.
 import autocannon from "autocannon";
-import { percentile, round, sleep } from "./lib.mjs";
+import { d1Query, percentile, round, sleep } from "./lib.mjs";
 import { customerCreated, invoicePaid, signStripe } from "./stripe-bodies.mjs";
 
 const runId = Date.now().toString(36);
@@ -62,7 +62,7 @@ async function latency({ app, fake, secret, writes, samples, spacingMs }) {
 }
 
 /** Many companies change at once: how many HubSpot requests does Tenure spend per 100 of them? */
-async function burst({ app, fake, secret, writes, companies }) {
+async function burst({ app, fake, secret, writes, companies, persistTo }) {
   await settle(fake, 3000, 30_000);
   const ids = [];
   const all = [];
@@ -89,6 +89,13 @@ async function burst({ app, fake, secret, writes, companies }) {
   await settle(fake, 5000, 60_000);
   const reqs = fake.hub.requests.slice(firstRequest);
   const batchUpdates = reqs.filter((q) => q.path.endsWith("/batch/update"));
+  const byEndpoint = {};
+  for (const q of reqs) {
+    const key = `${q.method} ${q.path.split("?")[0].replace(/\/\d+(?=\/|$)/g, "/{id}")} ${q.status}`;
+    byEndpoint[key] = (byEndpoint[key] ?? 0) + 1;
+  }
+  // When some company was never written, say where its action stands rather than only counting it.
+  const outbox = written.length < companies ? d1Query(persistTo, "SELECT type, status, attempts, last_error, COUNT(*) AS n FROM outbox GROUP BY 1, 2, 3, 4") : undefined;
   return {
     companies,
     webhooks: all.length,
@@ -101,10 +108,12 @@ async function burst({ app, fake, secret, writes, companies }) {
     rateLimited429: reqs.filter((q) => q.status === 429).length,
     otherRequests: reqs.length - batchUpdates.length,
     requestsPer100Companies: written.length ? round((reqs.length / written.length) * 100, 1) : null,
+    byEndpoint,
+    ...(outbox ? { unwrittenOutbox: outbox } : {}),
   };
 }
 
-/** ctx: { app, fake, secret, writes: Map(companyId -> first write time), samples, burstCompanies }. */
+/** ctx: { app, fake, secret, persistTo, writes: Map(companyId -> first write time), samples, burstCompanies }. */
 export async function benchPipeline(ctx) {
   const lat = await latency({ ...ctx, spacingMs: 300 });
   const b = await burst({ ...ctx, companies: ctx.burstCompanies });

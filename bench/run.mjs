@@ -7,7 +7,7 @@ import { availableParallelism, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBundle } from "./bundle.mjs";
-import { migrate, root, round, startWorker, table, tempDir } from "./lib.mjs";
+import { migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
 import { renderMarkdown } from "./report.mjs";
 
 const { values: args } = parseArgs({
@@ -65,7 +65,7 @@ async function runPipeline() {
       migrate(persistTo);
       const vars = { ...BASE_VARS, HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN, HUBSPOT_API_BASE: fake.url };
       const app = keep(await startWorker({ name: "app-pipeline", config: join(root, "wrangler.toml"), persistTo, readyPath: "/health", vars }));
-      return benchPipeline({ app, fake, secret: SECRET, writes, samples: 30, burstCompanies: 300 });
+      return benchPipeline({ app, fake, secret: SECRET, persistTo, writes, samples: 30, burstCompanies: 300 });
     });
   } finally {
     await fake.close();
@@ -77,6 +77,7 @@ function printIngest(r) {
   const rows = r.accepted.flatMap((a) => [
     [`app        c=${a.connections}`, a.app.ratePerSec, a.app.p50Ms, a.app.p99Ms, a.app.non2xx, a.app.errors, a.ratio],
     [`verify-only c=${a.connections}`, a.verifyOnly.ratePerSec, a.verifyOnly.p50Ms, a.verifyOnly.p99Ms, a.verifyOnly.non2xx, a.verifyOnly.errors, ""],
+    [`GET floor   c=${a.connections}`, a.floor.attemptedPerSec, a.floor.p50Ms, a.floor.p99Ms, "", a.floor.errors, ""],
   ]);
   console.log(table(["target", "accepted/s", "p50 ms", "p99 ms", "non-2xx", "errors", "app/verify"], rows));
   console.log("\nReject paths (app, 8 connections)");
@@ -100,6 +101,8 @@ function printPipeline(r) {
       [[b.written, b.drainedMs, b.hubspotRequests, b.batchUpdates, b.rateLimited429, b.otherRequests, b.requestsPer100Companies]],
     ),
   );
+  console.log(table(["HubSpot endpoint and status", "requests"], Object.entries(b.byEndpoint)));
+  if (b.unwrittenOutbox) console.log("Companies not written; outbox at the end:", JSON.stringify(b.unwrittenOutbox));
 }
 
 function printRecompute(r) {
@@ -131,3 +134,4 @@ if (only.size === 4) {
 } else {
   console.log("\nPartial run (--only): bench/results.json and bench/RESULTS.md are written by a full run only.");
 }
+removeTempDirs();

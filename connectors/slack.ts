@@ -6,6 +6,7 @@
  * and the demo, and retries left to the outbox, which sees every Retry-After.
  */
 import { z } from "zod";
+import { hubspotOwnerEmail } from "./hubspot/owners";
 import type { Config } from "../src/env";
 import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "./connector";
 import { buildAlertMessage, buildRecoveryMessage, type AlertPayload, type RecoveryPayload } from "./slack/alert-message";
@@ -55,7 +56,8 @@ async function lookupSlackUser(deps: ConnectorDeps, email: string | undefined): 
 }
 
 async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Promise<SlackResult> {
-  const ownerSlackId = await lookupSlackUser(deps, a.payload.ownerEmail);
+  const ownerEmail = a.payload.ownerEmail ?? (await hubspotOwnerEmail(deps, a.payload.hubspotOwnerId));
+  const ownerSlackId = await lookupSlackUser(deps, ownerEmail);
   const message = buildAlertMessage(a.payload, {
     actionId: a.id,
     channel: deps.cfg.SLACK_ALERT_CHANNEL ?? "",

@@ -179,6 +179,7 @@ export function scoreStep(
     customerId,
     name,
     hubspotCompanyId: externalIds.hubspot?.[0],
+    hubspotOwnerId: state.crm.properties.hubspot_owner_id?.value ?? undefined,
     before: beforeSnap,
     after,
     events,

@@ -36,6 +36,8 @@ export const slackAlertSchema = z.object({
   currency: z.string().optional(),
   renewalDate: z.number().int().nullable(),
   hubspotCompanyId: z.string().optional(),
+  /** The company owner in HubSpot; the Slack connector looks up their email to mention them. */
+  hubspotOwnerId: z.string().optional(),
   ownerEmail: z.string().optional(),
   summary: z.string(),
 });

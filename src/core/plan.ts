@@ -32,6 +32,7 @@ export interface PlanInput {
   customerId: string;
   name: string;
   hubspotCompanyId?: string;
+  hubspotOwnerId?: string;
   ownerEmail?: string;
   before: Snapshot | null;
   after: Snapshot;
@@ -169,6 +170,7 @@ function alertPayload(p: PlanInput, rule: AlertRule, summary: string): Action["p
     currency: p.after.currency,
     renewalDate: p.after.renewalDate,
     hubspotCompanyId: p.hubspotCompanyId,
+    hubspotOwnerId: p.hubspotOwnerId,
     ownerEmail: p.ownerEmail,
     summary,
   };

@@ -37,6 +37,14 @@ describe("slack connector", () => {
     expect(posted[0]!.text).toContain("Acme Corp");
   });
 
+  it("finds the owner through the HubSpot company owner (hubspot_owner_id -> owner email -> Slack user)", async () => {
+    const { fakes, deps } = h();
+    fakes.hubspot.owners.set("80245561", { email: "ana@example.com", firstName: "Ana" });
+    const [out] = await slackConnector.deliver([action(alertPayload({ hubspotOwnerId: "80245561" }))], deps);
+    expect(out!.status).toBe("delivered");
+    expect(JSON.stringify(fakes.slack.messages[0]!.blocks)).toContain("<@U0ANA>");
+  });
+
   it("still delivers, without a mention, when the owner's email matches no Slack user", async () => {
     const { fakes, deps } = h();
     const [out] = await slackConnector.deliver([action(alertPayload({ ownerEmail: "nobody@example.com" }))], deps);

@@ -42,6 +42,8 @@ const DAY_MS = 86_400_000;
 export class FakeHubSpot {
   readonly companies = new Map<string, FakeCompany>();
   readonly notes: FakeNote[] = [];
+  /** Owner id -> the owner's profile (GET /crm/v3/owners/:id). */
+  readonly owners = new Map<string, { email: string; firstName?: string; lastName?: string }>();
   readonly requests: RecordedRequest[] = [];
   readonly props = new PropertyStore();
   /** The CRM list endpoints, and the contacts and deals only they serve. */
@@ -112,6 +114,10 @@ export class FakeHubSpot {
     const [crm, v3, kind, object, ...rest] = parts;
     if (crm !== "crm" || v3 !== "v3") return hubspotError(404, "OBJECT_NOT_FOUND", `No route for ${path}`);
     if (kind === "properties" && object === "companies") return this.props.handle(method, rest, body);
+    if (kind === "owners" && method === "GET" && object) {
+      const owner = this.owners.get(object);
+      return owner ? json(200, { id: object, ...owner, archived: false }) : hubspotError(404, "OBJECT_NOT_FOUND", `Owner ${object} not found`);
+    }
     if (kind === "objects" && object === "companies") {
       if (method === "POST" && rest.join("/") === "batch/update") return this.batchUpdate(body);
       if (method === "GET" && rest.length === 1) return this.getCompany(rest[0]!);

@@ -119,7 +119,8 @@ export function deeplyNested(fixtures: string[]): fc.Arbitrary<string> {
 /** Any text: lone surrogates, control characters, NUL, emoji. */
 export const garbageText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 2_000 }),
-  fc.constantFrom("", " ", "null", "true", "0", "-1", '""', "[]", "{}", '{"":{}}', "[null]", "\uFEFF{}", "{}\u0000", '{"a":1,"a":2}'),
+  // A leading byte-order mark is covered by a deterministic test in test/security/webhook-signatures.test.ts.
+  fc.constantFrom("", " ", "null", "true", "0", "-1", '""', "[]", "{}", '{"":{}}', "[null]", "{}\u0000", '{"a":1,"a":2}', '{"__proto__":{"polluted":"yes"}}'),
   fc.json(),
 );
 
