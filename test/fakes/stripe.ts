@@ -140,6 +140,10 @@ export class FakeStripe {
       return jsonOk(c);
     }
     if (resource === "coupons" && !id && method === "POST") return this.createCoupon(params);
+    if (resource === "coupons" && id && method === "GET") {
+      const c = s.coupons.get(id);
+      return c ? jsonOk(c) : stripeError(404, "invalid_request_error", `No such coupon: '${id}'`, { code: "resource_missing", param: "id" });
+    }
     if (resource === "promotion_codes" && !id && method === "POST") return s.createPromotionCode(params);
     if (resource === "subscriptions" && id && !sub) {
       if (method === "POST") return s.updateSubscription(id, params);
@@ -153,6 +157,9 @@ export class FakeStripe {
   private createCoupon(p: FormObject): Response {
     const duration = typeof p.duration === "string" ? p.duration : "once";
     if (!["once", "repeating", "forever"].includes(duration)) return stripeError(400, "invalid_request_error", `Invalid duration: ${duration}`, { param: "duration" });
+    if (typeof p.id === "string" && this.state.coupons.has(p.id)) {
+      return stripeError(400, "invalid_request_error", "Coupon already exists.", { code: "resource_already_exists", param: "id" });
+    }
     if (p.percent_off === undefined && p.amount_off === undefined) {
       return stripeError(400, "invalid_request_error", "Must provide either amount_off or percent_off.", { code: "parameter_missing" });
     }
