@@ -3,7 +3,7 @@ import { contentKey } from "../webhooks/delivery";
 import type { Delivery } from "../webhooks/source";
 import { normalizeStripe } from "../webhooks/stripe/normalize";
 import { objectSchemas, stripeEventSchema } from "../webhooks/stripe/schemas";
-import { inboxRow, toEnqueue } from "./backfill/ingest";
+import { inboxRow, toEnqueue } from "./store/inbox";
 import { describeStripeError } from "./backfill/stripe";
 import type { Config, EventMessage } from "./env";
 import { log } from "./log";

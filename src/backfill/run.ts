@@ -14,7 +14,7 @@ import {
   startRun,
 } from "../store/backfill";
 import { hubspotImporter } from "./hubspot";
-import { inboxRow, toEnqueue } from "./ingest";
+import { inboxRow, toEnqueue } from "../store/inbox";
 import { stripeImporter } from "./stripe";
 import { BACKFILL_OBJECTS, type BackfillSource, type Importer, VendorError } from "./types";
 

@@ -1,12 +1,11 @@
 import { Hono } from "hono";
 import { sources } from "../../webhooks/registry";
 import { SignatureError } from "../../webhooks/signature";
-import type { Delivery } from "../../webhooks/source";
 import type { SourceName } from "../core/events";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
-import { saveDeliveries, type NewInboxRow } from "../store/inbox";
+import { inboxRow, saveDeliveries, toEnqueue } from "../store/inbox";
 import { readLimited } from "../body";
 import type { AppVars } from "../app";
 
@@ -51,9 +50,9 @@ webhooks.post("/:source", async (c) => {
   }
 
   const deliveries = source.normalize(parsed.data, raw, { now });
-  const rows = deliveries.map((d) => toRow(name, d, now, c.get("requestId")));
+  const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
   const inserted = await saveDeliveries(c.env.DB, rows);
-  const toQueue = rows.filter((r) => r.status === "received" && inserted.includes(r.id)).map((r) => r.id);
+  const toQueue = toEnqueue(rows, inserted);
   if (toQueue.length > 0) {
     // After the commit; a lost enqueue is recovered by the sweeper.
     c.executionCtx.waitUntil(
@@ -69,22 +68,6 @@ webhooks.post("/:source", async (c) => {
     ignored: rows.filter((r) => r.status === "ignored").length,
   });
 });
-
-function toRow(source: string, d: Delivery, now: number, requestId: string): NewInboxRow {
-  const ignored = d.events.length === 0;
-  return {
-    id: `${source}:${d.dedupeKey}`,
-    source,
-    vendorType: d.vendorType,
-    status: ignored ? "ignored" : "received",
-    occurredAt: d.occurredAt,
-    receivedAt: now,
-    requestId,
-    reason: ignored ? (d.ignoredReason ?? "Tenure does not use this event type") : null,
-    events: d.events,
-    payload: d.raw,
-  };
-}
 
 function pathOf(path: PropertyKey[]): string {
   return path.length === 0 ? "(root)" : path.map(String).join(".");

@@ -1,4 +1,5 @@
-import { normalizedEventSchema, type NormalizedEvent } from "../core/events";
+import type { Delivery } from "../../webhooks/source";
+import { normalizedEventSchema, type NormalizedEvent, type SourceName } from "../core/events";
 
 export type InboxStatus = "received" | "processed" | "ignored" | "unmatched" | "failed";
 
@@ -23,6 +24,32 @@ export interface InboxRow {
   occurredAt: number;
   attempts: number;
   events: NormalizedEvent[];
+}
+
+/**
+ * One inbox row per delivery, whether it came as a webhook or was read from a vendor's API (backfill,
+ * reconciliation): id `${source}:${dedupe key}`, so anything already there is a duplicate.
+ */
+export function inboxRow(source: SourceName, d: Delivery, now: number, requestId: string): NewInboxRow {
+  const ignored = d.events.length === 0;
+  return {
+    id: `${source}:${d.dedupeKey}`,
+    source,
+    vendorType: d.vendorType,
+    status: ignored ? "ignored" : "received",
+    occurredAt: d.occurredAt,
+    receivedAt: now,
+    requestId,
+    reason: ignored ? (d.ignoredReason ?? "Tenure does not use this event type") : null,
+    events: d.events,
+    payload: d.raw,
+  };
+}
+
+/** Ids of the rows that were new and carry facts: the ones to put on the events queue. */
+export function toEnqueue(rows: readonly NewInboxRow[], inserted: readonly string[]): string[] {
+  const fresh = new Set(inserted);
+  return rows.filter((r) => r.status === "received" && fresh.has(r.id)).map((r) => r.id);
 }
 
 /** Inserts deliveries; a duplicate id changes nothing. Returns the ids that were new. */
