@@ -46,11 +46,11 @@ function pipeline(r) {
     "### Pipeline (webhook → score → outbox → HubSpot, at a fake HubSpot over HTTP)",
     "",
     `Webhook to HubSpot batch write, ${l.written} of ${l.samples} companies sent one at a time: **p50 ${n(l.p50Ms)} ms, p95 ${n(l.p95Ms)} ms** (max ${n(l.maxMs)} ms; ` +
-      "queue batch timeouts are 1 s for events and 2 s for actions).",
+      "HubSpot writes wait HUBSPOT_COALESCE_MS, 5 s by default, so a burst fills batches; queue batch timeouts add 1 s for events and 2 s for actions).",
     "",
     `Burst: ${n(b.companies)} companies changed at once (${n(b.webhooks)} webhooks): ${n(b.written)} written within ${n(b.drainedMs)} ms using ` +
       `${n(b.hubspotRequests)} HubSpot requests (${n(b.batchUpdates)} batch updates, ${n(b.rateLimited429)} answered 429) — ` +
-      `**${n(b.requestsPer100Companies)} requests per 100 changed companies**.`,
+      `**${n(b.requestsPer100Companies)} HubSpot request(s) per 100 changed companies**.`,
   ];
 }
 
@@ -83,7 +83,8 @@ export function renderMarkdown(results) {
     "",
     `Measured ${results.when.slice(0, 10)} on ${m.cpus} CPUs (${m.model}), ${m.memoryGiB} GiB, Node ${m.node}; ` +
       `load average ${m.loadAverageAtStart.join(" / ")} at the start and ${m.loadAverageAtEnd.join(" / ")} at the end. ` +
-      "Load generator (autocannon), workers and fakes all share this machine.",
+      "Load generator (autocannon), workers and fakes all share this machine. Reproduce with `npm run bench` (about 6 minutes; " +
+      "`node bench/run.mjs --seconds 3 --only ingest` for a quick look).",
     "",
   ];
   if (results.ingest) parts.push(...ingest(results.ingest, results.secondsPerLoadRow), "");

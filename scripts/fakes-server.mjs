@@ -54,8 +54,9 @@ function seed(vendor, fake, body) {
   }
   if (vendor === "stripe") {
     for (const c of body.customers ?? []) fake.lists.addCustomer(c);
+    for (const sub of body.subscriptions ?? []) fake.lists.addSubscription(sub);
     for (const e of body.events ?? []) fake.lists.addEvent(e.type, e.data.object, { id: e.id, created: e.created, ...(e.data.previous_attributes ? { previous_attributes: e.data.previous_attributes } : {}) });
-    return { customers: fake.state.customers.size, events: fake.lists.events.length };
+    return { customers: fake.state.customers.size, subscriptions: fake.state.subscriptions.size, events: fake.lists.events.length };
   }
   return {};
 }

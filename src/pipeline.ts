@@ -93,20 +93,55 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   const ids = [...groups.keys()];
   const [stored, history] = await Promise.all([loadCustomers(deps.db, ids), recentHistory(deps.db, ids, deps.now - 31 * 86_400_000)]);
 
-  for (const [customerId, group] of groups) {
+  const steps: Step[] = [];
+  await Promise.all(
+    [...groups].map(async ([customerId, group]) => {
+      try {
+        const customer = stored.get(customerId) ?? null;
+        const loyalty = await loadLoyaltyContext(deps.db, customerId, customer, group.flatMap((g) => g.row.events), deps.now);
+        steps.push({ customerId, group, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty) });
+      } catch (err) {
+        log("warn", "customer step failed; will retry", { customerId, events: group.length, ...errorFields(err) });
+        result.retry.push(...group.map((g) => g.row.id));
+      }
+    }),
+  );
+  await commitSteps(deps.db, steps, result);
+  return result;
+}
+
+type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[] };
+const CUSTOMERS_PER_COMMIT = 20;
+
+/**
+ * Commits several customers' steps per D1 batch (one transaction, far fewer syncs under load). If a batch
+ * fails (a version guard lost a race), its customers are committed one by one so only the loser retries.
+ */
+async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult): Promise<void> {
+  const done = (s: Step) => {
+    result.done.push(...s.group.map((g) => g.row.id));
+    result.actionIds.push(...s.actions.map((a) => a.id));
+    result.newKeys.push(...s.newKeys);
+  };
+  for (let i = 0; i < steps.length; i += CUSTOMERS_PER_COMMIT) {
+    const chunk = steps.slice(i, i + CUSTOMERS_PER_COMMIT);
     try {
-      const loyalty = await loadLoyaltyContext(deps.db, customerId, stored.get(customerId) ?? null, group.flatMap((g) => g.row.events), deps.now);
-      const step = applyStep(deps, customerId, group, stored.get(customerId) ?? null, history.get(customerId) ?? [], loyalty);
-      await deps.db.batch(step.stmts);
-      result.done.push(...group.map((g) => g.row.id));
-      result.actionIds.push(...step.actions.map((a) => a.id));
-      result.newKeys.push(...step.newKeys);
-    } catch (err) {
-      log("warn", "customer commit failed; will retry", { customerId, events: group.length, ...errorFields(err) });
-      result.retry.push(...group.map((g) => g.row.id));
+      await db.batch(chunk.flatMap((s) => s.stmts));
+      chunk.forEach(done);
+      continue;
+    } catch {
+      // fall through to one commit per customer
+    }
+    for (const s of chunk) {
+      try {
+        await db.batch(s.stmts);
+        done(s);
+      } catch (err) {
+        log("warn", "customer commit failed; will retry", { customerId: s.customerId, events: s.group.length, ...errorFields(err) });
+        result.retry.push(...s.group.map((g) => g.row.id));
+      }
     }
   }
-  return result;
 }
 
 /** Maps each row to a customer: explicit ids, then people, then email domain; creates a customer for a new primary id. */
@@ -114,16 +149,17 @@ async function resolveCustomers(deps: PipelineDeps, rows: InboxRow[]): Promise<R
   const freeMail = new Set(deps.cfg.identity.freeMailDomains);
   const perRow = rows.map((row) => ({ row, keys: uniqueKeys(row.events.flatMap((e) => subjectKeys(e.subject, freeMail, deps.cfg.identity.matchByDomain))) }));
   const known = await lookupKeys(deps.db, perRow.flatMap((r) => r.keys));
-  return Promise.all(
-    perRow.map(async ({ row, keys }) => {
-      let customerId = keys.map((k) => known.get(keyString(k))).find((v) => v !== undefined) ?? null;
-      const primary = keys.find((k) => (PRIMARY_KINDS as readonly string[]).includes(k.kind));
-      if (!customerId && primary) customerId = await customerIdFor(primary);
-      const fresh = customerId ? keys.filter((k) => !known.has(keyString(k))) : [];
-      for (const k of fresh) known.set(keyString(k), customerId!);
-      return { row, customerId, keys, fresh };
-    }),
-  );
+  const out: Resolved[] = [];
+  // In order, one row at a time: a key linked by one row must be seen by the next (same account, two sources).
+  for (const { row, keys } of perRow) {
+    let customerId = keys.map((k) => known.get(keyString(k))).find((v) => v !== undefined) ?? null;
+    const primary = keys.find((k) => (PRIMARY_KINDS as readonly string[]).includes(k.kind));
+    if (!customerId && primary) customerId = await customerIdFor(primary);
+    const fresh = customerId ? keys.filter((k) => !known.has(keyString(k))) : [];
+    for (const k of fresh) known.set(keyString(k), customerId!);
+    out.push({ row, customerId, keys, fresh });
+  }
+  return out;
 }
 
 function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {

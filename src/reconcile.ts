@@ -3,12 +3,11 @@ import { contentKey } from "../webhooks/delivery";
 import type { Delivery } from "../webhooks/source";
 import { normalizeStripe } from "../webhooks/stripe/normalize";
 import { objectSchemas, stripeEventSchema } from "../webhooks/stripe/schemas";
-import { inboxRow, toEnqueue } from "./store/inbox";
 import { describeStripeError } from "./backfill/stripe";
 import type { Config, EventMessage } from "./env";
 import { log } from "./log";
 import { enqueue } from "./queues";
-import { saveDeliveries } from "./store/inbox";
+import { inboxRow, saveDeliveries, toEnqueue } from "./store/inbox";
 
 /**
  * Daily reconciliation: Stripe keeps every event for 30 days, so the events of the last few days are
@@ -21,6 +20,8 @@ const PAGE_SIZE = 100;
 /** Stops a runaway listing (e.g. a fake or a proxy that never ends its pages). */
 const MAX_PAGES = 200;
 const USED_TYPES = Object.keys(objectSchemas);
+/** Stripe takes at most 20 `types`; past that, every event is listed and the unused ones are stored as ignored. */
+const TYPES_FILTER = USED_TYPES.length <= 20 ? { types: USED_TYPES } : {};
 
 export interface ReconcileDeps {
   db: D1Database;
@@ -59,7 +60,7 @@ export async function reconcileStripe(deps: ReconcileDeps): Promise<ReconcileRes
     let list;
     try {
       // https://docs.stripe.com/api/events/list (newest first; `types` takes up to 20 names)
-      list = await stripe.events.list({ created: { gte: since }, types: USED_TYPES, limit: PAGE_SIZE, ...(startingAfter ? { starting_after: startingAfter } : {}) });
+      list = await stripe.events.list({ created: { gte: since }, ...TYPES_FILTER, limit: PAGE_SIZE, ...(startingAfter ? { starting_after: startingAfter } : {}) });
     } catch (err) {
       throw describeStripeError(err);
     }

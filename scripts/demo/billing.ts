@@ -50,7 +50,7 @@ export function customerObject(a: Account): Record<string, unknown> {
     balance: 0,
     delinquent: false,
     livemode: false,
-    metadata: { hubspot_company_id: a.hubspotCompanyId, referral_code: a.referralCode },
+    metadata: { hubspot_company_id: a.hubspotCompanyId },
   };
 }
 
@@ -132,7 +132,8 @@ export function billingEvents(rng: Rng, a: Account, now: number): DemoEvent[] {
     id: rng.id("cs_live_", 24), object: "checkout.session", mode: "subscription", status: "complete", payment_status: "paid",
     customer: a.stripeCustomerId, customer_details: { email: a.billingEmail, name: a.name }, subscription: a.subscriptionId,
     client_reference_id: a.segmentGroupId, amount_total: a.seats * a.plan.unitAmount, currency: "usd", discounts: [],
-    metadata: a.referredBy ? { referral_code: a.referredBy } : {},
+    // A referred account's code is Tenure's, known only once the referrer exists: the runner fills it in.
+    metadata: {},
   });
   emit("customer.subscription.created", a.signupAt + 5_000, snapshot());
   emit("invoice.paid", a.signupAt + 10_000, invoiceObject(rng, a, sub, { reason: "subscription_create", status: "paid", at: a.signupAt + 10_000, attempts: 1 }));

@@ -59,7 +59,7 @@ export function crmEvents(rng: Rng, a: Account, now: number): { events: DemoEven
   const events: DemoEvent[] = [];
   const emit = (wave: 1 | 3, type: string, objectId: string, at: number, extra?: Record<string, unknown>) =>
     events.push({ source: "hubspot", wave, at, kind: type, payload: hubspotEvent(++seq, type, objectId, at, extra) });
-  const created = a.signupAt - rng.int(10, 30) * DAY;
+  const created = Math.max(now - 90 * DAY, a.signupAt - rng.int(10, 30) * DAY);
   const company = a.hubspotCompanyId;
   const props: Record<string, string> = { name: a.name, domain: a.domain, lifecyclestage: "customer", notes_last_contacted: String(lastContactOf(rng, a, now)) };
   if (a.ownerId) props.hubspot_owner_id = a.ownerId;

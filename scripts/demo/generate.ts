@@ -35,7 +35,9 @@ export interface DemoQuarter {
   stripeEvents: Record<string, unknown>[];
   /** Ids of the Stripe events never delivered as webhooks. */
   missed: string[];
-  seeds: { hubspot: CrmRecords; stripe: { customers: Record<string, unknown>[] } };
+  /** Who referred whom (by domain); the referred account's checkout carries the referrer's code. */
+  referrals: { referrer: string; referred: string; stripeCustomerId: string }[];
+  seeds: { hubspot: CrmRecords; stripe: { customers: Record<string, unknown>[]; subscriptions: Record<string, unknown>[] } };
 }
 
 const HUBSPOT_BATCH = 100;
@@ -64,8 +66,19 @@ export function generateQuarter(opts: DemoOptions): DemoQuarter {
     deliveries: toDeliveries(delivered),
     stripeEvents,
     missed,
-    seeds: { hubspot, stripe: { customers: accounts.map(customerObject) } },
+    referrals: accounts.flatMap((a) => (a.referredBy ? [{ referrer: a.referredBy, referred: a.domain, stripeCustomerId: a.stripeCustomerId }] : [])),
+    seeds: { hubspot, stripe: { customers: accounts.map(customerObject), subscriptions: latestSubscriptions(events) } },
   };
+}
+
+/** Each subscription as Stripe holds it now: the object of its latest event. */
+function latestSubscriptions(events: DemoEvent[]): Record<string, unknown>[] {
+  const latest = new Map<string, Record<string, unknown>>();
+  for (const e of events) {
+    const object = (e.payload.data as { object?: Record<string, unknown> } | undefined)?.object;
+    if (e.source === "stripe" && object?.object === "subscription") latest.set(String(object.id), object);
+  }
+  return [...latest.values()];
 }
 
 /** Recent renewals, failures and subscription changes: the kind of webhook an outage would lose. */

@@ -12,15 +12,15 @@ function activity(a: Account, day: number, now: number): number {
   const ago = (now - day) / DAY;
   switch (a.persona) {
     case "champion":
-      return 0.2;
+      return 0.09;
     case "steady":
-      return 0.12;
+      return 0.05;
     case "at_risk":
-      return ago > 40 ? 0.2 : ago > 14 ? 0.06 : 0.02;
+      return ago > 40 ? 0.08 : ago > 14 ? 0.03 : 0.01;
     case "churning":
-      return day < (a.cancelScheduledAt ?? now) ? 0.15 : 0.01;
+      return day < (a.cancelScheduledAt ?? now) ? 0.06 : 0.005;
     case "new":
-      return a.quiet ? 0 : 0.45;
+      return a.quiet ? 0 : 0.35;
   }
 }
 

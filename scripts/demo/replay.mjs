@@ -55,9 +55,10 @@ export async function waitApplied({ base, admin, label, timeoutMs = 180_000 }) {
   return false;
 }
 
-export async function replay(m, quarter, { base, admin, concurrency }) {
+export async function replay(m, quarter, { base, admin, concurrency, beforeWave = async () => {} }) {
   const totals = { requests: 0, failed: 0, bySource: {} };
   for (const wave of [1, 2, 3, 4]) {
+    await beforeWave(wave);
     const deliveries = quarter.deliveries.filter((d) => d.wave === wave);
     const label = `wave ${wave}/4 (${WAVES[wave]})`;
     const t0 = Date.now();

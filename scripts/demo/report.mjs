@@ -4,7 +4,7 @@ import { getJson } from "./server.mjs";
 
 const BANDS = ["green", "yellow", "red"];
 const STAGES = ["awareness", "conversion", "purchase", "onboarding", "renewal", "loyalty", "churned"];
-const money = (cents) => `$${Math.round(cents / 100).toLocaleString("en-US")}`;
+const money = (cents) => `${cents < 0 ? "-" : ""}$${Math.abs(Math.round(cents / 100)).toLocaleString("en-US")}`;
 
 function countBy(items, key) {
   const out = {};

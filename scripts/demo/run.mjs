@@ -23,6 +23,10 @@ const { values: opts } = parseArgs({
 
 const DAILY_CRON = "17 3 * * *";
 
+/** Stops what this run started (the server runs in its own process group, so it needs telling). */
+let cleanup = async () => {};
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => (await cleanup(), process.exit(130)));
+
 /** Fires the daily cron on the local server (reconciliation runs there). */
 async function runDaily(base) {
   for (const path of ["/cdn-cgi/handler/scheduled", "/__scheduled", "/cdn-cgi/local/scheduled"]) {
@@ -56,6 +60,40 @@ async function backfillHubspot(ctx) {
   done(`  HubSpot backfill (companies, contacts, deals with their associations): ${p?.objects.map((o) => `${o.read} ${o.object}`).join(", ")}; ${p?.imported ?? 0} new facts`);
 }
 
+/** What an admin does once after installing: Tenure's HubSpot properties and Stripe coupons. */
+async function setupVendors(ctx) {
+  const results = [];
+  for (const vendor of ["hubspot", "stripe"]) {
+    const res = await getJson(`${ctx.base}/api/setup/${vendor}`, { method: "POST", headers: { ...ctx.admin, "content-type": "application/json" }, body: "{}", timeoutMs: 30_000 });
+    results.push(`${vendor} ${res?.status === 200 ? "ok" : (res?.status ?? "unreachable")}`);
+  }
+  console.log(`  setup (HubSpot properties, Stripe coupons): ${results.join(", ")}`);
+}
+
+/**
+ * Referral codes are Tenure's (derived from the referrer's customer id), so they exist only once the
+ * referrers do: after wave 2, each referrer gets a code and the referred accounts' checkouts carry it.
+ */
+async function bindReferrals(quarter, ctx) {
+  let bound = 0;
+  for (const r of quarter.referrals) {
+    const referrer = (await getJson(`${ctx.base}/api/customers?domain=${encodeURIComponent(r.referrer)}`, { headers: ctx.admin }))?.body?.customers?.[0];
+    if (!referrer) continue;
+    const res = await getJson(`${ctx.base}/api/referrals/codes`, { method: "POST", headers: { ...ctx.admin, "content-type": "application/json" }, body: JSON.stringify({ customerId: referrer.id }) });
+    const code = res?.body?.code;
+    if (!code) continue;
+    for (const d of quarter.deliveries) {
+      if (d.source !== "stripe" || d.kinds[0] !== "checkout.session.completed") continue;
+      const event = JSON.parse(d.body);
+      if (event.data.object.customer !== r.stripeCustomerId) continue;
+      event.data.object.metadata = { ...event.data.object.metadata, referral_code: code };
+      d.body = JSON.stringify(event);
+      bound += 1;
+    }
+  }
+  done(`  referral codes created for ${new Set(quarter.referrals.map((r) => r.referrer)).size} champions; ${bound} new customers checked out with one`);
+}
+
 async function main() {
   const t0 = Date.now();
   console.log("Tenure demo: a generated quarter of customers, through the real webhook endpoints.\n");
@@ -63,40 +101,44 @@ async function main() {
   const fakes = await ensureFakes(m);
   const f = m.DEMO.fakePorts;
   console.log(`  fake HubSpot :${f.hubspot}, Slack :${f.slack}, Stripe :${f.stripe}${fakes.reused ? " (already running)" : ""}`);
+  cleanup = () => fakes.close();
   const server = await ensureServer({ port: m.DEMO.port, vars: m.demoVars(), fresh: !opts["keep-state"] });
+  cleanup = async () => (await server.stop(), await fakes.close());
   const ctx = { base: m.DEMO.publicUrl, admin: { authorization: `Bearer ${m.DEMO.secrets.ADMIN_TOKEN}` } };
   const health = await getJson(`${ctx.base}/health`);
   console.log(`  Tenure :${m.DEMO.port}${server.reused ? " (already running: it must use the demo's variables, see scripts/demo/settings.ts)" : ` (wrangler dev, log: ${server.logFile})`}`);
+  if ((await getJson(`${ctx.base}/api/events?limit=1`, { headers: ctx.admin }))?.status !== 200) {
+    throw new Error(`A server already answers on :${m.DEMO.port} with other secrets (npm start?). Stop it and run the demo again: it starts its own.`);
+  }
   const disabled = Object.entries(health?.body?.sources ?? {}).filter(([k, v]) => v !== "enabled" && !["freshdesk", "helpscout"].includes(k));
   if (disabled.length) console.log(`  ! disabled on this server: ${disabled.map(([k]) => k).join(", ")}; their webhooks will be refused`);
 
+  await setupVendors(ctx);
+
   const quarter = m.generateQuarter({ seed: Number(opts.seed), customers: Number(opts.customers), now: Date.now() });
   await getJson(`http://127.0.0.1:${f.hubspot}/__fakes/seed`, { method: "POST", body: JSON.stringify(quarter.seeds.hubspot) });
-  await getJson(`http://127.0.0.1:${f.stripe}/__fakes/seed`, { method: "POST", body: JSON.stringify({ customers: quarter.seeds.stripe.customers, events: quarter.stripeEvents }) });
+  await getJson(`http://127.0.0.1:${f.stripe}/__fakes/seed`, { method: "POST", body: JSON.stringify({ ...quarter.seeds.stripe, events: quarter.stripeEvents }) });
   console.log(`\nReplaying ${quarter.deliveries.length} signed webhooks for ${quarter.accounts.length} accounts over the last 90 days (seed ${opts.seed}):`);
-  const totals = await replay(m, quarter, { ...ctx, concurrency: Number(opts.concurrency) });
+  const beforeWave = async (wave) => (wave === 4 ? bindReferrals(quarter, ctx) : undefined);
+  const totals = await replay(m, quarter, { ...ctx, concurrency: Number(opts.concurrency), beforeWave });
   console.log(`  by source: ${Object.entries(totals.bySource).map(([k, v]) => `${k} ${v}`).join(" · ")}`);
 
   console.log("\nAfter the quarter:");
   await reconcile(quarter, ctx);
   await backfillHubspot(ctx);
   const pending = await waitActions({ ...ctx, onProgress: (n) => line(`  delivering actions: ${n} pending (Slack takes one message per second per channel)`) });
-  done(pending ? `  ${pending} actions still pending; they keep going in the background` : "  every planned action was delivered");
+  done(pending ? `  ${pending} actions still pending; they keep going in the background` : "  no action left pending");
 
   await report(m, { ...ctx, quarter });
   console.log(`\nDashboard: ${ctx.base}/   admin token: ${m.DEMO.secrets.ADMIN_TOKEN}`);
   console.log(`API:       curl -H "authorization: Bearer ${m.DEMO.secrets.ADMIN_TOKEN}" ${ctx.base}/api/customers`);
   console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-  if (opts.exit) {
-    server.stop();
-    await fakes.close();
-    return;
-  }
+  if (opts.exit) return cleanup();
   if (!server.reused || !fakes.reused) console.log("\nServing the demo; Ctrl-C stops it.");
-  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => (server.stop(), await fakes.close(), process.exit(0)));
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   console.error(`\nThe demo stopped: ${err instanceof Error ? err.message : String(err)}`);
+  await cleanup();
   process.exit(1);
 });

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { startFakes } from "../fakes-server.mjs";
 import { root } from "./bundle.mjs";
 
-const wrangler = join(root, "node_modules", ".bin", "wrangler");
+// Run with this very Node (wrangler needs 22; `npm run` provides it from the `node` dev dependency).
+const wranglerJs = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+const wrangler = (args, opts) => [process.execPath, [wranglerJs, ...args], opts];
 const cache = join(root, "node_modules", ".cache", "tenure-demo");
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" };
 
@@ -41,31 +43,46 @@ export async function ensureFakes(m) {
  * the demo's variables as --var and an empty env file, so a .dev.vars is neither read nor changed.
  */
 export async function ensureServer({ port, vars, fresh }) {
-  if (await getJson(`http://127.0.0.1:${port}/health`)) return { reused: true, stop: () => {}, logFile: null };
+  if (await getJson(`http://127.0.0.1:${port}/health`)) return { reused: true, stop: async () => {}, logFile: null };
   const persist = join(root, ".wrangler", "demo");
   if (fresh) rmSync(persist, { recursive: true, force: true });
   mkdirSync(cache, { recursive: true });
   const logFile = join(cache, "wrangler.log");
   const emptyEnv = join(cache, "empty.env");
   writeFileSync(emptyEnv, "");
-  const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "tenure", "--local", "--persist-to", persist], { cwd: root, env: quietEnv, encoding: "utf8" });
+  const migrate = spawnSync(...wrangler(["d1", "migrations", "apply", "tenure", "--local", "--persist-to", persist], { cwd: root, env: quietEnv, encoding: "utf8" }));
   if (migrate.status !== 0) throw new Error(`Migrating the demo database failed:\n${migrate.stdout}\n${migrate.stderr}`);
   const out = openSync(logFile, "w");
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawn(
-    wrangler,
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--env-file", emptyEnv, "--test-scheduled", "--show-interactive-dev-session=false", ...varArgs],
-    { cwd: root, env: quietEnv, stdio: ["ignore", out, out] },
-  );
+  const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--env-file", emptyEnv, "--test-scheduled", "--show-interactive-dev-session=false", ...varArgs];
+  // Its own process group, so stopping it also stops the workerd it runs.
+  const child = spawn(...wrangler(args, { cwd: root, env: quietEnv, stdio: ["ignore", out, out], detached: true }));
   let exited = null;
   child.on("exit", (code) => (exited = code ?? 1));
+  const stop = async () => {
+    if (exited !== null) return;
+    const gone = new Promise((r) => child.once("exit", r));
+    signalGroup(child.pid, "SIGINT");
+    const timer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), 5_000);
+    await gone;
+    clearTimeout(timer);
+    signalGroup(child.pid, "SIGKILL");
+  };
   for (let i = 0; i < 120; i++) {
     if (exited !== null) throw new Error(`wrangler dev exited (${exited}). Its log:\n${tail(logFile)}`);
-    if ((await getJson(`http://127.0.0.1:${port}/health`))?.status === 200) return { reused: false, stop: () => child.kill("SIGINT"), logFile };
+    if ((await getJson(`http://127.0.0.1:${port}/health`))?.status === 200) return { reused: false, stop, logFile };
     await new Promise((r) => setTimeout(r, 500));
   }
-  child.kill("SIGINT");
+  await stop();
   throw new Error(`Tenure did not answer on :${port} within 60 s. wrangler's log:\n${tail(logFile)}`);
+}
+
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function tail(file) {

@@ -55,7 +55,7 @@ export interface Account {
   users: DemoUser[];
   billingEmail: string;
   signupAt: number;
-  referralCode: string;
+  /** The domain of the champion whose referral code this account used at checkout. */
   referredBy?: string;
   desk: "zendesk" | "intercom";
   survey: "delighted" | "typeform";
@@ -124,7 +124,6 @@ export function buildAccounts(rng: Rng, n: number, now: number): Account[] {
       users,
       billingEmail: `billing@${domain}`,
       signupAt: signupOf(rng, persona, now),
-      referralCode: `${slug(name).split("-")[0]!.toUpperCase()}${rng.int(10, 99)}`,
       desk: rng.chance(0.5) ? "zendesk" : "intercom",
       survey: rng.chance(0.5) ? "delighted" : "typeform",
       ownerId: persona === "at_risk" && rng.chance(0.5) ? null : String(rng.pick([71_001, 71_002, 71_003])),
@@ -134,11 +133,13 @@ export function buildAccounts(rng: Rng, n: number, now: number): Account[] {
   for (const a of accounts) {
     if (a.persona === "churning") a.cancelScheduledAt = Math.min(a.signupAt + rng.int(20, 55) * DAY + rng.int(0, 23) * HOUR, now - 2 * DAY);
   }
+  // Two accounts renewed within the last two days, so the reconciliation window holds renewals.
+  for (const a of accounts.filter((x) => x.persona === "steady").slice(0, 2)) a.signupAt = now - 60 * DAY - rng.int(2, 40) * HOUR;
   const quiet = accounts.find((a) => a.persona === "new");
   if (quiet) quiet.quiet = true;
   // A few new or steady customers came through a champion's referral link.
   const champions = accounts.filter((a) => a.persona === "champion");
   const referred = accounts.filter((a) => a.persona === "new" || a.persona === "steady").slice(0, 4);
-  for (const a of referred) if (champions.length) a.referredBy = rng.pick(champions).referralCode;
+  for (const a of referred) if (champions.length) a.referredBy = rng.pick(champions).domain;
   return accounts;
 }

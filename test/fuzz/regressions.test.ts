@@ -27,6 +27,17 @@ describe("fuzzer regressions", () => {
     else expect(stored).toEqual([]);
   });
 
+  it("intercom: a conversation created_at beyond 2^53 ms is refused or stored as a valid event", async () => {
+    const s = source("intercom");
+    const ev = JSON.parse(fixture("intercom", "conversation.user.created"));
+    ev.data.item.created_at = 9007199254740.992; // seconds: * 1000 lands on 2^53 ms
+    const body = JSON.stringify(ev);
+    const res = await postWebhook(s, body, await s.headers(body));
+    const stored = await storedEvents(res.headers.get("x-request-id"));
+    if (res.status < 300) for (const e of stored) expect(normalizedEventSchema.safeParse(e).error?.issues ?? []).toEqual([]);
+    else expect(stored).toEqual([]);
+  });
+
   it("one unreadable stored event does not hold back the other events of its queue batch", async () => {
     const seg = source("segment");
     const poison = fixture("segment", "group").replace('"seats": 40', '"seats": 9007199254740993').replace("node-5c1f", "node-9c1f");
