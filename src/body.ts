@@ -25,6 +25,6 @@ export async function readLimited(req: Request, limit: number): Promise<string> 
     buf.set(ch, off);
     off += ch.byteLength;
   }
-  return new TextDecoder().decode(buf);
+  return new TextDecoder("utf-8", { ignoreBOM: true } as TextDecoderConstructorOptions).decode(buf);
 }
 

@@ -14,7 +14,10 @@ export function configureLog(opts: { secrets: string[]; level: Level }): void {
 
 function scrub(line: string): string {
   let out = line;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[redacted]");
+  for (const s of secrets) {
+    // A secret with quotes or backslashes appears escaped inside the JSON line.
+    for (const form of new Set([s, JSON.stringify(s).slice(1, -1)])) if (out.includes(form)) out = out.split(form).join("[redacted]");
+  }
   return out;
 }
 

@@ -34,7 +34,7 @@ export function isoMs(value: string | null | undefined): number | undefined {
 
 /** Milliseconds from epoch seconds, or undefined. */
 export function secondsMs(value: number | null | undefined): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 && Number.isSafeInteger(Math.round(value * 1000)) ? Math.round(value * 1000) : undefined;
 }
 
 /**

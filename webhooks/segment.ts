@@ -65,7 +65,7 @@ const ref = (v: string | number | null | undefined) => (v == null || v === "" ? 
 
 function seatsOf(v: number | string | null | undefined): number | undefined {
   const n = typeof v === "string" ? Number(v) : v;
-  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : undefined;
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 function normalizeSegment(p: SegmentPayload, raw: string, ctx: NormalizeContext): Delivery[] {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { sources } from "../../webhooks/registry";
 import { SignatureError } from "../../webhooks/signature";
-import type { SourceName } from "../core/events";
+import { normalizedEventSchema, type SourceName } from "../core/events";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
@@ -50,6 +50,15 @@ webhooks.post("/:source", async (c) => {
   }
 
   const deliveries = source.normalize(parsed.data, raw, { now });
+  for (const d of deliveries) {
+    for (const ev of d.events) {
+      const ok = normalizedEventSchema.safeParse(ev);
+      if (!ok.success) {
+        const issue = ok.error.issues[0]!;
+        throw new AppError(400, "invalid_payload", `The ${name} payload has a value Tenure cannot use at "${pathOf(issue.path)}": ${issue.message}`, { path: pathOf(issue.path) });
+      }
+    }
+  }
   const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
   const inserted = await saveDeliveries(c.env.DB, rows);
   const toQueue = toEnqueue(rows, inserted);

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { assertFresh, SignatureError } from "../signature";
+import { anyEqual, assertFresh, hmac, SignatureError, toHex } from "../signature";
 import { defineSource } from "../source";
 import { normalizeStripe } from "./normalize";
 import { stripeEventSchema } from "./schemas";
@@ -24,6 +24,14 @@ export const stripeSource = defineSource({
     try {
       await Stripe.webhooks.constructEventAsync(rawBody, header, secret, TOLERANCE_S, undefined, now);
     } catch (err) {
+      // The signature matched but the body is not JSON: that is a 400 for the route's parser, not a forgery.
+      if (err instanceof SyntaxError) return;
+      // The SDK refuses an empty payload before checking it; check it here so a signed empty body is a 400, an unsigned one a 401.
+      if (rawBody === "") {
+        const expected = toHex(await hmac("SHA-256", secret, `${t}.`));
+        const given = [...header.matchAll(/(?:^|,)\s*v1=([0-9a-f]+)/g)].map((m) => m[1]!);
+        if (anyEqual(expected, given)) return;
+      }
       const msg = err instanceof Error ? err.message : String(err);
       if (/tolerance/i.test(msg)) throw new SignatureError("stale_timestamp", "Stripe signature timestamp is outside the 5-minute tolerance.");
       if (/expected scheme|extract/i.test(msg)) throw new SignatureError("malformed_signature", "The Stripe-Signature header has no v1 signature.");
