@@ -65,10 +65,18 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
 async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const msgs = bodies(batch, actionMessage);
   const outcome = await deliverAll(env, msgs.map((m) => m.body.actionId));
-  for (const { msg, body } of msgs) {
-    const delay = outcome.get(body.actionId);
-    // Still pending: the row holds its next attempt time; the message waits with it (at most 12 h).
-    if (delay !== undefined) msg.retry({ delaySeconds: Math.min(43_200, Math.max(1, Math.ceil(delay / 1000))) });
+  // Still pending: the row holds its next attempt time and attempt count. A fresh delayed message carries it
+  // (so rate-limiter pauses do not use up the queue's own retry count); the old one is acked only after that send.
+  const later = msgs.filter(({ body }) => outcome.has(body.actionId));
+  try {
+    if (later.length > 0) {
+      await env.ACTIONS.sendBatch(
+        later.map(({ body }) => ({ body: { actionId: body.actionId }, delaySeconds: Math.min(43_200, Math.max(1, Math.ceil(outcome.get(body.actionId)! / 1000))) })),
+      );
+    }
+    for (const { msg } of msgs) msg.ack();
+  } catch {
+    for (const { msg, body } of msgs) if (outcome.has(body.actionId)) msg.retry({ delaySeconds: 30 });
     else msg.ack();
   }
 }

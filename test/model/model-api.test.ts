@@ -13,6 +13,8 @@ async function stripe(name: string, customer: string, id: string, daysAgo: numbe
   ev.id = id;
   ev.created = Math.floor(Date.now() / 1000) - daysAgo * DAY;
   ev.data.object.customer = customer;
+  // Each test customer is its own company: a shared email domain would (rightly) link them.
+  if ("customer_email" in ev.data.object) ev.data.object.customer_email = `ops@${customer}.example`;
   ev.data.object.id = `${ev.data.object.id}_${id}`;
   patch(ev.data.object);
   const body = JSON.stringify(ev);
