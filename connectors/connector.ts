@@ -7,6 +7,9 @@ export interface OutboxAction<P extends ActionPayload = ActionPayload> {
   customerId: string | null;
   payload: P;
   attempts: number;
+  /** An earlier attempt ended without an outcome (a crash after the vendor call, maybe). */
+  unconfirmed?: boolean;
+  createdAt?: number;
 }
 
 export type DeliveryOutcome =

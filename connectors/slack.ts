@@ -11,6 +11,7 @@ import type { Config } from "../src/env";
 import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "./connector";
 import { buildAlertMessage, buildRecoveryMessage, type AlertPayload, type RecoveryPayload } from "./slack/alert-message";
 import { callSlack, type SlackFailure, type SlackReply } from "./slack/api";
+import { log } from "../src/log";
 import type { Block, SlackMessage } from "./slack/blocks";
 
 export { buildAlertMessage, buildRecoveryMessage, ACK_ACTION_ID, SNOOZE_ACTION_ID } from "./slack/alert-message";
@@ -21,9 +22,12 @@ export type PostedMessage = z.infer<typeof postedMessageSchema>;
 
 export type SlackResult = { ok: true; channel: string; ts: string } | ({ ok: false } & SlackFailure);
 
+/** The message metadata every Tenure post carries: the outbox id that sent it. */
+export const POST_EVENT_TYPE = "tenure_action";
+
 // https://docs.slack.dev/reference/methods/chat.postMessage
-async function postMessage(deps: ConnectorDeps, message: SlackMessage): Promise<SlackResult> {
-  const reply = await callSlack(deps, "chat.postMessage", { ...message });
+async function postMessage(deps: ConnectorDeps, actionId: string, message: SlackMessage): Promise<SlackResult> {
+  const reply = await callSlack(deps, "chat.postMessage", { ...message, metadata: { event_type: POST_EVENT_TYPE, event_payload: { action_id: actionId } } });
   return toResult(reply);
 }
 
@@ -65,7 +69,7 @@ async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Pr
     ...(ownerSlackId ? { ownerSlackId } : {}),
     ...(deps.cfg.HUBSPOT_PORTAL_ID ? { hubspotPortalId: deps.cfg.HUBSPOT_PORTAL_ID } : {}),
   });
-  return postMessage(deps, message);
+  return postMessage(deps, a.id, message);
 }
 
 /**
@@ -75,11 +79,18 @@ async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Pr
 async function sendRecovery(a: OutboxAction<RecoveryPayload>, deps: ConnectorDeps): Promise<SlackResult> {
   const alert = postedMessageSchema.safeParse(await deps.lookupResult?.(a.payload.alertActionId)).data;
   const channel = alert?.channel ?? deps.cfg.SLACK_ALERT_CHANNEL ?? "";
-  return postMessage(deps, buildRecoveryMessage(a.payload, { channel, ...(alert ? { threadTs: alert.ts } : {}) }));
+  return postMessage(deps, a.id, buildRecoveryMessage(a.payload, { channel, ...(alert ? { threadTs: alert.ts } : {}) }));
 }
 
 async function sendOne(a: OutboxAction, deps: ConnectorDeps): Promise<DeliveryOutcome> {
   const p = a.payload;
+  if (a.unconfirmed && (p.type === "slack.alert" || p.type === "slack.recovery")) {
+    // Slack has no idempotency key: after an attempt that ended without an outcome, look for its post first.
+    const where = p.type === "slack.recovery" ? postedMessageSchema.safeParse(await deps.lookupResult?.(p.alertActionId)).data : undefined;
+    const found = await findEarlierPost(deps, a, where);
+    if (found.status === "found") return { id: a.id, status: "delivered", result: { channel: found.channel, ts: found.ts } };
+    if (found.status === "failed") return { id: a.id, ...found.failure };
+  }
   let r: SlackResult;
   if (p.type === "slack.alert") r = await sendAlert({ ...a, payload: p }, deps);
   else if (p.type === "slack.recovery") r = await sendRecovery({ ...a, payload: p }, deps);
@@ -87,6 +98,43 @@ async function sendOne(a: OutboxAction, deps: ConnectorDeps): Promise<DeliveryOu
   if (r.ok) return { id: a.id, status: "delivered", result: { channel: r.channel, ts: r.ts } };
   const { ok: _ok, ...failure } = r;
   return { id: a.id, ...failure };
+}
+
+type Search = { status: "found"; channel: string; ts: string } | { status: "absent" } | { status: "failed"; failure: SlackFailure };
+const SEARCH_PAGES = 5;
+const threadSchema = z.looseObject({
+  messages: z.array(z.looseObject({ ts: z.string(), metadata: z.looseObject({ event_type: z.string(), event_payload: z.record(z.string(), z.unknown()) }).optional() })),
+  response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
+});
+
+/**
+ * Looks for a post of this action (by its message metadata) since the action was created: the channel's
+ * history for an alert, the alert's thread for a recovery. Needs channels:history (groups:history for a
+ * private channel); without it the action is posted again, at most once more, and a warning says why.
+ */
+async function findEarlierPost(deps: ConnectorDeps, a: OutboxAction, thread: PostedMessage | undefined): Promise<Search> {
+  const channel = thread?.channel ?? deps.cfg.SLACK_ALERT_CHANNEL ?? "";
+  const oldest = String(Math.floor(((a.createdAt ?? deps.now()) - 60_000) / 1000));
+  let cursor = "";
+  for (let page = 0; page < SEARCH_PAGES; page++) {
+    const args = thread
+      ? { channel, ts: thread.ts, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }
+      : { channel, oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+    // https://docs.slack.dev/reference/methods/conversations.history, .../conversations.replies
+    const reply = await callSlack(deps, thread ? "conversations.replies" : "conversations.history", args, "GET");
+    if (!reply.ok) {
+      if (reply.failure.status === "retry") return { status: "failed", failure: reply.failure };
+      log("warn", "cannot check Slack for an earlier post of this action; posting it again", { actionId: a.id, error: reply.failure.error });
+      return { status: "absent" };
+    }
+    const parsed = threadSchema.safeParse(reply.data);
+    if (!parsed.success) return { status: "failed", failure: { status: "retry", error: "Slack answered a history page without messages" } };
+    const hit = parsed.data.messages.find((m) => m.metadata?.event_type === POST_EVENT_TYPE && m.metadata.event_payload.action_id === a.id);
+    if (hit) return { status: "found", channel, ts: hit.ts };
+    cursor = parsed.data.response_metadata?.next_cursor ?? "";
+    if (!cursor) break;
+  }
+  return { status: "absent" };
 }
 
 /** Slack: alerts and recoveries, one chat.postMessage each, in order. */

@@ -6,6 +6,10 @@ export async function readLimited(req: Request, limit: number): Promise<string> 
   const tooLarge = () => new AppError(413, "payload_too_large", `Webhook bodies are limited to ${limit / 1024} KiB.`);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   if (!req.body) return "";
+  // The BOM stays: a signature covers the bytes as sent.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true } as TextDecoderConstructorOptions);
+  // With a declared length the runtime delivers exactly that many bytes, already checked above.
+  if (Number.isFinite(declared)) return decoder.decode(await req.arrayBuffer());
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -25,6 +29,6 @@ export async function readLimited(req: Request, limit: number): Promise<string> 
     buf.set(ch, off);
     off += ch.byteLength;
   }
-  return new TextDecoder("utf-8", { ignoreBOM: true } as TextDecoderConstructorOptions).decode(buf);
+  return decoder.decode(buf);
 }
 

@@ -24,7 +24,7 @@ import {
   loyaltySyncId,
   loyaltySyncStmt,
   monthCounts,
-  programPosition,
+  programPositions,
   referralWriteStmts,
 } from "./store/loyalty";
 import { insertActionStmts } from "./store/outbox";
@@ -40,42 +40,70 @@ export interface LoyaltyContext {
   fingerprints: string[];
 }
 
-export async function loadLoyaltyContext(
-  db: D1Database,
-  customerId: string,
-  stored: { state: CustomerState } | null,
-  events: readonly NormalizedEvent[],
-  now: number,
-): Promise<LoyaltyContext> {
-  const state = applyEvents(stored?.state ?? emptyState(), events);
-  const { asReferred, open, paid, badges } = await programPosition(db, customerId, now);
-  const ownerIds = asReferred ? new Map<string, string>() : await codeOwners(db, attributionCandidates(state).map((c) => c.key));
-  const referrerIds = asReferred ? [asReferred.referrerId] : [...new Set(ownerIds.values())];
-  // This customer's own fingerprints matter only when a referrer is in view.
-  const partyIds = [...referrerIds, ...open.map((r) => r.referredId), ...(referrerIds.length ? [customerId] : [])];
-  const [parties, counts] = await Promise.all([loadParties(db, partyIds), monthCounts(db, referrerIds)]);
-  // This customer's own party is rebuilt from the step's state; only its known fingerprints are kept.
-  const fingerprints = [...(parties.get(customerId)?.fingerprints ?? [])];
-  const owners = new Map<string, Party>();
-  for (const [key, id] of ownerIds) {
-    const p = parties.get(id);
-    if (p) owners.set(key, p);
+export interface LoyaltyInput {
+  customerId: string;
+  stored: { state: CustomerState } | null;
+  events: readonly NormalizedEvent[];
+}
+
+/**
+ * The loyalty context of every customer in a step, loaded together: a fixed number of round trips
+ * for the whole batch rather than a few per customer.
+ */
+export async function loadLoyaltyContexts(db: D1Database, inputs: readonly LoyaltyInput[], now: number): Promise<Map<string, LoyaltyContext>> {
+  const out = new Map<string, LoyaltyContext>();
+  if (inputs.length === 0) return out;
+  const positions = await programPositions(db, inputs.map((i) => i.customerId), now);
+  const each = inputs.map((input) => {
+    const position = positions.get(input.customerId)!;
+    const candidates = position.asReferred ? [] : attributionCandidates(applyEvents(input.stored?.state ?? emptyState(), input.events)).map((c) => c.key);
+    return { input, position, candidates };
+  });
+  const allOwners = await codeOwners(db, [...new Set(each.flatMap((e) => e.candidates))]);
+  const plans = each.map(({ input, position, candidates }) => {
+    // The same keys a per-customer lookup would have matched: the candidate itself or its upper case.
+    const ownerIds = new Map<string, string>();
+    for (const key of candidates) {
+      for (const k of [key, key.toUpperCase()]) {
+        const id = allOwners.get(k);
+        if (id !== undefined) ownerIds.set(k, id);
+      }
+    }
+    const referrerIds = position.asReferred ? [position.asReferred.referrerId] : [...new Set(ownerIds.values())];
+    // This customer's own fingerprints matter only when a referrer is in view.
+    const partyIds = [...referrerIds, ...position.open.map((r) => r.referredId), ...(referrerIds.length ? [input.customerId] : [])];
+    return { input, position, ownerIds, referrerIds, partyIds };
+  });
+  const [parties, counts] = await Promise.all([
+    loadParties(db, plans.flatMap((p) => p.partyIds)),
+    monthCounts(db, [...new Set(plans.flatMap((p) => p.referrerIds))]),
+  ]);
+  for (const { input, position, ownerIds, referrerIds, partyIds } of plans) {
+    // This customer's own party is rebuilt from the step's state; only its known fingerprints are kept.
+    const fingerprints = partyIds.includes(input.customerId) ? [...(parties.get(input.customerId)?.fingerprints ?? [])] : [];
+    const owners = new Map<string, Party>();
+    for (const [key, id] of ownerIds) {
+      const p = parties.get(id);
+      if (p) owners.set(key, p);
+    }
+    const { asReferred, open, paid, badges } = position;
+    out.set(input.customerId, {
+      fingerprints,
+      reward: {
+        asReferred,
+        referrer: asReferred ? (parties.get(asReferred.referrerId) ?? null) : null,
+        owners,
+        monthCounts: Object.fromEntries(referrerIds.filter((id) => counts[id]).map((id) => [id, counts[id]!])),
+        asReferrer: open.flatMap((referral) => {
+          const referred = parties.get(referral.referredId);
+          return referred ? [{ referral, referred }] : [];
+        }),
+        referralsPaid: paid,
+        badges,
+      },
+    });
   }
-  return {
-    fingerprints,
-    reward: {
-      asReferred,
-      referrer: asReferred ? (parties.get(asReferred.referrerId) ?? null) : null,
-      owners,
-      monthCounts: counts,
-      asReferrer: open.flatMap((referral) => {
-        const referred = parties.get(referral.referredId);
-        return referred ? [{ referral, referred }] : [];
-      }),
-      referralsPaid: paid,
-      badges,
-    },
-  };
+  return out;
 }
 
 export interface LoyaltyStepInput {

@@ -26,7 +26,7 @@ import {
   type StoredCustomer,
 } from "./store/customers";
 import { insertActionStmts } from "./store/outbox";
-import { loadLoyaltyContext, loyaltyStep, type LoyaltyContext } from "./loyalty";
+import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
 import { log, errorFields } from "./log";
 import { eraseContactStmts, markErasureDoneStmt } from "./store/privacy";
 
@@ -93,19 +93,21 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   const ids = [...groups.keys()];
   const [stored, history] = await Promise.all([loadCustomers(deps.db, ids), recentHistory(deps.db, ids, deps.now - 31 * 86_400_000)]);
 
-  const steps: Step[] = [];
-  await Promise.all(
-    [...groups].map(async ([customerId, group]) => {
-      try {
-        const customer = stored.get(customerId) ?? null;
-        const loyalty = await loadLoyaltyContext(deps.db, customerId, customer, group.flatMap((g) => g.row.events), deps.now);
-        steps.push({ customerId, group, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty) });
-      } catch (err) {
-        log("warn", "customer step failed; will retry", { customerId, events: group.length, ...errorFields(err) });
-        result.retry.push(...group.map((g) => g.row.id));
-      }
-    }),
+  const loyalty = await loadLoyaltyContexts(
+    deps.db,
+    [...groups].map(([customerId, group]) => ({ customerId, stored: stored.get(customerId) ?? null, events: group.flatMap((g) => g.row.events) })),
+    deps.now,
   );
+  const steps: Step[] = [];
+  for (const [customerId, group] of groups) {
+    try {
+      const customer = stored.get(customerId) ?? null;
+      steps.push({ customerId, group, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty.get(customerId)!) });
+    } catch (err) {
+      log("warn", "customer step failed; will retry", { customerId, events: group.length, ...errorFields(err) });
+      result.retry.push(...group.map((g) => g.row.id));
+    }
+  }
   await commitSteps(deps.db, steps, result);
   return result;
 }

@@ -45,6 +45,8 @@ export interface SlackMessage {
   blocks: Block[];
   thread_ts?: string;
   unfurl_links?: boolean;
+  /** https://docs.slack.dev/messaging/message-metadata: lets Tenure find its own post again. */
+  metadata?: { event_type: string; event_payload: Record<string, string> };
 }
 
 /** Cuts to `max` characters, marking the cut with an ellipsis. */

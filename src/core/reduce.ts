@@ -18,16 +18,22 @@ import {
  * insensitive to the order events arrive in.
  */
 export function applyEvent(state: CustomerState, ev: NormalizedEvent): CustomerState {
+  return applyEvents(state, [ev]);
+}
+
+/** One copy of the state for the whole list: a customer's state grows with its history. */
+export function applyEvents(state: CustomerState, events: readonly NormalizedEvent[]): CustomerState {
+  if (events.length === 0) return state;
   const s = structuredClone(state);
+  for (const ev of events) applyInPlace(s, ev);
+  return s;
+}
+
+function applyInPlace(s: CustomerState, ev: NormalizedEvent): void {
   s.profile.firstSeenAt = minDefined(s.profile.firstSeenAt, ev.occurredAt);
   if (ev.subject.name) s.profile.name = lww(s.profile.name, ev.subject.name, ev.occurredAt, ev.id);
   if (ev.subject.domain) s.profile.domain = lww(s.profile.domain, ev.subject.domain, ev.occurredAt, ev.id);
   applyFact(s, ev);
-  return s;
-}
-
-export function applyEvents(state: CustomerState, events: readonly NormalizedEvent[]): CustomerState {
-  return events.reduce(applyEvent, state);
 }
 
 function applyFact(s: CustomerState, ev: NormalizedEvent): void {

@@ -86,7 +86,7 @@ async function dropUnchanged(db: D1Database, rows: OutboxRow[]) {
   const sentProps = new Map<string, Record<string, string>>();
   for (const r of rows) {
     if (r.payload.type !== "hubspot.properties") {
-      send.push({ id: r.id, customerId: r.customerId, payload: r.payload, attempts: r.attempts });
+      send.push({ id: r.id, customerId: r.customerId, payload: r.payload, attempts: r.attempts, unconfirmed: r.unconfirmed, createdAt: r.createdAt });
       continue;
     }
     const changed = changedProperties(r.payload.properties, synced.get(r.payload.companyId));
@@ -95,7 +95,7 @@ async function dropUnchanged(db: D1Database, rows: OutboxRow[]) {
       continue;
     }
     sentProps.set(r.id, changed);
-    send.push({ id: r.id, customerId: r.customerId, payload: { ...r.payload, properties: changed }, attempts: r.attempts });
+    send.push({ id: r.id, customerId: r.customerId, payload: { ...r.payload, properties: changed }, attempts: r.attempts, unconfirmed: r.unconfirmed, createdAt: r.createdAt });
   }
   return { send, unchanged, sentProps };
 }

@@ -155,21 +155,38 @@ export async function openReferrals(db: D1Database, referrerId: string | null, n
   return results.map(toReferral);
 }
 
-/** What a scoring step needs to know about a customer's place in the program, in one round trip. */
-export async function programPosition(db: D1Database, customerId: string, now: number) {
+export interface ProgramPosition {
+  asReferred: Referral | null;
+  /** Referrals this customer made that wait for payout (at most 200, in referred-id order). */
+  open: Referral[];
+  paid: number;
+  badges: string[];
+}
+
+/** Each customer's place in the program, for a whole batch of customers in one round trip. */
+export async function programPositions(db: D1Database, customerIds: readonly string[], now: number): Promise<Map<string, ProgramPosition>> {
+  const ids = [...new Set(customerIds)];
+  const out = new Map<string, ProgramPosition>(ids.map((id) => [id, { asReferred: null, open: [], paid: 0, badges: [] }]));
+  if (ids.length === 0) return out;
+  const list = JSON.stringify(ids);
   const [referred, open, paid, badges] = await db.batch<Record<string, unknown>>([
-    db.prepare(`SELECT * FROM referrals WHERE referred_id = ?`).bind(customerId),
-    db.prepare(`SELECT * FROM referrals WHERE referrer_id = ? AND (status = 'held' OR (status = 'pending' AND release_at <= ?)) ORDER BY referred_id LIMIT 200`).bind(customerId, now),
-    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE referrer_id = ? AND status = 'paid'`).bind(customerId),
-    db.prepare(`SELECT kind FROM loyalty_ledger WHERE customer_id = ? AND entry = 'badge.awarded'`).bind(customerId),
+    db.prepare(`SELECT * FROM referrals WHERE referred_id IN (SELECT value FROM json_each(?))`).bind(list),
+    db
+      .prepare(
+        `SELECT * FROM (
+           SELECT r.*, ROW_NUMBER() OVER (PARTITION BY referrer_id ORDER BY referred_id) AS nth FROM referrals r
+           WHERE referrer_id IN (SELECT value FROM json_each(?1)) AND (status = 'held' OR (status = 'pending' AND release_at <= ?2))
+         ) WHERE nth <= 200 ORDER BY referrer_id, referred_id`,
+      )
+      .bind(list, now),
+    db.prepare(`SELECT referrer_id, COUNT(*) AS n FROM referrals WHERE referrer_id IN (SELECT value FROM json_each(?)) AND status = 'paid' GROUP BY referrer_id`).bind(list),
+    db.prepare(`SELECT customer_id, kind FROM loyalty_ledger WHERE customer_id IN (SELECT value FROM json_each(?)) AND entry = 'badge.awarded'`).bind(list),
   ]);
-  const row = referred!.results[0] as ReferralRaw | undefined;
-  return {
-    asReferred: row ? toReferral(row) : null,
-    open: (open!.results as ReferralRaw[]).map(toReferral),
-    paid: (paid!.results[0] as { n: number }).n,
-    badges: (badges!.results as { kind: string }[]).map((b) => b.kind),
-  };
+  for (const r of referred!.results as ReferralRaw[]) out.get(r.referred_id)!.asReferred = toReferral(r);
+  for (const r of open!.results as ReferralRaw[]) out.get(r.referrer_id)!.open.push(toReferral(r));
+  for (const r of paid!.results as { referrer_id: string; n: number }[]) out.get(r.referrer_id)!.paid = r.n;
+  for (const r of badges!.results as { customer_id: string; kind: string }[]) out.get(r.customer_id)!.badges.push(r.kind);
+  return out;
 }
 
 export async function referrerTallies(db: D1Database, referrerId: string): Promise<{ paid: number; badges: string[] }> {

@@ -16,6 +16,8 @@ export interface OutboxRow {
   createdAt: number;
   updatedAt: number;
   deliveredAt: number | null;
+  /** An earlier lease ended without an outcome: the vendor may have acted on it. */
+  unconfirmed: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ type Raw = {
   created_at: number;
   updated_at: number;
   delivered_at: number | null;
+  unconfirmed?: number;
 };
 
 export function toRow(r: Raw): OutboxRow {
@@ -80,6 +83,7 @@ export function toRow(r: Raw): OutboxRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deliveredAt: r.delivered_at,
+    unconfirmed: r.unconfirmed === 1,
   };
 }
 
@@ -99,7 +103,7 @@ export async function leaseDue(
 ): Promise<OutboxRow[]> {
   const { results } = await db
     .prepare(
-      `UPDATE outbox SET lease_until = ?1
+      `UPDATE outbox SET unconfirmed = (unconfirmed OR lease_until IS NOT NULL), lease_until = ?1
        WHERE id IN (
          SELECT id FROM outbox
          WHERE destination = ?2 AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?3)
@@ -119,7 +123,7 @@ export function markDeliveredStmt(db: D1Database, id: string, updatedAt: number,
   return db
     .prepare(
       `UPDATE outbox SET status = CASE WHEN updated_at = ? THEN 'delivered' ELSE 'pending' END,
-         delivered_at = ?, result = ?, lease_until = NULL, last_error = NULL,
+         delivered_at = ?, result = ?, lease_until = NULL, last_error = NULL, unconfirmed = 0,
          next_attempt_at = CASE WHEN updated_at = ? THEN next_attempt_at ELSE ? END
        WHERE id = ?`,
     )

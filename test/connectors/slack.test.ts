@@ -70,6 +70,68 @@ describe("slack connector", () => {
     expect(fakes.slack.messages[0]).not.toHaveProperty("thread_ts");
   });
 
+  it("tags every post with its action id in message metadata", async () => {
+    const { fakes, deps } = h();
+    const a = action(alertPayload());
+    await slackConnector.deliver([a], deps);
+    expect(fakes.slack.messages[0]!.metadata).toEqual({ event_type: "tenure_action", event_payload: { action_id: a.id } });
+  });
+
+  describe("after an attempt that ended without an outcome (a crash after Slack answered)", () => {
+    const unconfirmed = <T extends ReturnType<typeof action>>(a: T, createdAt: number): T => ({ ...a, unconfirmed: true, createdAt });
+
+    it("finds the earlier alert by its metadata and does not post it again", async () => {
+      const { fakes, deps, cfg, advance } = h();
+      const a = action(alertPayload());
+      const createdAt = deps.now();
+      const [first] = await slackConnector.deliver([a], deps);
+      // Other alerts land in the channel meanwhile.
+      for (let i = 0; i < 3; i++) {
+        advance(1_000);
+        await slackConnector.deliver([action(alertPayload({ customerName: `Other ${i}` }))], deps);
+      }
+      advance(60_000);
+      const [again] = await slackConnector.deliver([unconfirmed(a, createdAt)], deps);
+      expect(again).toEqual(first);
+      expect(fakes.slack.inChannel(cfg.SLACK_ALERT_CHANNEL!)).toHaveLength(4);
+      const search = fakes.slack.requests.filter((r) => r.path.includes("conversations.history"));
+      expect(search).toHaveLength(1);
+      expect(new URL(`https://x${search[0]!.path}`).searchParams.get("include_all_metadata")).toBe("true");
+    });
+
+    it("posts once when the earlier attempt never reached Slack", async () => {
+      const { fakes, deps, cfg } = h();
+      const a = unconfirmed(action(alertPayload()), deps.now());
+      const [out] = await slackConnector.deliver([a], deps);
+      expect(out!.status).toBe("delivered");
+      expect(fakes.slack.inChannel(cfg.SLACK_ALERT_CHANNEL!)).toHaveLength(1);
+    });
+
+    it("looks in the alert's thread for a recovery", async () => {
+      const { fakes, deps, advance } = h();
+      const alert = action(alertPayload());
+      const [sent] = await slackConnector.deliver([alert], deps);
+      advance(5_000);
+      const withAlert = { ...deps, lookupResult: async () => (sent!.status === "delivered" ? sent!.result : undefined) };
+      const rec = action(recovery(alert.id));
+      const createdAt = deps.now();
+      const [first] = await slackConnector.deliver([rec], withAlert);
+      advance(5_000);
+      const [again] = await slackConnector.deliver([unconfirmed(rec, createdAt)], withAlert);
+      expect(again).toEqual(first);
+      expect(fakes.slack.messages).toHaveLength(2);
+      expect(fakes.slack.requests.filter((r) => r.path.includes("conversations.replies"))).toHaveLength(1);
+    });
+
+    it("waits rather than posts blind when the search is rate limited", async () => {
+      const { fakes, deps } = h();
+      fakes.slack.failNext(1, 429);
+      const [out] = await slackConnector.deliver([unconfirmed(action(alertPayload()), deps.now())], deps);
+      expect(out).toMatchObject({ status: "retry", httpStatus: 429 });
+      expect(fakes.slack.messages).toHaveLength(0);
+    });
+  });
+
   it("treats ok:false channel_not_found and invalid_auth as permanent", async () => {
     const { deps, cfg } = h();
     const noChannel = { ...deps, cfg: { ...cfg, SLACK_ALERT_CHANNEL: "C0GONE" } };

@@ -7,7 +7,9 @@ import { validateBlocks } from "./slack-blocks";
  *   channel_not_found, not_in_channel, no_text, invalid_blocks, message_not_found, users_not_found);
  * - chat.postMessage is limited to one message per second per channel: HTTP 429, Retry-After: 1,
  *   `{ok:false, error:"ratelimited"}`;
- * - JSON and form-encoded bodies are both accepted, reads take query strings, like the real API.
+ * - JSON and form-encoded bodies are both accepted, reads take query strings, like the real API;
+ * - conversations.history / conversations.replies page newest-first / oldest-first with cursors, return
+ *   message metadata only with include_all_metadata, and are Tier 3 (50 calls a minute per method).
  */
 export interface FakeSlackOptions {
   token: string;
@@ -26,6 +28,7 @@ export interface FakeSlackMessage {
   blocks?: unknown[];
   thread_ts?: string;
   edited?: boolean;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 type Args = Record<string, unknown>;
@@ -38,6 +41,7 @@ export class FakeSlack {
   readonly channels: Map<string, { name: string; member: boolean }>;
   readonly users: Map<string, string>;
   private readonly perChannel = new Map<string, RollingWindow>();
+  private readonly tier3 = new Map<string, RollingWindow>();
   private seq = 0;
 
   constructor(private readonly opts: FakeSlackOptions) {
@@ -82,6 +86,9 @@ export class FakeSlack {
         return this.update(args);
       case "users.lookupByEmail":
         return this.lookupByEmail(args);
+      case "conversations.history":
+      case "conversations.replies":
+        return this.tier3Limited(method) ?? (method === "conversations.history" ? this.history(args) : this.replies(args));
       default:
         return json(404, { ok: false, error: "unknown_method" });
     }
@@ -112,6 +119,7 @@ export class FakeSlack {
       text: typeof args.text === "string" ? args.text : "",
       ...(Array.isArray(args.blocks) ? { blocks: args.blocks } : {}),
       ...(typeof args.thread_ts === "string" ? { thread_ts: args.thread_ts } : {}),
+      ...(isMetadata(args.metadata) ? { metadata: args.metadata } : {}),
     };
     this.messages.push(message);
     return json(200, { ok: true, channel: channel.id, ts, message: { type: "message", user: "U0TENUREBOT", bot_id: "B0TENURE", ...message } });
@@ -128,6 +136,54 @@ export class FakeSlack {
     if (Array.isArray(args.blocks)) message.blocks = args.blocks;
     message.edited = true;
     return json(200, { ok: true, channel: channel.id, ts: message.ts, text: message.text, message: { ...message } });
+  }
+
+  private tier3Limited(method: string): Response | null {
+    let w = this.tier3.get(method);
+    if (!w) this.tier3.set(method, (w = new RollingWindow(50, 60_000)));
+    const slot = w.take(this.now());
+    return slot.ok ? null : json(429, { ok: false, error: "ratelimited" }, { "retry-after": String(Math.max(1, Math.ceil(slot.retryAfterMs / 1000))) });
+  }
+
+  private view(m: FakeSlackMessage, withMetadata: boolean) {
+    const { metadata, channel: _c, ...rest } = m;
+    return { type: "message", user: "U0TENUREBOT", bot_id: "B0TENURE", ...rest, ...(withMetadata && metadata ? { metadata } : {}) };
+  }
+
+  /** Top-level messages (and thread parents), newest first, `oldest` exclusive; `limit` at most 999. */
+  private history(args: Args): Response {
+    const channel = this.resolveChannel(args.channel);
+    if ("error" in channel) return fail(channel.error);
+    const oldest = Number(args.oldest ?? 0);
+    const all = this.messages
+      .filter((m) => m.channel === channel.id && !m.thread_ts && Number(m.ts) > oldest)
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    return this.page(all, args);
+  }
+
+  /** A thread: its parent then its replies, oldest first. */
+  private replies(args: Args): Response {
+    const channel = this.resolveChannel(args.channel);
+    if ("error" in channel) return fail(channel.error);
+    const parent = this.messages.find((m) => m.channel === channel.id && m.ts === args.ts);
+    if (!parent) return fail("thread_not_found");
+    const thread = [parent, ...this.messages.filter((m) => m.channel === channel.id && m.thread_ts === parent.ts).sort((a, b) => Number(a.ts) - Number(b.ts))];
+    return this.page(thread, args);
+  }
+
+  private page(all: FakeSlackMessage[], args: Args): Response {
+    const limit = Math.min(999, Math.max(1, Number(args.limit ?? 100)));
+    const start = args.cursor ? Number(atob(String(args.cursor)).replace("next:", "")) : 0;
+    if (!Number.isInteger(start) || start < 0) return fail("invalid_cursor");
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true";
+    const slice = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    return json(200, {
+      ok: true,
+      messages: slice.map((m) => this.view(m, withMetadata)),
+      has_more: more,
+      response_metadata: { next_cursor: more ? btoa(`next:${start + limit}`) : "" },
+    });
   }
 
   private lookupByEmail(args: Args): Response {
@@ -163,6 +219,10 @@ export class FakeSlack {
 }
 
 const fail = (error: string) => json(200, { ok: false, error });
+
+function isMetadata(v: unknown): v is { event_type: string; event_payload: Record<string, unknown> } {
+  return typeof v === "object" && v !== null && typeof (v as { event_type?: unknown }).event_type === "string" && typeof (v as { event_payload?: unknown }).event_payload === "object";
+}
 
 /** JSON bodies, form bodies (with `blocks` as a JSON string) and query strings, as Slack accepts. */
 function parseArgs(req: Request, url: URL, body: string): Args | null {

@@ -1,22 +1,23 @@
 import { z } from "zod";
 
 /**
- * Lenient schemas for the parts of Stripe's objects Tenure reads. Unknown fields pass through; the
+ * Lenient schemas for the parts of Stripe's objects Tenure reads. Fields Tenure does not read are
+ * dropped from the parsed value (not copied: an invoice has dozens) and kept in the stored raw body; the
  * fields we use are required where Stripe always sends them. Both pre-basil and basil+ shapes are accepted.
  * https://docs.stripe.com/api/events/object
  */
 
 const id = z.string().min(1);
-const ref = z.union([id, z.looseObject({ id })]).transform((v) => (typeof v === "string" ? v : v.id));
+const ref = z.union([id, z.object({ id })]).transform((v) => (typeof v === "string" ? v : v.id));
 const ts = z.number().int().nonnegative();
 const metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
 
 const discountRef = z.union([
   z.string(),
-  z.looseObject({ promotion_code: ref.nullish(), coupon: z.looseObject({ id }).nullish() }),
+  z.object({ promotion_code: ref.nullish(), coupon: z.object({ id }).nullish() }),
 ]);
 
-export const invoiceSchema = z.looseObject({
+export const invoiceSchema = z.object({
   id,
   object: z.literal("invoice"),
   customer: ref,
@@ -36,41 +37,41 @@ export const invoiceSchema = z.looseObject({
   payment_intent: ref.nullish(),
   /** basil+ */
   parent: z
-    .looseObject({ subscription_details: z.looseObject({ subscription: ref.nullish() }).nullish() })
+    .looseObject({ subscription_details: z.object({ subscription: ref.nullish() }).nullish() })
     .nullish(),
   payments: z
     .looseObject({
-      data: z.array(z.looseObject({ payment: z.looseObject({ charge: ref.nullish(), payment_intent: ref.nullish() }).nullish() })),
+      data: z.array(z.object({ payment: z.object({ charge: ref.nullish(), payment_intent: ref.nullish() }).nullish() })),
     })
     .nullish(),
   discounts: z.array(discountRef).nullish(),
   lines: z
-    .looseObject({ data: z.array(z.looseObject({ period: z.looseObject({ end: ts, start: ts }).nullish() })) })
+    .looseObject({ data: z.array(z.object({ period: z.object({ end: ts, start: ts }).nullish() })) })
     .nullish(),
 });
 export type StripeInvoice = z.infer<typeof invoiceSchema>;
 
-const priceSchema = z.looseObject({
+const priceSchema = z.object({
   id: z.string().optional(),
   unit_amount: z.number().int().nullish(),
   currency: z.string().optional(),
-  recurring: z.looseObject({ interval: z.enum(["day", "week", "month", "year"]), interval_count: z.number().int().positive().default(1) }).nullish(),
+  recurring: z.object({ interval: z.enum(["day", "week", "month", "year"]), interval_count: z.number().int().positive().default(1) }).nullish(),
 });
 
-export const subscriptionItemSchema = z.looseObject({
+export const subscriptionItemSchema = z.object({
   price: priceSchema.nullish(),
-  plan: z.looseObject({ id: z.string().optional(), amount: z.number().int().nullish(), interval: z.string().optional(), interval_count: z.number().int().optional() }).nullish(),
+  plan: z.object({ id: z.string().optional(), amount: z.number().int().nullish(), interval: z.string().optional(), interval_count: z.number().int().optional() }).nullish(),
   quantity: z.number().int().nonnegative().nullish(),
   current_period_end: ts.nullish(),
 });
 
-export const subscriptionSchema = z.looseObject({
+export const subscriptionSchema = z.object({
   id,
   object: z.literal("subscription"),
   customer: ref,
   status: z.enum(["trialing", "active", "past_due", "unpaid", "paused", "canceled", "incomplete", "incomplete_expired"]),
   currency: z.string(),
-  items: z.looseObject({ data: z.array(subscriptionItemSchema) }),
+  items: z.object({ data: z.array(subscriptionItemSchema) }),
   start_date: ts.nullish(),
   created: ts.nullish(),
   trial_start: ts.nullish(),
@@ -89,19 +90,19 @@ export type StripeSubscription = z.infer<typeof subscriptionSchema>;
 
 export const subscriptionPreviousSchema = z
   .looseObject({
-    items: z.looseObject({ data: z.array(subscriptionItemSchema) }).optional(),
+    items: z.object({ data: z.array(subscriptionItemSchema) }).optional(),
     status: z.string().optional(),
     quantity: z.number().int().nullish(),
-    plan: z.looseObject({ id: z.string().optional() }).nullish(),
+    plan: z.object({ id: z.string().optional() }).nullish(),
   })
   .optional();
 
-export const checkoutSessionSchema = z.looseObject({
+export const checkoutSessionSchema = z.object({
   id,
   object: z.literal("checkout.session"),
   customer: ref.nullish(),
   customer_email: z.string().nullish(),
-  customer_details: z.looseObject({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
+  customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
   client_reference_id: z.string().nullish(),
   subscription: ref.nullish(),
   amount_total: z.number().int().nullish(),
@@ -110,7 +111,7 @@ export const checkoutSessionSchema = z.looseObject({
   metadata,
 });
 
-export const chargeSchema = z.looseObject({
+export const chargeSchema = z.object({
   id,
   object: z.literal("charge"),
   customer: ref.nullish(),
@@ -118,10 +119,10 @@ export const chargeSchema = z.looseObject({
   payment_intent: ref.nullish(),
   amount_refunded: z.number().int(),
   currency: z.string(),
-  billing_details: z.looseObject({ email: z.string().nullish() }).nullish(),
+  billing_details: z.object({ email: z.string().nullish() }).nullish(),
 });
 
-export const disputeSchema = z.looseObject({
+export const disputeSchema = z.object({
   id,
   object: z.literal("dispute"),
   charge: ref,
@@ -131,7 +132,7 @@ export const disputeSchema = z.looseObject({
   reason: z.string().nullish(),
 });
 
-export const customerSchema = z.looseObject({
+export const customerSchema = z.object({
   id,
   object: z.literal("customer"),
   email: z.string().nullish(),
