@@ -5,8 +5,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    // FUZZ_RUNS=10000 npx vitest run test/fuzz runs the long fuzz variant (read as import.meta.env.FUZZ_RUNS).
-    envPrefix: ["VITE_", "FUZZ_"],
+    // Long variants: FUZZ_RUNS=10000 npx vitest run test/fuzz, FAULT_EVENTS=5000 npx vitest run test/faults
+    // (read as import.meta.env.FUZZ_RUNS / FAULT_EVENTS).
+    envPrefix: ["VITE_", "FUZZ_", "FAULT_"],
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },

@@ -1,12 +1,29 @@
 import { app } from "./app";
 import { handleScheduled } from "./cron";
-import type { Env } from "./env";
+import { loadConfig, secretValues, type Env } from "./env";
+import { configureLog } from "./log";
 import { handleQueue } from "./queues";
 
 export { DeliveryGate } from "./outbox/gate";
 
+/** Queue and cron runs scrub secrets and honour LOG_LEVEL like requests do (the app's middleware does it there). */
+function configureLogs(env: Env): void {
+  try {
+    const cfg = loadConfig(env);
+    configureLog({ secrets: secretValues(cfg), level: cfg.LOG_LEVEL });
+  } catch {
+    // An invalid configuration fails the handler itself, with its own error.
+  }
+}
+
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => handleQueue(batch, env),
-  scheduled: (controller, env, ctx) => ctx.waitUntil(handleScheduled(controller, env)),
+  queue: (batch, env) => {
+    configureLogs(env);
+    return handleQueue(batch, env);
+  },
+  scheduled: (controller, env, ctx) => {
+    configureLogs(env);
+    ctx.waitUntil(handleScheduled(controller, env));
+  },
 } satisfies ExportedHandler<Env>;

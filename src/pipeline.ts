@@ -217,6 +217,7 @@ export function scoreStep(
     customerId,
     name,
     hubspotCompanyId: externalIds.hubspot?.[0],
+    hubspotCompanyNew: externalIds.hubspot?.[0] !== undefined && !(stored?.externalIds.hubspot ?? []).includes(externalIds.hubspot[0]),
     hubspotOwnerId: state.crm.properties.hubspot_owner_id?.value ?? undefined,
     before: beforeSnap,
     after,

@@ -10,9 +10,12 @@ import { markFailed } from "./store/inbox";
 import { redriveUnmatched } from "./store/identity";
 
 const eventMessage = z.object({ eventId: z.string().min(1) });
-/** The daily recompute walks customers a few pages per message, so each step has its own CPU budget. */
+/**
+ * The daily recompute walks customers one page per message: each step has its own CPU budget, and a
+ * step that fails costs one page of progress, not the day's.
+ */
 const recomputeMessage = z.object({ recomputeAfter: z.string(), asOf: z.number().int() });
-export const RECOMPUTE_PAGES_PER_MESSAGE = 10;
+export const RECOMPUTE_PAGES_PER_MESSAGE = 1;
 const actionMessage = z.object({ actionId: z.string().min(1) });
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -67,11 +70,12 @@ async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<v
   const outcome = await deliverAll(env, msgs.map((m) => m.body.actionId));
   // Still pending: the row holds its next attempt time and attempt count. A fresh delayed message carries it
   // (so rate-limiter pauses do not use up the queue's own retry count); the old one is acked only after that send.
-  const later = msgs.filter(({ body }) => outcome.has(body.actionId));
+  // One follow-up per action, however many messages named it (at-least-once delivery and the sweeper both duplicate).
+  const later = [...new Set(msgs.map(({ body }) => body.actionId))].filter((id) => outcome.has(id));
   try {
     if (later.length > 0) {
       await env.ACTIONS.sendBatch(
-        later.map(({ body }) => ({ body: { actionId: body.actionId }, delaySeconds: Math.min(43_200, Math.max(1, Math.ceil(outcome.get(body.actionId)! / 1000))) })),
+        later.map((actionId) => ({ body: { actionId }, delaySeconds: Math.min(43_200, Math.max(1, Math.ceil(outcome.get(actionId)! / 1000))) })),
       );
     }
     for (const { msg } of msgs) msg.ack();
@@ -82,7 +86,14 @@ async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<v
 }
 
 async function deadLetterEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const msgs = bodies(batch, eventMessage);
+  const jobs = batch.messages.filter((m) => recomputeMessage.safeParse(m.body).success);
+  for (const job of jobs) {
+    log("error", "a daily recompute step failed on every retry; the rest of today's pass is skipped and the next daily run starts over", {
+      after: (job.body as { recomputeAfter: string }).recomputeAfter,
+    });
+    job.ack();
+  }
+  const msgs = bodies({ ...batch, messages: batch.messages.filter((m) => !jobs.includes(m)) } as MessageBatch<unknown>, eventMessage);
   await markFailed(env.DB, msgs.map((m) => m.body.eventId), "dead-lettered: processing failed on every retry", Date.now());
   log("error", "events dead-lettered", { count: msgs.length });
   for (const m of msgs) m.msg.ack();

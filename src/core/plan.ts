@@ -32,6 +32,8 @@ export interface PlanInput {
   customerId: string;
   name: string;
   hubspotCompanyId?: string;
+  /** The company was linked in this step: it gets the current values even if they did not change. */
+  hubspotCompanyNew?: boolean;
   hubspotOwnerId?: string;
   ownerEmail?: string;
   before: Snapshot | null;
@@ -89,7 +91,7 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
   if (p.hubspotCompanyId) {
     const values = hubspotValues(after);
     const old = before ? hubspotValues(before) : null;
-    if (!old || Object.keys(values).some((k) => values[k] !== old[k])) {
+    if (!old || p.hubspotCompanyNew || Object.keys(values).some((k) => values[k] !== old[k])) {
       actions.push({
         id: `hubspot.properties:${p.hubspotCompanyId}`,
         customerId: p.customerId,

@@ -41,11 +41,12 @@ export async function deliverAll(env: Env, ids: string[], deps: DeliverDeps = de
       if (handled === 0) break;
     }
   }
-  const after = await env.DB.prepare(`SELECT id, next_attempt_at FROM outbox WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?))`)
+  const after = await env.DB.prepare(`SELECT id, next_attempt_at, lease_until FROM outbox WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?))`)
     .bind(JSON.stringify(ids))
-    .all<{ id: string; next_attempt_at: number }>();
+    .all<{ id: string; next_attempt_at: number; lease_until: number | null }>();
   const now = deps.now();
-  for (const r of after.results) pending.set(r.id, Math.max(1000, r.next_attempt_at - now));
+  // A row another worker holds is looked at again when its lease ends, not before.
+  for (const r of after.results) pending.set(r.id, Math.max(1000, r.next_attempt_at - now, (r.lease_until ?? 0) - now));
   return pending;
 }
 

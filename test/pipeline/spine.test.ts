@@ -104,3 +104,30 @@ describe("spine: a consumer killed mid-batch loses nothing", () => {
     expect(after!.status).toBe("processed");
   });
 });
+
+describe("a HubSpot company linked after the customer was scored", () => {
+  it("gets the customer's current values, though the score did not change", async () => {
+    const later = hub.addCompany({ name: "Latecomer", domain: "late.example" });
+    const customer = "cus_LinkedLater01";
+    const paid = stripeEvent("invoice.paid.first", (ev) => {
+      ev.id = "evt_late_paid";
+      Object.assign(ev.data.object, { id: "in_late_1", customer, customer_email: "ops@late.example" });
+    });
+    expect((await postStripe(paid)).status).toBe(200);
+    await drain();
+    const before = await env.DB.prepare(`SELECT c.score, c.band FROM customers c JOIN identities i ON i.customer_id = c.id WHERE i.kind = 'stripe' AND i.value = ?`)
+      .bind(customer)
+      .first<{ score: number; band: string }>();
+    expect(before).not.toBeNull();
+
+    const linked = stripeEvent("customer.created", (ev) => {
+      ev.id = "evt_late_link";
+      ev.type = "customer.updated";
+      Object.assign(ev.data.object, { id: customer, email: "ops@late.example", metadata: { hubspot_company_id: later } });
+    });
+    expect((await postStripe(linked)).status).toBe(200);
+    await drain();
+    const props = hub.companies.get(later)!.properties;
+    expect([props.tenure_health_score, props.tenure_health_band]).toEqual([String(before!.score), before!.band]);
+  });
+});

@@ -1,0 +1,296 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import type { Destination } from "../../src/core/actions";
+import type { Env } from "../../src/env";
+import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
+import worker from "../../src/index";
+
+/**
+ * Crash injection for the exactly-once suite. A handler invocation runs against bindings that may
+ * "crash" before or after any I/O (D1 statement or batch, queue send, vendor fetch, gate call). A
+ * crash is the isolate dying: from then on every I/O of that invocation fails, so nothing the code
+ * does after catching the error reaches storage, queues or vendors, and the runtime redelivers.
+ */
+export class Crash extends Error {
+  constructor(readonly point: string) {
+    super(`injected crash at ${point}`);
+    this.name = "Crash";
+  }
+}
+
+export class Invocation {
+  dead = false;
+  crashedAt: string | null = null;
+  constructor(readonly label: string) {}
+}
+
+export class Chaos {
+  /** point -> [calls, crashes] */
+  readonly points = new Map<string, [number, number]>();
+  enabled = true;
+  constructor(
+    private readonly random: () => number,
+    private readonly probability: number,
+  ) {}
+
+  at(point: string, inv: Invocation): void {
+    const key = `${inv.label} ${point}`;
+    const seen = this.points.get(key) ?? [0, 0];
+    this.points.set(key, seen);
+    if (inv.dead) throw new Crash(`${key} (after an earlier crash)`);
+    seen[0] += 1;
+    // Besides the random crashes, each point crashes once on a call of its own (2nd to 41st, by its name):
+    // no point goes untested, and the forced crashes are spread out rather than hitting one batch in a row.
+    if (this.enabled && (seen[0] === 2 + (hash(key) % 40) || this.random() < this.probability)) {
+      seen[1] += 1;
+      inv.dead = true;
+      inv.crashedAt = key;
+      throw new Crash(key);
+    }
+  }
+
+  crashes(): Record<string, number> {
+    return Object.fromEntries([...this.points].filter(([, [, c]]) => c > 0).map(([k, [, c]]) => [k, c]));
+  }
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** A seeded generator, so a failing run can be replayed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function sqlVerb(sql: string): string {
+  return /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? "SQL";
+}
+
+/** D1 whose every call may crash before it runs or after it committed. */
+function crashingD1(db: D1Database, chaos: Chaos, inv: Invocation): D1Database {
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const io = async <T>(point: string, run: () => Promise<T>): Promise<T> => {
+    chaos.at(`${point}:before`, inv);
+    const out = await run();
+    chaos.at(`${point}:after`, inv);
+    return out;
+  };
+  const wrap = (stmt: D1PreparedStatement, verb: string): D1PreparedStatement => {
+    const w = {
+      bind: (...values: unknown[]) => wrap(stmt.bind(...values), verb),
+      run: () => io(`d1.${verb}`, () => stmt.run()),
+      all: () => io(`d1.${verb}`, () => stmt.all()),
+      first: (col?: string) => io(`d1.${verb}`, () => (col === undefined ? stmt.first() : stmt.first(col))),
+      raw: (opts?: { columnNames?: boolean }) => io(`d1.${verb}`, () => stmt.raw(opts as never)),
+    } as unknown as D1PreparedStatement;
+    real.set(w, stmt);
+    return w;
+  };
+  return {
+    prepare: (sql: string) => wrap(db.prepare(sql), sqlVerb(sql)),
+    batch: (stmts: D1PreparedStatement[]) => io("d1.batch", () => db.batch(stmts.map((s) => real.get(s) ?? s))),
+    exec: (sql: string) => io("d1.exec", () => db.exec(sql)),
+  } as unknown as D1Database;
+}
+
+export interface QueuedMessage {
+  id: string;
+  queue: string;
+  body: unknown;
+  attempts: number;
+  visibleAt: number;
+  sentAt: number;
+}
+
+/**
+ * At-least-once queues as Cloudflare runs them: delayed sends, explicit ack/retry, a thrown handler
+ * retries the batch, max_retries then the dead-letter queue. A crashed invocation's acks are not
+ * trusted: its whole batch comes back.
+ */
+export class Broker {
+  readonly waiting: QueuedMessage[] = [];
+  readonly deadLettered: QueuedMessage[] = [];
+  private seq = 0;
+  constructor(
+    readonly limits: Record<string, { maxRetries: number; dlq?: string; maxBatch: number }>,
+    private readonly now: () => number,
+  ) {}
+
+  push(queue: string, body: unknown, delaySeconds = 0, attempts = 1): void {
+    this.waiting.push({ id: `m${++this.seq}`, queue, body, attempts, visibleAt: this.now() + delaySeconds * 1000, sentAt: this.now() });
+  }
+
+  /** Takes up to a batch of visible messages of one queue (the queue with the oldest visible message). */
+  take(): QueuedMessage[] {
+    const now = this.now();
+    const first = this.waiting.find((m) => m.visibleAt <= now);
+    if (!first) return [];
+    const out: QueuedMessage[] = [];
+    for (let i = 0; i < this.waiting.length && out.length < this.limits[first.queue]!.maxBatch; ) {
+      const m = this.waiting[i]!;
+      if (m.queue === first.queue && m.visibleAt <= now) out.push(...this.waiting.splice(i, 1));
+      else i++;
+    }
+    return out;
+  }
+
+  nextVisibleAt(): number | null {
+    return this.waiting.length ? Math.min(...this.waiting.map((m) => m.visibleAt)) : null;
+  }
+
+  retry(m: QueuedMessage, delaySeconds = 0): void {
+    const limit = this.limits[m.queue]!;
+    if (m.attempts > limit.maxRetries) {
+      if (limit.dlq) this.push(limit.dlq, m.body);
+      else this.deadLettered.push(m);
+      return;
+    }
+    this.waiting.push({ ...m, attempts: m.attempts + 1, visibleAt: this.now() + delaySeconds * 1000 });
+  }
+
+  queue(name: string, chaos: Chaos, inv: Invocation): Queue<unknown> {
+    const send = async (bodies: { body: unknown; delaySeconds?: number }[], point: string) => {
+      // After the caller's current step: a webhook's 2xx is already on its way when its enqueue runs.
+      await null;
+      chaos.at(`${point}:before`, inv);
+      for (const b of bodies) this.push(name, b.body, b.delaySeconds ?? 0);
+      chaos.at(`${point}:after`, inv);
+    };
+    return {
+      send: (body: unknown, opts?: { delaySeconds?: number }) => send([{ body, delaySeconds: opts?.delaySeconds }], `${name}.send`),
+      sendBatch: (msgs: Iterable<{ body: unknown; delaySeconds?: number }>, opts?: { delaySeconds?: number }) =>
+        send([...msgs].map((m) => ({ body: m.body, delaySeconds: m.delaySeconds ?? opts?.delaySeconds })), `${name}.sendBatch`),
+    } as unknown as Queue<unknown>;
+  }
+}
+
+/** The deployment-wide delivery gate (rate window + breaker) on the test clock, reachable only by a live invocation. */
+export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string, BreakerState>): DurableObjectNamespace {
+  return {
+    idFromName: (name: string) => name,
+    get: (name: string) => ({
+      acquire: async (policy: Parameters<typeof admit>[1], calls: number) => {
+        chaos.at("gate", inv);
+        const r = admit(states.get(name) ?? initialBreaker(), policy, Date.now(), calls);
+        states.set(name, r.state);
+        return r.waitMs;
+      },
+      report: async (policy: Parameters<typeof record>[1], outcomes: Parameters<typeof record>[3]) => {
+        chaos.at("gate", inv);
+        states.set(name, record(states.get(name) ?? initialBreaker(), policy, Date.now(), outcomes));
+      },
+    }),
+  } as unknown as DurableObjectNamespace;
+}
+
+export interface World {
+  env: Env;
+  /** Errors a handler threw that were not injected crashes: each one is a bug. */
+  unexpected: string[];
+  chaos: Chaos;
+  broker: Broker;
+  gates: Map<Destination | string, BreakerState>;
+}
+
+export function envFor(world: World, inv: Invocation): Env {
+  return {
+    ...world.env,
+    DB: crashingD1(world.env.DB, world.chaos, inv),
+    EVENTS: world.broker.queue("tenure-events", world.chaos, inv),
+    ACTIONS: world.broker.queue("tenure-actions", world.chaos, inv),
+    GATE: gateNamespace(world.chaos, inv, world.gates),
+  } as Env;
+}
+
+/** The invocation whose outbound fetches are being made (consumers and crons run one at a time). */
+let current: Invocation | null = null;
+
+/** Routes the Worker's outbound fetch through the chaos: before the request leaves, and after the vendor answered. */
+export function installCrashingFetch(chaos: Chaos): () => void {
+  const inner = globalThis.fetch;
+  const set = (f: typeof fetch) => Object.defineProperty(globalThis, "fetch", { value: f, writable: true, configurable: true });
+  set(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const inv = current;
+    if (!inv) return inner(input, init);
+    const host = new URL(input instanceof Request ? input.url : String(input)).host;
+    chaos.at(`fetch ${host}:before`, inv);
+    const res = await inner(input, init);
+    chaos.at(`fetch ${host}:after`, inv);
+    return res;
+  });
+  return () => set(inner);
+}
+
+/** One queue-handler invocation over a batch; settles the batch as the Queues runtime would. */
+export async function consume(world: World, msgs: QueuedMessage[]): Promise<void> {
+  const queue = msgs[0]!.queue;
+  const inv = new Invocation(queue.replace("tenure-", ""));
+  const batch = createMessageBatch(
+    queue,
+    msgs.map((m) => ({ id: m.id, timestamp: new Date(m.sentAt), attempts: m.attempts, body: m.body })),
+  );
+  const ctx = createExecutionContext();
+  let threw = false;
+  current = inv;
+  try {
+    await worker.queue!(batch as MessageBatch<never>, envFor(world, inv) as never);
+  } catch (err) {
+    threw = true;
+    if (!(err instanceof Crash) && !inv.dead) world.unexpected.push(`${queue}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    current = null;
+  }
+  const result = await getQueueResult(batch, ctx);
+  if (inv.dead || threw || result.retryBatch.retry) {
+    for (const m of msgs) world.broker.retry(m, result.retryBatch.delaySeconds ?? 0);
+    return;
+  }
+  const retried = new Map(result.retryMessages.map((r) => [r.msgId, r.delaySeconds ?? 0]));
+  for (const m of msgs) if (retried.has(m.id)) world.broker.retry(m, retried.get(m.id));
+}
+
+/** A cron run under the chaos; true when it ran to the end. */
+export async function cron(world: World, pattern: string): Promise<boolean> {
+  const inv = new Invocation(pattern.startsWith("*/") ? "sweep" : "daily");
+  const ctx = createExecutionContext();
+  current = inv;
+  try {
+    await worker.scheduled!({ cron: pattern, scheduledTime: Date.now(), type: "scheduled", noRetry() {} } as ScheduledController, envFor(world, inv) as never, ctx);
+    await waitOnExecutionContext(ctx);
+    return !inv.dead;
+  } catch {
+    return false;
+  } finally {
+    current = null;
+  }
+}
+
+/** One webhook delivery attempt; the vendor counts it delivered only on a 2xx. */
+export async function ingest(world: World, request: Request): Promise<{ status: number; crashed: boolean }> {
+  const inv = new Invocation("ingest");
+  const ctx = createExecutionContext();
+  let status = 0;
+  try {
+    const res = await worker.fetch!(request as never, envFor(world, inv) as never, ctx);
+    status = res.status;
+    await res.arrayBuffer();
+  } catch {
+    status = 0;
+  }
+  // The enqueue runs in waitUntil, after the answer: a crash there is the sweeper's to recover.
+  try {
+    await waitOnExecutionContext(ctx);
+  } catch {
+    // crashed after answering
+  }
+  return { status, crashed: inv.dead };
+}
