@@ -3,19 +3,12 @@
 // running Tenure (POST /api/backfill) and shows its progress until done. Interrupting it loses nothing:
 // run it again and the import resumes from its last committed page.
 // TENURE_URL (default http://127.0.0.1:8787) and ADMIN_TOKEN (default: from .dev.vars) say where and how.
-import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { adminTarget } from "./admin-target.mjs";
 
 const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { restart: { type: "boolean", default: false } } });
 const sources = positionals.length ? positionals : ["stripe", "hubspot"];
-const base = (process.env.TENURE_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
-let token = process.env.ADMIN_TOKEN;
-if (!token && existsSync(".dev.vars")) token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim();
-if (!token) {
-  console.error("Set ADMIN_TOKEN (or put it in .dev.vars).");
-  process.exit(2);
-}
-const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+const { base, headers } = adminTarget();
 const tty = process.stdout.isTTY;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

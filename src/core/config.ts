@@ -19,6 +19,11 @@ export const alertRulesSchema = z.object({
   cooldownHours: z.number().nonnegative().default(72),
   /** Payment failures alert only above this MRR (minor units). */
   paymentFailedMinMrr: z.number().int().nonnegative().default(0),
+  /**
+   * Facts older than this when applied (a backfill of an existing base, a replay after a long outage) still
+   * move scores and HubSpot but raise no new Slack alert: the news is old. 72 h covers Stripe's retry window.
+   */
+  maxEventAgeHours: z.number().positive().default(72),
 });
 export type AlertRules = z.infer<typeof alertRulesSchema>;
 

@@ -108,7 +108,8 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
   }
 
   const snoozed = (alerts.snoozedUntil ?? 0) > p.now;
-  for (const [rule, key, summary] of snoozed ? [] : triggeredAlerts(p)) {
+  const oldNews = p.events.length > 0 && p.now - p.causeAt > p.rules.maxEventAgeHours * 3_600_000;
+  for (const [rule, key, summary] of snoozed || oldNews ? [] : triggeredAlerts(p)) {
     const last = alerts[rule];
     if (last && p.now - last.at < p.rules.cooldownHours * 3_600_000) continue;
     const id = `slack.alert:${rule}:${p.customerId}:${key}`;

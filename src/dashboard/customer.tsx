@@ -2,7 +2,7 @@ import type { FC } from "hono/jsx";
 import { ticketOpenedAt } from "../core/metrics/topics";
 import type { TicketFact } from "../core/state";
 import type { CustomerDetail } from "../store/dashboard";
-import type { customerRewards } from "../store/loyalty-read";
+import type { customerRewards } from "../store/loyalty-dashboard";
 import type { Chart } from "./charts";
 import { ActionTable } from "./actions-table";
 import { Band, Figure, Layout, date, dateTime, money, type Notice } from "./layout";

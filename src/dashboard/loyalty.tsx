@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import type { loyaltyOverview } from "../store/loyalty-read";
+import type { loyaltyOverview } from "../store/loyalty-dashboard";
 import { Layout, dateTime, money, type Notice } from "./layout";
 
 type Overview = Awaited<ReturnType<typeof loyaltyOverview>>;

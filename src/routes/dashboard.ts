@@ -22,7 +22,7 @@ import { loadConfig } from "../env";
 import { AppError, notFound } from "../errors";
 import { errorFields, log } from "../log";
 import { customerDetail, customerNames, outboxCounts, outboxRows, portfolioPage, portfolioSorts } from "../store/dashboard";
-import { customerRewards, loyaltyOverview } from "../store/loyalty-read";
+import { customerRewards, loyaltyOverview } from "../store/loyalty-dashboard";
 import { loadMetricsRows, loadScorePoints } from "../store/metrics";
 import { metricsWindow } from "./metrics";
 

@@ -7,7 +7,7 @@ import { notFound } from "../errors";
 import { enqueue } from "../queues";
 import { recordActivity, enroll, redeem } from "../rewards/points";
 import { attributeManually, createReferralCode } from "../rewards/referrals";
-import { customerLoyalty, leaderboard, loyaltySummary, referralMetrics, referrersOverview } from "../store/loyalty-reads";
+import { customerLoyalty, leaderboard, loyaltySummary, referralMetrics, referrersOverview } from "../store/loyalty-api";
 import { requireAdmin } from "./auth";
 
 /** The loyalty program's admin API: referral codes and attribution, points, redemption, leaderboards. */

@@ -1,4 +1,6 @@
 /** Public shapes of the admin API (the contract in the README and /openapi.json). */
+import { actionRow } from "../store/outbox";
+
 
 export interface CustomerRow {
   id: string;
@@ -46,22 +48,8 @@ export function customerView(r: CustomerRow, identities: { kind: string; value: 
   };
 }
 
-export function outboxView(r: Record<string, unknown>) {
-  return {
-    id: r.id,
-    customerId: r.customer_id,
-    destination: r.destination,
-    type: r.type,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error,
-    result: r.result ? JSON.parse(String(r.result)) : null,
-    payload: JSON.parse(String(r.payload)),
-    createdAt: r.created_at,
-    deliveredAt: r.delivered_at,
-  };
-}
+/** Outbox rows as the admin API lists them (the dashboard shows the same shape). */
+export const outboxView = actionRow;
 
 export function eventView(r: Record<string, unknown>) {
   return {

@@ -1,45 +1,9 @@
 import type { CustomerState } from "../core/state";
+import { actionRow, type ActionRow } from "./outbox";
+
+export type { ActionRow };
 
 /** Reads behind the dashboard pages. */
-
-/** An outbox row for display: the payload is shown as stored, without validating it against today's schema. */
-export interface ActionRow {
-  id: string;
-  customerId: string | null;
-  destination: string;
-  type: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: number;
-  lastError: string | null;
-  payload: Record<string, any>;
-  createdAt: number;
-  updatedAt: number;
-  deliveredAt: number | null;
-}
-
-function actionRow(r: Record<string, any>): ActionRow {
-  let payload: Record<string, any> = {};
-  try {
-    payload = JSON.parse(String(r.payload));
-  } catch {
-    payload = { unparsed: String(r.payload) };
-  }
-  return {
-    id: r.id,
-    customerId: r.customer_id,
-    destination: r.destination,
-    type: r.type,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error,
-    payload,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deliveredAt: r.delivered_at,
-  };
-}
 
 export const portfolioSorts = ["customer", "score", "band", "trend", "stage", "mrr", "renewal", "owner"] as const;
 export type PortfolioSort = (typeof portfolioSorts)[number];

@@ -1,6 +1,6 @@
 import type { LoyaltyData, MetricCustomer, ScorePoint, StageTransition } from "../core/metrics";
 import { emptyState } from "../core/state";
-import { loadLoyalty } from "./loyalty-read";
+import { loadLoyalty } from "./loyalty-dashboard";
 
 /**
  * The SQL behind the metrics. Only the parts of each customer's state that metrics read are loaded

@@ -181,3 +181,46 @@ export async function overdueActions(db: D1Database, now: number, graceMs: numbe
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
+
+/** An outbox row for display (admin API, dashboard): the payload as stored, not validated against today's schema. */
+export interface ActionRow {
+  id: string;
+  customerId: string | null;
+  destination: string;
+  type: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  payload: Record<string, any>;
+  result: unknown;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+export function actionRow(r: Record<string, any>): ActionRow {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    destination: r.destination,
+    type: r.type,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    payload: parseStored(r.payload, (raw) => ({ unparsed: raw })) as Record<string, any>,
+    result: r.result === null || r.result === undefined ? null : parseStored(r.result, (raw) => raw),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deliveredAt: r.delivered_at,
+  };
+}
+
+function parseStored(v: unknown, fallback: (raw: string) => unknown): unknown {
+  try {
+    return JSON.parse(String(v));
+  } catch {
+    return fallback(String(v));
+  }
+}

@@ -131,3 +131,26 @@ describe("a HubSpot company linked after the customer was scored", () => {
     expect([props.tenure_health_score, props.tenure_health_band]).toEqual([String(before!.score), before!.band]);
   });
 });
+
+describe("old news", () => {
+  async function failedPayment(tag: string, ageMs: number) {
+    const body = stripeEvent("invoice.payment_failed", (ev) => {
+      ev.id = `evt_age_${tag}`;
+      ev.created = Math.floor((Date.now() - ageMs) / 1000);
+      Object.assign(ev.data.object, { id: `in_age_${tag}`, customer: `cus_Age${tag}`, customer_email: `billing@age-${tag}.example` });
+    });
+    expect((await postStripe(body)).status).toBe(200);
+    await drain();
+    const { results } = await env.DB.prepare(`SELECT id FROM outbox WHERE type = 'slack.alert' AND id LIKE ?`).bind(`slack.alert:payment_failed:%`).all<{ id: string }>();
+    const customer = await env.DB.prepare(`SELECT customer_id AS id FROM identities WHERE kind = 'stripe' AND value = ?`).bind(`cus_Age${tag}`).first<{ id: string }>();
+    return results.filter((r) => r.id.includes(customer!.id));
+  }
+
+  it("a payment failure from days ago (a backfill, a long outage) is scored but raises no Slack alert", async () => {
+    expect(await failedPayment("old", 10 * 86_400_000)).toEqual([]);
+  });
+
+  it("a recent one alerts", async () => {
+    expect(await failedPayment("new", 60_000)).toHaveLength(1);
+  });
+});
