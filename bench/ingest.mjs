@@ -76,11 +76,12 @@ async function storageSnapshot(app, ctx) {
 }
 
 /**
- * ctx: { app, verify, secret, adminToken, persistTo, seconds, levels }.
+ * ctx: { app, ingestOnly, verify, secret, adminToken, persistTo, seconds, levels }. `ingestOnly` is the app
+ * without its events consumer: the same ingest path, with scoring not competing for the same thread.
  * Returns the accepted-path rows (app and baseline per level) and the reject-path rows.
  */
 export async function benchIngest(ctx) {
-  const { app, verify, secret, seconds, levels } = ctx;
+  const { app, ingestOnly, verify, secret, seconds, levels } = ctx;
   const appUrl = `${app.url}/webhooks/stripe`;
   const verifyUrl = `${verify.url}/webhooks/stripe`;
   const build = () => freshDelivery(secret);
@@ -88,6 +89,7 @@ export async function benchIngest(ctx) {
   // Warm both isolates (JIT, D1 file, queue consumer) before measuring.
   await load({ url: verifyUrl, connections: 4, seconds: 2, build });
   await load({ url: appUrl, connections: 4, seconds: 2, build });
+  await load({ url: `${ingestOnly.url}/webhooks/stripe`, connections: 4, seconds: 2, build });
 
   const accepted = [];
   for (const connections of levels) {
@@ -96,7 +98,17 @@ export async function benchIngest(ctx) {
     const baseline = await load({ url: verifyUrl, connections, seconds, build });
     await sleep(500);
     const real = await load({ url: appUrl, connections, seconds, build });
-    accepted.push({ connections, app: real, verifyOnly: baseline, floor, ratio: round(real.ratePerSec / baseline.ratePerSec, 3) });
+    await sleep(500);
+    const detached = await load({ url: `${ingestOnly.url}/webhooks/stripe`, connections, seconds, build });
+    accepted.push({
+      connections,
+      app: real,
+      ingestOnly: detached,
+      verifyOnly: baseline,
+      floor,
+      ratio: round(real.ratePerSec / baseline.ratePerSec, 3),
+      ingestOnlyRatio: round(detached.ratePerSec / baseline.ratePerSec, 3),
+    });
     await sleep(1000);
   }
 

@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: starting workers on workerd, ports, percentiles, a text table.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -148,3 +148,18 @@ export function mdTable(headers, rows) {
 }
 
 export const round = (n, d = 0) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(d)));
+
+/**
+ * The app's wrangler.toml without the events consumer, in a temp dir (paths made absolute): the same
+ * ingest path, with scoring detached, to show what ingest costs on its own.
+ */
+export function ingestOnlyConfig() {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8")
+    .replace(/^main = "(.+)"$/m, (_, p) => `main = ${JSON.stringify(join(root, p))}`)
+    .replace(/^migrations_dir = "(.+)"$/m, (_, p) => `migrations_dir = ${JSON.stringify(join(root, p))}`)
+    .replace(/\[\[queues\.consumers\]\]\nqueue = "tenure-events"\n(?:[^\n[]+\n)*/m, "");
+  if (/queue = "tenure-events"\nmax_batch/.test(toml)) throw new Error("could not drop the events consumer from wrangler.toml");
+  const file = join(tempDir("ingest-only"), "wrangler.toml");
+  writeFileSync(file, toml);
+  return file;
+}

@@ -12,6 +12,8 @@ function ingest(r, seconds) {
     n(a.verifyOnly.ratePerSec),
     `${a.verifyOnly.p50Ms} / ${a.verifyOnly.p99Ms}`,
     a.ratio,
+    a.ingestOnly ? `${n(a.ingestOnly.ratePerSec)} (${a.ingestOnly.p50Ms} / ${a.ingestOnly.p99Ms} ms)` : "–",
+    a.ingestOnlyRatio ?? "–",
     `${n(a.floor.attemptedPerSec)} (${a.floor.p50Ms} / ${a.floor.p99Ms} ms)`,
   ]);
   const rejects = r.rejects.map((x) => [
@@ -27,11 +29,13 @@ function ingest(r, seconds) {
     `Signed Stripe \`invoice.paid\` deliveries (${n(r.bodyBytes)} B), each a new event id (a new durable inbox insert + enqueue), ${seconds} s per row. ` +
       "`verify-only` is a worker that reads the body and runs the same Stripe signature check, nothing else; both ran in the same session.",
     "",
-    mdTable(["connections", "app accepted/s", "app p50 / p99 ms", "app non-2xx", "verify-only /s", "verify-only p50 / p99 ms", "app ÷ verify-only", "GET floor /s (p50 / p99)"], rows),
+    mdTable(["connections", "app accepted/s", "app p50 / p99 ms", "app non-2xx", "verify-only /s", "verify-only p50 / p99 ms", "app ÷ verify-only", "ingest only /s (p50 / p99)", "ingest only ÷ verify-only", "GET floor /s (p50 / p99)"], rows),
     "",
     "The GET floor is the verify-only worker answering a bare GET with 405: the cost of `wrangler dev`'s local request path and the load " +
       "generator on this machine, which bounds both columns. The absolute rates are local-harness figures, not Workers production figures; " +
-      "the ratio is the comparable number. The app also runs its queue consumer (scoring, identity) on the same runtime while it ingests.",
+      "the ratio is the comparable number. The app also runs its queue consumer (scoring, identity) on the same runtime thread while it " +
+      "ingests; `ingest only` is the same app with its events consumer left out of the config (the events wait in the queue), which shows " +
+      "what the durable accept itself costs. On Workers the consumer runs in its own invocations.",
     "",
     "Reject paths (8 connections): inbox rows counted in the local D1 and the admin API's newest events compared before and after.",
     "",

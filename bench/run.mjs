@@ -7,7 +7,7 @@ import { availableParallelism, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBundle } from "./bundle.mjs";
-import { migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
+import { ingestOnlyConfig, migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
 import { renderMarkdown } from "./report.mjs";
 
 const { values: args } = parseArgs({
@@ -49,7 +49,10 @@ async function runIngest() {
     migrate(persistTo);
     const verify = keep(await startWorker({ name: "verify-only", config: join(root, "bench", "verify-only", "wrangler.toml"), vars: { STRIPE_WEBHOOK_SECRET: SECRET } }));
     const app = keep(await startWorker({ name: "app", config: join(root, "wrangler.toml"), persistTo, readyPath: "/health", vars: BASE_VARS }));
-    return benchIngest({ app, verify, secret: SECRET, adminToken: ADMIN_TOKEN, persistTo, seconds, levels: [1, 8, 32] });
+    const detachedState = tempDir("ingest-only-state");
+    migrate(detachedState);
+    const ingestOnly = keep(await startWorker({ name: "app-ingest-only", config: ingestOnlyConfig(), persistTo: detachedState, readyPath: "/health", vars: BASE_VARS }));
+    return benchIngest({ app, ingestOnly, verify, secret: SECRET, adminToken: ADMIN_TOKEN, persistTo, seconds, levels: [1, 8, 32] });
   });
 }
 
@@ -76,6 +79,7 @@ function printIngest(r) {
   console.log(`\nIngest: signed Stripe invoice.paid (${r.bodyBytes} B), each a new event, ${seconds} s per row`);
   const rows = r.accepted.flatMap((a) => [
     [`app        c=${a.connections}`, a.app.ratePerSec, a.app.p50Ms, a.app.p99Ms, a.app.non2xx, a.app.errors, a.ratio],
+    [`ingest only c=${a.connections}`, a.ingestOnly.ratePerSec, a.ingestOnly.p50Ms, a.ingestOnly.p99Ms, a.ingestOnly.non2xx, a.ingestOnly.errors, a.ingestOnlyRatio],
     [`verify-only c=${a.connections}`, a.verifyOnly.ratePerSec, a.verifyOnly.p50Ms, a.verifyOnly.p99Ms, a.verifyOnly.non2xx, a.verifyOnly.errors, ""],
     [`GET floor   c=${a.connections}`, a.floor.attemptedPerSec, a.floor.p50Ms, a.floor.p99Ms, "", a.floor.errors, ""],
   ]);
@@ -129,8 +133,14 @@ results.machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
 
 if (only.size === 4) {
   writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(root, "bench", "RESULTS.md"), renderMarkdown(results));
-  console.log("\nWrote bench/results.json and bench/RESULTS.md");
+  const md = renderMarkdown(results);
+  writeFileSync(join(root, "bench", "RESULTS.md"), md);
+  // The README carries the latest figures between its bench markers.
+  const readmePath = join(root, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
+  if (marked.test(readme)) writeFileSync(readmePath, readme.replace(marked, (_, a, b) => `${a}${md.replace(/^<!--.*-->\n/, "")}${b}`));
+  console.log("\nWrote bench/results.json, bench/RESULTS.md and the README's benchmark section");
 } else {
   console.log("\nPartial run (--only): bench/results.json and bench/RESULTS.md are written by a full run only.");
 }
