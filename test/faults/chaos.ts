@@ -19,14 +19,12 @@ export class Crash extends Error {
 
 export class Invocation {
   dead = false;
-  crashedAt: string | null = null;
   constructor(readonly label: string) {}
 }
 
 export class Chaos {
   /** point -> [calls, crashes] */
   readonly points = new Map<string, [number, number]>();
-  enabled = true;
   constructor(
     private readonly random: () => number,
     private readonly probability: number,
@@ -40,10 +38,9 @@ export class Chaos {
     seen[0] += 1;
     // Besides the random crashes, each point crashes once on a call of its own (2nd to 41st, by its name):
     // no point goes untested, and the forced crashes are spread out rather than hitting one batch in a row.
-    if (this.enabled && (seen[0] === 2 + (hash(key) % 40) || this.random() < this.probability)) {
+    if ((seen[0] === 2 + (hash(key) % 40) || this.random() < this.probability)) {
       seen[1] += 1;
       inv.dead = true;
-      inv.crashedAt = key;
       throw new Crash(key);
     }
   }
@@ -57,18 +54,6 @@ function hash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
-}
-
-/** A seeded generator, so a failing run can be replayed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function sqlVerb(sql: string): string {

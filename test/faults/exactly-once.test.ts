@@ -8,7 +8,8 @@ import { scenario, stripe } from "../loyalty/support";
 import { ADMIN } from "../support/drain";
 import { signStripe } from "../support/sign/stripe";
 import worker from "../../src/index";
-import { Broker, Chaos, consume, cron, ingest, installCrashingFetch, rng, type World } from "./chaos";
+import { mulberry32 } from "../../scripts/demo/random";
+import { Broker, Chaos, consume, cron, ingest, installCrashingFetch, type World } from "./chaos";
 
 /*
  * Exactly-once effects under crashes. N Stripe events (referrals that qualify for a credit; payments
@@ -101,7 +102,7 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   vi.useFakeTimers({ toFake: ["Date"] });
   T0 = Date.now();
   vi.setSystemTime(T0);
-  const random = rng(SEED);
+  const random = mulberry32(SEED);
   const bodies: string[] = [];
   // Referred friends: customer, checkout with the referrer's promotion code, first invoice paid.
   const friends: string[] = [];
