@@ -5,7 +5,8 @@ import { normalizedEventSchema, type SourceName } from "../core/events";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
-import { inboxRow, saveDeliveries, toEnqueue } from "../store/inbox";
+import { inboxRow } from "../store/inbox";
+import { commitDeliveries } from "../store/inbox-writer";
 import { readLimited } from "../body";
 import type { AppVars } from "../app";
 
@@ -60,16 +61,18 @@ webhooks.post("/:source", async (c) => {
     }
   }
   const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
-  const inserted = await saveDeliveries(c.env.DB, rows);
-  const toQueue = toEnqueue(rows, inserted);
-  if (toQueue.length > 0) {
-    // After the commit; a lost enqueue is recovered by the sweeper.
-    c.executionCtx.waitUntil(
-      c.env.EVENTS.sendBatch(toQueue.map((eventId) => ({ body: { eventId } }))).catch((err: unknown) =>
-        log("warn", "enqueue failed; the sweeper will pick these up", { count: toQueue.length, error: String(err) }),
-      ),
-    );
-  }
+  const inserted = await commitDeliveries(
+    {
+      db: c.env.DB,
+      // After the commit; a lost enqueue is recovered by the sweeper.
+      enqueue: (ids) =>
+        c.env.EVENTS.sendBatch(ids.map((eventId) => ({ body: { eventId } }))).catch((err: unknown) =>
+          log("warn", "enqueue failed; the sweeper will pick these up", { count: ids.length, error: String(err) }),
+        ),
+      waitUntil: (p) => c.executionCtx.waitUntil(p),
+    },
+    rows,
+  );
   log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, requestId: c.get("requestId") });
   return c.json({
     received: rows.length,

@@ -1,0 +1,130 @@
+import { insertDeliveryStmt, toEnqueue, type NewInboxRow } from "./inbox";
+
+/**
+ * Group commit for webhook ingest. Concurrent requests in one isolate share a D1 batch instead of
+ * paying a round trip each: a request answers only after the batch holding its rows has committed,
+ * so "2xx means durable" still holds. The rows of one flight are then enqueued with one send.
+ *
+ * Each waiting request parks on a promise it created itself and re-checks when a flight ends, so a
+ * request whose client went away cannot stall the others; a flight runs under `waitUntil` so the
+ * client of the request that started it cannot cancel it halfway.
+ */
+
+export interface WriterDeps {
+  db: D1Database;
+  /** Sends the ids of newly committed rows to the events queue; its failure is only logged (the sweeper recovers). */
+  enqueue: (ids: string[]) => Promise<unknown>;
+  waitUntil: (p: Promise<unknown>) => void;
+}
+
+interface Entry {
+  rows: NewInboxRow[];
+  outcome?: { inserted: string[] } | { error: unknown };
+}
+
+interface Group {
+  queue: Entry[];
+  flying: boolean;
+  flightStartedAt: number;
+  sleepers: Set<() => void>;
+}
+
+/** D1 takes up to 100 statements in one batch comfortably; a flight stays well under that. */
+export const MAX_ROWS_PER_FLIGHT = 50;
+/** A flight that has not finished in this long is treated as lost (its request died) and another starts. */
+const FLIGHT_STALE_MS = 10_000;
+const RECHECK_MS = 1_000;
+
+const groups = new WeakMap<D1Database, Group>();
+
+function groupFor(db: D1Database): Group {
+  let g = groups.get(db);
+  if (!g) groups.set(db, (g = { queue: [], flying: false, flightStartedAt: 0, sleepers: new Set() }));
+  return g;
+}
+
+/** Commits `rows` (a duplicate id changes nothing) together with whatever else is waiting; returns the ids that were new. */
+export async function commitDeliveries(deps: WriterDeps, rows: NewInboxRow[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const g = groupFor(deps.db);
+  const me: Entry = { rows };
+  g.queue.push(me);
+  while (!me.outcome) {
+    if (!g.flying || Date.now() - g.flightStartedAt > FLIGHT_STALE_MS) {
+      const flight = fly(g, deps);
+      deps.waitUntil(flight.then((f) => f.enqueued));
+      await flight;
+    } else {
+      await nextWake(g);
+    }
+  }
+  if ("error" in me.outcome) throw me.outcome.error;
+  return me.outcome.inserted;
+}
+
+/** Resolves when the current flight ends, or after a while regardless (to notice a lost flight). */
+function nextWake(g: Group): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(wake, RECHECK_MS);
+    function wake() {
+      clearTimeout(timer);
+      g.sleepers.delete(wake);
+      resolve();
+    }
+    g.sleepers.add(wake);
+  });
+}
+
+/** Commits the oldest waiting rows, wakes every waiter, and hands back the flight's enqueue. */
+async function fly(g: Group, deps: WriterDeps): Promise<{ enqueued: Promise<unknown> }> {
+  g.flying = true;
+  g.flightStartedAt = Date.now();
+  const batch = takeFlight(g.queue);
+  try {
+    await commitEntries(deps.db, batch);
+  } finally {
+    g.flying = false;
+    for (const wake of [...g.sleepers]) wake();
+  }
+  const ids = batch.flatMap((e) => (e.outcome && "inserted" in e.outcome ? toEnqueue(e.rows, e.outcome.inserted) : []));
+  // Wrapped so that awaiting the flight waits for the commit, not for the send.
+  return { enqueued: ids.length > 0 ? deps.enqueue(ids) : Promise.resolve() };
+}
+
+function takeFlight(queue: Entry[]): Entry[] {
+  let n = 0;
+  let rows = 0;
+  while (n < queue.length && (n === 0 || rows + queue[n]!.rows.length <= MAX_ROWS_PER_FLIGHT)) rows += queue[n++]!.rows.length;
+  return queue.splice(0, n);
+}
+
+/**
+ * One transaction for the whole flight. If it fails, each request's rows are retried on their own, so
+ * one bad delivery cannot fail the deliveries that happened to share its flight.
+ */
+async function commitEntries(db: D1Database, batch: Entry[]): Promise<void> {
+  try {
+    const results = await db.batch(batch.flatMap((e) => e.rows.map((r) => insertDeliveryStmt(db, r))));
+    let offset = 0;
+    for (const e of batch) {
+      e.outcome = { inserted: newIds(e.rows, results.slice(offset, (offset += e.rows.length))) };
+    }
+    return;
+  } catch (err) {
+    if (batch.length === 1) {
+      batch[0]!.outcome = { error: err };
+      return;
+    }
+  }
+  for (const e of batch) {
+    try {
+      e.outcome = { inserted: newIds(e.rows, await db.batch(e.rows.map((r) => insertDeliveryStmt(db, r)))) };
+    } catch (err) {
+      e.outcome = { error: err };
+    }
+  }
+}
+
+function newIds(rows: NewInboxRow[], results: D1Result[]): string[] {
+  return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
+}

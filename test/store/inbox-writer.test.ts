@@ -1,0 +1,77 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { NewInboxRow } from "../../src/store/inbox";
+import { commitDeliveries, type WriterDeps } from "../../src/store/inbox-writer";
+
+const row = (id: string, over: Partial<NewInboxRow> = {}): NewInboxRow => ({
+  id,
+  source: "stripe",
+  vendorType: "invoice.paid",
+  status: "received",
+  occurredAt: 1,
+  receivedAt: 2,
+  requestId: `req_${id}`,
+  reason: null,
+  events: [],
+  payload: "{}",
+  ...over,
+});
+
+function deps() {
+  const enqueued: string[][] = [];
+  const background: Promise<unknown>[] = [];
+  const d: WriterDeps = {
+    db: env.DB,
+    enqueue: async (ids) => void enqueued.push(ids),
+    waitUntil: (p) => void background.push(p),
+  };
+  return { d, enqueued, background };
+}
+
+async function stored(prefix: string): Promise<string[]> {
+  const { results } = await env.DB.prepare(`SELECT id FROM inbox_events WHERE id LIKE ? ORDER BY id`).bind(`${prefix}%`).all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+describe("group commit of webhook deliveries", () => {
+  it("shares D1 batches between concurrent requests and tells each which of its rows were new", async () => {
+    const { d, enqueued, background } = deps();
+    await commitDeliveries(d, [row("gc1:dup")]);
+    // 30 requests at once; every third repeats the row committed above, and two requests repeat each other.
+    const requests = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? [row("gc1:dup")] : i === 29 ? [row("gc1:7")] : [row(`gc1:${i}`)]));
+    const answers = await Promise.all(requests.map((rows) => commitDeliveries(d, rows)));
+    await Promise.all(background);
+
+    const fresh = answers.flat();
+    expect(new Set(fresh).size).toBe(fresh.length);
+    expect(answers.filter((a, i) => i % 3 === 0).flat()).toEqual([]);
+    expect(fresh.sort()).toEqual(Array.from({ length: 29 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `gc1:${i}`).sort());
+    expect(await stored("gc1:")).toEqual(["gc1:dup", ...fresh].sort());
+    // One send per flight, each new row once; fewer flights than requests shows the batches were shared.
+    expect(enqueued.flat().sort()).toEqual(["gc1:dup", ...fresh].sort());
+    expect(enqueued.length).toBeLessThan(requests.length);
+  });
+
+  it("a delivery D1 refuses fails alone, not the deliveries that shared its flight", async () => {
+    const { d, background } = deps();
+    const bad = row("gc2:bad", { status: "bogus" as NewInboxRow["status"] });
+    const results = await Promise.allSettled([
+      commitDeliveries(d, [row("gc2:a")]),
+      commitDeliveries(d, [row("gc2:b")]),
+      commitDeliveries(d, [bad]),
+      commitDeliveries(d, [row("gc2:c"), row("gc2:d")]),
+    ]);
+    await Promise.allSettled(background);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect(results.flatMap((r) => (r.status === "fulfilled" ? r.value : []))).toEqual(["gc2:a", "gc2:b", "gc2:c", "gc2:d"]);
+    expect(await stored("gc2:")).toEqual(["gc2:a", "gc2:b", "gc2:c", "gc2:d"]);
+  });
+
+  it("an enqueue failure does not fail the commit (the sweeper re-drives those rows)", async () => {
+    const background: Promise<unknown>[] = [];
+    const d: WriterDeps = { db: env.DB, enqueue: () => Promise.reject(new Error("queue down")), waitUntil: (p) => void background.push(p) };
+    await expect(commitDeliveries(d, [row("gc3:a")])).resolves.toEqual(["gc3:a"]);
+    await expect(Promise.all(background)).rejects.toThrow("queue down");
+    expect(await stored("gc3:")).toEqual(["gc3:a"]);
+  });
+});
