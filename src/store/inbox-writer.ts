@@ -88,7 +88,8 @@ async function fly(g: Group, deps: WriterDeps): Promise<{ enqueued: Promise<unkn
   }
   const ids = batch.flatMap((e) => (e.outcome && "inserted" in e.outcome ? toEnqueue(e.rows, e.outcome.inserted) : []));
   // Wrapped so that awaiting the flight waits for the commit, not for the send.
-  return { enqueued: ids.length > 0 ? deps.enqueue(ids) : Promise.resolve() };
+  // Deferred a tick so that even a send that throws at once cannot fail requests whose rows are committed.
+  return { enqueued: ids.length > 0 ? Promise.resolve().then(() => deps.enqueue(ids)) : Promise.resolve() };
 }
 
 function takeFlight(queue: Entry[]): Entry[] {

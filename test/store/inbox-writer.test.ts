@@ -73,5 +73,9 @@ describe("group commit of webhook deliveries", () => {
     await expect(commitDeliveries(d, [row("gc3:a")])).resolves.toEqual(["gc3:a"]);
     await expect(Promise.all(background)).rejects.toThrow("queue down");
     expect(await stored("gc3:")).toEqual(["gc3:a"]);
+
+    const throwing: WriterDeps = { ...d, enqueue: () => { throw new TypeError("no queue binding"); } };
+    await expect(commitDeliveries(throwing, [row("gc3:b")])).resolves.toEqual(["gc3:b"]);
+    await expect(Promise.all(background)).rejects.toThrow();
   });
 });
