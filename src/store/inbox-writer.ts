@@ -1,4 +1,4 @@
-import { insertDeliveryStmt, toEnqueue, type NewInboxRow } from "./inbox";
+import { insertDeliveryStmt, insertedIds, saveDeliveries, toEnqueue, type NewInboxRow } from "./inbox";
 
 /**
  * Group commit for webhook ingest. Concurrent requests in one isolate share a D1 batch instead of
@@ -30,7 +30,7 @@ interface Group {
 }
 
 /** D1 takes up to 100 statements in one batch comfortably; a flight stays well under that. */
-export const MAX_ROWS_PER_FLIGHT = 50;
+const MAX_ROWS_PER_FLIGHT = 50;
 /** A flight that has not finished in this long is treated as lost (its request died) and another starts. */
 const FLIGHT_STALE_MS = 10_000;
 const RECHECK_MS = 1_000;
@@ -108,7 +108,7 @@ async function commitEntries(db: D1Database, batch: Entry[]): Promise<void> {
     const results = await db.batch(batch.flatMap((e) => e.rows.map((r) => insertDeliveryStmt(db, r))));
     let offset = 0;
     for (const e of batch) {
-      e.outcome = { inserted: newIds(e.rows, results.slice(offset, (offset += e.rows.length))) };
+      e.outcome = { inserted: insertedIds(e.rows, results.slice(offset, (offset += e.rows.length))) };
     }
     return;
   } catch (err) {
@@ -119,13 +119,9 @@ async function commitEntries(db: D1Database, batch: Entry[]): Promise<void> {
   }
   for (const e of batch) {
     try {
-      e.outcome = { inserted: newIds(e.rows, await db.batch(e.rows.map((r) => insertDeliveryStmt(db, r)))) };
+      e.outcome = { inserted: await saveDeliveries(db, e.rows) };
     } catch (err) {
       e.outcome = { error: err };
     }
   }
-}
-
-function newIds(rows: NewInboxRow[], results: D1Result[]): string[] {
-  return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
 }

@@ -55,7 +55,11 @@ export function toEnqueue(rows: readonly NewInboxRow[], inserted: readonly strin
 /** Inserts deliveries; a duplicate id changes nothing. Returns the ids that were new. */
 export async function saveDeliveries(db: D1Database, rows: NewInboxRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const results = await db.batch(rows.map((r) => insertDeliveryStmt(db, r)));
+  return insertedIds(rows, await db.batch(rows.map((r) => insertDeliveryStmt(db, r))));
+}
+
+/** The ids of `rows` whose insert (the matching entry of `results`) changed a row, i.e. that were not duplicates. */
+export function insertedIds(rows: readonly NewInboxRow[], results: readonly D1Result[]): string[] {
   return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
 }
 

@@ -38,7 +38,7 @@ export class Chaos {
     seen[0] += 1;
     // Besides the random crashes, each point crashes once on a call of its own (2nd to 41st, by its name):
     // no point goes untested, and the forced crashes are spread out rather than hitting one batch in a row.
-    if ((seen[0] === 2 + (hash(key) % 40) || this.random() < this.probability)) {
+    if (seen[0] === 2 + (hash(key) % 40) || this.random() < this.probability) {
       seen[1] += 1;
       inv.dead = true;
       throw new Crash(key);
