@@ -1,18 +1,21 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { sources } from "../../webhooks/registry";
 import { SignatureError } from "../../webhooks/signature";
+import type { WebhookSource } from "../../webhooks/source";
 import { normalizedEventSchema, type SourceName } from "../core/events";
-import { loadConfig, type Env } from "../env";
+import { loadConfig, type Config, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { inboxRow } from "../store/inbox";
-import { commitDeliveries } from "../store/inbox-writer";
+import { commitDeliveries, expectDelivery, type Arrival } from "../store/inbox-writer";
 import { readLimited } from "../body";
 import type { AppVars } from "../app";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export const webhooks = new Hono<{ Bindings: Env; Variables: AppVars }>();
+type WebhookEnv = { Bindings: Env; Variables: AppVars };
+
+export const webhooks = new Hono<WebhookEnv>();
 
 webhooks.post("/:source", async (c) => {
   const name = c.req.param("source");
@@ -24,6 +27,17 @@ webhooks.post("/:source", async (c) => {
     throw new AppError(503, "source_not_configured", `The ${name} source is disabled: set the ${source.secret} secret to accept its webhooks.`, { secret: source.secret });
   }
 
+  const arrival = expectDelivery(c.env.DB);
+  try {
+    return await accept(c, source, cfg, secret, arrival);
+  } finally {
+    arrival.release();
+  }
+});
+
+/** Verifies, parses and durably stores one delivery; answers only once its rows are committed. */
+async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cfg: Config, secret: string, arrival: Arrival): Promise<Response> {
+  const name = source.name;
   const raw = await readLimited(c.req.raw, MAX_BODY_BYTES);
   const now = Date.now();
   const url = new URL(c.req.url);
@@ -72,6 +86,7 @@ webhooks.post("/:source", async (c) => {
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     },
     rows,
+    arrival,
   );
   log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, requestId: c.get("requestId") });
   return c.json({
@@ -79,7 +94,7 @@ webhooks.post("/:source", async (c) => {
     duplicates: rows.length - inserted.length,
     ignored: rows.filter((r) => r.status === "ignored").length,
   });
-});
+}
 
 function pathOf(path: PropertyKey[]): string {
   return path.length === 0 ? "(root)" : path.map(String).join(".");

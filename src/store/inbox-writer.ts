@@ -8,6 +8,10 @@ import { insertDeliveryStmt, insertedIds, saveDeliveries, toEnqueue, type NewInb
  * Each waiting request parks on a promise it created itself and re-checks when a flight ends, so a
  * request whose client went away cannot stall the others; a flight runs under `waitUntil` so the
  * client of the request that started it cannot cancel it halfway.
+ *
+ * A request announces itself when it starts (`expectDelivery`). A flight about to take off waits, for a
+ * few milliseconds at most, for the announced requests still verifying their bodies, so that they ride
+ * along instead of each paying for a flight of their own. A lone request never waits.
  */
 
 export interface WriterDeps {
@@ -27,6 +31,15 @@ interface Group {
   flying: boolean;
   flightStartedAt: number;
   sleepers: Set<() => void>;
+  /** Requests announced but not yet queued (or given up), with when each was announced. */
+  expected: Map<Arrival, number>;
+  /** Set while a flight waits for the expected requests. */
+  onArrival?: () => void;
+}
+
+/** A request's announcement; `release` is idempotent and called when it queues its rows or fails. */
+export interface Arrival {
+  release(): void;
 }
 
 /** D1 takes up to 100 statements in one batch comfortably; a flight stays well under that. */
@@ -34,21 +47,54 @@ const MAX_ROWS_PER_FLIGHT = 50;
 /** A flight that has not finished in this long is treated as lost (its request died) and another starts. */
 const FLIGHT_STALE_MS = 10_000;
 const RECHECK_MS = 1_000;
+/** The longest a flight waits for announced requests to join it. */
+const LINGER_MS = 4;
+/** An announcement older than this is ignored: its request may have been cancelled before it could release it. */
+const ARRIVAL_STALE_MS = 2_000;
 
 const groups = new WeakMap<D1Database, Group>();
 
 function groupFor(db: D1Database): Group {
   let g = groups.get(db);
-  if (!g) groups.set(db, (g = { queue: [], flying: false, flightStartedAt: 0, sleepers: new Set() }));
+  if (!g) groups.set(db, (g = { queue: [], flying: false, flightStartedAt: 0, sleepers: new Set(), expected: new Map() }));
   return g;
 }
 
-/** Commits `rows` (a duplicate id changes nothing) together with whatever else is waiting; returns the ids that were new. */
-export async function commitDeliveries(deps: WriterDeps, rows: NewInboxRow[]): Promise<string[]> {
-  if (rows.length === 0) return [];
+/** Announces a request that will probably commit rows soon, so that a flight taking off meanwhile can wait for it. */
+export function expectDelivery(db: D1Database): Arrival {
+  const g = groupFor(db);
+  const arrival: Arrival = {
+    release() {
+      if (g.expected.delete(arrival) && !awaited(g)) g.onArrival?.();
+    },
+  };
+  g.expected.set(arrival, Date.now());
+  return arrival;
+}
+
+/** True while some request announced recently has not arrived yet; forgets stale announcements. */
+function awaited(g: Group): boolean {
+  const now = Date.now();
+  for (const [arrival, since] of g.expected) {
+    if (now - since <= ARRIVAL_STALE_MS) return true;
+    g.expected.delete(arrival);
+  }
+  return false;
+}
+
+/**
+ * Commits `rows` (a duplicate id changes nothing) together with whatever else is waiting; returns the ids
+ * that were new. `arrival` is this request's announcement, released once its rows are queued.
+ */
+export async function commitDeliveries(deps: WriterDeps, rows: NewInboxRow[], arrival?: Arrival): Promise<string[]> {
   const g = groupFor(deps.db);
+  if (rows.length === 0) {
+    arrival?.release();
+    return [];
+  }
   const me: Entry = { rows };
   g.queue.push(me);
+  arrival?.release();
   while (!me.outcome) {
     if (!g.flying || Date.now() - g.flightStartedAt > FLIGHT_STALE_MS) {
       const flight = fly(g, deps);
@@ -79,6 +125,7 @@ function nextWake(g: Group): Promise<void> {
 async function fly(g: Group, deps: WriterDeps): Promise<{ enqueued: Promise<unknown> }> {
   g.flying = true;
   g.flightStartedAt = Date.now();
+  if (awaited(g)) await expectedArrivals(g);
   const batch = takeFlight(g.queue);
   try {
     await commitEntries(deps.db, batch);
@@ -90,6 +137,19 @@ async function fly(g: Group, deps: WriterDeps): Promise<{ enqueued: Promise<unkn
   // Wrapped so that awaiting the flight waits for the commit, not for the send.
   // Deferred a tick so that even a send that throws at once cannot fail requests whose rows are committed.
   return { enqueued: ids.length > 0 ? Promise.resolve().then(() => deps.enqueue(ids)) : Promise.resolve() };
+}
+
+/** Resolves when no announced request is still on its way, or after LINGER_MS. */
+function expectedArrivals(g: Group): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, LINGER_MS);
+    function done() {
+      clearTimeout(timer);
+      if (g.onArrival === done) g.onArrival = undefined;
+      resolve();
+    }
+    g.onArrival = done;
+  });
 }
 
 function takeFlight(queue: Entry[]): Entry[] {

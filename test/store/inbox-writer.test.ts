@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { NewInboxRow } from "../../src/store/inbox";
-import { commitDeliveries, type WriterDeps } from "../../src/store/inbox-writer";
+import { commitDeliveries, expectDelivery, type WriterDeps } from "../../src/store/inbox-writer";
 
 const row = (id: string, over: Partial<NewInboxRow> = {}): NewInboxRow => ({
   id,
@@ -84,5 +84,43 @@ describe("group commit of webhook deliveries", () => {
     };
     await expect(commitDeliveries(throwing, [row("gc3:b")])).resolves.toEqual(["gc3:b"]);
     await expect(Promise.all(later)).rejects.toThrow("no queue binding");
+  });
+
+  it("a flight waits for a request announced before it took off, so both share one commit and one send", async () => {
+    // Without an announcement the second request misses the flight already in the air.
+    const alone = deps();
+    const first = commitDeliveries(alone.d, [row("gc4:a")]);
+    const second = Promise.resolve().then(() => commitDeliveries(alone.d, [row("gc4:b")]));
+    expect(await Promise.all([first, second])).toEqual([["gc4:a"], ["gc4:b"]]);
+    await Promise.all(alone.background);
+    expect(alone.enqueued).toEqual([["gc4:a"], ["gc4:b"]]);
+
+    // Announced while it was still verifying, the second request rides along.
+    const { d, enqueued, background } = deps();
+    const late = expectDelivery(d.db);
+    const early = commitDeliveries(d, [row("gc4:c")]);
+    const joined = Promise.resolve().then(() => commitDeliveries(d, [row("gc4:d")], late));
+    expect(await Promise.all([early, joined])).toEqual([["gc4:c"], ["gc4:d"]]);
+    await Promise.all(background);
+    expect(enqueued).toEqual([["gc4:c", "gc4:d"]]);
+  });
+
+  it("an announced request that never arrives holds a flight back only briefly, and one that gives up releases it", async () => {
+    const { d, background } = deps();
+    const lost = expectDelivery(d.db);
+    await expect(commitDeliveries(d, [row("gc5:a")])).resolves.toEqual(["gc5:a"]);
+    lost.release();
+    lost.release(); // idempotent: the count must not go negative
+
+    const refused = expectDelivery(d.db);
+    const waiting = commitDeliveries(d, [row("gc5:b")]);
+    refused.release(); // e.g. its signature was bad
+    await expect(waiting).resolves.toEqual(["gc5:b"]);
+    // A request with nothing to store releases its announcement too.
+    const empty = expectDelivery(d.db);
+    await expect(commitDeliveries(d, [], empty)).resolves.toEqual([]);
+    await expect(commitDeliveries(d, [row("gc5:c")])).resolves.toEqual(["gc5:c"]);
+    await Promise.all(background);
+    expect(await stored("gc5:")).toEqual(["gc5:a", "gc5:b", "gc5:c"]);
   });
 });
