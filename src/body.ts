@@ -1,13 +1,14 @@
 import { AppError } from "./errors";
 
+// The BOM stays: a signature covers the bytes as sent. One decoder serves every request (no streaming state).
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true } as TextDecoderConstructorOptions);
+
 /** Reads at most `limit` bytes; larger bodies get a 413 without the rest being buffered. */
 export async function readLimited(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   const tooLarge = () => new AppError(413, "payload_too_large", `Webhook bodies are limited to ${limit / 1024} KiB.`);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   if (!req.body) return "";
-  // The BOM stays: a signature covers the bytes as sent.
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true } as TextDecoderConstructorOptions);
   // With a declared length the runtime delivers exactly that many bytes, already checked above.
   if (Number.isFinite(declared)) return decoder.decode(await req.arrayBuffer());
   const reader = req.body.getReader();

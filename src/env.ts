@@ -105,7 +105,13 @@ export function loadConfig(env: Env): Config {
 
 /** Names of every configured secret value, so logs can be scrubbed of them. */
 export function secretValues(cfg: Config): string[] {
-  return Object.entries(cfg)
-    .filter(([k, v]) => /(_SECRET|_TOKEN|_KEY)$/.test(k) && typeof v === "string" && v.length >= 6)
-    .map(([, v]) => v as string);
+  let values = secretsOf.get(cfg);
+  if (!values) {
+    values = Object.entries(cfg)
+      .filter(([k, v]) => /(_SECRET|_TOKEN|_KEY)$/.test(k) && typeof v === "string" && v.length >= 6)
+      .map(([, v]) => v as string);
+    secretsOf.set(cfg, values);
+  }
+  return values;
 }
+const secretsOf = new WeakMap<Config, string[]>();

@@ -5,11 +5,14 @@ type Level = "debug" | "info" | "warn" | "error";
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 let secrets: string[] = [];
+let configuredFrom: readonly string[] | undefined;
 let minLevel: Level = "info";
 
-export function configureLog(opts: { secrets: string[]; level: Level }): void {
-  secrets = opts.secrets.filter((s) => s.length >= 6);
+export function configureLog(opts: { secrets: readonly string[]; level: Level }): void {
   minLevel = opts.level;
+  if (opts.secrets === configuredFrom) return;
+  configuredFrom = opts.secrets;
+  secrets = opts.secrets.filter((s) => s.length >= 6);
 }
 
 function scrub(line: string): string {
