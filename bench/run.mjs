@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: ingest, pipeline, recompute and bundle figures, measured side by side in one run.
 // Prints tables, writes bench/results.json and bench/RESULTS.md. Reports figures; never passes or fails.
-//   node bench/run.mjs [--seconds 10] [--only ingest,pipeline,recompute,bundle]
+//   npm run bench -- [--seconds 10] [--only ingest,pipeline,recompute,bundle]   (npm puts the project's Node 22 first on PATH)
+//   npm run bench -- --render   re-renders the reports from bench/results.json without measuring
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, totalmem } from "node:os";
@@ -9,10 +10,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBundle } from "./bundle.mjs";
 import { ingestOnlyConfig, migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
-import { renderMarkdown } from "./report.mjs";
+import { ingestGoals, renderMarkdown } from "./report.mjs";
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: "string", default: "10" }, only: { type: "string", default: "ingest,pipeline,recompute,bundle" } },
+  options: {
+    seconds: { type: "string", default: "10" },
+    only: { type: "string", default: "ingest,pipeline,recompute,bundle" },
+    render: { type: "boolean", default: false },
+  },
 });
 const seconds = Math.max(1, Number(args.seconds));
 const only = new Set(args.only.split(",").filter((x) => ["ingest", "pipeline", "recompute", "bundle"].includes(x)));
@@ -92,6 +97,8 @@ function printIngest(r) {
     [`GET floor   c=${a.connections}`, a.floor.attemptedPerSec, a.floor.p50Ms, a.floor.p99Ms, "", a.floor.errors, ""],
   ]);
   console.log(table(["target", "accepted/s", "p50 ms", "p99 ms", "non-2xx", "errors", "app/verify"], rows));
+  console.log("\nGoals");
+  console.log(table(["goal", "measured", "met"], ingestGoals(r)));
   console.log("\nReject paths (app, 8 connections)");
   console.log(
     table(
@@ -127,6 +134,23 @@ function printBundle(r) {
   console.log(table(["files", "raw KiB", "gzip KiB", "goal gzip KiB", "within goal"], [[r.files, r.rawKiB, r.gzipKiB, r.goalGzipKiB, r.withinGoal]]));
 }
 
+/** Writes bench/RESULTS.md and the README's benchmark section (between its markers) from a full run's results. */
+function writeReports(results) {
+  const md = renderMarkdown(results);
+  writeFileSync(join(root, "bench", "RESULTS.md"), md);
+  const readmePath = join(root, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
+  if (marked.test(readme)) writeFileSync(readmePath, readme.replace(marked, (_, a, b) => `${a}${md.replace(/^<!--.*-->\n/, "")}${b}`));
+}
+
+if (args.render) {
+  // Only re-renders the last full run's figures (after a change to the report's wording); measures nothing.
+  writeReports(JSON.parse(readFileSync(join(root, "bench", "results.json"), "utf8")));
+  console.log("Re-rendered bench/RESULTS.md and the README's benchmark section from bench/results.json");
+  process.exit(0);
+}
+
 const results = { when: new Date().toISOString(), machine: machine(), secondsPerLoadRow: seconds };
 console.log(`Machine: ${results.machine.cpus} CPUs (${results.machine.model}), Node ${results.machine.node}, load average ${results.machine.loadAverageAtStart.join(" / ")}`);
 
@@ -139,13 +163,7 @@ results.machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
 
 if (only.size === 4) {
   writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  const md = renderMarkdown(results);
-  writeFileSync(join(root, "bench", "RESULTS.md"), md);
-  // The README carries the latest figures between its bench markers.
-  const readmePath = join(root, "README.md");
-  const readme = readFileSync(readmePath, "utf8");
-  const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
-  if (marked.test(readme)) writeFileSync(readmePath, readme.replace(marked, (_, a, b) => `${a}${md.replace(/^<!--.*-->\n/, "")}${b}`));
+  writeReports(results);
   console.log("\nWrote bench/results.json, bench/RESULTS.md and the README's benchmark section");
 } else {
   console.log("\nPartial run (--only): bench/results.json and bench/RESULTS.md are written by a full run only.");

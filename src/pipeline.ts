@@ -99,7 +99,13 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
     deps.now,
   );
   const steps: Step[] = [];
+  let sinceYield = 0;
   for (const [customerId, group] of groups) {
+    // Scoring a full batch is tens of milliseconds of CPU; webhook requests sharing the isolate get a turn in between.
+    if (++sinceYield > CUSTOMERS_PER_TURN) {
+      sinceYield = 0;
+      await yieldTurn();
+    }
     try {
       const customer = stored.get(customerId) ?? null;
       steps.push({ customerId, group, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty.get(customerId)!) });
@@ -111,6 +117,9 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   await commitSteps(deps.db, steps, result);
   return result;
 }
+
+const CUSTOMERS_PER_TURN = 10;
+const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[] };
 const CUSTOMERS_PER_COMMIT = 20;

@@ -31,7 +31,8 @@ async function deliver(event: object) {
 }
 
 const queue = recordingQueue();
-const deps = (over: Partial<ReconcileDeps> = {}): ReconcileDeps => ({ db: env.DB, cfg, fetch, now: Date.now, events: queue, ...over });
+// The run's clock is the second the held events were dated from, so the window's start is exact.
+const deps = (over: Partial<ReconcileDeps> = {}): ReconcileDeps => ({ db: env.DB, cfg, fetch, now: () => NOW_S * 1000, events: queue, ...over });
 
 describe("Stripe reconciliation", () => {
   const customer = holdEvent("customer.created", "evt_rc_customer", 50 * HOUR);
