@@ -1,3 +1,4 @@
+import { AppError } from "../errors";
 import { insertDeliveryStmt, insertedIds, saveDeliveries, toEnqueue, type NewInboxRow } from "./inbox";
 
 /**
@@ -23,6 +24,8 @@ export interface WriterDeps {
 
 interface Entry {
   rows: NewInboxRow[];
+  /** When a flight took these rows; from then on only that flight can settle them. */
+  takenAt?: number;
   outcome?: { inserted: string[] } | { error: unknown };
 }
 
@@ -44,7 +47,10 @@ export interface Arrival {
 
 /** D1 takes up to 100 statements in one batch comfortably; a flight stays well under that. */
 const MAX_ROWS_PER_FLIGHT = 50;
-/** A flight that has not finished in this long is treated as lost (its request died) and another starts. */
+/**
+ * A flight that has not finished in this long is treated as lost (its request died, or D1 hangs): queued rows
+ * start another, and the requests whose rows it carried answer 503 so that their senders retry.
+ */
 const FLIGHT_STALE_MS = 10_000;
 const RECHECK_MS = 1_000;
 /** The longest a flight waits for announced requests to join it. */
@@ -96,16 +102,23 @@ export async function commitDeliveries(deps: WriterDeps, rows: NewInboxRow[], ar
   g.queue.push(me);
   arrival?.release();
   while (!me.outcome) {
-    if (!g.flying || Date.now() - g.flightStartedAt > FLIGHT_STALE_MS) {
+    if (me.takenAt !== undefined && Date.now() - me.takenAt > FLIGHT_STALE_MS) throw unconfirmed();
+    if (me.takenAt === undefined && (!g.flying || Date.now() - g.flightStartedAt > FLIGHT_STALE_MS)) {
       const flight = fly(g, deps);
       deps.waitUntil(flight.then((f) => f.enqueued));
-      await flight;
+      // Even the request that started a flight stops waiting for it once it is stale.
+      await Promise.race([flight, nextWake(g)]);
     } else {
       await nextWake(g);
     }
   }
   if ("error" in me.outcome) throw me.outcome.error;
   return me.outcome.inserted;
+}
+
+/** The commit may or may not have happened; a retry is safe because a duplicate id changes nothing. */
+function unconfirmed(): AppError {
+  return new AppError(503, "commit_unconfirmed", "Tenure could not confirm that this delivery was stored; send it again (a duplicate is ignored).", {}, true);
 }
 
 /** Resolves when the current flight ends, or after a while regardless (to notice a lost flight). */
@@ -128,7 +141,7 @@ async function fly(g: Group, deps: WriterDeps): Promise<{ enqueued: Promise<unkn
   if (awaited(g)) await expectedArrivals(g);
   const batch = takeFlight(g.queue);
   try {
-    await commitEntries(deps.db, batch);
+    if (batch.length > 0) await commitEntries(deps.db, batch);
   } finally {
     g.flying = false;
     for (const wake of [...g.sleepers]) wake();
@@ -156,7 +169,10 @@ function takeFlight(queue: Entry[]): Entry[] {
   let n = 0;
   let rows = 0;
   while (n < queue.length && (n === 0 || rows + queue[n]!.rows.length <= MAX_ROWS_PER_FLIGHT)) rows += queue[n++]!.rows.length;
-  return queue.splice(0, n);
+  const now = Date.now();
+  const batch = queue.splice(0, n);
+  for (const e of batch) e.takenAt = now;
+  return batch;
 }
 
 /**

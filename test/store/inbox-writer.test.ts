@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { NewInboxRow } from "../../src/store/inbox";
 import { commitDeliveries, expectDelivery, type WriterDeps } from "../../src/store/inbox-writer";
 
@@ -122,5 +122,37 @@ describe("group commit of webhook deliveries", () => {
     await expect(commitDeliveries(d, [row("gc5:c")])).resolves.toEqual(["gc5:c"]);
     await Promise.all(background);
     expect(await stored("gc5:")).toEqual(["gc5:a", "gc5:b", "gc5:c"]);
+  });
+
+  it("a flight that never comes back: its requests answer 503 (a retry is safe), later rows fly again, nobody spins", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      let batches = 0;
+      // D1 that never answers its first batch.
+      const hanging = new Proxy(env.DB, {
+        get(target, key) {
+          if (key === "batch") return (stmts: D1PreparedStatement[]) => (++batches === 1 ? new Promise(() => {}) : target.batch(stmts));
+          const value = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const background: Promise<unknown>[] = [];
+      const d: WriterDeps = { db: hanging, enqueue: async () => {}, waitUntil: (p) => void background.push(p) };
+      const late = expectDelivery(hanging);
+      const answers = Promise.allSettled([
+        commitDeliveries(d, [row("gc6:a")]),
+        Promise.resolve().then(() => commitDeliveries(d, [row("gc6:b")], late)),
+      ]);
+      await new Promise((r) => setTimeout(r, 50));
+      vi.setSystemTime(Date.now() + 11_000);
+      const unconfirmed = { status: "rejected", reason: { status: 503, code: "commit_unconfirmed", retry: true } };
+      expect(await answers).toMatchObject([unconfirmed, unconfirmed]);
+      expect(batches).toBe(1);
+
+      await expect(commitDeliveries(d, [row("gc6:c")])).resolves.toEqual(["gc6:c"]);
+      expect(await stored("gc6:")).toEqual(["gc6:c"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
