@@ -76,12 +76,13 @@ async function storageSnapshot(app, ctx) {
 }
 
 /**
- * ctx: { app, ingestOnly, verify, secret, adminToken, persistTo, seconds, levels }. `ingestOnly` is the app
- * without its events consumer: the same ingest path, with scoring not competing for the same thread.
+ * ctx: { app, ingestOnly, verify, durableFloor, secret, adminToken, persistTo, seconds, levels }. `ingestOnly` is
+ * the app without its events consumer: the same ingest path, with scoring not competing for the same thread.
+ * `durableFloor` is verify-only plus the app's inbox insert and nothing else: the least a durable accept costs.
  * Returns the accepted-path rows (app and baseline per level) and the reject-path rows.
  */
 export async function benchIngest(ctx) {
-  const { app, ingestOnly, verify, secret, seconds, levels } = ctx;
+  const { app, ingestOnly, verify, durableFloor, secret, seconds, levels } = ctx;
   const appUrl = `${app.url}/webhooks/stripe`;
   const verifyUrl = `${verify.url}/webhooks/stripe`;
   const build = () => freshDelivery(secret);
@@ -90,6 +91,7 @@ export async function benchIngest(ctx) {
   await load({ url: verifyUrl, connections: 4, seconds: 2, build });
   await load({ url: appUrl, connections: 4, seconds: 2, build });
   await load({ url: `${ingestOnly.url}/webhooks/stripe`, connections: 4, seconds: 2, build });
+  await load({ url: `${durableFloor.url}/webhooks/stripe`, connections: 4, seconds: 2, build });
 
   const accepted = [];
   for (const connections of levels) {
@@ -100,6 +102,8 @@ export async function benchIngest(ctx) {
     const real = await load({ url: appUrl, connections, seconds, build });
     await sleep(500);
     const detached = await load({ url: `${ingestOnly.url}/webhooks/stripe`, connections, seconds, build });
+    await sleep(500);
+    const floorDurable = await load({ url: `${durableFloor.url}/webhooks/stripe`, connections, seconds, build });
     accepted.push({
       connections,
       app: real,
@@ -108,6 +112,9 @@ export async function benchIngest(ctx) {
       floor,
       ratio: round(real.ratePerSec / baseline.ratePerSec, 3),
       ingestOnlyRatio: round(detached.ratePerSec / baseline.ratePerSec, 3),
+      durableFloor: floorDurable,
+      durableFloorRatio: round(floorDurable.ratePerSec / baseline.ratePerSec, 3),
+      appOverDurableFloor: round(real.ratePerSec / floorDurable.ratePerSec, 3),
     });
     await sleep(1000);
   }

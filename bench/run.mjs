@@ -54,11 +54,16 @@ async function runIngest() {
     const persistTo = tempDir("ingest-state");
     migrate(persistTo);
     const verify = keep(await startWorker({ name: "verify-only", config: join(root, "bench", "verify-only", "wrangler.toml"), vars: { STRIPE_WEBHOOK_SECRET: SECRET } }));
+    const floorState = tempDir("durable-floor-state");
+    migrate(floorState);
+    const durableFloor = keep(
+      await startWorker({ name: "durable-floor", config: join(root, "bench", "durable-floor", "wrangler.toml"), persistTo: floorState, vars: { STRIPE_WEBHOOK_SECRET: SECRET } }),
+    );
     const app = keep(await startWorker({ name: "app", config: join(root, "wrangler.toml"), persistTo, readyPath: "/health", vars: BASE_VARS }));
     const detachedState = tempDir("ingest-only-state");
     migrate(detachedState);
     const ingestOnly = keep(await startWorker({ name: "app-ingest-only", config: ingestOnlyConfig(), persistTo: detachedState, readyPath: "/health", vars: BASE_VARS }));
-    return benchIngest({ app, ingestOnly, verify, secret: SECRET, adminToken: ADMIN_TOKEN, persistTo, seconds, levels: [1, 8, 32] });
+    return benchIngest({ app, ingestOnly, verify, durableFloor, secret: SECRET, adminToken: ADMIN_TOKEN, persistTo, seconds, levels: [1, 8, 32] });
   });
 }
 
@@ -91,12 +96,14 @@ function runRecompute() {
 function printIngest(r) {
   console.log(`\nIngest: signed Stripe invoice.paid (${r.bodyBytes} B), each a new event, ${seconds} s per row`);
   const rows = r.accepted.flatMap((a) => [
-    [`app        c=${a.connections}`, a.app.ratePerSec, a.app.p50Ms, a.app.p99Ms, a.app.non2xx, a.app.errors, a.ratio],
-    [`ingest only c=${a.connections}`, a.ingestOnly.ratePerSec, a.ingestOnly.p50Ms, a.ingestOnly.p99Ms, a.ingestOnly.non2xx, a.ingestOnly.errors, a.ingestOnlyRatio],
-    [`verify-only c=${a.connections}`, a.verifyOnly.ratePerSec, a.verifyOnly.p50Ms, a.verifyOnly.p99Ms, a.verifyOnly.non2xx, a.verifyOnly.errors, ""],
-    [`GET floor   c=${a.connections}`, a.floor.attemptedPerSec, a.floor.p50Ms, a.floor.p99Ms, "", a.floor.errors, ""],
+    [`app           c=${a.connections}`, a.app.ratePerSec, a.app.p50Ms, a.app.p99Ms, a.app.non2xx, a.app.errors, a.ratio],
+    [`ingest only   c=${a.connections}`, a.ingestOnly.ratePerSec, a.ingestOnly.p50Ms, a.ingestOnly.p99Ms, a.ingestOnly.non2xx, a.ingestOnly.errors, a.ingestOnlyRatio],
+    [`durable floor c=${a.connections}`, a.durableFloor.ratePerSec, a.durableFloor.p50Ms, a.durableFloor.p99Ms, a.durableFloor.non2xx, a.durableFloor.errors, a.durableFloorRatio],
+    [`verify-only   c=${a.connections}`, a.verifyOnly.ratePerSec, a.verifyOnly.p50Ms, a.verifyOnly.p99Ms, a.verifyOnly.non2xx, a.verifyOnly.errors, ""],
+    [`GET floor     c=${a.connections}`, a.floor.attemptedPerSec, a.floor.p50Ms, a.floor.p99Ms, "", a.floor.errors, ""],
   ]);
-  console.log(table(["target", "accepted/s", "p50 ms", "p99 ms", "non-2xx", "errors", "app/verify"], rows));
+  console.log(table(["target", "accepted/s", "p50 ms", "p99 ms", "non-2xx", "errors", "÷ verify-only"], rows));
+  console.log("\nApp ÷ durable floor: " + r.accepted.map((a) => `${a.appOverDurableFloor} (c=${a.connections})`).join(", "));
   console.log("\nGoals");
   console.log(table(["goal", "measured", "met"], ingestGoals(r)));
   console.log("\nReject paths (app, 8 connections)");
