@@ -64,7 +64,7 @@ function ingest(r, seconds) {
       "The absolute rates are local-harness figures, not Workers production figures; the ratios are the comparable numbers. " +
       durableNote(r) +
       "When the GET floor is below 2,000/s, or verify-only's own p99 is above 10 ms, no worker can reach that absolute goal through this " +
-      "harness; the ratio goal is the one that measures Tenure.",
+      "harness; the ratios, against verify-only and against the durable floor, are what measure Tenure.",
     "",
     "Goals, against this run:",
     "",
