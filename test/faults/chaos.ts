@@ -259,13 +259,33 @@ export async function cron(world: World, pattern: string): Promise<boolean> {
   }
 }
 
-/** One webhook delivery attempt; the vendor counts it delivered only on a 2xx. */
-export async function ingest(world: World, request: Request): Promise<{ status: number; crashed: boolean }> {
-  const inv = new Invocation("ingest");
+/**
+ * An isolate serving webhooks: concurrent deliveries share its bindings, and so its group commits. A crash
+ * is the isolate dying, which fails every delivery in it; the next delivery gets a new isolate.
+ */
+export class IngestIsolate {
+  private inv = new Invocation("ingest");
+  private env: Env;
+  constructor(private readonly world: World) {
+    this.env = envFor(world, this.inv);
+  }
+
+  live(): { inv: Invocation; env: Env } {
+    if (this.inv.dead) {
+      this.inv = new Invocation("ingest");
+      this.env = envFor(this.world, this.inv);
+    }
+    return { inv: this.inv, env: this.env };
+  }
+}
+
+/** One webhook delivery attempt, in `isolate` (or one of its own); the vendor counts it delivered only on a 2xx. */
+export async function ingest(world: World, request: Request, isolate = new IngestIsolate(world)): Promise<{ status: number; crashed: boolean }> {
+  const { inv, env } = isolate.live();
   const ctx = createExecutionContext();
   let status = 0;
   try {
-    const res = await worker.fetch!(request as never, envFor(world, inv) as never, ctx);
+    const res = await worker.fetch!(request as never, env as never, ctx);
     status = res.status;
     await res.arrayBuffer();
   } catch {

@@ -9,7 +9,7 @@ import { ADMIN } from "../support/drain";
 import { signStripe } from "../support/sign/stripe";
 import worker from "../../src/index";
 import { mulberry32 } from "../../scripts/demo/random";
-import { Broker, Chaos, consume, cron, ingest, installCrashingFetch, type World } from "./chaos";
+import { Broker, Chaos, consume, cron, ingest, IngestIsolate, installCrashingFetch, type World } from "./chaos";
 
 /*
  * Exactly-once effects under crashes. N Stripe events (referrals that qualify for a credit; payments
@@ -20,6 +20,7 @@ import { Broker, Chaos, consume, cron, ingest, installCrashingFetch, type World 
 const N = Number(import.meta.env.FAULT_EVENTS ?? 1000);
 const COPIES = 5;
 const CONCURRENCY = 16;
+const ISOLATES = 4;
 const CRASH_PROBABILITY = 0.01;
 const SEED = Number(import.meta.env.FAULT_SEED ?? 20261123);
 const DAY = 86_400_000;
@@ -160,13 +161,16 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   let attempts = 0;
   let next = 0;
   let ingesting = true;
-  const sender = async () => {
+  // Senders share isolates, as concurrent deliveries do on Workers, so flights of the group commit carry several
+  // deliveries and one crash fails all of them.
+  const isolates = Array.from({ length: ISOLATES }, () => new IngestIsolate(world));
+  const sender = async (_: unknown, i: number) => {
     while (next < deliveries.length) {
       const body = deliveries[next++]!;
       for (;;) {
         attempts++;
         const req = new Request("https://tenure.example.com/webhooks/stripe", { method: "POST", body, headers: await signStripe(body) });
-        const { status, crashed } = await ingest(world, req);
+        const { status, crashed } = await ingest(world, req, isolates[i % ISOLATES]);
         if (status === 200) break;
         // Stripe retries anything but a 2xx; only a crashed invocation may have failed to answer one.
         if (!crashed) unexplained.push(status);
@@ -257,5 +261,11 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   ]) {
     expect(hit[point] ?? 0, `no crash injected at ${point}: ${JSON.stringify(hit)}`).toBeGreaterThan(0);
   }
-  console.log(`exactly-once: ${eventIds.length} events, ${deliveries.length} deliveries, ${attempts} attempts, ${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points`);
+  // Deliveries in one isolate shared group commits: fewer ingest D1 batches than deliveries answered 2xx.
+  const ingestBatches = chaos.points.get("ingest d1.batch:before")?.[0] ?? 0;
+  expect(ingestBatches).toBeLessThan(deliveries.length);
+  console.log(
+    `exactly-once: ${eventIds.length} events, ${deliveries.length} deliveries, ${attempts} attempts, ${ingestBatches} ingest D1 batches, ` +
+      `${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points`,
+  );
 });
