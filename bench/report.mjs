@@ -48,7 +48,7 @@ function ingest(r, seconds) {
     `### Ingest (workerd via \`wrangler dev\`, local D1 + queues)`,
     "",
     `Signed Stripe \`invoice.paid\` deliveries (${n(r.bodyBytes)} B), each a new event id (a new durable inbox insert + enqueue), ${seconds} s per row, ` +
-      "every target in the same session.",
+      "every target measured in the same run.",
     "",
     mdTable(["connections", "app accepted/s (p50 / p99)", "app non-2xx", "ingest only /s", "durable floor /s", "verify-only /s", "GET floor /s"], rates),
     "",
