@@ -26,7 +26,7 @@ function durableNote(r) {
 }
 
 function ingest(r, seconds) {
-  const rate = (x) => (x ? `${n(x.ratePerSec ?? x.attemptedPerSec)} (${x.p50Ms} / ${x.p99Ms} ms)` : "–");
+  const rate = (x, perSec = x?.ratePerSec) => (x ? `${n(perSec)} (${x.p50Ms} / ${x.p99Ms} ms)` : "–");
   const rates = r.accepted.map((a) => [
     a.connections,
     rate(a.app),
@@ -34,7 +34,7 @@ function ingest(r, seconds) {
     rate(a.ingestOnly),
     rate(a.durableFloor),
     rate(a.verifyOnly),
-    `${n(a.floor.attemptedPerSec)} (${a.floor.p50Ms} / ${a.floor.p99Ms} ms)`,
+    rate(a.floor, a.floor.attemptedPerSec),
   ]);
   const ratios = r.accepted.map((a) => [a.connections, `**${a.ratio}**`, a.ingestOnlyRatio ?? "–", a.durableFloorRatio ?? "–", a.appOverDurableFloor ?? "–"]);
   const rejects = r.rejects.map((x) => [

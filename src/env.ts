@@ -103,7 +103,9 @@ export function loadConfig(env: Env): Config {
   return parsed.data;
 }
 
-/** Names of every configured secret value, so logs can be scrubbed of them. */
+const secretsOf = new WeakMap<Config, string[]>();
+
+/** Every configured secret value (computed once per config), so logs can be scrubbed of them. */
 export function secretValues(cfg: Config): string[] {
   let values = secretsOf.get(cfg);
   if (!values) {
@@ -114,4 +116,3 @@ export function secretValues(cfg: Config): string[] {
   }
   return values;
 }
-const secretsOf = new WeakMap<Config, string[]>();

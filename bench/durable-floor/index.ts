@@ -1,6 +1,5 @@
-import { SignatureError } from "../../webhooks/signature";
-import { stripeSource } from "../../webhooks/stripe";
-import { insertDeliveryStmt } from "../../src/store/inbox";
+import { inboxRow, insertDeliveryStmt } from "../../src/store/inbox";
+import { readVerified } from "../verify-only/index";
 
 interface Env {
   DB: D1Database;
@@ -13,17 +12,11 @@ interface Env {
  */
 export default {
   async fetch(req: Request, env: Env): Promise<Response> {
-    if (req.method !== "POST") return new Response("POST a signed Stripe event", { status: 405 });
-    const rawBody = await req.text();
     const now = Date.now();
-    try {
-      await stripeSource.verify({ rawBody, headers: req.headers, method: req.method, url: req.url, now, secret: env.STRIPE_WEBHOOK_SECRET });
-    } catch (err) {
-      if (err instanceof SignatureError) return Response.json({ error: { code: "invalid_signature", reason: err.reason } }, { status: 401 });
-      throw err;
-    }
-    const { id, type, created } = JSON.parse(rawBody) as { id: string; type: string; created: number };
-    const row = { id: `stripe:${id}`, source: "stripe", vendorType: type, status: "received" as const, occurredAt: created * 1000, receivedAt: now, requestId: "floor", reason: null, events: [], payload: rawBody };
+    const read = await readVerified(req, env.STRIPE_WEBHOOK_SECRET, now);
+    if ("refused" in read) return read.refused;
+    const { id, type, created } = JSON.parse(read.rawBody) as { id: string; type: string; created: number };
+    const row = inboxRow("stripe", { dedupeKey: id, vendorType: type, occurredAt: created * 1000, events: [], raw: read.rawBody }, now, "floor");
     const r = await insertDeliveryStmt(env.DB, row).run();
     return Response.json({ stored: r.meta.changes > 0 });
   },
