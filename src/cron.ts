@@ -1,11 +1,9 @@
-import { tenureConfig } from "./config";
-import { loadConfig, type Env } from "./env";
-import { errorFields, log } from "./log";
-import { enqueue } from "./queues";
+import type { Env } from "./env";
+import { log } from "./log";
+import { enqueue } from "./jobs/enqueue";
+import { startDailyJobs } from "./jobs/daily";
 import { overdueActions } from "./store/outbox";
-import { pruneRawPayloads, staleReceived } from "./store/inbox";
-import { runLoyaltyDaily } from "./rewards/daily";
-import { reconcileStripe } from "./reconcile";
+import { staleReceived } from "./store/inbox";
 
 export const SWEEP_AFTER_MS = 2 * 60_000;
 export const MAX_EVENT_ATTEMPTS = 10;
@@ -20,21 +18,12 @@ export async function sweep(env: Env, now: number): Promise<{ events: number; ac
   return { events: events.length, actions: actions.length };
 }
 
-/** Daily: time-dependent scores, Stripe reconciliation, and the raw-payload retention. */
+/**
+ * Daily: the loyalty program's daily work, Stripe reconciliation, the inbox's retention and the recompute.
+ * They run as one chain of bounded pages on the events queue (src/jobs/daily.ts); this only starts it.
+ */
 export async function daily(env: Env, now: number): Promise<void> {
-  const cfg = loadConfig(env);
-  const pruned = await pruneRawPayloads(env.DB, now, cfg.RAW_PAYLOAD_RETENTION_DAYS);
-  // Reconciliation (src/reconcile.ts): Stripe events of the last days that never arrived as webhooks.
-  const reconciled = await reconcileStripe({ db: env.DB, cfg, fetch: (input, init) => fetch(input, init), now: () => now, events: env.EVENTS }).catch(
-    (err: unknown) => (log("warn", "Stripe reconciliation failed; it runs again tomorrow", errorFields(err)), null),
-  );
-  // The recompute walks every customer through the events queue, a few pages per message (CPU limits).
-  await env.EVENTS.send({ recomputeAfter: "", asOf: now } as never);
-  // Loyalty (src/rewards/daily.ts): referral rewards past their hold, occasions, first-renewal offers.
-  const loyalty = await runLoyaltyDaily(env, tenureConfig(cfg.TENURE_CONFIG), now).catch(
-    (err: unknown) => (log("error", "loyalty daily run failed; it runs again tomorrow", errorFields(err)), null),
-  );
-  log("info", "daily run", { pruned, recompute: "started", reconciled: reconciled?.recovered ?? null, loyaltyPaid: loyalty?.paid ?? null });
+  await startDailyJobs(env, now);
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -74,6 +74,8 @@ export const configSchema = z.object({
   /** Optional JSON overriding the model, lifecycle, alert and reward defaults (see README). */
   TENURE_CONFIG: z.string().optional(),
   RAW_PAYLOAD_RETENTION_DAYS: intVar(30),
+  /** How far ahead of its arrival an event may be dated (vendor clock skew); later ones are refused at ingest. */
+  MAX_EVENT_FUTURE_HOURS: intVar(24),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

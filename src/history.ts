@@ -1,52 +1,92 @@
+import { stateAsOf } from "./core/as-of";
 import type { TenureConfig } from "./core/config";
-import { normalizedEventSchema, type NormalizedEvent } from "./core/events";
 import { churnedAt } from "./core/lifecycle";
-import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
-import { emptyState, type CustomerState } from "./core/state";
+import type { CustomerState } from "./core/state";
+import { DAY, dayClose } from "./core/timeline";
+import { scoreAsOf } from "./core/trend";
+import { loadCustomers } from "./store/customers";
+import { loadScoreSeries } from "./store/timeline";
 
 /**
- * Replays of stored history: a customer's facts as of a past instant, rebuilt from the inbox's normalized
- * events (which outlive the raw payloads). Used by `POST /api/recompute {asOf}` and the backtest.
+ * Scores of the past, from what Tenure keeps: the event-time timeline (what the model in force said at
+ * each day's close) and the customers' bounded states (to score another model at past days). Used by
+ * `POST /api/recompute {asOf}` and the backtest. Nothing here reads the inbox, whose rows are deleted
+ * after each source's dedupe window.
  */
-export async function eventsByCustomer(db: D1Database, opts: { customerIds?: string[]; until: number; limit: number }): Promise<Map<string, NormalizedEvent[]>> {
-  const filter = opts.customerIds ? `AND customer_id IN (SELECT value FROM json_each(?))` : "";
-  const stmt = db.prepare(
-    `SELECT customer_id, normalized FROM inbox_events WHERE status = 'processed' AND customer_id IS NOT NULL AND occurred_at <= ? ${filter}
-     AND customer_id IN (SELECT id FROM customers ORDER BY id LIMIT ?) ORDER BY occurred_at`,
-  );
-  const args: unknown[] = [opts.until];
-  if (opts.customerIds) args.push(JSON.stringify(opts.customerIds));
-  args.push(opts.limit);
-  const { results } = await stmt.bind(...args).all<{ customer_id: string; normalized: string }>();
-  const out = new Map<string, NormalizedEvent[]>();
-  for (const r of results) {
-    const events = (JSON.parse(r.normalized) as unknown[]).map((e) => normalizedEventSchema.parse(e));
-    out.set(r.customer_id, [...(out.get(r.customer_id) ?? []), ...events]);
+
+/** The most customers one backtest or `asOf` request reads: pages of PAGE, so each query stays small. */
+export const MAX_REPLAY_CUSTOMERS = 2_000;
+const PAGE = 100;
+
+export async function customerPage(db: D1Database, after: string, limit: number, ids?: string[]): Promise<string[]> {
+  const filter = ids ? `AND id IN (SELECT value FROM json_each(?))` : "";
+  const args: unknown[] = [after];
+  if (ids) args.push(JSON.stringify(ids));
+  args.push(limit);
+  const { results } = await db.prepare(`SELECT id FROM customers WHERE id > ? ${filter} ORDER BY id LIMIT ?`).bind(...args).all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Every page of customer ids, up to `max` in all. */
+export async function* customerPages(db: D1Database, max: number, ids?: string[], from = ""): AsyncGenerator<string[]> {
+  let after = from;
+  let seen = 0;
+  while (seen < max) {
+    const page = await customerPage(db, after, Math.min(PAGE, max - seen), ids);
+    if (page.length === 0) return;
+    yield page;
+    seen += page.length;
+    after = page[page.length - 1]!;
+    if (page.length < PAGE) return;
   }
+}
+
+/** Sample instants: the close of every `stepDays`-th day from the first fact's day to `until`. */
+export function sampleDays(firstAt: number, until: number, stepDays: number): number[] {
+  const out: number[] = [];
+  for (let at = dayClose(new Date(firstAt).toISOString().slice(0, 10)); at <= until; at += stepDays * DAY) out.push(at);
   return out;
 }
 
-export function stateAsOf(events: readonly NormalizedEvent[], asOf: number): CustomerState {
-  return applyEvents(emptyState(), events.filter((e) => e.occurredAt <= asOf));
+export interface ReplayedHistory {
+  customerId: string;
+  points: { at: number; score: number }[];
+  churnedAt: number | null;
 }
 
-/** Scores at regular points in time (every `stepDays`), replaying only the facts known at each point. */
-export function replayScores(events: readonly NormalizedEvent[], cfg: TenureConfig, from: number, to: number, stepDays: number): { at: number; score: number }[] {
-  const points: { at: number; score: number }[] = [];
-  const sorted = [...events].sort((a, b) => a.occurredAt - b.occurredAt);
-  let state = emptyState();
-  let i = 0;
+/** The model in force, as the timeline recorded it at each sample day (stopping at churn). */
+export function historyFromTimeline(customerId: string, state: CustomerState, series: { at: number; score: number }[], until: number, stepDays: number): ReplayedHistory {
+  const churned = churnedAt(state);
+  const first = series[0]?.at;
+  if (first === undefined) return { customerId, points: [], churnedAt: churned };
+  const points = sampleDays(first, until, stepDays)
+    .filter((at) => churned === null || at < churned)
+    .flatMap((at) => {
+      const score = scoreAsOf(series, at);
+      return score === null ? [] : [{ at, score }];
+    });
+  return { customerId, points, churnedAt: churned };
+}
+
+/** Another model, scored on the kept facts as they stood at each sample day. */
+export function historyFromState(customerId: string, state: CustomerState, cfg: TenureConfig, until: number, stepDays: number): ReplayedHistory {
+  const churned = churnedAt(state);
+  const first = state.profile.firstSeenAt;
+  if (first === undefined) return { customerId, points: [], churnedAt: churned };
   let band: ReturnType<typeof scoreCustomer>["health"]["band"] | undefined;
-  for (let at = from; at <= to; at += stepDays * 86_400_000) {
-    const batch: NormalizedEvent[] = [];
-    while (i < sorted.length && sorted[i]!.occurredAt <= at) batch.push(sorted[i++]!);
-    state = applyEvents(state, batch);
-    if (batch.length === 0 && points.length === 0) continue;
-    if (churnedAt(state) !== null) break;
-    const scored = scoreCustomer(state, at, cfg, band, { d7: null, d30: null });
+  const points: { at: number; score: number }[] = [];
+  for (const at of sampleDays(first, until, stepDays)) {
+    if (churned !== null && at >= churned) break;
+    const scored = scoreCustomer(stateAsOf(state, at), at, cfg, band, { d7: null, d30: null });
     band = scored.health.band;
     points.push({ at, score: scored.health.score });
   }
-  return points;
+  return { customerId, points, churnedAt: churned };
+}
+
+/** Loads a page's states and timelines. */
+export async function loadReplayPage(db: D1Database, ids: string[]) {
+  const [customers, series] = await Promise.all([loadCustomers(db, ids), loadScoreSeries(db, ids)]);
+  return { customers, series };
 }

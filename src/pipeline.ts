@@ -4,7 +4,8 @@ import type { NormalizedEvent, Subject } from "./core/events";
 import { planActions, type AlertLog, type Snapshot } from "./core/plan";
 import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
-import { emptyState, type CustomerState } from "./core/state";
+import { dayKey, emptyState } from "./core/state";
+import { DAY, buildTimeline, dayClose, dayStart, timelineRange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
 import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
 import {
@@ -17,14 +18,8 @@ import {
   upsertContactStmt,
   type IdentityKey,
 } from "./store/identity";
-import {
-  loadCustomers,
-  recentHistory,
-  saveCustomerStmts,
-  scoreHistoryStmt,
-  stageTransitionStmt,
-  type StoredCustomer,
-} from "./store/customers";
+import { loadCustomers, saveCustomerStmts, type StoredCustomer } from "./store/customers";
+import { loadTimelines, timelineStmts, type StoredPoint } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
 import { log, errorFields } from "./log";
@@ -49,6 +44,15 @@ export interface ProcessResult {
   actionIds: string[];
   /** Identity keys linked in this step: unmatched events waiting for them can be re-driven. */
   newKeys: IdentityKey[];
+  /** Older parts of timelines this step did not recompute (bounded work): continue them as jobs. */
+  timelineJobs: TimelineJob[];
+}
+
+/** Days of one customer's event-time timeline still to recompute. */
+export interface TimelineJob {
+  customerId: string;
+  from: string;
+  to: string;
 }
 
 interface Resolved {
@@ -61,7 +65,7 @@ interface Resolved {
 
 export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
   const rows = await claimReceived(deps.db, eventIds);
-  const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [] };
+  const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [], timelineJobs: [] };
   if (rows.length === 0) return result;
   rows.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
   const erasures = rows.filter((r) => r.events.length > 0 && r.events.every((e) => e.type === "contact.erased"));
@@ -91,7 +95,11 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   const groups = new Map<string, Resolved[]>();
   for (const r of resolved) if (r.customerId) groups.set(r.customerId, [...(groups.get(r.customerId) ?? []), r]);
   const ids = [...groups.keys()];
-  const [stored, history] = await Promise.all([loadCustomers(deps.db, ids), recentHistory(deps.db, ids, deps.now - 31 * 86_400_000)]);
+  const stored = await loadCustomers(deps.db, ids);
+  const history = await loadTimelines(
+    deps.db,
+    [...groups].map(([id, group]) => ({ id, since: timelineSince(stored.get(id) ?? null, group.flatMap((g) => g.row.events), deps.now) })),
+  );
 
   const loyalty = await loadLoyaltyContexts(
     deps.db,
@@ -121,7 +129,7 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
 const CUSTOMERS_PER_TURN = 10;
 const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[] };
+type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[]; timelineJob: TimelineJob | null };
 const CUSTOMERS_PER_COMMIT = 20;
 
 /**
@@ -133,6 +141,7 @@ async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult)
     result.done.push(...s.group.map((g) => g.row.id));
     result.actionIds.push(...s.actions.map((a) => a.id));
     result.newKeys.push(...s.newKeys);
+    if (s.timelineJob) result.timelineJobs.push(s.timelineJob);
   };
   for (let i = 0; i < steps.length; i += CUSTOMERS_PER_COMMIT) {
     const chunk = steps.slice(i, i + CUSTOMERS_PER_COMMIT);
@@ -184,7 +193,7 @@ async function customerIdFor(key: IdentityKey): Promise<string> {
   return `cu_${[...digest.slice(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: { at: number; score: number }[], loyalty: LoyaltyContext) {
+function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext) {
   const { db, now } = deps;
   const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
   const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty);
@@ -198,27 +207,39 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
     step.stmts.push(...contactStmts(db, g.row.events, customerId, now, newKeys));
     step.stmts.push(markProcessedStmt(db, g.row.id, customerId, now));
   }
-  return { stmts: step.stmts, actions: step.actions, newKeys };
+  return { stmts: step.stmts, actions: step.actions, newKeys, timelineJob: step.timelineJob };
 }
+
+/** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */
+export function timelineSince(stored: StoredCustomer | null, events: readonly NormalizedEvent[], now: number): number {
+  let since = now - TREND_DAYS * DAY;
+  for (const e of events) since = Math.min(since, e.occurredAt - DAY);
+  if (stored?.timelineThrough) since = Math.min(since, dayStart(stored.timelineThrough));
+  return Math.max(0, since);
+}
+
+const TREND_DAYS = 31;
 
 /**
  * Applies events (none for a time-driven recompute), scores, plans, and returns the statements of one
- * atomic commit: customer (version-guarded), score history, stage transition, outbox rows.
+ * atomic commit: customer (version-guarded), the recomputed days of its event-time timeline, outbox rows.
+ * `history` is the stored timeline from `timelineSince` on.
  */
 export function scoreStep(
   deps: PipelineDeps,
   customerId: string,
   stored: StoredCustomer | null,
   events: NormalizedEvent[],
-  history: { at: number; score: number }[],
+  history: StoredPoint[],
   externalIds: Record<string, string[]>,
   loyalty?: LoyaltyContext,
-): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot } {
+): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null } {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
+  const timeline = timelineStep(deps, customerId, stored, state, events, history);
   const prevHealth = stored?.health ?? null;
   const scored = scoreCustomer(state, now, cfg, prevHealth?.band, { d7: null, d30: null });
-  const t = trend([...history, { at: now, score: scored.health.score }], now);
+  const t = trend([...timeline.history, { at: now, score: scored.health.score }], now);
   const after: Snapshot = { ...scored.snapshot, trend: t };
   const beforeSnap = stored && prevHealth ? previousSnapshot(stored) : null;
   const name = state.profile.name?.value ?? state.profile.domain?.value ?? customerId;
@@ -231,11 +252,12 @@ export function scoreStep(
     before: beforeSnap,
     after,
     events,
-    history,
+    history: timeline.history,
     alerts: stored?.alerts ?? ({} as AlertLog),
     causeAt: events.length ? events.reduce((m, e) => Math.max(m, e.occurredAt), 0) : now,
     now,
     rules: cfg.alerts,
+    stillTrue: stillTrue(state),
   });
   const stmts: D1PreparedStatement[] = saveCustomerStmts(db, {
     id: customerId,
@@ -251,17 +273,64 @@ export function scoreStep(
     mrr: after.mrr,
     currency: after.currency ?? null,
     alerts: plan.alerts,
+    timelineThrough: timeline.through,
     now,
   });
-  if (!beforeSnap || beforeSnap.score !== after.score || beforeSnap.band !== after.band || beforeSnap.stage !== after.stage) {
-    stmts.push(scoreHistoryStmt(db, { customerId, at: now, score: after.score, band: after.band, stage: after.stage, components: scored.health.components, modelVersion: after.modelVersion }));
-  }
-  if (stored?.stage !== after.stage) stmts.push(stageTransitionStmt(db, { customerId, at: now, from: stored?.stage ?? null, to: after.stage }));
+  stmts.push(...timeline.stmts);
   stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0));
   // Loyalty (src/loyalty.ts): referral rows, ledger rows and reward actions commit with the customer.
   const rewards = loyalty ? loyaltyStep(deps, { customerId, state, events, snapshot: after, onboarding: scored.stage.onboarding, externalIds, loyalty }) : null;
   if (rewards) stmts.push(...rewards.stmts);
-  return { stmts, actions: rewards ? [...plan.actions, ...rewards.actions] : plan.actions, snapshot: after };
+  return { stmts, actions: rewards ? [...plan.actions, ...rewards.actions] : plan.actions, snapshot: after, timelineJob: timeline.job };
+}
+
+/**
+ * Recomputes the days the step's facts touch (and any days since the timeline was last computed), at
+ * most TIMELINE_DAYS_PER_STEP of them; an older remainder becomes a job. Returns the statements, the
+ * timeline as it now stands (for the trend and the drop alert), and the day it is computed through.
+ */
+function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCustomer | null, state: ReturnType<typeof applyEvents>, events: readonly NormalizedEvent[], history: StoredPoint[]) {
+  const through = stored?.timelineThrough ?? null;
+  const today = dayKey(deps.now);
+  const newest = events.reduce((m, e) => Math.max(m, e.occurredAt), -Infinity);
+  let toDay = events.length === 0 ? today : maxDay(through ?? dayKey(newest), dayKey(newest));
+  if (toDay > today) toDay = today;
+  const earliest = events.length ? events.reduce((m, e) => Math.min(m, e.occurredAt), Infinity) : null;
+  const range = timelineRange({ firstSeenAt: state.profile.firstSeenAt, through, earliestFact: earliest, toDay });
+  if (!range) return { stmts: [] as D1PreparedStatement[], history, through, job: null };
+  const fromAt = dayStart(range.from);
+  const toAt = dayClose(range.to);
+  const prev = [...history].reverse().find((p) => p.at < fromAt) ?? null;
+  const built = buildTimeline(state, deps.cfg, range, deps.now, prev);
+  const kept = history.filter((p) => p.at < fromAt || p.at > toAt);
+  const merged = [...kept, ...built.points.map(toStored)].sort((a, b) => a.at - b.at);
+  return {
+    // Days after the last computed one hold no rows yet: nothing to delete first.
+    stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, through === null || range.from > through),
+    history: merged,
+    through: through === null || range.to > through ? range.to : through,
+    job: range.deferred ? { customerId, ...range.deferred } : null,
+  };
+}
+
+function toStored(p: TimelinePoint): StoredPoint {
+  return { at: p.at, score: p.score, band: p.band, stage: p.stage };
+}
+
+function maxDay(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** Facts an alert must still find true when it is planned (a late delivery can be already resolved). */
+function stillTrue(state: ReturnType<typeof applyEvents>) {
+  const subs = state.billing.subscriptions;
+  return {
+    cancelScheduled: (subscriptionId: string) => {
+      const s = subs[subscriptionId];
+      return s !== undefined && s.status !== "canceled" && s.status !== "incomplete_expired" && (s.cancelAtPeriodEnd || s.cancelAt !== undefined);
+    },
+    invoiceUnpaid: (invoiceId: string) => state.billing.invoices[invoiceId] === undefined,
+  };
 }
 
 function previousSnapshot(stored: StoredCustomer): Snapshot | null {

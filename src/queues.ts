@@ -5,17 +5,15 @@ import { loadConfig } from "./env";
 import { errorFields, log } from "./log";
 import { deliverAll } from "./outbox/run";
 import { processEvents } from "./pipeline";
-import { recomputePages } from "./recompute";
+import { enqueue } from "./jobs/enqueue";
+import { eventMessageSchema } from "./jobs/messages";
+import { consumeJobPages, deadLetterJobPages, readJobPage, sendTimelineJobs, type JobPage } from "./jobs/run";
 import { markFailed } from "./store/inbox";
 import { redriveUnmatched } from "./store/identity";
 
-const eventMessage = z.object({ eventId: z.string().min(1) });
-/**
- * The daily recompute walks customers one page per message: each step has its own CPU budget, and a
- * step that fails costs one page of progress, not the day's.
- */
-const recomputeMessage = z.object({ recomputeAfter: z.string(), asOf: z.number().int() });
-export const RECOMPUTE_PAGES_PER_MESSAGE = 1;
+export { enqueue };
+export { RECOMPUTE_PAGES_PER_MESSAGE } from "./jobs/run";
+
 const actionMessage = z.object({ actionId: z.string().min(1) });
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -39,17 +37,34 @@ function bodies<T>(batch: MessageBatch<unknown>, schema: z.ZodType<T>): { msg: M
   return out;
 }
 
-async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const jobs = batch.messages.filter((m) => recomputeMessage.safeParse(m.body).success);
-  for (const job of jobs) {
-    const { recomputeAfter, asOf } = recomputeMessage.parse(job.body);
-    const cfg = loadConfig(env);
-    const { next } = await recomputePages(env, tenureConfig(cfg.TENURE_CONFIG), asOf, { after: recomputeAfter, maxPages: RECOMPUTE_PAGES_PER_MESSAGE });
-    if (next !== null) await env.EVENTS.send({ recomputeAfter: next, asOf } as never);
-    job.ack();
+/**
+ * The events queue carries inbox event ids and the pages of the daily jobs (src/jobs/). Pages run one by
+ * one, each acked or retried on its own; the events of the batch are applied together.
+ */
+function splitJobPages(batch: MessageBatch<unknown>): { pages: { msg: Message<unknown>; page: JobPage }[]; rest: Message<unknown>[] } {
+  const pages: { msg: Message<unknown>; page: JobPage }[] = [];
+  const rest: Message<unknown>[] = [];
+  for (const msg of batch.messages) {
+    let page: JobPage | null;
+    try {
+      page = readJobPage(msg.body);
+    } catch (err) {
+      // A job message we cannot read would only loop; the next daily run starts the job afresh.
+      log("error", "unreadable job message dropped", { queue: batch.queue, messageId: msg.id, ...errorFields(err) });
+      msg.ack();
+      continue;
+    }
+    if (page) pages.push({ msg, page });
+    else rest.push(msg);
   }
-  if (jobs.length === batch.messages.length) return;
-  const msgs = bodies({ ...batch, messages: batch.messages.filter((m) => !jobs.includes(m)) } as MessageBatch<unknown>, eventMessage);
+  return { pages, rest };
+}
+
+async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const { pages, rest } = splitJobPages(batch);
+  await consumeJobPages(env, pages);
+  if (rest.length === 0) return;
+  const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
   const cfg = loadConfig(env);
   const result = await processEvents(
     { db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS },
@@ -61,6 +76,7 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
     else msg.ack();
   }
   await enqueue(env.ACTIONS, result.actionIds.map((actionId) => ({ actionId })));
+  await sendTimelineJobs(env, result.timelineJobs);
   const redriven = await redriveUnmatched(env.DB, result.newKeys);
   await enqueue(env.EVENTS, redriven.map((eventId) => ({ eventId })));
 }
@@ -86,16 +102,11 @@ async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<v
 }
 
 async function deadLetterEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const jobs = batch.messages.filter((m) => recomputeMessage.safeParse(m.body).success);
-  for (const job of jobs) {
-    log("error", "a daily recompute step failed on every retry; the rest of today's pass is skipped and the next daily run starts over", {
-      after: (job.body as { recomputeAfter: string }).recomputeAfter,
-    });
-    job.ack();
-  }
-  const msgs = bodies({ ...batch, messages: batch.messages.filter((m) => !jobs.includes(m)) } as MessageBatch<unknown>, eventMessage);
+  const { pages, rest } = splitJobPages(batch);
+  await deadLetterJobPages(env, pages);
+  const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
   await markFailed(env.DB, msgs.map((m) => m.body.eventId), "dead-lettered: processing failed on every retry", Date.now());
-  log("error", "events dead-lettered", { count: msgs.length });
+  if (msgs.length) log("error", "events dead-lettered; POST /api/events/redrive applies them again", { count: msgs.length });
   for (const m of msgs) m.msg.ack();
 }
 
@@ -105,16 +116,6 @@ async function deadLetterActions(batch: MessageBatch<unknown>, env: Env): Promis
   if (msgs.length) await env.DB.batch(msgs.map((m) => stmt.bind(m.body.actionId)));
   log("error", "actions dead-lettered", { count: msgs.length });
   for (const m of msgs) m.msg.ack();
-}
-
-export async function enqueue<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 100) {
-    try {
-      await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
-    } catch (err) {
-      log("warn", "enqueue failed; the sweeper will pick these up", { count: bodies.length, ...errorFields(err) });
-    }
-  }
 }
 
 export type { ActionMessage, EventMessage };

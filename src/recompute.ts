@@ -1,9 +1,10 @@
 import type { TenureConfig } from "./core/config";
 import type { Env } from "./env";
 import { errorFields, log } from "./log";
-import { scoreStep } from "./pipeline";
-import { enqueue } from "./queues";
-import { loadCustomers, recentHistory } from "./store/customers";
+import { scoreStep, timelineSince, type TimelineJob } from "./pipeline";
+import { enqueue } from "./jobs/enqueue";
+import { loadCustomers } from "./store/customers";
+import { loadTimelines } from "./store/timeline";
 
 const PAGE = 100;
 
@@ -17,28 +18,36 @@ export async function recomputeAll(env: Env, cfg: TenureConfig, now: number, opt
 }
 
 /** Re-scores up to `maxPages` pages after customer id `after`; returns where it stopped (null when done). */
-export async function recomputePages(env: Env, cfg: TenureConfig, now: number, opts: { maxPages?: number; after?: string } = {}): Promise<{ count: number; next: string | null }> {
+export async function recomputePages(
+  env: Env,
+  cfg: TenureConfig,
+  now: number,
+  opts: { maxPages?: number; after?: string } = {},
+): Promise<{ count: number; next: string | null; timelineJobs: TimelineJob[] }> {
+  const timelineJobs: TimelineJob[] = [];
   let after = opts.after ?? "";
   let count = 0;
   for (let page = 0; page < (opts.maxPages ?? Infinity); page++) {
     const { results } = await env.DB.prepare(`SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?`).bind(after, PAGE).all<{ id: string }>();
-    if (results.length === 0) return { count, next: null };
+    if (results.length === 0) return { count, next: null, timelineJobs };
     after = results[results.length - 1]!.id;
     const ids = results.map((r) => r.id);
-    const [stored, history] = await Promise.all([loadCustomers(env.DB, ids), recentHistory(env.DB, ids, now - 31 * 86_400_000)]);
+    const stored = await loadCustomers(env.DB, ids);
+    const history = await loadTimelines(env.DB, [...stored.values()].map((c) => ({ id: c.id, since: timelineSince(c, [], now) })));
     const actionIds: string[] = [];
     for (const [id, customer] of stored) {
       const step = scoreStep({ db: env.DB, cfg, now }, id, customer, [], history.get(id) ?? [], customer.externalIds);
       try {
         await env.DB.batch(step.stmts);
         actionIds.push(...step.actions.map((a) => a.id));
+        if (step.timelineJob) timelineJobs.push(step.timelineJob);
         count++;
       } catch (err) {
         log("warn", "recompute skipped a customer that changed meanwhile", { customerId: id, ...errorFields(err) });
       }
     }
     await enqueue(env.ACTIONS, actionIds.map((actionId) => ({ actionId })));
-    if (results.length < PAGE) return { count, next: null };
+    if (results.length < PAGE) return { count, next: null, timelineJobs };
   }
-  return { count, next: after };
+  return { count, next: after, timelineJobs };
 }

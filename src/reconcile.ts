@@ -6,7 +6,7 @@ import { objectSchemas, stripeEventSchema } from "../webhooks/stripe/schemas";
 import { describeStripeError } from "./backfill/stripe";
 import type { Config, EventMessage } from "./env";
 import { log } from "./log";
-import { enqueue } from "./queues";
+import { enqueue } from "./jobs/enqueue";
 import { inboxRow, saveDeliveries, toEnqueue } from "./store/inbox";
 
 /**
@@ -36,7 +36,17 @@ export interface ReconcileResult {
   /** Events Tenure had never received, now in the inbox. */
   recovered: number;
   recoveredIds: string[];
+  /** The last event id listed when `maxPages` ran out first: the next call continues after it. */
+  next: string | null;
   skipped?: string;
+}
+
+export interface ReconcileOptions {
+  /** The end of the window (ms); the daily job passes its start time so that every page lists the same window. */
+  asOf?: number;
+  /** Continue a listing after this event id (Stripe's `starting_after`). */
+  startingAfter?: string;
+  maxPages?: number;
 }
 
 /** One listed event as the webhook route would have stored it. */
@@ -49,14 +59,14 @@ export function listedEventDelivery(event: unknown, now: number): Delivery {
   return { dedupeKey: id, vendorType: "unknown", occurredAt: now, events: [], ignoredReason: `unreadable Stripe event at ${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`, raw };
 }
 
-export async function reconcileStripe(deps: ReconcileDeps): Promise<ReconcileResult> {
-  if (!deps.cfg.STRIPE_SECRET_KEY) return { listed: 0, recovered: 0, recoveredIds: [], skipped: "STRIPE_SECRET_KEY is not set" };
+export async function reconcileStripe(deps: ReconcileDeps, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
+  if (!deps.cfg.STRIPE_SECRET_KEY) return { listed: 0, recovered: 0, recoveredIds: [], next: null, skipped: "STRIPE_SECRET_KEY is not set" };
   const stripe = stripeClient({ cfg: deps.cfg, fetch: deps.fetch, now: deps.now });
   const now = deps.now();
-  const since = Math.floor(now / 1000) - RECONCILE_WINDOW_DAYS * 86_400;
-  const result: ReconcileResult = { listed: 0, recovered: 0, recoveredIds: [] };
-  let startingAfter: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
+  const since = Math.floor((opts.asOf ?? now) / 1000) - RECONCILE_WINDOW_DAYS * 86_400;
+  const result: ReconcileResult = { listed: 0, recovered: 0, recoveredIds: [], next: null };
+  let startingAfter = opts.startingAfter;
+  for (let page = 0; page < Math.min(opts.maxPages ?? MAX_PAGES, MAX_PAGES); page++) {
     let list;
     try {
       // https://docs.stripe.com/api/events/list (newest first; `types` takes up to 20 names)
@@ -72,9 +82,13 @@ export async function reconcileStripe(deps: ReconcileDeps): Promise<ReconcileRes
     result.recovered += inserted.length;
     result.recoveredIds.push(...inserted);
     const last = list.data[list.data.length - 1];
-    if (!list.has_more || !last) break;
+    if (!list.has_more || !last) {
+      startingAfter = undefined;
+      break;
+    }
     startingAfter = last.id;
   }
+  result.next = opts.maxPages !== undefined ? (startingAfter ?? null) : null;
   if (result.recovered > 0) log("warn", "reconciliation recovered Stripe events that never arrived as webhooks", { recovered: result.recovered, listed: result.listed });
   return result;
 }

@@ -25,16 +25,19 @@ export function emailSubject(email: string | null | undefined): Subject {
   return compact({ email: e.toLowerCase(), domain: emailDomain(e) });
 }
 
-/** Milliseconds since epoch from an ISO-8601 string, or undefined. */
+/**
+ * Milliseconds since epoch from an ISO-8601 string, or undefined when it is not a date. A date that parses
+ * is kept however implausible (1969, year 9999): the route refuses it by name instead of it being replaced.
+ */
 export function isoMs(value: string | null | undefined): number | undefined {
   if (!value) return undefined;
   const t = Date.parse(value);
-  return Number.isFinite(t) && t >= 0 ? t : undefined;
+  return Number.isFinite(t) ? t : undefined;
 }
 
-/** Milliseconds from epoch seconds, or undefined. */
+/** Milliseconds from epoch seconds, or undefined. An absurd value stays absurd (the route refuses it by name). */
 export function secondsMs(value: number | null | undefined): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 && Number.isSafeInteger(Math.round(value * 1000)) ? Math.round(value * 1000) : undefined;
+  return typeof value === "number" ? Math.round(value * 1000) : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ActionPayload } from "../../src/core/actions";
+import { isoTime } from "../../src/core/time";
 import type { ConnectorDeps, DeliveryOutcome, OutboxAction } from "../connector";
 import type { Gate } from "./batch";
 import { callHubSpot, classifyHubSpotFailure, networkFailure } from "./http";
@@ -30,7 +31,8 @@ export async function deliverNote(
   try {
     // https://developers.hubspot.com/docs/api-reference/crm-notes-v3/guide
     const reply = await callHubSpot(deps, "POST", "/crm/v3/objects/notes", {
-      properties: { hs_timestamp: new Date(timestamp).toISOString(), hs_note_body: body },
+      // A time no Date can hold would throw here and be retried as if the network had failed; date the note now instead.
+      properties: { hs_timestamp: isoTime(timestamp) ?? isoTime(deps.now()), hs_note_body: body },
       associations: [
         {
           to: { id: companyId },

@@ -1,4 +1,5 @@
 import type { ActionPayload } from "../../src/core/actions";
+import { isoTime } from "../../src/core/time";
 import {
   button,
   capBlocks,
@@ -114,8 +115,9 @@ export function formatMoney(minor: number, currency = "usd"): string {
 /** Slack renders `<!date^…>` in the reader's time zone; the text after `|` is the fallback. */
 function formatRenewal(at: number | null, now: number): string {
   if (at === null) return "None scheduled";
+  const iso = isoTime(at)?.slice(0, 10);
+  if (iso === undefined) return `${at} (not a date)`;
   const days = Math.round((at - now) / DAY);
   const rel = days === 0 ? "today" : days > 0 ? `in ${days} days` : `${-days} days ago`;
-  const iso = new Date(at).toISOString().slice(0, 10);
   return `<!date^${Math.floor(at / 1000)}^{date_short_pretty}|${iso}> (${rel})`;
 }

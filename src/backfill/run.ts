@@ -13,7 +13,9 @@ import {
   resumeRun,
   startRun,
 } from "../store/backfill";
+import { HOUR } from "../core/time";
 import { hubspotImporter } from "./hubspot";
+import { withPlausibleTimes } from "./ingest";
 import { inboxRow, toEnqueue } from "../store/inbox";
 import { stripeImporter } from "./stripe";
 import { BACKFILL_OBJECTS, type BackfillSource, type Importer, VendorError } from "./types";
@@ -114,7 +116,8 @@ export async function backfillStep(deps: BackfillDeps, source: BackfillSource): 
     return done({ error });
   }
   const requestId = `backfill:${source}:${cur.object}:${cur.pages + 1}:${crypto.randomUUID().slice(0, 8)}`;
-  const rows = page.deliveries.map((d) => inboxRow(source, d, now, requestId));
+  const maxFutureMs = deps.cfg.MAX_EVENT_FUTURE_HOURS * HOUR;
+  const rows = page.deliveries.map((d) => inboxRow(source, withPlausibleTimes(d, now, maxFutureMs), now, requestId));
   let results: D1Result[];
   try {
     results = await db.batch(pageCommitStmts(db, { source, object: cur.object, pagesBefore: cur.pages, next: page.next, rows, now, requestId }));

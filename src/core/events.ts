@@ -37,7 +37,12 @@ export const subjectSchema = z.object({
 export type Subject = z.infer<typeof subjectSchema>;
 
 const money = z.number().int();
-const ms = z.number().int().nonnegative();
+/**
+ * A time in ms since epoch. Ingest checks every field declared with it against a plausible range
+ * (core/time.ts); the schema itself stays lenient so that rows stored before that check still parse.
+ */
+export const timeSchema = z.number().int().nonnegative();
+const ms = timeSchema;
 
 export const subscriptionStatusSchema = z.enum([
   "trialing",

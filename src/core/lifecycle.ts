@@ -6,6 +6,7 @@ import {
   recentCoreFeatures,
   usesMainFeatures,
 } from "./onboarding";
+import { sketchCount } from "./sketch";
 import type { CustomerState } from "./state";
 
 /**
@@ -53,6 +54,9 @@ export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig)
   const renewalTimes = Object.values(state.billing.invoices)
     .filter((i) => i.reason === "renewal" && i.paidAt <= now)
     .map((i) => i.paidAt);
+  // Renewals older than the kept invoices still count: the register remembers the first one.
+  const firstRenewalReg = state.billing.firstRenewalAt;
+  if (firstRenewalReg !== undefined && firstRenewalReg <= now && !renewalTimes.includes(firstRenewalReg)) renewalTimes.push(firstRenewalReg);
   const base = {
     onboarding,
     renewals: renewalTimes.length,
@@ -103,7 +107,7 @@ function conversionSince(state: CustomerState): number | null | undefined {
   for (const d of Object.values(state.crm.deals)) if (isLiveDeal(d)) times.push(d.at);
   for (const e of Object.values(state.usage.events)) times.push(e.firstAt);
   if (times.length) return Math.min(...times);
-  return Object.keys(state.usage.users).length > 0 ? null : undefined;
+  return sketchCount(state.usage.known) > 0 ? null : undefined;
 }
 
 function isLiveDeal(d: CustomerState["crm"]["deals"][string]): boolean {

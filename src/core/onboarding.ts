@@ -28,6 +28,9 @@ export interface OnboardingStatus {
 }
 
 export function firstPaidAt(state: CustomerState, now: number): number | null {
+  // The register is the minimum over every paid invoice ever seen, including those compacted away.
+  const reg = state.billing.firstPaidAt;
+  if (reg !== undefined) return reg <= now ? reg : null;
   const paid = Object.values(state.billing.invoices)
     .filter((i) => i.amountPaid > 0 && i.paidAt <= now)
     .map((i) => i.paidAt);

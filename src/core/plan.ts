@@ -40,13 +40,15 @@ export interface PlanInput {
   after: Snapshot;
   /** Events applied in this step (empty for a time-driven recompute). */
   events: readonly NormalizedEvent[];
-  /** Score points of the recent past, oldest first. */
-  history: readonly { at: number; score: number }[];
+  /** The event-time timeline (points at day closes), oldest first; points after `now` are ignored. */
+  history: readonly { at: number; score: number; band?: Band }[];
   alerts: AlertLog;
   /** The instant that caused this step: the newest applied event, or the recompute time. */
   causeAt: number;
   now: number;
   rules: AlertRules;
+  /** Whether what an event reported still holds in the customer's state now. */
+  stillTrue?: { cancelScheduled: (subscriptionId: string) => boolean; invoiceUnpaid: (invoiceId: string) => boolean };
 }
 
 /** HubSpot company properties Tenure writes (created by `npm run setup:hubspot`). */
@@ -107,9 +109,12 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
     }
   }
 
+  // Alerts say what is true now and new. Facts that arrive long after they happened (a backfill, a replay,
+  // a late delivery) update scores, HubSpot and the timeline, but alert nothing; a churned customer gets none.
   const snoozed = (alerts.snoozedUntil ?? 0) > p.now;
   const oldNews = p.events.length > 0 && p.now - p.causeAt > p.rules.maxEventAgeHours * 3_600_000;
-  for (const [rule, key, summary] of snoozed || oldNews ? [] : triggeredAlerts(p)) {
+  const quiet = snoozed || oldNews || after.stage === "churned";
+  for (const [rule, key, summary] of quiet ? [] : triggeredAlerts(p, alerts)) {
     const last = alerts[rule];
     if (last && p.now - last.at < p.rules.cooldownHours * 3_600_000) continue;
     const id = `slack.alert:${rule}:${p.customerId}:${key}`;
@@ -132,30 +137,51 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
   return { actions, alerts };
 }
 
-/** [rule, deterministic key, one-line summary] for every rule this step triggers. */
-function triggeredAlerts(p: PlanInput): [AlertRule, string, string][] {
+/**
+ * [rule, deterministic key, one-line summary] for every rule this step triggers. Band and drop rules read
+ * the customer's current state and its event-time timeline, and fire once while the condition holds (until
+ * a recovery to green), however many steps it took the facts to arrive.
+ */
+function triggeredAlerts(p: PlanInput, log: AlertLog): [AlertRule, string, string][] {
   const out: [AlertRule, string, string][] = [];
-  const { before, after } = p;
-  if (after.band === "red" && before && before.band !== "red") {
-    out.push(["entered_red", String(p.causeAt), `${p.name} entered red at ${after.score} (was ${before.score}, ${before.band}).`]);
+  const { after } = p;
+  const past = p.history.filter((h) => h.at <= p.now);
+  const open = (rule: AlertRule) => log[rule] !== undefined && !log[rule]!.recovered;
+  if (after.band === "red" && !open("entered_red")) {
+    const lastNotRed = [...past].reverse().find((h) => (h.band ?? bandOfScore(h.score)) !== "red");
+    const redSince = past.find((h) => h.at > (lastNotRed?.at ?? -Infinity))?.at ?? p.causeAt;
+    const was = lastNotRed ? ` (was ${lastNotRed.score} on ${new Date(lastNotRed.at).toISOString().slice(0, 10)})` : "";
+    out.push(["entered_red", String(redSince), `${p.name} entered red at ${after.score}${was}.`]);
   }
   const windowStart = p.now - p.rules.dropWindowDays * 86_400_000;
-  const peak = Math.max(...p.history.filter((h) => h.at >= windowStart).map((h) => h.score), before?.score ?? -Infinity);
-  if (Number.isFinite(peak) && peak - after.score >= p.rules.dropPoints) {
-    out.push(["score_drop", String(p.causeAt), `${p.name} dropped ${peak - after.score} points in ${p.rules.dropWindowDays} days, to ${after.score}.`]);
+  const recent = past.filter((h) => h.at >= windowStart);
+  const peak = recent.reduce((m, h) => (h.score > m.score ? h : m), { score: -Infinity, at: 0 });
+  if (out.length === 0 && Number.isFinite(peak.score) && peak.score - after.score >= p.rules.dropPoints && !open("score_drop")) {
+    out.push(["score_drop", dayOf(peak.at), `${p.name} dropped ${peak.score - after.score} points in ${p.rules.dropWindowDays} days, to ${after.score}.`]);
   }
-  if (after.firstValueMissed && !before?.firstValueMissed) {
+  if (after.firstValueMissed && !p.before?.firstValueMissed) {
     out.push(["first_value_missed", "once", `${p.name} has not reached first value within 24 hours of purchase.`]);
   }
+  const fresh = (at: number) => p.now - at <= p.rules.maxEventAgeHours * 3_600_000;
   for (const ev of p.events) {
-    if (ev.type === "subscription.changed" && (ev.cancelAtPeriodEnd || ev.cancelAt) && ev.status !== "canceled") {
+    if (!fresh(ev.occurredAt)) continue;
+    if (ev.type === "subscription.changed" && (ev.cancelAtPeriodEnd || ev.cancelAt) && ev.status !== "canceled" && (p.stillTrue?.cancelScheduled(ev.subscriptionId) ?? true)) {
       out.push(["cancel_scheduled", `${ev.subscriptionId}:${ev.cancelAt ?? "period_end"}`, `${p.name} scheduled a cancellation${ev.cancellation?.feedback ? ` (${ev.cancellation.feedback})` : ""}.`]);
     }
-    if (ev.type === "payment.failed" && after.mrr >= p.rules.paymentFailedMinMrr) {
+    if (ev.type === "payment.failed" && after.mrr >= p.rules.paymentFailedMinMrr && (p.stillTrue?.invoiceUnpaid(ev.invoiceId) ?? true)) {
       out.push(["payment_failed", `${ev.invoiceId}:${ev.attemptCount}`, `${p.name}: payment failed (attempt ${ev.attemptCount}).`]);
     }
   }
   return out;
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Points stored before bands were kept on the timeline: the default thresholds. */
+function bandOfScore(score: number): Band {
+  return score < 50 ? "red" : score > 75 ? "green" : "yellow";
 }
 
 function alertPayload(p: PlanInput, rule: AlertRule, summary: string): Action["payload"] {

@@ -1,9 +1,12 @@
 import { assertNever, type EventOf, type NormalizedEvent } from "./events";
+import { compactState } from "./compact";
+import { addToSketch, hash32 } from "./sketch";
+import { restoreTicket } from "./tickets";
 import {
   type CustomerState,
   type DealField,
+  FEATURES_PER_DAY,
   type SubscriptionFact,
-  USAGE_DAYS_KEPT,
   dayKey,
   lww,
   maxDefined,
@@ -21,11 +24,12 @@ export function applyEvent(state: CustomerState, ev: NormalizedEvent): CustomerS
   return applyEvents(state, [ev]);
 }
 
-/** One copy of the state for the whole list: a customer's state grows with its history. */
-export function applyEvents(state: CustomerState, events: readonly NormalizedEvent[]): CustomerState {
+/** One copy of the state for the whole list, compacted once at the end (src/core/compact.ts). */
+export function applyEvents(state: CustomerState, events: readonly NormalizedEvent[], opts: { compact?: boolean } = {}): CustomerState {
   if (events.length === 0) return state;
   const s = structuredClone(state);
   for (const ev of events) applyInPlace(s, ev);
+  if (opts.compact !== false) compactState(s);
   return s;
 }
 
@@ -50,6 +54,8 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         promotionCode: ev.promotionCode,
       };
       s.profile.currency ??= ev.currency;
+      if (ev.amountPaid > 0) b.firstPaidAt = minDefined(b.firstPaidAt, ev.occurredAt);
+      if (ev.reason === "renewal") b.firstRenewalAt = minDefined(b.firstRenewalAt, ev.occurredAt);
       return;
     case "payment.failed":
       b.failures[`${ev.invoiceId}:${ev.attemptCount}`] = {
@@ -160,6 +166,11 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
     }
     case "ticket.changed": {
       const key = `${ev.desk}:${ev.ticketId}`;
+      const archived = s.support.closed?.[key];
+      if (archived) {
+        s.support.tickets[key] = restoreTicket(ev.desk, archived);
+        delete s.support.closed![key];
+      }
       const t = (s.support.tickets[key] ??= { desk: ev.desk, statusLog: {}, slaBreached: false, tags: [] });
       if (ev.status) t.statusLog[`${ev.occurredAt}:${ev.status}`] = { at: ev.occurredAt, status: ev.status };
       if (ev.priority) t.priority = lww(t.priority, ev.priority, ev.occurredAt, ev.id);
@@ -172,22 +183,15 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       return;
     }
     case "usage.tracked": {
-      const day = dayKey(ev.occurredAt);
-      const d = (s.usage.days[day] ??= { users: [], events: [] });
-      d.users = union(d.users, [ev.userId]);
-      d.events = union(d.events, [ev.event]);
+      const d = touchUser(s, ev.userId, ev.occurredAt);
+      if (!d.f.includes(ev.event)) d.f = union(d.f, [ev.event]).slice(0, FEATURES_PER_DAY);
       const e = s.usage.events[ev.event];
-      s.usage.events[ev.event] = {
-        firstAt: minDefined(e?.firstAt, ev.occurredAt)!,
-        lastAt: maxDefined(e?.lastAt, ev.occurredAt)!,
-        users: union(e?.users ?? [], [ev.userId]),
-      };
-      touchUser(s, ev.userId, ev.occurredAt);
-      pruneDays(s);
+      s.usage.events[ev.event] = { firstAt: minDefined(e?.firstAt, ev.occurredAt)!, lastAt: maxDefined(e?.lastAt, ev.occurredAt)! };
       return;
     }
     case "user.identified":
-      touchUser(s, ev.userId, ev.occurredAt, ev.role, ev.id);
+      touchUser(s, ev.userId, ev.occurredAt);
+      if (ev.role !== undefined) setRole(s, ev.userId, ev.role, ev.occurredAt, ev.id);
       return;
     case "account.grouped":
       if (ev.userId) touchUser(s, ev.userId, ev.occurredAt);
@@ -213,26 +217,20 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
   }
 }
 
-function touchUser(s: CustomerState, userId: string, at: number, role?: string, by = ""): void {
-  const u = (s.usage.users[userId] ??= { lastAt: at });
-  u.lastAt = Math.max(u.lastAt, at);
-  if (role !== undefined && newer(at, by, u.roleSet)) {
-    u.role = role;
-    u.roleSet = { at, by };
-  }
+/** A user seen on a day: counted in that day's and the all-time distinct-user sketches. */
+function touchUser(s: CustomerState, userId: string, at: number) {
+  const day = dayKey(at);
+  const d = (s.usage.days[day] ??= { u: { h: [] }, f: [] });
+  d.u = addToSketch(d.u, userId);
+  s.usage.known = addToSketch(s.usage.known, userId);
+  s.usage.lastSeenAt = maxDefined(s.usage.lastSeenAt, at);
+  return d;
 }
 
-/**
- * Keeps the last USAGE_DAYS_KEPT days relative to the newest day seen, so pruning is itself
- * order-insensitive. It runs on every usage event: pruning only once the map is over-full would let a
- * late-arriving old day survive or not depending on how full the map happened to be.
- */
-function pruneDays(s: CustomerState): void {
-  const keys = Object.keys(s.usage.days).sort();
-  const newest = keys[keys.length - 1];
-  if (!newest) return;
-  const cutoff = dayKey(Date.parse(newest) - (USAGE_DAYS_KEPT - 1) * 86_400_000);
-  for (const k of keys) if (k < cutoff) delete s.usage.days[k];
+function setRole(s: CustomerState, userId: string, role: string, at: number, by: string): void {
+  const key = hash32(userId).toString(36);
+  const r = s.usage.roles[key];
+  if (!r || newer(at, by, r)) s.usage.roles[key] = { role, at, by };
 }
 
 function latestChange(prev: SubscriptionFact["lastChange"], ev: EventOf<"subscription.changed">): SubscriptionFact["lastChange"] {

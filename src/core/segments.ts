@@ -84,7 +84,7 @@ function hasAdmin(state: CustomerState, roles: string[]): boolean {
   const wanted = new Set(roles.map((r) => r.toLowerCase()));
   const isAdmin = (role: string | undefined) => role !== undefined && wanted.has(role.trim().toLowerCase());
   return (
-    Object.values(state.usage.users).some((u) => isAdmin(u.role)) ||
+    Object.values(state.usage.roles).some((u) => isAdmin(u.role)) ||
     Object.values(state.crm.contacts).some((c) => !c.erased && isAdmin(c.role))
   );
 }

@@ -1,4 +1,5 @@
 import type { SubscriptionStatus, TicketPriority, TicketStatus } from "./events";
+import type { Sketch } from "./sketch";
 
 /**
  * Everything Tenure knows about one customer (an account), as plain JSON.
@@ -68,11 +69,18 @@ export interface TicketFact {
   subject?: string;
 }
 
+/** [openedAt, last activity, flags (CLOSED_REOPENED | CLOSED_SLA), csat, csat time, subject, tags joined by "|"] */
+export type ClosedTicket = [openedAt: number | null, lastActivity: number, flags: number, csat: number | null, csatAt: number | null, subject: string, tags: string];
+export const CLOSED_REOPENED = 1;
+export const CLOSED_SLA = 2;
+
 export type DealField = "status" | "stage" | "amount" | "closeDate";
 
+/** One UTC day of product usage: distinct users (a bounded sketch) and distinct features used. */
 export interface UsageDay {
-  users: string[];
-  events: string[];
+  u: Sketch;
+  /** Feature (event) names used that day, sorted; at most FEATURES_PER_DAY. */
+  f: string[];
 }
 
 export interface CustomerState {
@@ -91,6 +99,9 @@ export interface CustomerState {
     disputes: Record<string, { at: number; amount: number; chargeId: string }>;
     checkouts: Record<string, { at: number; promotionCode?: string; referralCode?: string; clientReferenceId?: string }>;
     trialEndingAt?: number;
+    /** Earliest paid invoice (amount > 0) and earliest paid renewal: kept when old invoices are compacted away. */
+    firstPaidAt?: number;
+    firstRenewalAt?: number;
   };
   crm: {
     /** HubSpot company properties, each last-writer-wins by occurredAt. */
@@ -110,13 +121,22 @@ export interface CustomerState {
     contacts: Record<string, { role?: string; at: number; erased?: boolean; roleSet?: { at: number; by: string } }>;
     removed?: { at: number; mergedInto?: string };
   };
-  support: { tickets: Record<string, TicketFact> };
+  support: {
+    tickets: Record<string, TicketFact>;
+    /** Tickets closed and quiet for ARCHIVE_AFTER_DAYS, in a compact form (what the model and metrics read). */
+    closed?: Record<string, ClosedTicket>;
+  };
   usage: {
-    /** yyyy-mm-dd (UTC) -> distinct users and event names that day; kept for USAGE_DAYS_KEPT days. */
+    /** yyyy-mm-dd (UTC) -> distinct users and features that day; kept for USAGE_DAYS_KEPT days. */
     days: Record<string, UsageDay>;
-    /** event name -> first/last time seen and distinct users. */
-    events: Record<string, { firstAt: number; lastAt: number; users: string[] }>;
-    users: Record<string, { lastAt: number; role?: string; roleSet?: { at: number; by: string } }>;
+    /** Feature (event) name -> first and last time seen; at most FEATURES_KEPT names. */
+    events: Record<string, { firstAt: number; lastAt: number }>;
+    /** Distinct users ever seen (identify, group or track). */
+    known?: Sketch;
+    /** The latest time any user was seen. */
+    lastSeenAt?: number;
+    /** Users who have a role, by hashed user id (roles drive segments); at most ROLE_USERS_KEPT. */
+    roles: Record<string, { role: string; at: number; by: string }>;
     seats?: Lww<number>;
     plan?: Lww<string>;
   };
@@ -124,7 +144,33 @@ export interface CustomerState {
   loyalty: { activities: Record<string, { kind: string; at: number }> };
 }
 
+/**
+ * Bounds on everything kept per customer, so one customer's state stays well under D1's 2 MB row limit
+ * whatever the account's size (docs/scale.md). Retentions count back from the newest fact of the same
+ * kind, so compaction does not depend on the order facts arrive in; each is longer than the longest
+ * window the health model reads (docs/health-model.md), so the score never changes because of it.
+ */
 export const USAGE_DAYS_KEPT = 120;
+export const FEATURES_PER_DAY = 64;
+export const FEATURES_KEPT = 256;
+export const ROLE_USERS_KEPT = 200;
+/** Closed tickets are kept while active within this many days of the newest ticket activity (support reads 120). */
+export const TICKET_DAYS_KEPT = 130;
+export const OPEN_TICKETS_KEPT = 500;
+/** A closed ticket with no activity for this long (behind the newest ticket activity) is archived compactly. */
+export const ARCHIVE_AFTER_DAYS = 7;
+export const SUBJECT_KEPT_CHARS = 60;
+export const TICKET_LOG_KEPT = 16;
+/** Billing facts and survey answers: the model reads at most 365 days back. */
+export const FACT_DAYS_KEPT = 400;
+export const INVOICES_KEPT = 200;
+export const FACTS_KEPT = 100;
+export const RESPONSES_KEPT = 200;
+export const SUBSCRIPTIONS_KEPT = 50;
+export const CONTACTS_KEPT = 500;
+export const DEALS_KEPT = 200;
+export const PROPERTIES_KEPT = 500;
+export const ACTIVITIES_KEPT = 500;
 
 export function emptyState(): CustomerState {
   return {
@@ -132,7 +178,7 @@ export function emptyState(): CustomerState {
     billing: { subscriptions: {}, invoices: {}, failures: {}, refunds: {}, disputes: {}, checkouts: {} },
     crm: { properties: {}, deals: {}, contacts: {} },
     support: { tickets: {} },
-    usage: { days: {}, events: {}, users: {} },
+    usage: { days: {}, events: {}, roles: {} },
     sentiment: { responses: {} },
     loyalty: { activities: {} },
   };

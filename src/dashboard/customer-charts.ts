@@ -1,4 +1,6 @@
+import { sketchCount } from "../core/sketch";
 import { dayKey } from "../core/state";
+import { isoTime } from "../core/time";
 import type { CustomerDetail } from "../store/dashboard";
 import { barChart, lineChart, palette, type Chart } from "./charts";
 
@@ -12,7 +14,7 @@ export function customerCharts(c: CustomerDetail, now: number): { history: Chart
       id: "score-history",
       title: "Score history",
       desc: `Health score of ${c.name ?? c.id} each time it changed.`,
-      labels: c.history.map((h) => new Date(h.at).toISOString().slice(5, 16).replace("T", " ")),
+      labels: c.history.map((h) => isoTime(h.at)?.slice(5, 16).replace("T", " ") ?? String(h.at)),
       lines: [{ name: "Score", color: palette.blue, values: c.history.map((h) => h.score) }],
       min: 0,
       max: 100,
@@ -30,7 +32,7 @@ export function customerCharts(c: CustomerDetail, now: number): { history: Chart
       id: "usage",
       title: "Active users per day (30 days)",
       desc: "Distinct users with tracked product usage on each of the last 30 days (UTC).",
-      bars: days.map((d) => ({ label: d.slice(5), value: c.state.usage.days[d]?.users.length ?? 0, color: palette.teal })),
+      bars: days.map((d) => ({ label: d.slice(5), value: sketchCount(c.state.usage.days[d]?.u), color: palette.teal })),
     }),
   };
 }

@@ -1,6 +1,5 @@
 import type { FC } from "hono/jsx";
-import { ticketOpenedAt } from "../core/metrics/topics";
-import type { TicketFact } from "../core/state";
+import { ticketSummaries } from "../core/tickets";
 import type { CustomerDetail } from "../store/dashboard";
 import type { customerRewards } from "../store/loyalty-dashboard";
 import type { Chart } from "./charts";
@@ -9,11 +8,11 @@ import { Band, Figure, Layout, date, dateTime, money, type Notice } from "./layo
 
 type Rewards = Awaited<ReturnType<typeof customerRewards>>;
 
-const latestStatus = (t: TicketFact) => Object.values(t.statusLog).sort((a, b) => b.at - a.at)[0]?.status ?? "–";
 
 export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: CustomerDetail; rewards: Rewards; charts: { history: Chart; components: Chart; usage: Chart } }> = ({ csrf, notice, c, rewards, charts }) => {
   const h = c.health ?? {};
-  const tickets = Object.entries(c.state.support.tickets).sort(([, a], [, b]) => (ticketOpenedAt(b) ?? 0) - (ticketOpenedAt(a) ?? 0));
+  // Open tickets first, then the most recently opened; the 50 newest are enough for a page.
+  const tickets = ticketSummaries(c.state).sort((a, b) => Number(b.view.open) - Number(a.view.open) || (b.view.openedAt ?? 0) - (a.view.openedAt ?? 0));
   const features = Object.entries(c.state.usage.events).sort(([, a], [, b]) => b.lastAt - a.lastAt);
   return (
     <Layout title={c.name ?? c.domain ?? c.id} path="/portfolio" csrf={csrf} notice={notice}>
@@ -53,8 +52,8 @@ export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: Custome
         <table>
           <thead><tr><th>Ticket</th><th>Subject</th><th>Status</th><th>Priority</th><th>Opened</th><th>Tags</th><th class="num">CSAT</th></tr></thead>
           <tbody>
-            {tickets.map(([key, t]) => (
-              <tr><td>{key}</td><td>{t.subject ?? "–"}</td><td>{latestStatus(t)}</td><td>{t.priority?.value ?? "–"}</td><td>{date(ticketOpenedAt(t))}</td><td>{t.tags.join(", ")}</td><td class="num">{t.csat?.value ?? "–"}</td></tr>
+            {tickets.slice(0, 50).map((t) => (
+              <tr><td>{t.key}</td><td>{t.subject ?? "–"}</td><td>{t.view.status ?? "–"}</td><td>{t.view.open ? t.view.priority : "–"}</td><td>{date(t.view.openedAt)}</td><td>{t.tags.join(", ")}</td><td class="num">{t.view.csat?.value ?? "–"}</td></tr>
             ))}
           </tbody>
         </table>
@@ -64,9 +63,9 @@ export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: Custome
         <Figure chart={charts.usage} />
         {features.length === 0 ? <p class="muted">No product usage tracked.</p> : (
         <table>
-          <thead><tr><th>Feature</th><th class="num">Users</th><th>First used</th><th>Last used</th></tr></thead>
+          <thead><tr><th>Feature</th><th class="num">Days used (last 120)</th><th>First used</th><th>Last used</th></tr></thead>
           <tbody>
-            {features.map(([name, e]) => <tr><td>{name}</td><td class="num">{e.users.length}</td><td>{date(e.firstAt)}</td><td>{date(e.lastAt)}</td></tr>)}
+            {features.map(([name, e]) => <tr><td>{name}</td><td class="num">{Object.values(c.state.usage.days).filter((d) => d.f.includes(name)).length}</td><td>{date(e.firstAt)}</td><td>{date(e.lastAt)}</td></tr>)}
           </tbody>
         </table>
         )}

@@ -1,5 +1,6 @@
 import type { Child, FC } from "hono/jsx";
 import { raw } from "hono/html";
+import { isoTime } from "../core/time";
 import type { Chart } from "./charts";
 
 export interface Notice {
@@ -113,7 +114,8 @@ export const Band: FC<{ band: string | null | undefined }> = ({ band }) => <span
 export const money = (minor: number | null | undefined, currency?: string | null) =>
   minor == null ? "–" : `${(minor / 100).toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: 2 })}${currency ? ` ${currency.toUpperCase()}` : ""}`;
 
-export const date = (ms: number | null | undefined) => (ms == null ? "–" : new Date(ms).toISOString().slice(0, 10));
-export const dateTime = (ms: number | null | undefined) => (ms == null ? "–" : new Date(ms).toISOString().slice(0, 16).replace("T", " "));
+/** A stored time as a UTC day; "–" when missing, the raw value when no Date can hold it (an old row must still render). */
+export const date = (ms: number | null | undefined) => (ms == null ? "–" : (isoTime(ms)?.slice(0, 10) ?? String(ms)));
+export const dateTime = (ms: number | null | undefined) => (ms == null ? "–" : (isoTime(ms)?.slice(0, 16).replace("T", " ") ?? String(ms)));
 
 export const CsrfField: FC<{ csrf: string }> = ({ csrf }) => <input type="hidden" name="_csrf" value={csrf} />;

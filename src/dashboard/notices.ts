@@ -14,6 +14,8 @@ export function noticeFrom(q: Record<string, string | undefined>): Notice | null
       return { kind: "error", text: `Action ${id} does not exist.` };
     case "replayed":
       return { kind: "ok", text: `${Number(q.n ?? 0)} dead letters re-queued.` };
+    case "redriven":
+      return { kind: "ok", text: `${Number(q.n ?? 0)} failed events re-queued${q.more === "1" ? "; more remain, re-drive again" : ""}.` };
     case "failed":
       return { kind: "error", text: "The request failed; nothing was changed. Try again or check the logs." };
     default:

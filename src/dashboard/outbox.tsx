@@ -2,6 +2,7 @@ import type { FC } from "hono/jsx";
 import type { ActionRow } from "../store/dashboard";
 import { ActionTable } from "./actions-table";
 import { CsrfField, Layout, type Notice } from "./layout";
+import { RedriveEvents } from "./redrive";
 
 export const outboxStatuses = ["pending", "failed", "dead", "skipped"] as const;
 
@@ -14,9 +15,11 @@ export interface OutboxProps {
   names: Map<string, string>;
   /** Whether POST /api/actions/replay exists. */
   replay: boolean;
+  /** Inbox events in `failed`, when POST /api/events/redrive exists (null otherwise). */
+  failedEvents?: number | null;
 }
 
-export const OutboxPage: FC<OutboxProps> = ({ csrf, notice, status, counts, actions, names, replay }) => (
+export const OutboxPage: FC<OutboxProps> = ({ csrf, notice, status, counts, actions, names, replay, failedEvents }) => (
   <Layout title="Outbox" path="/outbox" csrf={csrf} notice={notice}>
     <p class="filters">
       <a href="/outbox" aria-current={status === null ? "page" : undefined}>needs attention</a>
@@ -61,5 +64,6 @@ export const OutboxPage: FC<OutboxProps> = ({ csrf, notice, status, counts, acti
         <p class="muted">Times are UTC. A delivered action is never sent twice.</p>
       </>
     ) : null}
+    {failedEvents == null ? null : <RedriveEvents csrf={csrf} failed={failedEvents} />}
   </Layout>
 );

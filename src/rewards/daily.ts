@@ -6,7 +6,7 @@ import type { CustomerState } from "../core/state";
 import type { Env } from "../env";
 import { errorFields, log } from "../log";
 import { planStmts } from "../loyalty";
-import { enqueue } from "../queues";
+import { enqueue } from "../jobs/enqueue";
 import { loadParties, loyaltySyncStmt, openReferrals, referrerTallies } from "../store/loyalty";
 
 /** The loyalty program's daily work: payouts after the hold, occasions, renewal offers. */
@@ -32,23 +32,41 @@ export async function runLoyaltyDaily(env: Env, cfg: TenureConfig, now: number):
  * for the next run.
  */
 export async function releaseDueRewards(db: D1Database, cfg: TenureConfig, now: number): Promise<{ paid: number; held: number; actionIds: string[] }> {
-  const rules = cfg.rewards;
   const out = { paid: 0, held: 0, actionIds: [] as string[] };
-  if (!rules.referral.enabled) return out;
-  let after = "";
-  for (;;) {
-    const open = await openReferrals(db, null, now, after);
-    if (open.length === 0) break;
-    after = open[open.length - 1]!.referredId;
-    const parties = await loadParties(db, open.flatMap((r) => [r.referrerId, r.referredId]));
-    for (const before of open) {
-      const done = await releaseOne(db, cfg, before, parties, now);
-      if (!done) continue;
-      out.actionIds.push(...done.actionIds);
-      if (done.status === "paid") out.paid++;
-      else out.held++;
-    }
+  let after: string | null = "";
+  while (after !== null) {
+    const page: ReleasePage = await releaseDueRewardsPage(db, cfg, now, after);
+    out.paid += page.paid;
+    out.held += page.held;
+    out.actionIds.push(...page.actionIds);
+    after = page.next;
   }
+  return out;
+}
+
+export interface ReleasePage {
+  paid: number;
+  held: number;
+  actionIds: string[];
+  /** The last referred id of this page, or null when no open referral is left after it. */
+  next: string | null;
+}
+
+/** One page of `releaseDueRewards`: the open referrals after referred id `after`, at most two D1 calls each. */
+export async function releaseDueRewardsPage(db: D1Database, cfg: TenureConfig, now: number, after: string, limit = 200): Promise<ReleasePage> {
+  const out: ReleasePage = { paid: 0, held: 0, actionIds: [], next: null };
+  if (!cfg.rewards.referral.enabled) return out;
+  const open = await openReferrals(db, null, now, after, limit);
+  if (open.length === 0) return out;
+  const parties = await loadParties(db, open.flatMap((r) => [r.referrerId, r.referredId]));
+  for (const before of open) {
+    const done = await releaseOne(db, cfg, before, parties, now);
+    if (!done) continue;
+    out.actionIds.push(...done.actionIds);
+    if (done.status === "paid") out.paid++;
+    else out.held++;
+  }
+  out.next = open.length < limit ? null : open[open.length - 1]!.referredId;
   return out;
 }
 
@@ -82,22 +100,42 @@ type Row = { id: string; state: string; score: number | null; currency: string |
 /** Anniversaries, birthdays, the one-year badge and first-renewal offers, for every customer, in pages. */
 export async function runOccasions(db: D1Database, cfg: TenureConfig, now: number): Promise<{ entries: number; actionIds: string[] }> {
   const out = { entries: 0, actionIds: [] as string[] };
-  let after = "";
-  for (;;) {
-    const { results } = await db.prepare(`SELECT id, state, score, currency, health FROM customers WHERE id > ? ORDER BY id LIMIT ?`).bind(after, PAGE).all<Row>();
-    if (results.length === 0) break;
-    after = results[results.length - 1]!.id;
-    const page = await occasionsPage(db, cfg, results, now);
-    if (page.stmts.length === 0) continue;
+  let after: string | null = "";
+  while (after !== null) {
+    const from: string = after;
     try {
-      await db.batch(page.stmts);
+      const page: OccasionsPage = await runOccasionsPage(db, cfg, now, from);
       out.entries += page.entries;
       out.actionIds.push(...page.actionIds);
+      after = page.next;
     } catch (err) {
-      log("error", "loyalty occasions page failed", { after, ...errorFields(err) });
+      log("error", "loyalty occasions page failed", { after: from, ...errorFields(err) });
+      after = await nextCustomerPageStart(db, from);
     }
   }
   return out;
+}
+
+export interface OccasionsPage {
+  entries: number;
+  actionIds: string[];
+  /** The last customer id of this page, or null when it was the last page. */
+  next: string | null;
+}
+
+/** One page of `runOccasions`: the next PAGE customers after id `after`, in three D1 calls. Throws when its commit fails. */
+export async function runOccasionsPage(db: D1Database, cfg: TenureConfig, now: number, after: string): Promise<OccasionsPage> {
+  const { results } = await db.prepare(`SELECT id, state, score, currency, health FROM customers WHERE id > ? ORDER BY id LIMIT ?`).bind(after, PAGE).all<Row>();
+  if (results.length === 0) return { entries: 0, actionIds: [], next: null };
+  const page = await occasionsPage(db, cfg, results, now);
+  if (page.stmts.length > 0) await db.batch(page.stmts);
+  return { entries: page.entries, actionIds: page.actionIds, next: results.length < PAGE ? null : results[results.length - 1]!.id };
+}
+
+/** Where the page after a failed one starts, so one bad page does not stop the walk. */
+async function nextCustomerPageStart(db: D1Database, after: string): Promise<string | null> {
+  const row = await db.prepare(`SELECT MAX(id) AS id FROM (SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?)`).bind(after, PAGE).first<{ id: string | null }>();
+  return row?.id ?? null;
 }
 
 async function occasionsPage(db: D1Database, cfg: TenureConfig, rows: Row[], now: number) {

@@ -3,6 +3,7 @@ import { z, ZodError } from "zod";
 import { tenureConfig } from "../config";
 import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
 import { periodStart } from "../core/metrics/periods";
+import { isPlausibleTime } from "../core/time";
 import { AlertsPage } from "../dashboard/alerts";
 import { currentSession, login, logout, requireSession, type DashEnv } from "../dashboard/auth";
 import { CustomerPage } from "../dashboard/customer";
@@ -22,6 +23,7 @@ import { loadConfig } from "../env";
 import { AppError, notFound } from "../errors";
 import { errorFields, log } from "../log";
 import { customerDetail, customerNames, outboxCounts, outboxRows, portfolioPage, portfolioSorts } from "../store/dashboard";
+import { countFailed } from "../store/inbox";
 import { customerRewards, loyaltyOverview } from "../store/loyalty-dashboard";
 import { loadMetricsRows, loadScorePoints } from "../store/metrics";
 import { metricsWindow } from "./metrics";
@@ -31,7 +33,10 @@ const DAY = 86_400_000;
 const cfgOf = (c: Context<DashEnv>) => tenureConfig(loadConfig(c.env).TENURE_CONFIG);
 const notice = (c: Context<DashEnv>) => noticeFrom(c.req.query());
 
-/** A date from a form (yyyy-mm-dd, a whole UTC day), an ISO instant, or ms. `end` makes a date exclusive. */
+/**
+ * A date from a form (yyyy-mm-dd, a whole UTC day), an ISO instant, or ms. `end` makes a date exclusive.
+ * Anything that is not a time between 2000 and 2100 is ignored (the default window is shown).
+ */
 const dayOrInstant = (end: boolean) =>
   z
     .string()
@@ -39,9 +44,8 @@ const dayOrInstant = (end: boolean) =>
     .optional()
     .transform((v) => {
       if (!v) return undefined;
-      if (/^\d+$/.test(v)) return Number(v);
-      const t = Date.parse(v);
-      if (!Number.isFinite(t)) return undefined;
+      const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!isPlausibleTime(t)) return undefined;
       return end && /^\d{4}-\d{2}-\d{2}$/.test(v) ? t + DAY : t;
     });
 
@@ -117,7 +121,16 @@ export function dashboard(host: ApiHost) {
     const status = (outboxStatuses as readonly string[]).includes(c.req.query("status") ?? "") ? c.req.query("status")! : null;
     const [actions, counts] = await Promise.all([outboxRows(c.env.DB, { statuses: status ? [status] : ["failed", "dead", "pending"], limit: 200 }), outboxCounts(c.env.DB)]);
     const names = await customerNames(c.env.DB, actions.flatMap((a) => (a.customerId ? [a.customerId] : [])));
-    return render(c, OutboxPage, { csrf: c.get("session").csrf, notice: notice(c), status, counts, actions, names, replay: hasRoute(host, "POST", "/api/actions/replay") });
+    const failedEvents = hasRoute(host, "POST", "/api/events/redrive") ? await countFailed(c.env.DB) : null;
+    return render(c, OutboxPage, { csrf: c.get("session").csrf, notice: notice(c), status, counts, actions, names, replay: hasRoute(host, "POST", "/api/actions/replay"), failedEvents });
+  });
+
+  d.post("/outbox/redrive-events", requireSession, async (c) => {
+    if (!hasRoute(host, "POST", "/api/events/redrive")) throw notFound("Re-drive");
+    const source = c.get("form").source || undefined;
+    const res = await callApi(host, c, "POST", "/api/events/redrive", source ? { source } : {});
+    const ok = res.status === 202;
+    return c.redirect(withNotice("/outbox", ok ? { notice: "redriven", n: Number(res.json?.redriven ?? 0), more: res.json?.more ? 1 : 0 } : { notice: "failed" }), 303);
   });
 
   d.post("/outbox/:id/retry", requireSession, async (c) => {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { tenureConfig } from "../config";
 import { computeMetrics } from "../core/metrics";
+import { isoTime, isPlausibleTime } from "../core/time";
 import type { Env } from "../env";
 import { badRequest } from "../errors";
 import { loadMetricsRows } from "../store/metrics";
@@ -13,7 +14,7 @@ metrics.use("/metrics", requireAdmin);
 const DAY = 86_400_000;
 const MAX_RANGE_DAYS = 731;
 
-/** An instant as ms since epoch or an ISO 8601 date/time. */
+/** An instant as ms since epoch or an ISO 8601 date/time, between 2000 and 2100 (the times ingest accepts). */
 const instant = z
   .string()
   .trim()
@@ -21,6 +22,10 @@ const instant = z
     const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
     if (!Number.isFinite(t)) {
       ctx.addIssue({ code: "custom", message: `"${v}" is neither ms since epoch nor an ISO 8601 date` });
+      return z.NEVER;
+    }
+    if (!isPlausibleTime(t)) {
+      ctx.addIssue({ code: "custom", message: `"${v}" is not a time between 2000 and 2100` });
       return z.NEVER;
     }
     return t;
@@ -50,6 +55,6 @@ metrics.get("/metrics", async (c) => {
   const report = computeMetrics({ ...rows, lifecycle: cfg.lifecycle, grossMargin: q.grossMargin }, { window, period: q.period, ...(q.segment ? { segment: q.segment } : {}) });
   return c.json({
     ...report,
-    window: { ...report.window, fromIso: new Date(window.from).toISOString(), toIso: new Date(window.to).toISOString() },
+    window: { ...report.window, fromIso: isoTime(window.from), toIso: isoTime(window.to) },
   });
 });

@@ -3,39 +3,49 @@ import { z } from "zod";
 import { tenureConfig } from "../config";
 import { backtest } from "../core/backtest";
 import { healthModelSchema } from "../core/health";
-import { churnedAt } from "../core/lifecycle";
-import { scoreCustomer } from "../core/snapshot";
 import { loadConfig, type Env } from "../env";
-import { eventsByCustomer, replayScores, stateAsOf } from "../history";
+import { MAX_REPLAY_CUSTOMERS, customerPages, historyFromState, historyFromTimeline, loadReplayPage, type ReplayedHistory } from "../history";
 import { recomputeAll } from "../recompute";
+import { scoresAsOf } from "../store/timeline";
 import { requireAdmin } from "./auth";
 
 export const model = new Hono<{ Bindings: Env }>();
 model.use("*", requireAdmin);
 
 const instant = z.union([z.number().int().nonnegative(), z.iso.datetime().transform((s) => Date.parse(s))]);
-const MAX_REPLAY_CUSTOMERS = 2_000;
 
 model.get("/model", (c) => c.json({ model: tenureConfig(loadConfig(c.env).TENURE_CONFIG).health }));
 
 /**
  * Without `asOf`: re-scores every customer now and stores the result (what the daily cron does).
- * With `asOf`: computes each customer's score as of that instant from stored history, without changing anything.
+ * With `asOf`: each customer's score as of that instant from the event-time timeline (the close of the
+ * last day before it), changing nothing; at most MAX_REPLAY_CUSTOMERS per request, `after` pages on.
  */
 model.post("/recompute", async (c) => {
-  const body = z.object({ asOf: instant.optional(), customerIds: z.array(z.string()).max(500).optional() }).parse(await c.req.json().catch(() => ({})));
+  const body = z
+    .object({ asOf: instant.optional(), customerIds: z.array(z.string()).max(500).optional(), after: z.string().optional() })
+    .parse(await c.req.json().catch(() => ({})));
   const cfg = tenureConfig(loadConfig(c.env).TENURE_CONFIG);
   if (body.asOf === undefined) return c.json({ recomputed: await recomputeAll(c.env, cfg, Date.now()) });
   const asOf = body.asOf;
-  const byCustomer = await eventsByCustomer(c.env.DB, { customerIds: body.customerIds, until: asOf, limit: MAX_REPLAY_CUSTOMERS });
-  const customers = [...byCustomer].map(([id, events]) => {
-    const s = scoreCustomer(stateAsOf(events, asOf), asOf, cfg, undefined, { d7: null, d30: null });
-    return { id, score: s.health.score, band: s.health.band, stage: s.stage.stage, drivers: s.health.drivers.slice(0, 3) };
-  });
-  return c.json({ asOf, customers });
+  const customers: { id: string; score: number; band: string; stage: string; at: number }[] = [];
+  let last: string | null = null;
+  for await (const ids of customerPages(c.env.DB, MAX_REPLAY_CUSTOMERS, body.customerIds, body.after)) {
+    const points = await scoresAsOf(c.env.DB, ids, asOf);
+    for (const id of ids) {
+      const p = points.get(id);
+      if (p) customers.push({ id, score: p.score, band: p.band, stage: p.stage, at: p.at });
+    }
+    last = ids[ids.length - 1]!;
+  }
+  const more = last !== null && customers.length > 0 && (await customerPages(c.env.DB, 1, body.customerIds, last).next()).done === false;
+  return c.json({ asOf, customers, next: more ? last : null });
 });
 
-/** Replays stored history with a model (default: the current one) and reports how well its scores predicted churn. */
+/**
+ * How well a model's scores predicted churn. The model in force is read from the timeline (what it said at
+ * each day's close, in event time); another model is scored on the kept facts as they stood on each day.
+ */
 model.post("/model/backtest", async (c) => {
   const body = z
     .object({ model: z.unknown().optional(), horizonDays: z.number().int().min(1).max(730).default(90), stepDays: z.number().int().min(1).max(90).default(7) })
@@ -44,11 +54,24 @@ model.post("/model/backtest", async (c) => {
   const health = body.model === undefined ? base.health : healthModelSchema.parse(body.model);
   const cfg = { ...base, health };
   const now = Date.now();
-  const byCustomer = await eventsByCustomer(c.env.DB, { until: now, limit: MAX_REPLAY_CUSTOMERS });
-  const histories = [...byCustomer].map(([customerId, events]) => {
-    const first = Math.min(...events.map((e) => e.occurredAt));
-    return { customerId, points: replayScores(events, cfg, first, now, body.stepDays), churnedAt: churnedAt(stateAsOf(events, now)) };
-  });
+  const histories: ReplayedHistory[] = [];
+  let fromTimeline = 0;
+  for await (const ids of customerPages(c.env.DB, MAX_REPLAY_CUSTOMERS)) {
+    const { customers, series } = await loadReplayPage(c.env.DB, ids);
+    for (const [id, customer] of customers) {
+      const points = series.get(id) ?? [];
+      const sameModel = points.length > 0 && points.every((p) => p.modelVersion === health.version) && body.model === undefined;
+      if (sameModel) fromTimeline++;
+      histories.push(sameModel ? historyFromTimeline(id, customer.state, points, now, body.stepDays) : historyFromState(id, customer.state, cfg, now, body.stepDays));
+    }
+  }
   const result = backtest(histories, body.horizonDays, health.bands, { observedUntil: now });
-  return c.json({ modelVersion: health.version, horizonDays: body.horizonDays, customers: histories.length, ...result });
+  return c.json({
+    modelVersion: health.version,
+    horizonDays: body.horizonDays,
+    customers: histories.length,
+    fromTimeline,
+    capped: histories.length >= MAX_REPLAY_CUSTOMERS,
+    ...result,
+  });
 });

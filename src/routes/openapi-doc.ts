@@ -1,3 +1,4 @@
+import { sourceNameSchema } from "../core/events";
 import { loyaltyPaths } from "./loyalty-openapi";
 import { metricsPaths } from "./metrics-openapi";
 
@@ -107,6 +108,35 @@ export const openapiDocument = {
     "/api/events": {
       get: { summary: "Inbox events", security: bearer, parameters: [q("status", "received | processed | ignored | unmatched | failed"), q("source", "source name")], responses: { "200": json({ type: "object" }), ...errors } },
     },
+    "/api/events/redrive": {
+      post: {
+        summary: "Re-drive failed inbox events (dead-lettered after every retry)",
+        description:
+          "Puts `failed` inbox rows matching every given filter back to `received` with their attempts reset, and enqueues them; the oldest first, at most 500 per call. " +
+          "`more: true` means matching failed events remain: call again. An empty body re-drives any failed event. `from` and `to` bound the time the event was received (ms since epoch, inclusive).",
+        security: bearer,
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                  ids: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 500, description: "Inbox ids, e.g. stripe:evt_…" },
+                  from: { type: "integer", minimum: 0 },
+                  to: { type: "integer", minimum: 0 },
+                  source: { enum: sourceNameSchema.options },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "202": json({ type: "object", properties: { redriven: { type: "integer" }, ids: { type: "array", items: { type: "string" } }, more: { type: "boolean" } } }, "Re-driven"),
+          ...errors,
+        },
+      },
+    },
     "/api/unmatched": { get: { summary: "Events that match no customer yet, with the keys they wait for", security: bearer, responses: { "200": json({ type: "object" }), ...errors } } },
     "/api/actions": {
       get: { summary: "Outbox actions", security: bearer, parameters: [q("status", "pending | delivered | skipped | failed | dead"), q("type", "e.g. hubspot.properties"), q("destination", "hubspot | slack | stripe")], responses: { "200": json({ type: "object" }), ...errors } },
@@ -119,7 +149,7 @@ export const openapiDocument = {
         summary: "Import existing Stripe or HubSpot records (resumable)",
         description:
           "Starts a backfill (or resumes a failed or interrupted one; after a finished run, starts a new one) and imports its first page before answering, then keeps importing in the background. " +
-          "Stripe: customers, subscriptions, invoices; HubSpot: companies, contacts, deals (with their company). Records go through the webhook dedupe path, keyed by their facts, so a re-run imports nothing twice. " +
+          "Stripe: customers, subscriptions, invoices; HubSpot: companies, contacts, deals (with their company). Records go through the webhook dedupe path, keyed by their facts, so a re-run within the source's dedupe window (docs/sources.md) imports nothing twice. " +
           "POST again at any time to resume from the stored cursor; `restart: true` starts over. 200 when done, 202 while pages remain; 503 without the source's API credential; 502 when the vendor refused a page (error.retryable, error.progress).",
         security: bearer,
         requestBody: { content: { "application/json": { schema: { type: "object", required: ["source"], properties: { source: { enum: ["stripe", "hubspot"] }, restart: { type: "boolean", default: false } } } } } },

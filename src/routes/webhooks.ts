@@ -1,8 +1,9 @@
 import { Hono, type Context } from "hono";
 import { sources } from "../../webhooks/registry";
 import { SignatureError } from "../../webhooks/signature";
-import type { WebhookSource } from "../../webhooks/source";
+import type { Delivery, WebhookSource } from "../../webhooks/source";
 import { normalizedEventSchema, type SourceName } from "../core/events";
+import { HOUR, timeProblems } from "../core/time";
 import { loadConfig, type Config, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
@@ -65,15 +66,7 @@ async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cf
   }
 
   const deliveries = source.normalize(parsed.data, raw, { now });
-  for (const d of deliveries) {
-    for (const ev of d.events) {
-      const ok = normalizedEventSchema.safeParse(ev);
-      if (!ok.success) {
-        const issue = ok.error.issues[0]!;
-        throw new AppError(400, "invalid_payload", `The ${name} payload has a value Tenure cannot use at "${pathOf(issue.path)}": ${issue.message}`, { path: pathOf(issue.path) });
-      }
-    }
-  }
+  assertUsable(name, deliveries, now, cfg.MAX_EVENT_FUTURE_HOURS * HOUR);
   const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
   const inserted = await commitDeliveries(
     {
@@ -94,6 +87,24 @@ async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cf
     duplicates: rows.length - inserted.length,
     ignored: rows.filter((r) => r.status === "ignored").length,
   });
+}
+
+/** Refuses the whole request (nothing is stored) when any normalized event breaks its schema or carries an implausible time. */
+function assertUsable(name: SourceName, deliveries: Delivery[], now: number, maxFutureMs: number): void {
+  for (const d of deliveries) {
+    for (const ev of d.events) {
+      // Times first, so that a negative or non-finite time is named as a time rather than as a schema mismatch.
+      const [problem] = timeProblems(ev, now, maxFutureMs);
+      if (problem) {
+        throw new AppError(400, "time_out_of_range", `The ${name} payload has a time Tenure cannot use at "${problem.path}": ${problem.message}.`, { path: problem.path });
+      }
+      const ok = normalizedEventSchema.safeParse(ev);
+      if (!ok.success) {
+        const issue = ok.error.issues[0]!;
+        throw new AppError(400, "invalid_payload", `The ${name} payload has a value Tenure cannot use at "${pathOf(issue.path)}": ${issue.message}`, { path: pathOf(issue.path) });
+      }
+    }
+  }
 }
 
 function pathOf(path: PropertyKey[]): string {

@@ -118,11 +118,39 @@ export async function staleReceived(db: D1Database, now: number, olderThanMs: nu
   return results.map((r) => r.id);
 }
 
-/** Drops raw payloads past the retention period; normalized facts stay. */
-export async function pruneRawPayloads(db: D1Database, now: number, retentionDays: number): Promise<number> {
-  const r = await db
-    .prepare(`UPDATE inbox_events SET payload = NULL WHERE payload IS NOT NULL AND received_at < ?`)
-    .bind(now - retentionDays * 86_400_000)
-    .run();
-  return r.meta.changes ?? 0;
+export interface RedriveFilter {
+  ids?: string[];
+  /** Received at or after (ms). */
+  from?: number;
+  /** Received at or before (ms). */
+  to?: number;
+  source?: string;
+}
+
+/**
+ * Puts up to `limit` `failed` rows matching the filter (oldest first) back to `received` with their attempts
+ * reset, and says whether more remain. The caller enqueues the returned ids; a lost enqueue is the sweeper's.
+ */
+export async function redriveFailed(db: D1Database, f: RedriveFilter, limit: number): Promise<{ ids: string[]; more: boolean }> {
+  const where = `status = 'failed' AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1))) AND received_at >= ?2 AND received_at <= ?3 AND (?4 IS NULL OR source = ?4)`;
+  const args = [f.ids ? JSON.stringify(f.ids) : null, f.from ?? 0, f.to ?? Number.MAX_SAFE_INTEGER, f.source ?? null];
+  const [updated, rest] = await db.batch<{ id: string } | { more: number }>([
+    db
+      .prepare(
+        `UPDATE inbox_events SET status = 'received', attempts = 0, processed_at = NULL, reason = NULL
+         WHERE id IN (SELECT id FROM inbox_events WHERE ${where} ORDER BY received_at, id LIMIT ?5) RETURNING id`,
+      )
+      .bind(...args, limit),
+    db.prepare(`SELECT EXISTS (SELECT 1 FROM inbox_events WHERE ${where}) AS more`).bind(...args),
+  ]);
+  return {
+    ids: (updated!.results as { id: string }[]).map((r) => r.id),
+    more: ((rest!.results[0] as { more: number } | undefined)?.more ?? 0) === 1,
+  };
+}
+
+/** How many rows wait in `failed` for a re-drive. */
+export async function countFailed(db: D1Database): Promise<number> {
+  const row = await db.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE status = 'failed'`).first<{ n: number }>();
+  return row?.n ?? 0;
 }

@@ -21,6 +21,7 @@ type CustomerRow = {
   usage_events: string | null;
   usage_days: string | null;
   tickets: string | null;
+  closed: string | null;
 };
 
 const customersSql = `SELECT id, name, band, stage, mrr,
@@ -30,7 +31,8 @@ const customersSql = `SELECT id, name, band, stage, mrr,
     json_extract(state, '$.sentiment.responses') AS responses,
     json_extract(state, '$.usage.events') AS usage_events,
     (SELECT json_group_array(key) FROM json_each(customers.state, '$.usage.days')) AS usage_days,
-    json_extract(state, '$.support.tickets') AS tickets
+    json_extract(state, '$.support.tickets') AS tickets,
+    json_extract(state, '$.support.closed') AS closed
   FROM customers`;
 
 const json = <T>(text: string | null, fallback: T): T => (text ? (JSON.parse(text) as T) : fallback);
@@ -41,8 +43,9 @@ function toCustomer(r: CustomerRow): MetricCustomer {
   state.billing.invoices = json(r.invoices, {});
   state.sentiment.responses = json(r.responses, {});
   state.usage.events = json(r.usage_events, {});
-  for (const day of json<string[]>(r.usage_days, [])) state.usage.days[day] = { users: [], events: [] };
+  for (const day of json<string[]>(r.usage_days, [])) state.usage.days[day] = { u: { h: [] }, f: [] };
   state.support.tickets = json(r.tickets, {});
+  state.support.closed = json(r.closed, {});
   return { id: r.id, name: r.name, band: r.band, stage: r.stage, mrr: r.mrr, segments: json(r.segments, []), state };
 }
 

@@ -1,6 +1,8 @@
 import { defaultLifecycleConfig } from "../../src/core/lifecycle";
 import type { LoyaltyData, MetricCustomer, MetricsInput, StageTransition } from "../../src/core/metrics";
 import { emptyState, type CustomerState, type SubscriptionFact } from "../../src/core/state";
+import { addToSketch } from "../../src/core/sketch";
+const sketchOf = (...ids: string[]) => ids.reduce((s, id) => addToSketch(s, id), addToSketch(undefined, ids[0]!));
 
 /**
  * A small portfolio whose metrics are worked out by hand in the tests. Window: October 2026 (31 days).
@@ -38,7 +40,7 @@ export function portfolio(): MetricCustomer[] {
       invoice(s, "a1", at("2026-08-01"), 10000, "sA");
       s.billing.subscriptions.sA = sub({ mrr: 10000, startedAt: at("2026-08-01") });
       s.sentiment.responses.r1 = { score: 10, at: at("2026-10-05"), by: "ev" };
-      s.usage.days["2026-10-10"] = { users: [], events: ["login"] };
+      s.usage.days["2026-10-10"] = { u: { h: [] }, f: ["login"] };
       s.support.tickets["zendesk:1"] = { desk: "zendesk", statusLog: {}, slaBreached: false, openedAt: at("2026-10-03"), tags: ["billing", "invoice"], subject: "Invoice PDF missing" };
     }),
     customer("B", "yellow", "renewal", 5000, (s) => {
@@ -58,10 +60,10 @@ export function portfolio(): MetricCustomer[] {
     customer("D", "green", "onboarding", 3000, (s) => {
       invoice(s, "d1", at("2026-10-10"), 3000, "sD");
       s.billing.subscriptions.sD = sub({ mrr: 3000, startedAt: at("2026-10-10") });
-      s.usage.events.login = { firstAt: at("2026-10-10") + 2 * HOUR, lastAt: at("2026-10-11"), users: ["u1"] };
-      s.usage.events.report = { firstAt: at("2026-10-11"), lastAt: at("2026-10-11"), users: ["u1"] };
-      s.usage.days["2026-10-10"] = { users: ["u1"], events: ["login"] };
-      s.usage.days["2026-10-11"] = { users: ["u1"], events: ["login", "report"] };
+      s.usage.events.login = { firstAt: at("2026-10-10") + 2 * HOUR, lastAt: at("2026-10-11") };
+      s.usage.events.report = { firstAt: at("2026-10-11"), lastAt: at("2026-10-11") };
+      s.usage.days["2026-10-10"] = { u: sketchOf("u1"), f: ["login"] };
+      s.usage.days["2026-10-11"] = { u: sketchOf("u1"), f: ["login", "report"] };
       // No openedAt: the opening time falls back to the first status change.
       s.support.tickets["freshdesk:4"] = { desk: "freshdesk", statusLog: { x: { at: at("2026-10-12"), status: "open" } }, slaBreached: false, tags: [], subject: "How to export reports" };
     }),

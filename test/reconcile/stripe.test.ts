@@ -1,11 +1,11 @@
-import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/env";
-import worker from "../../src/index";
 import { reconcileStripe, type ReconcileDeps } from "../../src/reconcile";
 import { applyReceived, recordingQueue } from "../backfill/apply";
 import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 import { fixture } from "../support/fixtures";
+import { jobHarness, runDaily } from "../support/jobs";
 import { signStripe } from "../support/sign/stripe";
 
 const cfg = loadConfig(env);
@@ -85,13 +85,21 @@ describe("Stripe reconciliation", () => {
     expect(fakes.stripe.requests.slice(before).map((r) => r.status)).toEqual([200, 200, 200]);
   });
 
-  it("runs in the daily cron", async () => {
+  it("runs as a daily job, a few Stripe pages per queue message, each message continuing the listing", async () => {
     holdEvent("customer.subscription.deleted", "evt_rc_cron", HOUR);
-    const ctx = createExecutionContext();
-    await worker.scheduled!(createScheduledController({ cron: "17 3 * * *", scheduledTime: Date.now() }), env as never, ctx);
-    await waitOnExecutionContext(ctx);
+    for (let i = 0; i < 620; i++) {
+      stripe.addEvent("customer.updated", { id: `cus_rd${i}`, object: "customer", email: `x@rd${i}.example`, name: `RD ${i}`, metadata: {} }, { id: `evt_rc_daily_${i}`, created: NOW_S - 20 * HOUR + i });
+    }
+    const h = jobHarness();
+    const { runs } = await runDaily(h, NOW_S * 1000);
+    const pages = runs.filter((r) => (r.body as { job?: string }).job === "reconcile-stripe");
+    // 856 events in the window at 100 per list call and 5 calls per message: two messages.
+    expect(pages.map((r) => (r.body as { startingAfter: string | null }).startingAfter === null)).toEqual([true, false]);
+    expect(pages.every((r) => r.acked && !r.retried)).toBe(true);
     const row = await env.DB.prepare(`SELECT request_id FROM inbox_events WHERE id = 'stripe:evt_rc_cron'`).first();
     expect(row).toEqual({ request_id: "reconcile:stripe" });
+    expect(await env.DB.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'stripe:evt_rc_daily_%'`).first()).toEqual({ n: 620 });
+    expect(h.eventIds).toContain("stripe:evt_rc_cron");
   });
 
   it("does nothing without a Stripe key", async () => {

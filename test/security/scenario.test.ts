@@ -1,14 +1,14 @@
-import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Action } from "../../src/core/actions";
 import { loadConfig } from "../../src/env";
-import worker from "../../src/index";
 import { insertActionStmts } from "../../src/store/outbox";
 import { basesOf, createFakes, type Fakes } from "../fakes/msw";
 import { ADMIN, drain } from "../support/drain";
 import { fixture, fixturesOf } from "../support/fixtures";
+import { jobHarness, runDaily } from "../support/jobs";
 import { postWebhook, signedSources } from "./signing";
 
 /**
@@ -101,9 +101,8 @@ async function runScenario(): Promise<void> {
   await drain();
 
   for (const source of ["stripe", "hubspot"]) await (await admin("POST", "/api/backfill", { source })).arrayBuffer();
-  const ctx = createExecutionContext();
-  await worker.scheduled!(createScheduledController({ cron: "17 3 * * *", scheduledTime: Date.now() }), env as never, ctx);
-  await waitOnExecutionContext(ctx);
+  // The daily cron and every page of the jobs it starts, run here rather than by the local queue in the background.
+  await runDaily(jobHarness());
   await drain();
 }
 

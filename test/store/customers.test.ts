@@ -17,6 +17,7 @@ const write = (expectedVersion: number | null, name: string): CustomerWrite => (
   mrr: 0,
   currency: null,
   alerts: {},
+  timelineThrough: null,
   now: 1,
 });
 

@@ -15,3 +15,13 @@ export function fixture(vendor: string, name: string): string {
   if (raw === undefined) throw new Error(`no fixture ${vendor}/${name}`);
   return raw;
 }
+
+/** A fixture with some fields changed, re-serialised (tests sign the new bytes). */
+export function editedFixture(vendor: string, name: string, edit: (json: any) => void): string {
+  const json = JSON.parse(fixture(vendor, name));
+  edit(json);
+  return JSON.stringify(json);
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const seconds = (ms: number): number => Math.floor(ms / 1000);

@@ -32,9 +32,15 @@ export interface SourceContractCase {
   unknownTypeBody: string;
   /** A body that is valid JSON but breaks the vendor's schema. */
   malformedBody: string;
+  /**
+   * A signed-valid body of a used event type whose own event time is `at` (ms), with a delivery id that
+   * depends on `at`. Omitted for a source whose payload carries no event time.
+   */
+  datedBody?: (at: number) => string;
 }
 
 const FIVE_MIN = 5 * 60 * 1000;
+const HOUR = 3_600_000;
 
 /**
  * The contract every webhook source passes (modelled on hono's shared router suite): the same
@@ -153,6 +159,27 @@ export function runSourceContract(c: SourceContractCase): void {
         expect(body.error.code).toBe("invalid_payload");
         expect(typeof body.error.path).toBe("string");
         expect(await inboxCount()).toBe(before);
+      });
+
+      it.skipIf(!c.datedBody)("refuses an event dated far in the future, days ahead or before 2000 with 400 naming occurredAt, and stores nothing", async () => {
+        const now = Date.now();
+        for (const at of [Date.UTC(9999, 11, 31), now + 72 * HOUR, Date.UTC(1999, 11, 31)]) {
+          const before = await inboxCount();
+          const body = c.datedBody!(at);
+          const res = await post(body, await c.sign(body, { now, method: "POST", url }));
+          const iso = new Date(at).toISOString();
+          expect(res.status, `${iso}: ${await res.clone().text()}`).toBe(400);
+          const { error } = await res.json<{ error: { code: string; path: string; message: string } }>();
+          expect(error).toMatchObject({ code: "time_out_of_range", path: "occurredAt" });
+          expect(error.message).toContain(iso.slice(0, 10));
+          expect(await inboxCount()).toBe(before);
+        }
+      });
+
+      it.skipIf(!c.datedBody)("accepts an event dated within the clock-skew tolerance (2 hours ahead)", async () => {
+        const body = c.datedBody!(Date.now() + 2 * HOUR);
+        const res = await post(body, await c.sign(body, { now: Date.now(), method: "POST", url }));
+        expect(res.status, await res.clone().text()).toBeLessThan(300);
       });
 
       it("answers 2xx to a signed event of a type Tenure does not use, recorded as ignored", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { delightedSource } from "../../webhooks/delighted";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, seconds } from "../support/fixtures";
 import { signDelighted } from "../support/sign/delighted";
 import { runSourceContract } from "./contract";
 
@@ -22,6 +22,7 @@ runSourceContract({
     event_data: { person: { id: "5975", email: "charlie.gravis@acme.example", created_at: 1763800000 }, unsubscribed_at: 1763950000 },
   }),
   malformedBody: JSON.stringify({ event_type: "survey_response.updated", event_id: "x", event_data: { id: "5435", score: "nine", created_at: 1763900000 } }),
+  datedBody: (at) => editedFixture("delighted", "survey_response.created", (j) => { j.event_data.updated_at = seconds(at); j.event_id = `dated-${at}`; }),
 });
 
 function normalize(name: string) {

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { FRESHDESK_TOKEN_HEADER, freshdeskSource } from "../../webhooks/freshdesk";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, iso } from "../support/fixtures";
 import { signFreshdesk } from "../support/sign/freshdesk";
 import { PUBLIC_URL, runSourceContract } from "./contract";
 
@@ -22,6 +22,7 @@ runSourceContract({
   unknownTypeBody: JSON.stringify({ freshdesk_webhook: { ticket_id: "4999", ticket_status: "Waiting on Third Party", triggered_event: "{status:{from:Open,to:Waiting on Third Party}}" } }),
   // The placeholder was typed wrong, so Freshdesk left it unrendered.
   malformedBody: JSON.stringify({ freshdesk_webhook: { ticket_id: "{{ticket.ticket_id}}", ticket_status: "Open" } }),
+  datedBody: (at) => editedFixture("freshdesk", "ticket.created", (j) => { j.freshdesk_webhook.ticket_updated_at = iso(at); }),
 });
 
 function normalize(name: string, now = 1_764_000_000_000) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { helpscoutCsat, helpscoutSource } from "../../webhooks/helpscout";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, iso } from "../support/fixtures";
 import { signHelpscout } from "../support/sign/helpscout";
 import { runSourceContract } from "./contract";
 
@@ -26,6 +26,7 @@ runSourceContract({
     emails: [{ id: 1, value: "kim@acme.example", location: "work" }],
   }),
   malformedBody: JSON.stringify({ id: 291938, number: 349, status: 7, subject: "x" }),
+  datedBody: (at) => editedFixture("helpscout", "convo.created", (j) => { j.userModifiedAt = j.modifiedAt = iso(at); }),
 });
 
 function normalize(name: string) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { HUBSPOT_CLOSED_TICKET_STAGES, hubspotSource } from "../../webhooks/hubspot";
 import { hubspotSignedUri } from "../../webhooks/hubspot/signature";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture } from "../support/fixtures";
 import { signHubspot } from "../support/sign/hubspot";
 import { PUBLIC_URL, runSourceContract } from "./contract";
 
@@ -24,6 +24,7 @@ runSourceContract({
     { eventId: 2, subscriptionId: 10, portalId: 44551223, occurredAt: 1763901000000, subscriptionType: "conversation.creation", attemptNumber: 0, objectId: 78 },
   ]),
   malformedBody: JSON.stringify([{ eventId: 1, subscriptionId: 9, portalId: 1, occurredAt: 1, subscriptionType: "company.creation", objectId: 5 }, 42]),
+  datedBody: (at) => editedFixture("hubspot", "company.creation", (j) => { j[0].occurredAt = at; j[0].eventId = at; }),
 });
 
 function normalize(name: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { intercomCsat, intercomSource } from "../../webhooks/intercom";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, seconds } from "../support/fixtures";
 import { signIntercom } from "../support/sign/intercom";
 import { runSourceContract } from "./contract";
 
@@ -31,6 +31,7 @@ runSourceContract({
     topic: "conversation.admin.closed",
     created_at: 1763900000,
   }),
+  datedBody: (at) => editedFixture("intercom", "conversation.user.created", (j) => { j.created_at = seconds(at); j.id = `notif_dated_${at}`; }),
 });
 
 function normalize(name: string) {

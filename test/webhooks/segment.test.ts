@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { segmentSource } from "../../webhooks/segment";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, iso } from "../support/fixtures";
 import { signSegment } from "../support/sign/segment";
 import { runSourceContract } from "./contract";
 
@@ -18,6 +18,7 @@ runSourceContract({
   signatureHeaders: ["X-Signature"],
   unknownTypeBody: JSON.stringify({ type: "alias", previousId: "anon-1", userId: "user_8812", messageId: "alias-0001", timestamp: "2025-11-23T12:00:00.000Z" }),
   malformedBody: JSON.stringify({ type: "track", event: 42, userId: "user_8812", messageId: "bad-0001", timestamp: "2025-11-23T12:00:00.000Z" }),
+  datedBody: (at) => editedFixture("segment", "track", (j) => { j.timestamp = iso(at); j.messageId = `dated-${at}`; }),
 });
 
 function normalize(name: string) {

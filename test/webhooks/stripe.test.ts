@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stripeSource } from "../../webhooks/stripe";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, seconds } from "../support/fixtures";
 import { signStripe, STRIPE_TEST_SECRET } from "../support/sign/stripe";
 import { runSourceContract } from "./contract";
 
@@ -17,6 +17,7 @@ runSourceContract({
   signatureHeaders: ["stripe-signature"],
   unknownTypeBody: JSON.stringify({ id: "evt_1QPlanCreated", object: "event", type: "plan.created", created: 1763900000, data: { object: { id: "price_1" } } }),
   malformedBody: JSON.stringify({ id: "evt_1QBadInvoice", object: "event", type: "invoice.paid", created: 1763900000, data: { object: { id: "in_1", object: "invoice", customer: "cus_1", amount_paid: "lots", amount_due: 1, currency: "usd" } } }),
+  datedBody: (at) => editedFixture("stripe", "invoice.paid.first", (j) => { j.id = `evt_dated_${at}`; j.created = seconds(at); }),
 });
 
 function normalize(name: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { typeformSource } from "../../webhooks/typeform";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, iso } from "../support/fixtures";
 import { signTypeform } from "../support/sign/typeform";
 import { runSourceContract } from "./contract";
 
@@ -18,6 +18,7 @@ runSourceContract({
   signatureHeaders: ["Typeform-Signature"],
   unknownTypeBody: JSON.stringify({ event_id: "01JDNBZZPARTIAL0000000000", event_type: "form_response_partial", form_response: { token: "p1", answers: [] } }),
   malformedBody: JSON.stringify({ event_id: 12, event_type: "form_response", form_response: { token: "t", answers: [] } }),
+  datedBody: (at) => editedFixture("typeform", "form_response.nps", (j) => { j.form_response.submitted_at = iso(at); j.event_id = `dated-${at}`; }),
 });
 
 function normalize(name: string) {

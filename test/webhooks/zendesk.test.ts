@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizedEventSchema } from "../../src/core/events";
 import { zendeskSource } from "../../webhooks/zendesk";
-import { fixture, fixturesOf } from "../support/fixtures";
+import { fixture, fixturesOf, editedFixture, iso } from "../support/fixtures";
 import { base64, hmacBytes } from "../support/sign/crypto";
 import { signZendesk } from "../support/sign/zendesk";
 import { runSourceContract } from "./contract";
@@ -29,6 +29,7 @@ runSourceContract({
     event: {},
   }),
   malformedBody: JSON.stringify({ type: "zen:event-type:ticket.created", id: "e-1", time: "2025-11-23T05:33:18Z", detail: { id: { nested: true } }, event: {} }),
+  datedBody: (at) => editedFixture("zendesk", "ticket.created", (j) => { j.time = iso(at); j.id = `dated-${at}`; }),
 });
 
 function normalize(name: string) {

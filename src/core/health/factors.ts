@@ -1,3 +1,5 @@
+import { isoTime, isPlausibleTime } from "../time";
+
 /** One reason a component sits away from its neutral baseline, in that component's own 0..100 points. */
 export interface Factor {
   factor: string;
@@ -51,14 +53,18 @@ export function times(n: number): string {
   return `${n} times`;
 }
 
+/** The UTC day of a time; the raw number when no Date can hold it (a stored time must never make scoring throw). */
 export function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return isoTime(ms)?.slice(0, 10) ?? String(ms);
 }
 
-/** HubSpot sends timestamps as ms strings or ISO strings (dates as YYYY-MM-DD); anything else is no value. */
+/**
+ * HubSpot sends timestamps as ms strings or ISO strings (dates as YYYY-MM-DD); anything else, or a time
+ * outside 2000–2100 (a renewal date typed in seconds, a year 9999), is no value.
+ */
 export function parseCrmTime(value: string | null | undefined): number | null {
   if (value === null || value === undefined || value.trim() === "") return null;
   const v = value.trim();
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  return Number.isFinite(n) ? n : null;
+  return isPlausibleTime(n) ? n : null;
 }

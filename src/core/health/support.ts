@@ -1,5 +1,5 @@
-import type { TicketPriority, TicketStatus } from "../events";
-import type { CustomerState, TicketFact } from "../state";
+import type { CustomerState } from "../state";
+import { type TicketView, ticketViews } from "../tickets";
 import { DAY, type ComponentResult, type Factor, clamp, daysBetween, noData, plural, settle } from "./factors";
 import type { HealthModel } from "./model";
 
@@ -8,20 +8,9 @@ type Params = HealthModel["support"];
 /** Neutral baseline for a customer whose tickets are all handled and unremarkable. */
 const BASELINE = 90;
 
-interface TicketView {
-  status: TicketStatus | null;
-  open: boolean;
-  priority: TicketPriority;
-  openedAt: number | null;
-  lastActivity: number;
-  reopened: boolean;
-  sla: boolean;
-  csat?: { value: number; at: number };
-}
-
 /** Support health; null for a customer who never opened a ticket (silence is not evidence either way). */
 export function scoreSupport(state: CustomerState, now: number, p: Params): ComponentResult {
-  const all = Object.values(state.support.tickets).map(viewTicket);
+  const all = ticketViews(state);
   if (all.length === 0) return noData;
   const since = now - p.lookbackDays * DAY;
   const recent = all.filter((t) => t.open || t.lastActivity >= since);
@@ -33,34 +22,6 @@ export function scoreSupport(state: CustomerState, now: number, p: Params): Comp
     ...slaFactor(recent, p),
     ...volumeFactor(all, now, p),
   ]);
-}
-
-export function viewTicket(t: TicketFact): TicketView {
-  const log = Object.entries(t.statusLog)
-    .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .map(([, e]) => e);
-  const last = log[log.length - 1];
-  const status = last?.status ?? (t.openedAt !== undefined ? "open" : null);
-  let reopened = false;
-  for (let i = 1; i < log.length; i++) {
-    if (isClosed(log[i - 1]!.status) && !isClosed(log[i]!.status)) reopened = true;
-  }
-  const openedAt = t.openedAt ?? log[0]?.at ?? null;
-  const times = [openedAt ?? 0, ...log.map((e) => e.at), t.priority?.at ?? 0, t.csat?.at ?? 0];
-  return {
-    status,
-    open: status === "open" || status === "pending",
-    priority: t.priority?.value ?? "normal",
-    openedAt,
-    lastActivity: Math.max(...times),
-    reopened,
-    sla: t.slaBreached,
-    csat: t.csat ? { value: t.csat.value, at: t.csat.at } : undefined,
-  };
-}
-
-function isClosed(s: TicketStatus): boolean {
-  return s === "solved" || s === "closed";
 }
 
 function oldestAge(tickets: TicketView[], now: number): number {

@@ -1,5 +1,6 @@
 import type { LifecycleConfig, StageResult } from "../lifecycle";
 import { coreThreshold } from "../onboarding";
+import { mergeSketches, sketchCount } from "../sketch";
 import type { CustomerState } from "../state";
 import { DAY, type ComponentResult, type Factor, ago, clamp, daysBetween, isoDay, noData, plural, settle } from "./factors";
 import type { HealthModel } from "./model";
@@ -24,7 +25,7 @@ export interface UsageInput {
  */
 export function scoreUsage(input: UsageInput): ComponentResult {
   const { state } = input;
-  const hasUsage = Object.keys(state.usage.events).length > 0 || Object.keys(state.usage.users).length > 0;
+  const hasUsage = Object.keys(state.usage.events).length > 0 || sketchCount(state.usage.known) > 0;
   const firstValue = firstValueFactor(input);
   if (!hasUsage) {
     return firstValue.length > 0 && input.lifecycle.firstValueEvents.length > 0 ? settle(BASELINE, firstValue) : noData;
@@ -49,8 +50,7 @@ function seats(state: CustomerState): number | null {
 function seatFactor({ state, now, params }: UsageInput): Factor[] {
   const total = seats(state);
   if (total === null) return [];
-  const since = now - params.activeWindowDays * DAY;
-  const active = Object.values(state.usage.users).filter((u) => u.lastAt >= since).length;
+  const active = activeUsers(state, now, params.activeWindowDays);
   const share = Math.min(1, active / total);
   return [
     {
@@ -61,8 +61,19 @@ function seatFactor({ state, now, params }: UsageInput): Factor[] {
   ];
 }
 
+/** Distinct users seen on the UTC days overlapping the last `days` days up to `now` (per-day sketches merged). */
+export function activeUsers(state: CustomerState, now: number, days: number): number {
+  const from = isoDay(now - days * DAY);
+  const to = isoDay(now);
+  const sketches = Object.entries(state.usage.days)
+    .filter(([day]) => day >= from && day <= to)
+    .map(([, d]) => d.u);
+  return sketches.length === 0 ? 0 : sketchCount(mergeSketches(sketches));
+}
+
 function lastActivity(state: CustomerState): number | null {
-  const times = [...Object.values(state.usage.users).map((u) => u.lastAt), ...Object.values(state.usage.events).map((e) => e.lastAt)];
+  const times = Object.values(state.usage.events).map((e) => e.lastAt);
+  if (state.usage.lastSeenAt !== undefined) times.push(state.usage.lastSeenAt);
   return times.length ? Math.max(...times) : null;
 }
 
@@ -97,8 +108,8 @@ function trendFactor({ state, now }: UsageInput): Factor[] {
   let previous = 0;
   for (const [key, day] of Object.entries(state.usage.days)) {
     const age = Math.round((today - Date.parse(key)) / DAY);
-    if (age >= 0 && age < 30) recent += day.users.length;
-    else if (age >= 30 && age < 60) previous += day.users.length;
+    if (age >= 0 && age < 30) recent += sketchCount(day.u);
+    else if (age >= 30 && age < 60) previous += sketchCount(day.u);
   }
   if (previous < 5) return [];
   const change = (recent - previous) / previous;

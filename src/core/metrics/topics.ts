@@ -1,4 +1,5 @@
 import type { TicketFact } from "../state";
+import { ticketSummaries } from "../tickets";
 import { buckets, periodLabel } from "./periods";
 import { within, type MetricCustomer, type Period, type Window } from "./types";
 
@@ -30,7 +31,7 @@ export function ticketOpenedAt(t: TicketFact): number | null {
 }
 
 /** Tags (lowercased) and title keywords of one ticket, each once. */
-export function ticketTopics(t: TicketFact): string[] {
+export function ticketTopics(t: { tags: readonly string[]; subject?: string }): string[] {
   const out = new Set<string>();
   for (const tag of t.tags) if (tag.trim()) out.add(tag.trim().toLowerCase());
   for (const word of (t.subject ?? "").toLowerCase().split(/[^\p{L}\p{N}'_-]+/u)) {
@@ -45,8 +46,8 @@ export function topTicketTopics(customers: readonly MetricCustomer[], w: Window,
     const counts = new Map<string, TopicCount>();
     let tickets = 0;
     for (const c of customers) {
-      for (const t of Object.values(c.state.support.tickets)) {
-        const at = ticketOpenedAt(t);
+      for (const t of ticketSummaries(c.state)) {
+        const at = t.view.openedAt;
         if (at === null || !within(at, b)) continue;
         tickets++;
         for (const topic of ticketTopics(t)) {

@@ -1,3 +1,5 @@
+import { isoTime } from "../time";
+
 /**
  * Tenure's own record of every loyalty decision. Ids are deterministic (derived from the business fact),
  * so a replayed decision inserts nothing; a row that moves money names the outbox action that moves it.
@@ -65,7 +67,7 @@ export const rewardIds = {
 
 /** UTC calendar month of an instant, `yyyy-mm`: the period of the per-referrer cap. */
 export function monthKey(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
+  return isoTime(ms)?.slice(0, 7) ?? String(ms);
 }
 
 export const leaderboardPeriods = ["month", "quarter", "year", "all"] as const;

@@ -2,6 +2,7 @@ import type { Action } from "../actions";
 import type { StageResult } from "../lifecycle";
 import { nextRenewalAt } from "../segments";
 import type { CustomerState } from "../state";
+import { isoTime } from "../time";
 import type { RewardRules } from "./config";
 import { ledgerEntry, rewardIds, type LedgerEntry } from "./ledger";
 
@@ -40,7 +41,10 @@ export function monthDayOf(value: string | null | undefined): string | null {
   const v = value.trim();
   const iso = /^(?:\d{4}|-)?-?(\d{2})-(\d{2})(?:T.*)?$/.exec(v);
   if (iso) return validMonthDay(`${iso[1]}-${iso[2]}`);
-  if (/^\d{9,}$/.test(v)) return validMonthDay(new Date(Number(v)).toISOString().slice(5, 10));
+  if (/^\d{9,}$/.test(v)) {
+    const at = isoTime(Number(v));
+    return at === undefined ? null : validMonthDay(at.slice(5, 10));
+  }
   return null;
 }
 

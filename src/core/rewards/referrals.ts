@@ -1,6 +1,7 @@
 import type { NormalizedEvent } from "../events";
 import type { Band } from "../health";
 import type { CustomerState } from "../state";
+import { isoTime } from "../time";
 import type { ReferralRules } from "./config";
 import { monthKey } from "./ledger";
 
@@ -139,7 +140,7 @@ function refusalReason({ referred, referrer, candidate, state, rules, freeMail }
   const earlier = Object.entries(state.billing.invoices)
     .filter(([, inv]) => inv.amountPaid > 0 && inv.paidAt < cutoff)
     .sort(([, x], [, y]) => x.paidAt - y.paidAt)[0];
-  if (earlier) return `already a customer: invoice ${earlier[0]} was paid ${new Date(earlier[1].paidAt).toISOString().slice(0, 10)}, before the referral`;
+  if (earlier) return `already a customer: invoice ${earlier[0]} was paid ${isoTime(earlier[1].paidAt)?.slice(0, 10) ?? earlier[1].paidAt}, before the referral`;
   return null;
 }
 

@@ -1,0 +1,47 @@
+import { z } from "zod";
+import type { EventMessage } from "../env";
+
+/**
+ * Work that is too big for one invocation (D1 allows 1,000 queries per invocation, 30 s per query) runs as
+ * a chain of pages on the events queue: each message does one bounded page and sends the next one with its
+ * cursor. `asOf` is the instant the chain started (the daily cron's time): every page judges by it, so a
+ * retried page does the same work.
+ */
+
+const asOf = z.number().int().nonnegative();
+
+/** Deletes inbox rows past their retention (src/store/retention.ts); `step` indexes PRUNE_STEPS. */
+export const pruneInboxJobSchema = z.object({ job: z.literal("prune-inbox"), asOf, step: z.number().int().nonnegative() });
+
+/** Lists Stripe's recent events and stores the ones no webhook brought; `startingAfter` is the last event id listed. */
+export const reconcileStripeJobSchema = z.object({ job: z.literal("reconcile-stripe"), asOf, startingAfter: z.string().min(1).nullable() });
+
+/** Releases referral rewards past their hold, then walks customers for occasions; `after` is the last id done. */
+export const loyaltyDailyJobSchema = z.object({ job: z.literal("loyalty-daily"), asOf, phase: z.enum(["referrals", "occasions"]), after: z.string() });
+
+/** Recomputes days [from, to] (yyyy-mm-dd) of one customer's event-time timeline that a step left for later. */
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+export const timelineJobSchema = z.object({ job: z.literal("timeline"), customerId: z.string().min(1), from: day, to: day });
+
+export const jobMessageSchema = z.discriminatedUnion("job", [pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema]);
+
+export type PruneInboxJob = z.infer<typeof pruneInboxJobSchema>;
+export type ReconcileStripeJob = z.infer<typeof reconcileStripeJobSchema>;
+export type LoyaltyDailyJob = z.infer<typeof loyaltyDailyJobSchema>;
+export type TimelineJobMessage = z.infer<typeof timelineJobSchema>;
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+
+/** The daily re-score, a page of customers per message (src/recompute.ts); its shape predates the jobs above. */
+export const recomputeMessageSchema = z.object({ recomputeAfter: z.string(), asOf: z.number().int() });
+export type RecomputeMessage = z.infer<typeof recomputeMessageSchema>;
+
+/** An inbox row to apply (src/env.ts's EventMessage). */
+export const eventMessageSchema = z.object({ eventId: z.string().min(1) });
+
+/** Everything the events queue carries. */
+export type EventsQueueMessage = EventMessage | JobMessage | RecomputeMessage;
+
+/** A message that names a job, readable or not (an unreadable one is logged and dropped, never looped). */
+export function namesJob(body: unknown): body is { job: unknown } {
+  return typeof body === "object" && body !== null && "job" in body;
+}

@@ -1,0 +1,121 @@
+import { tenureConfig } from "../config";
+import { loadConfig, type Env } from "../env";
+import { errorFields, log } from "../log";
+import { recomputePages } from "../recompute";
+import { nextDailyJob, type DailyJob } from "./daily";
+import { sendJobs } from "./enqueue";
+import { loyaltyDailyPage } from "./loyalty-daily";
+import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type JobMessage, type RecomputeMessage, type TimelineJobMessage } from "./messages";
+import { timelinePage } from "./timeline";
+import type { TimelineJob } from "../pipeline";
+import { pruneInboxPage, retentionPolicy } from "./prune-inbox";
+import { reconcileStripePage } from "./reconcile-stripe";
+
+/** Customer pages per recompute message: each step has its own CPU budget, and a failed step costs one page. */
+export const RECOMPUTE_PAGES_PER_MESSAGE = 1;
+
+export type JobPage = { kind: "job"; body: JobMessage } | { kind: "recompute"; body: RecomputeMessage };
+
+/** Reads a job page off the events queue; null for an event message. Throws for a job message it cannot read. */
+export function readJobPage(body: unknown): JobPage | null {
+  const recompute = recomputeMessageSchema.safeParse(body);
+  if (recompute.success) return { kind: "recompute", body: recompute.data };
+  if (!namesJob(body)) return null;
+  return { kind: "job", body: jobMessageSchema.parse(body) };
+}
+
+/** Runs one page and returns the message that continues the daily chain: this job's next page, else the next job's first. */
+export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMessage | null> {
+  // A timeline job belongs to one customer, not to the daily chain.
+  if (page.kind === "job" && page.body.job === "timeline") return runTimelinePage(env, page.body);
+  return (await runPage(env, page)) ?? nextDailyJob(jobName(page), asOfOf(page));
+}
+
+async function runTimelinePage(env: Env, job: TimelineJobMessage): Promise<EventsQueueMessage | null> {
+  const next = await timelinePage(env.DB, tenureConfig(loadConfig(env).TENURE_CONFIG), Date.now(), job);
+  return next ? { job: "timeline", ...next } : null;
+}
+
+/** The older parts of timelines that steps left: each becomes its own chain of pages. */
+export async function sendTimelineJobs(env: Env, jobs: TimelineJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  try {
+    await sendJobs(env.EVENTS, jobs.map((j) => ({ job: "timeline" as const, ...j })));
+  } catch (err) {
+    // The scores and the recent timeline are committed; only older days stay as they were until a later step.
+    log("warn", "timeline jobs could not be sent", { count: jobs.length, ...errorFields(err) });
+  }
+}
+
+async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | null> {
+  if (page.kind === "recompute") {
+    const { recomputeAfter, asOf } = page.body;
+    const { next, timelineJobs } = await recomputePages(env, tenureConfig(loadConfig(env).TENURE_CONFIG), asOf, { after: recomputeAfter, maxPages: RECOMPUTE_PAGES_PER_MESSAGE });
+    await sendTimelineJobs(env, timelineJobs);
+    return next === null ? null : { recomputeAfter: next, asOf };
+  }
+  const job = page.body;
+  switch (job.job) {
+    case "prune-inbox": {
+      const r = await pruneInboxPage(env.DB, retentionPolicy(env), job);
+      if (r.deleted || r.payloadsDropped) log("info", "inbox retention page", { step: job.step, deleted: r.deleted, payloadsDropped: r.payloadsDropped });
+      return r.next;
+    }
+    case "reconcile-stripe":
+      return (await reconcileStripePage(env, job)).nextJob;
+    case "timeline":
+      return runTimelinePage(env, job);
+    case "loyalty-daily": {
+      const r = await loyaltyDailyPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
+      if (r.paid || r.held || r.occasions) log("info", "loyalty daily page", { phase: job.phase, paid: r.paid, held: r.held, occasions: r.occasions });
+      return r.next;
+    }
+    default: {
+      const unknown: never = job;
+      throw new Error(`unknown job ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+const jobName = (page: JobPage): DailyJob => (page.kind === "recompute" ? "recompute" : (page.body.job as DailyJob));
+const asOfOf = (page: JobPage): number => ("asOf" in page.body ? page.body.asOf : Date.now());
+
+/** Retries back off from 30 s to 10 min, so a vendor outage (Stripe's list) is waited out over the queue's retries. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(600, 30 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Runs each job page of a batch (the daily chain keeps it to one, bar duplicates): the next page is sent before
+ * the message is acked, so a crash in between repeats a page (every page is idempotent) rather than losing the
+ * rest of the chain. A failed page is retried by the queue, and dead-lettered after max_retries.
+ */
+export async function consumeJobPages(env: Env, pages: { msg: Message<unknown>; page: JobPage }[]): Promise<void> {
+  for (const { msg, page } of pages) {
+    try {
+      const next = await runJobPage(env, page);
+      if (next) await sendJobs(env.EVENTS, [next]);
+      msg.ack();
+    } catch (err) {
+      log("warn", "a job page failed; the queue retries it", { ...describeJobPage(page), attempts: msg.attempts, ...errorFields(err) });
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+    }
+  }
+}
+
+/**
+ * A dead-lettered page is logged and acked, and the rest of its job is skipped until tomorrow's run; the
+ * next job of the daily chain starts, so one failing job does not hold up the others. Nothing loops.
+ */
+export async function deadLetterJobPages(env: Env, pages: { msg: Message<unknown>; page: JobPage }[]): Promise<void> {
+  for (const { msg, page } of pages) {
+    log("error", "a job page failed on every retry; the rest of this job is skipped until tomorrow's run", describeJobPage(page));
+    const next = page.kind === "job" && page.body.job === "timeline" ? null : nextDailyJob(jobName(page), asOfOf(page));
+    if (next) await sendJobs(env.EVENTS, [next]);
+    msg.ack();
+  }
+}
+
+export function describeJobPage(page: JobPage): Record<string, unknown> {
+  return page.kind === "recompute" ? { job: "recompute", after: page.body.recomputeAfter, asOf: page.body.asOf } : { ...page.body };
+}

@@ -1,0 +1,101 @@
+import type { SourceName } from "../core/events";
+import type { InboxStatus } from "./inbox";
+
+/**
+ * How long an inbox row is kept after it was received, so that a redelivery answers as a duplicate.
+ * Each window outlasts its vendor's retries (and, for Stripe, the 30 days its events API lists, which
+ * reconciliation reads) with a margin; docs/sources.md gives the reason for each figure. Only rows whose
+ * work is done (`processed`, `ignored`) are deleted; after the window a late redelivery is stored again
+ * and applied again, which the reducer's keyed state makes a no-op.
+ */
+export const DEDUPE_WINDOW_DAYS = {
+  stripe: 35,
+  hubspot: 3,
+  zendesk: 7,
+  intercom: 7,
+  freshdesk: 7,
+  helpscout: 7,
+  segment: 2,
+  delighted: 7,
+  typeform: 7,
+  api: 30,
+} as const satisfies Record<SourceName, number>;
+
+export const DAY_MS = 86_400_000;
+
+/** Each statement of the retention job touches at most this many rows. */
+export const ROWS_PER_STATEMENT = 1000;
+
+/**
+ * One kind of work of the retention job, in the order the job walks them:
+ * - `expired`: a source's `processed` / `ignored` rows past its dedupe window are deleted;
+ * - `unmatched`: `unmatched` rows past UNMATCHED_RETENTION_DAYS are deleted with the keys they waited for;
+ * - `raw-payload`: raw bodies past RAW_PAYLOAD_RETENTION_DAYS are dropped from rows of one status that are kept.
+ * `received` and `failed` rows are never deleted: they still have work to do (a re-drive, for `failed`).
+ */
+export type PruneStep = { kind: "expired"; source: SourceName } | { kind: "unmatched" } | { kind: "raw-payload"; status: InboxStatus };
+
+const STATUSES: readonly InboxStatus[] = ["processed", "ignored", "unmatched", "failed", "received"];
+
+export const PRUNE_STEPS: readonly PruneStep[] = [
+  ...(Object.keys(DEDUPE_WINDOW_DAYS) as SourceName[]).map((source) => ({ kind: "expired" as const, source })),
+  { kind: "unmatched" },
+  ...STATUSES.map((status) => ({ kind: "raw-payload" as const, status })),
+];
+
+export interface RetentionPolicy {
+  dedupeWindowDays: Record<SourceName, number>;
+  unmatchedDays: number;
+  rawPayloadDays: number;
+}
+
+/** Rows received before this instant are past the step's retention. */
+export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number): number {
+  const days = step.kind === "expired" ? policy.dedupeWindowDays[step.source] : step.kind === "unmatched" ? policy.unmatchedDays : policy.rawPayloadDays;
+  return now - days * DAY_MS;
+}
+
+/** What one statement of a step did: `rows` changed, and whether it was a full chunk (more may remain). */
+export interface PruneChunk {
+  rows: number;
+  full: boolean;
+}
+
+/** Runs one bounded chunk of a step: at most `limit` rows, two D1 calls at most. */
+export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number, limit = ROWS_PER_STATEMENT): Promise<PruneChunk> {
+  if (step.kind === "raw-payload") {
+    const r = await db
+      .prepare(
+        `UPDATE inbox_events SET payload = NULL
+         WHERE rowid IN (SELECT rowid FROM inbox_events WHERE status = ? AND received_at < ? AND payload IS NOT NULL LIMIT ?)`,
+      )
+      .bind(step.status, cutoff, limit)
+      .run();
+    const rows = r.meta.changes ?? 0;
+    return { rows, full: rows >= limit };
+  }
+  // Literal SQL per kind, so each walks its index (source, status, received_at) or (status, received_at).
+  const statuses = step.kind === "expired" ? ["processed", "ignored"] : ["unmatched"];
+  const select =
+    step.kind === "expired"
+      ? db.prepare(`SELECT id FROM inbox_events WHERE source = ? AND status IN ('processed', 'ignored') AND received_at < ? LIMIT ?`).bind(step.source, cutoff, limit)
+      : db.prepare(`SELECT id FROM inbox_events WHERE status = 'unmatched' AND received_at < ? LIMIT ?`).bind(cutoff, limit);
+  const { results } = await select.all<{ id: string }>();
+  if (results.length === 0) return { rows: 0, full: false };
+  return { rows: await deleteRows(db, results.map((r) => r.id), statuses, cutoff), full: results.length >= limit };
+}
+
+/**
+ * Deletes inbox rows and the unmatched keys that point at them (a foreign key), in one transaction. The
+ * status and age are checked again, so a row that moved on since it was selected (an unmatched event
+ * re-driven meanwhile) stays.
+ */
+async function deleteRows(db: D1Database, ids: string[], statuses: string[], cutoff: number): Promise<number> {
+  const still = `SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1)) AND status IN (SELECT value FROM json_each(?2)) AND received_at < ?3`;
+  const args = [JSON.stringify(ids), JSON.stringify(statuses), cutoff];
+  const [, deleted] = await db.batch([
+    db.prepare(`DELETE FROM unmatched_keys WHERE event_id IN (${still})`).bind(...args),
+    db.prepare(`DELETE FROM inbox_events WHERE id IN (${still})`).bind(...args),
+  ]);
+  return deleted?.meta.changes ?? 0;
+}

@@ -1,0 +1,111 @@
+import type { StageChange, TimelinePoint } from "../core/timeline";
+import type { Band } from "../core/health";
+import type { Stage } from "../core/lifecycle";
+
+/** A stored timeline point, as the trend, the drop alert and the charts read it. */
+export interface StoredPoint {
+  at: number;
+  score: number;
+  band: Band;
+  stage: Stage;
+}
+
+/**
+ * Each customer's timeline from `since` on, plus the latest point before it (the score holds until the
+ * next point, so that one gives the value at `since` however long the score has been flat).
+ */
+export async function loadTimelines(db: D1Database, wanted: { id: string; since: number }[]): Promise<Map<string, StoredPoint[]>> {
+  const out = new Map<string, StoredPoint[]>();
+  const stmt = db.prepare(
+    `SELECT at, score, band, stage FROM score_history WHERE customer_id = ?1
+       AND at >= COALESCE((SELECT MAX(at) FROM score_history WHERE customer_id = ?1 AND at < ?2), ?2) ORDER BY at`,
+  );
+  for (let i = 0; i < wanted.length; i += 50) {
+    const chunk = wanted.slice(i, i + 50);
+    const results = await db.batch<StoredPoint>(chunk.map((w) => stmt.bind(w.id, w.since)));
+    chunk.forEach((w, j) => out.set(w.id, results[j]!.results));
+  }
+  return out;
+}
+
+/**
+ * Replaces the timeline rows and stage changes of [fromAt, toAt] with the recomputed ones: at most four
+ * statements, and only the inserts for days never computed before (`fresh`), which hold no rows to replace.
+ */
+export function timelineStmts(
+  db: D1Database,
+  customerId: string,
+  fromAt: number,
+  toAt: number,
+  points: readonly TimelinePoint[],
+  stages: readonly StageChange[],
+  fresh = false,
+): D1PreparedStatement[] {
+  const rows = points.map((p) => [p.at, p.score, p.band, p.stage, JSON.stringify(p.components), p.modelVersion]);
+  const moves = stages.map((s) => [s.at, s.from, s.to]);
+  const out: D1PreparedStatement[] = [];
+  if (!fresh) {
+    out.push(db.prepare(`DELETE FROM score_history WHERE customer_id = ? AND at BETWEEN ? AND ?`).bind(customerId, fromAt, toAt));
+    out.push(db.prepare(`DELETE FROM stage_transitions WHERE customer_id = ? AND at BETWEEN ? AND ?`).bind(customerId, fromAt, toAt));
+  }
+  if (rows.length > 0) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO score_history (customer_id, at, score, band, stage, components, model_version)
+           SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+                  json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)
+           WHERE true ON CONFLICT (customer_id, at) DO UPDATE SET score = excluded.score, band = excluded.band, stage = excluded.stage,
+             components = excluded.components, model_version = excluded.model_version`,
+        )
+        .bind(customerId, JSON.stringify(rows)),
+    );
+  }
+  if (moves.length > 0) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO stage_transitions (customer_id, at, from_stage, to_stage)
+           SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+        )
+        .bind(customerId, JSON.stringify(moves)),
+    );
+  }
+  return out;
+}
+
+/** Score as of `at` for many customers at once: the latest timeline point at or before it. */
+export async function scoresAsOf(db: D1Database, ids: string[], at: number): Promise<Map<string, StoredPoint>> {
+  const out = new Map<string, StoredPoint>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const chunk = ids.slice(i, i + 90);
+    const { results } = await db
+      .prepare(
+        `SELECT h.customer_id AS id, h.at, h.score, h.band, h.stage FROM score_history h
+         JOIN (SELECT customer_id, MAX(at) AS at FROM score_history WHERE at <= ? AND customer_id IN (SELECT value FROM json_each(?)) GROUP BY customer_id) m
+           ON m.customer_id = h.customer_id AND m.at = h.at`,
+      )
+      .bind(at, JSON.stringify(chunk))
+      .all<StoredPoint & { id: string }>();
+    for (const r of results) out.set(r.id, { at: r.at, score: r.score, band: r.band, stage: r.stage });
+  }
+  return out;
+}
+
+/** Whole timelines (score points only) of a page of customers, for the backtest. */
+export async function loadScoreSeries(db: D1Database, ids: string[]): Promise<Map<string, { at: number; score: number; modelVersion: string }[]>> {
+  const out = new Map<string, { at: number; score: number; modelVersion: string }[]>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const chunk = ids.slice(i, i + 90);
+    const { results } = await db
+      .prepare(`SELECT customer_id AS id, at, score, model_version FROM score_history WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, at`)
+      .bind(JSON.stringify(chunk))
+      .all<{ id: string; at: number; score: number; model_version: string }>();
+    for (const r of results) {
+      const list = out.get(r.id) ?? [];
+      list.push({ at: r.at, score: r.score, modelVersion: r.model_version });
+      out.set(r.id, list);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,156 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
+import { RECONCILE_WINDOW_DAYS } from "../../src/reconcile";
+import { DEDUPE_WINDOW_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
+import { drain } from "../support/drain";
+import { editedFixture, fixture } from "../support/fixtures";
+import { jobHarness, runPages } from "../support/jobs";
+import { signSegment } from "../support/sign/segment";
+import { signStripe } from "../support/sign/stripe";
+import { signZendesk } from "../support/sign/zendesk";
+
+const DAY = 86_400_000;
+const BASE = "https://tenure.example.com";
+const TRACKS = 20;
+
+async function deliver(source: string, body: string, headers: Record<string, string>) {
+  const res = await SELF.fetch(`${BASE}/webhooks/${source}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json<{ received: number; duplicates: number; ignored: number }>();
+}
+const segment = async (body: string) => deliver("segment", body, await signSegment("segment_secret", body));
+const stripe = async (body: string) => deliver("stripe", body, await signStripe(body));
+const zendesk = async (body: string) =>
+  deliver("zendesk", body, await signZendesk("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==", body, { now: Date.now(), method: "POST", url: "" }));
+
+const track = (i: number) =>
+  editedFixture("segment", "track", (t) => {
+    t.messageId = `ajs-retention-${i}`;
+    t.event = i % 2 ? "Report Exported" : "Dashboard Viewed";
+    t.timestamp = new Date(Date.now() - i * 3_600_000).toISOString();
+  });
+
+const count = async (sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).first<{ n: number }>())!.n;
+
+/** Bytes an inbox row keeps: its text columns as stored, plus 8 per integer column. */
+const ROW_BYTES = `length(id) + length(source) + length(vendor_type) + length(status) + length(normalized) + COALESCE(length(payload), 0)
+  + COALESCE(length(customer_id), 0) + COALESCE(length(request_id), 0) + COALESCE(length(reason), 0) + 4 * 8`;
+const bytesOf = (where: string) => count(`SELECT COALESCE(SUM(${ROW_BYTES}), 0) AS n FROM inbox_events WHERE ${where}`);
+
+const prune = (asOf: number, vars: Record<string, string> = {}) => {
+  const h = jobHarness({ vars });
+  // This job's pages only, not the rest of the daily chain it hands over to.
+  return runPages(h, [{ job: "prune-inbox", asOf, step: 0 }], { follow: (body) => (body as { job?: string }).job === "prune-inbox" });
+};
+
+describe("inbox retention", () => {
+  let segmentBytesBefore = 0;
+
+  it("keeps Stripe events past the 30 days Stripe lists them for, and past reconciliation's window", () => {
+    expect(DEDUPE_WINDOW_DAYS.stripe).toBeGreaterThan(30);
+    expect(DEDUPE_WINDOW_DAYS.stripe).toBeGreaterThan(RECONCILE_WINDOW_DAYS);
+  });
+
+  it("inside Segment's window a redelivery is a duplicate that changes nothing, and the retention job keeps the rows", async () => {
+    await segment(fixture("segment", "group"));
+    await drain();
+    for (let i = 0; i < TRACKS; i++) await segment(track(i));
+    await stripe(fixture("stripe", "customer.created"));
+    await drain();
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE source = 'segment' AND vendor_type = 'track' AND status = 'processed'`)).toBe(TRACKS);
+    segmentBytesBefore = await bytesOf(`source = 'segment' AND vendor_type = 'track'`);
+
+    const customer = async () => env.DB.prepare(`SELECT version, state FROM customers c JOIN identities i ON i.customer_id = c.id WHERE i.kind = 'segment_group' AND i.value = 'acct_5521'`).first();
+    const before = await customer();
+    const rows = await count(`SELECT COUNT(*) AS n FROM inbox_events`);
+    expect(await segment(track(3))).toEqual({ received: 1, duplicates: 1, ignored: 0 });
+
+    // A day later: still inside the 2-day window, nothing goes.
+    const runs = await prune(Date.now() + 1 * DAY);
+    expect(runs.every((r) => r.acked && !r.retried)).toBe(true);
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events`)).toBe(rows);
+    expect(await segment(track(3))).toEqual({ received: 1, duplicates: 1, ignored: 0 });
+    await drain();
+    expect(await customer()).toEqual(before);
+  });
+
+  it("past Segment's window its processed rows are deleted while a Stripe row of the same age is kept", async () => {
+    const asOf = Date.now() + (DEDUPE_WINDOW_DAYS.segment + 1) * DAY;
+    expect(DEDUPE_WINDOW_DAYS.stripe).toBeGreaterThan(DEDUPE_WINDOW_DAYS.segment + 1);
+    await prune(asOf);
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE source = 'segment'`)).toBe(0);
+    expect(await env.DB.prepare(`SELECT status FROM inbox_events WHERE source = 'stripe'`).all()).toMatchObject({ results: [{ status: "processed" }] });
+
+    const kept = await bytesOf(`source = 'segment' AND vendor_type = 'track'`);
+    const perEvent = kept / TRACKS;
+    console.log(`inbox bytes per Segment track event: ${(segmentBytesBefore / TRACKS).toFixed(0)} inside the window, ${perEvent.toFixed(1)} after it`);
+    expect(perEvent).toBeLessThanOrEqual(50);
+  });
+
+  it("unmatched rows wait UNMATCHED_RETENTION_DAYS, then go with their keys; received and failed rows are never deleted", async () => {
+    const ticket = JSON.stringify({ ticket: { id: "7001", status: "Open", priority: "High", tags: "", title: "Hello", requester_email: "ops@nobody-yet.example", created_at: "2026-11-20T07:00Z", updated_at: "2026-11-20T07:00Z" } });
+    await zendesk(ticket);
+    await drain();
+    const unmatched = await env.DB.prepare(`SELECT id FROM inbox_events WHERE status = 'unmatched'`).first<{ id: string }>();
+    expect(unmatched).not.toBeNull();
+    expect(await count(`SELECT COUNT(*) AS n FROM unmatched_keys WHERE event_id = ?`, unmatched!.id)).toBeGreaterThan(0);
+    const old = Date.now() - 400 * DAY;
+    await env.DB.batch(
+      ["received", "failed"].map((status) =>
+        env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized, payload) VALUES (?, 'segment', 'track', ?, ?, ?, '[]', 'raw')`).bind(
+          `segment:old-${status}`,
+          status,
+          old,
+          old,
+        ),
+      ),
+    );
+
+    await prune(Date.now() + 29 * DAY, { UNMATCHED_RETENTION_DAYS: "30" });
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE id = ?`, unmatched!.id)).toBe(1);
+
+    await prune(Date.now() + 31 * DAY, { UNMATCHED_RETENTION_DAYS: "30" });
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE id = ?`, unmatched!.id)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM unmatched_keys`)).toBe(0);
+    const left = await env.DB.prepare(`SELECT id, status, payload FROM inbox_events WHERE id LIKE 'segment:old-%' ORDER BY id`).all();
+    // Kept, with the raw body dropped after RAW_PAYLOAD_RETENTION_DAYS.
+    expect(left.results).toEqual([
+      { id: "segment:old-failed", status: "failed", payload: null },
+      { id: "segment:old-received", status: "received", payload: null },
+    ]);
+  });
+
+  it("a retention run over more rows than a page continues across queue invocations, each far under D1's 1,000 queries", async () => {
+    const rows = 45_000;
+    const old = Date.now() - 10 * DAY;
+    // Straight into D1: 45,000 processed Segment rows and 1,500 Stripe rows, 10 days old.
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized, payload)
+       SELECT 'segment:bulk-' || i, 'segment', 'track', 'processed', ?2, ?2, '[]', NULL FROM n`,
+    )
+      .bind(rows, old)
+      .run();
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+       INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized, payload)
+       SELECT 'stripe:bulk-' || i, 'stripe', 'invoice.paid', 'processed', ?1, ?1, '[]', NULL FROM n`,
+    )
+      .bind(old)
+      .run();
+
+    const runs = await prune(Date.now());
+    const perPage = CHUNKS_PER_PAGE * ROWS_PER_STATEMENT;
+    expect(runs.length).toBeGreaterThanOrEqual(Math.ceil(rows / perPage));
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.every((r) => r.acked && !r.retried)).toBe(true);
+    for (const r of runs) {
+      expect(r.calls, JSON.stringify(r.body)).toBeLessThanOrEqual(2 * CHUNKS_PER_PAGE);
+      expect(r.statements, JSON.stringify(r.body)).toBeLessThanOrEqual(3 * CHUNKS_PER_PAGE);
+    }
+    console.log(`retention over ${rows} rows: ${runs.length} queue invocations, at most ${Math.max(...runs.map((r) => r.calls))} D1 calls / ${Math.max(...runs.map((r) => r.statements))} statements each`);
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'segment:bulk-%'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'stripe:bulk-%'`)).toBe(1500);
+  });
+});

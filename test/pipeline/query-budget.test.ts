@@ -1,0 +1,80 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../../src/core/config";
+import type { NormalizedEvent } from "../../src/core/events";
+import { processEvents } from "../../src/pipeline";
+import { recomputePages } from "../../src/recompute";
+import { inboxRow } from "../../src/store/inbox";
+import { QUERIES_PER_INVOCATION } from "../../src/store/limits";
+import { countingD1, jobHarness, runPages } from "../support/jobs";
+
+const DAY = 86_400_000;
+
+/** One queue batch (100 events) as the events consumer gets it: its D1 statements must fit one invocation's budget. */
+async function runBatch(events: NormalizedEvent[], now: number) {
+  const rows = events.map((e) => inboxRow("stripe", { dedupeKey: e.id.slice("stripe:".length), vendorType: "invoice.paid", occurredAt: e.occurredAt, events: [e] } as never, now, "req"));
+  await env.DB.batch(
+    rows.map((r) =>
+      env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'stripe', 'invoice.paid', 'received', ?, ?, ?)`).bind(
+        r.id,
+        r.occurredAt,
+        now,
+        JSON.stringify(r.events),
+      ),
+    ),
+  );
+  const { db, counts } = countingD1(env.DB);
+  const result = await processEvents({ db, cfg: defaultConfig, now }, rows.map((r) => r.id));
+  return { result, counts };
+}
+
+const invoice = (i: number, customer: string, at: number): NormalizedEvent => ({
+  id: `stripe:evt_budget_${customer}_${i}`,
+  source: "stripe",
+  type: "invoice.paid",
+  occurredAt: at,
+  subject: { stripeCustomerId: customer, email: `ops@${customer}.example`, domain: `${customer}.example` },
+  invoiceId: `in_${customer}_${i}`,
+  reason: i === 0 ? "first" : "renewal",
+  amountPaid: 4900,
+  currency: "usd",
+});
+
+describe("one events-consumer invocation", () => {
+  it("stays within D1's 1,000 queries for a full batch of 100 new customers, each with a year of history to recompute", async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 100 }, (_, i) => invoice(0, `cus_budget_${i}`, now - 365 * DAY));
+    const { result, counts } = await runBatch(events, now);
+    expect(result.retry).toEqual([]);
+    expect(result.done).toHaveLength(100);
+    expect(counts.statements).toBeLessThan(QUERIES_PER_INVOCATION);
+    // The daily recompute extends each timeline to today: a year of days beyond one step's 62 continues as jobs.
+    const page = await recomputePages(env as never, defaultConfig, now, { maxPages: 1 });
+    expect(page.timelineJobs.filter((j) => j.customerId.startsWith("cu_")).length).toBeGreaterThanOrEqual(100);
+    expect(page.timelineJobs.every((j) => j.to < new Date(now - 61 * DAY).toISOString().slice(0, 10))).toBe(true);
+    console.log(`100 new customers, one batch: ${counts.calls} D1 calls, ${counts.statements} statements`);
+  });
+
+  it("stays within the budget for 100 events of one customer", async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 100 }, (_, i) => invoice(i, "cus_budget_one", now - (100 - i) * DAY));
+    const { result, counts } = await runBatch(events, now);
+    expect(result.done).toHaveLength(100);
+    expect(counts.statements).toBeLessThan(QUERIES_PER_INVOCATION);
+  });
+});
+
+describe("a timeline job", () => {
+  it("recomputes a long past in bounded pages through the queue until it reaches the first fact", async () => {
+    const now = Date.now();
+    const row = await env.DB.prepare(`SELECT c.id FROM customers c JOIN identities i ON i.customer_id = c.id WHERE i.kind = 'stripe' AND i.value = 'cus_budget_0'`).first<{ id: string }>();
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const h = jobHarness();
+    const runs = await runPages(h, [{ job: "timeline", customerId: row!.id, from: day(now - 365 * DAY), to: day(now - 62 * DAY) }]);
+    expect(runs.every((r) => r.acked && !r.retried)).toBe(true);
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...runs.map((r) => r.statements))).toBeLessThan(20);
+    const first = await env.DB.prepare(`SELECT MIN(at) AS at FROM score_history WHERE customer_id = ?`).bind(row!.id).first<{ at: number }>();
+    expect(first!.at).toBeLessThan(now - 364 * DAY);
+  });
+});
