@@ -35,6 +35,7 @@ export default defineConfig(async () => {
             TYPEFORM_WEBHOOK_SECRET: "typeform_secret",
             PUBLIC_URL: "https://tenure.example.com",
             HUBSPOT_COALESCE_MS: "0",
+            SLACK_ALERT_SETTLE_MS: "0",
           },
         },
       }),

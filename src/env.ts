@@ -70,6 +70,8 @@ export const configSchema = z.object({
   STRIPE_RATE_LIMIT: z.string().default("25/1s"),
   /** How long HubSpot property writes wait to coalesce a burst into full batches of 100. */
   HUBSPOT_COALESCE_MS: intVar(5000),
+  /** Slack alerts wait this long and are re-checked before posting, so a burst of facts settles first. */
+  SLACK_ALERT_SETTLE_MS: intVar(120_000),
 
   /** Optional JSON overriding the model, lifecycle, alert and reward defaults (see README). */
   TENURE_CONFIG: z.string().optional(),

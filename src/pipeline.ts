@@ -33,6 +33,8 @@ export interface PipelineDeps {
   now: number;
   /** HubSpot property writes wait this long so a burst coalesces into full batches. */
   hubspotCoalesceMs?: number;
+  /** Slack alerts wait this long, then are re-checked against the customer before posting. */
+  alertSettleMs?: number;
 }
 
 export interface ProcessResult {
@@ -277,7 +279,7 @@ export function scoreStep(
     now,
   });
   stmts.push(...timeline.stmts);
-  stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0));
+  stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0, deps.alertSettleMs ?? 0));
   // Loyalty (src/loyalty.ts): referral rows, ledger rows and reward actions commit with the customer.
   const rewards = loyalty ? loyaltyStep(deps, { customerId, state, events, snapshot: after, onboarding: scored.stage.onboarding, externalIds, loyalty }) : null;
   if (rewards) stmts.push(...rewards.stmts);

@@ -67,7 +67,7 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
   const cfg = loadConfig(env);
   const result = await processEvents(
-    { db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS },
+    { db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS },
     msgs.map((m) => m.body.eventId),
   );
   const retry = new Set(result.retry);

@@ -40,7 +40,7 @@ export function demoVars(): Record<string, string> {
     HUBSPOT_PORTAL_ID: String(DEMO.hubspotPortalId),
     SLACK_API_BASE: bases.slack,
     STRIPE_API_BASE: bases.stripe,
-    // The demo replays a quarter as if it were happening now, so its older facts still raise alerts.
-    TENURE_CONFIG: JSON.stringify({ alerts: { maxEventAgeHours: 24 * 120 } }),
+    // Alerts settle for 15 s (2 minutes in production) and are checked again before they are posted.
+    SLACK_ALERT_SETTLE_MS: "15000",
   };
 }

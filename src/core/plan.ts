@@ -23,7 +23,7 @@ export interface Snapshot {
 
 export type AlertRule = "entered_red" | "score_drop" | "first_value_missed" | "cancel_scheduled" | "payment_failed";
 /** Last alert per rule, and whether a recovery was already posted for it. */
-export type AlertLog = Partial<Record<AlertRule, { at: number; actionId: string; recovered?: boolean }>> & {
+export type AlertLog = Partial<Record<AlertRule, { at: number; actionId: string; recovered?: boolean; cleared?: boolean }>> & {
   /** Set by the Snooze button: no alerts for this customer until then. */
   snoozedUntil?: number;
 };
@@ -100,7 +100,8 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
         payload: { type: "hubspot.properties", companyId: p.hubspotCompanyId, properties: { ...values, [HUBSPOT_PROPERTIES.lastScoredAt]: String(p.now) } },
       });
     }
-    if (before && before.band !== after.band) {
+    // A band change that only a replay of old facts passed through is no news for the CRM timeline either.
+    if (before && before.band !== after.band && !staleFacts(p)) {
       actions.push({
         id: `hubspot.note:${p.customerId}:${after.band}:${p.causeAt}`,
         customerId: p.customerId,
@@ -111,30 +112,53 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
 
   // Alerts say what is true now and new. Facts that arrive long after they happened (a backfill, a replay,
   // a late delivery) update scores, HubSpot and the timeline, but alert nothing; a churned customer gets none.
+  // A condition that stopped holding may alert again when it returns.
+  if (alerts.entered_red && after.band !== "red") alerts.entered_red.cleared = true;
+  if (alerts.score_drop && after.band === "green") alerts.score_drop.cleared = true;
   const snoozed = (alerts.snoozedUntil ?? 0) > p.now;
-  const oldNews = p.events.length > 0 && p.now - p.causeAt > p.rules.maxEventAgeHours * 3_600_000;
+  const oldNews = staleFacts(p);
   const quiet = snoozed || oldNews || after.stage === "churned";
-  for (const [rule, key, summary] of quiet ? [] : triggeredAlerts(p, alerts)) {
-    const last = alerts[rule];
-    if (last && p.now - last.at < p.rules.cooldownHours * 3_600_000) continue;
+  // One alert per customer at a time: the most urgent rule speaks, the others ride along in its text, and
+  // nothing more is posted for the customer within the cooldown.
+  const cooling = RULE_ORDER.some((r) => alerts[r] !== undefined && p.now - alerts[r]!.at < p.rules.cooldownHours * 3_600_000);
+  const due = quiet || cooling ? [] : triggeredAlerts(p, alerts).sort(([a], [b]) => RULE_ORDER.indexOf(a) - RULE_ORDER.indexOf(b));
+  if (due.length > 0) {
+    const [rule, key, summary, was] = due[0]!;
+    const also = due.slice(1).map(([, , s]) => s);
     const id = `slack.alert:${rule}:${p.customerId}:${key}`;
-    actions.push({ id, customerId: p.customerId, payload: alertPayload(p, rule, summary) });
-    alerts[rule] = { at: p.now, actionId: id };
+    actions.push({ id, customerId: p.customerId, payload: alertPayload(p, rule, also.length ? `${summary} Also: ${also.join(" ")}` : summary, was) });
+    for (const [r] of due) alerts[r] = { at: p.now, actionId: id };
   }
 
   if (before && before.band !== "green" && after.band === "green") {
     for (const rule of ["entered_red", "score_drop"] as const) {
       const last = alerts[rule];
       if (!last || last.recovered) continue;
+      alerts[rule] = { ...last, recovered: true };
+      if (actions.some((a) => a.id === `slack.recovery:${last.actionId}`)) continue;
       actions.push({
         id: `slack.recovery:${last.actionId}`,
         customerId: p.customerId,
         payload: { type: "slack.recovery", customerId: p.customerId, customerName: p.name, score: after.score, alertActionId: last.actionId },
       });
-      alerts[rule] = { ...last, recovered: true };
     }
   }
   return { actions, alerts };
+}
+
+/** Most urgent first: money and a stated intent to leave before what the score says. */
+const RULE_ORDER: AlertRule[] = ["payment_failed", "cancel_scheduled", "entered_red", "score_drop", "first_value_missed"];
+
+/** [rule, deterministic key, one-line summary, the timeline point it is measured against]. */
+type Triggered = [AlertRule, string, string, { score: number; band: Band } | null];
+
+function pointOf(h: { score: number; band?: Band }): { score: number; band: Band } {
+  return { score: h.score, band: h.band ?? bandOfScore(h.score) };
+}
+
+/** The step applied facts that happened long before they arrived (a backfill, a replay, a late delivery). */
+function staleFacts(p: PlanInput): boolean {
+  return p.events.length > 0 && p.now - p.causeAt > p.rules.maxEventAgeHours * 3_600_000;
 }
 
 /**
@@ -142,34 +166,35 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
  * the customer's current state and its event-time timeline, and fire once while the condition holds (until
  * a recovery to green), however many steps it took the facts to arrive.
  */
-function triggeredAlerts(p: PlanInput, log: AlertLog): [AlertRule, string, string][] {
-  const out: [AlertRule, string, string][] = [];
+function triggeredAlerts(p: PlanInput, log: AlertLog): Triggered[] {
+  const out: Triggered[] = [];
   const { after } = p;
   const past = p.history.filter((h) => h.at <= p.now);
-  const open = (rule: AlertRule) => log[rule] !== undefined && !log[rule]!.recovered;
+  const open = (rule: AlertRule) => log[rule] !== undefined && !log[rule]!.recovered && !log[rule]!.cleared;
   if (after.band === "red" && !open("entered_red")) {
     const lastNotRed = [...past].reverse().find((h) => (h.band ?? bandOfScore(h.score)) !== "red");
     const redSince = past.find((h) => h.at > (lastNotRed?.at ?? -Infinity))?.at ?? p.causeAt;
     const was = lastNotRed ? ` (was ${lastNotRed.score} on ${new Date(lastNotRed.at).toISOString().slice(0, 10)})` : "";
-    out.push(["entered_red", String(redSince), `${p.name} entered red at ${after.score}${was}.`]);
+    out.push(["entered_red", String(redSince), `${p.name} entered red at ${after.score}${was}.`, lastNotRed ? pointOf(lastNotRed) : null]);
   }
   const windowStart = p.now - p.rules.dropWindowDays * 86_400_000;
   const recent = past.filter((h) => h.at >= windowStart);
   const peak = recent.reduce((m, h) => (h.score > m.score ? h : m), { score: -Infinity, at: 0 });
-  if (out.length === 0 && Number.isFinite(peak.score) && peak.score - after.score >= p.rules.dropPoints && !open("score_drop")) {
-    out.push(["score_drop", dayOf(peak.at), `${p.name} dropped ${peak.score - after.score} points in ${p.rules.dropWindowDays} days, to ${after.score}.`]);
+  // A drop into red is reported as entering red.
+  if (after.band !== "red" && Number.isFinite(peak.score) && peak.score - after.score >= p.rules.dropPoints && !open("score_drop")) {
+    out.push(["score_drop", dayOf(peak.at), `${p.name} dropped ${peak.score - after.score} points in ${p.rules.dropWindowDays} days, to ${after.score}.`, pointOf(peak)]);
   }
   if (after.firstValueMissed && !p.before?.firstValueMissed) {
-    out.push(["first_value_missed", "once", `${p.name} has not reached first value within 24 hours of purchase.`]);
+    out.push(["first_value_missed", "once", `${p.name} has not reached first value within 24 hours of purchase.`, null]);
   }
   const fresh = (at: number) => p.now - at <= p.rules.maxEventAgeHours * 3_600_000;
   for (const ev of p.events) {
     if (!fresh(ev.occurredAt)) continue;
     if (ev.type === "subscription.changed" && (ev.cancelAtPeriodEnd || ev.cancelAt) && ev.status !== "canceled" && (p.stillTrue?.cancelScheduled(ev.subscriptionId) ?? true)) {
-      out.push(["cancel_scheduled", `${ev.subscriptionId}:${ev.cancelAt ?? "period_end"}`, `${p.name} scheduled a cancellation${ev.cancellation?.feedback ? ` (${ev.cancellation.feedback})` : ""}.`]);
+      out.push(["cancel_scheduled", `${ev.subscriptionId}:${ev.cancelAt ?? "period_end"}`, `${p.name} scheduled a cancellation${ev.cancellation?.feedback ? ` (${ev.cancellation.feedback})` : ""}.`, null]);
     }
     if (ev.type === "payment.failed" && after.mrr >= p.rules.paymentFailedMinMrr && (p.stillTrue?.invoiceUnpaid(ev.invoiceId) ?? true)) {
-      out.push(["payment_failed", `${ev.invoiceId}:${ev.attemptCount}`, `${p.name}: payment failed (attempt ${ev.attemptCount}).`]);
+      out.push(["payment_failed", `${ev.invoiceId}:${ev.attemptCount}`, `${p.name}: payment failed (attempt ${ev.attemptCount}).`, null]);
     }
   }
   return out;
@@ -184,7 +209,8 @@ function bandOfScore(score: number): Band {
   return score < 50 ? "red" : score > 75 ? "green" : "yellow";
 }
 
-function alertPayload(p: PlanInput, rule: AlertRule, summary: string): Action["payload"] {
+/** `was` is the event-time point the alert compares with; without one, nothing is claimed about before. */
+function alertPayload(p: PlanInput, rule: AlertRule, summary: string, was: { score: number; band: Band } | null): Action["payload"] {
   return {
     type: "slack.alert",
     rule,
@@ -192,8 +218,8 @@ function alertPayload(p: PlanInput, rule: AlertRule, summary: string): Action["p
     customerName: p.name,
     score: p.after.score,
     band: p.after.band,
-    previousScore: p.before?.score ?? null,
-    previousBand: p.before?.band ?? null,
+    previousScore: was?.score ?? null,
+    previousBand: was?.band ?? null,
     drivers: p.after.drivers.slice(0, 3),
     mrr: p.after.mrr,
     currency: p.after.currency,

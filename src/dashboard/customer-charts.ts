@@ -13,8 +13,8 @@ export function customerCharts(c: CustomerDetail, now: number): { history: Chart
     history: lineChart({
       id: "score-history",
       title: "Score history",
-      desc: `Health score of ${c.name ?? c.id} each time it changed.`,
-      labels: c.history.map((h) => isoTime(h.at)?.slice(5, 16).replace("T", " ") ?? String(h.at)),
+      desc: `Health score of ${c.name ?? c.id} at the close of each day it changed (UTC, in event time: when the facts happened).`,
+      labels: c.history.map((h) => isoTime(h.at)?.slice(5, 10) ?? String(h.at)),
       lines: [{ name: "Score", color: palette.blue, values: c.history.map((h) => h.score) }],
       min: 0,
       max: 100,

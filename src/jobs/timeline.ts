@@ -22,6 +22,28 @@ export async function timelinePage(db: D1Database, cfg: TenureConfig, now: numbe
   const history = (await loadTimelines(db, [{ id: job.customerId, since: fromAt - 1 }])).get(job.customerId) ?? [];
   const prev = [...history].reverse().find((p) => p.at < fromAt) ?? null;
   const built = buildTimeline(customer.state, cfg, { from, to: job.to }, now, prev);
-  await db.batch(timelineStmts(db, job.customerId, fromAt, dayClose(job.to), built.points, built.stages));
+  const stmts = timelineStmts(db, job.customerId, fromAt, dayClose(job.to), built.points, built.stages);
+  // The day after this range was computed by a newer step against the stale day before it: redo its stage change.
+  const next = await db
+    .prepare(`SELECT at, stage FROM score_history WHERE customer_id = ? AND at > ? ORDER BY at LIMIT 1`)
+    .bind(job.customerId, dayClose(job.to))
+    .first<{ at: number; stage: string }>();
+  const boundary = addDays(job.to, 1);
+  if (built.last && next && next.at === dayClose(boundary)) {
+    const inDay = [job.customerId, dayStart(boundary), dayClose(boundary)] as const;
+    if (built.last.stage === next.stage) stmts.push(db.prepare(`DELETE FROM stage_transitions WHERE customer_id = ? AND at BETWEEN ? AND ?`).bind(...inDay));
+    else {
+      stmts.push(
+        db.prepare(`UPDATE stage_transitions SET from_stage = ? WHERE customer_id = ? AND at BETWEEN ? AND ? AND to_stage = ?`).bind(built.last.stage, ...inDay, next.stage),
+        db
+          .prepare(
+            `INSERT INTO stage_transitions (customer_id, at, from_stage, to_stage) SELECT ?1, ?2, ?4, ?5
+             WHERE NOT EXISTS (SELECT 1 FROM stage_transitions WHERE customer_id = ?1 AND at BETWEEN ?2 AND ?3 AND to_stage = ?5)`,
+          )
+          .bind(...inDay, built.last.stage, next.stage),
+      );
+    }
+  }
+  await db.batch(stmts);
   return from > job.from ? { customerId: job.customerId, from: job.from, to: addDays(from, -1) } : null;
 }

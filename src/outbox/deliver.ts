@@ -3,6 +3,7 @@ import type { Destination } from "../core/actions";
 import type { Config } from "../env";
 import { log } from "../log";
 import { getAction, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
+import { supersededAlerts } from "./alert-check";
 import { nextDelay } from "./backoff";
 import { changedProperties, loadSynced, syncedStmts } from "./hubspot-sync";
 
@@ -38,8 +39,10 @@ export async function deliverDestination(deps: DeliverDeps, destination: Destina
     return rows.length;
   }
 
-  const { send, unchanged, sentProps } = await dropUnchanged(deps.db, rows);
+  const superseded = await supersededAlerts(deps.db, rows);
+  const { send, unchanged, sentProps } = await dropUnchanged(deps.db, rows.filter((r) => !superseded.has(r.id)));
   const stmts: D1PreparedStatement[] = unchanged.map((r) => markDeliveredStmt(deps.db, r.id, r.updatedAt, { unchanged: true }, now));
+  for (const [id, reason] of superseded) stmts.push(markFinalStmt(deps.db, id, "skipped", reason, now));
   if (send.length > 0) {
     const wait = deps.gate ? await deps.gate(destination, 1) : 0;
     const outcomes: DeliveryOutcome[] =

@@ -24,7 +24,7 @@ export interface OutboxRow {
  * New actions. Ids are idempotency keys, so a replay inserts nothing; HubSpot property rows are the
  * exception: one row per company carries its latest values and is re-opened when they change.
  */
-export function insertActionStmts(db: D1Database, actions: Action[], now: number, coalesceMs = 0): D1PreparedStatement[] {
+export function insertActionStmts(db: D1Database, actions: Action[], now: number, coalesceMs = 0, alertSettleMs = 0): D1PreparedStatement[] {
   const insert = db.prepare(
     `INSERT INTO outbox (id, customer_id, destination, type, payload, status, attempts, next_attempt_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -44,7 +44,7 @@ export function insertActionStmts(db: D1Database, actions: Action[], now: number
       destinationOf(a.payload.type),
       a.payload.type,
       JSON.stringify(a.payload),
-      a.payload.type === "hubspot.properties" ? now + coalesceMs : now,
+      a.payload.type === "hubspot.properties" ? now + coalesceMs : a.payload.type === "slack.alert" ? now + alertSettleMs : now,
       now,
       now,
     ),
