@@ -5,7 +5,7 @@ import { planActions, type AlertLog, type Snapshot } from "./core/plan";
 import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
 import { dayKey, emptyState } from "./core/state";
-import { DAY, buildTimeline, dayClose, dayStart, timelineRange, type TimelinePoint } from "./core/timeline";
+import { DAY, buildTimeline, dayClose, dayStart, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
 import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
 import {
@@ -271,7 +271,7 @@ export function scoreStep(
     score: after.score,
     band: after.band,
     stage: after.stage,
-    stageSince: stageSince(stored, after, now),
+    stageSince: stageSince(stored, after, now, timeline.lastChange),
     mrr: after.mrr,
     currency: after.currency ?? null,
     alerts: plan.alerts,
@@ -299,7 +299,7 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   if (toDay > today) toDay = today;
   const earliest = events.length ? events.reduce((m, e) => Math.min(m, e.occurredAt), Infinity) : null;
   const range = timelineRange({ firstSeenAt: state.profile.firstSeenAt, through, earliestFact: earliest, toDay });
-  if (!range) return { stmts: [] as D1PreparedStatement[], history, through, job: null };
+  if (!range) return { stmts: [] as D1PreparedStatement[], history, through, job: null, lastChange: null };
   const fromAt = dayStart(range.from);
   const toAt = dayClose(range.to);
   const prev = [...history].reverse().find((p) => p.at < fromAt) ?? null;
@@ -312,6 +312,7 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
     history: merged,
     through: through === null || range.to > through ? range.to : through,
     job: range.deferred ? { customerId, ...range.deferred } : null,
+    lastChange: built.stages.at(-1) ?? null,
   };
 }
 
@@ -340,7 +341,10 @@ function previousSnapshot(stored: StoredCustomer): Snapshot | null {
   return h?.snapshot ?? null;
 }
 
-function stageSince(stored: StoredCustomer | null, after: Snapshot, now: number): number | null {
+/** When the current stage began: the timeline knows lapses and returns that the facts' own `since` does not. */
+function stageSince(stored: StoredCustomer | null, after: Snapshot, now: number, lastChange: StageChange | null): number | null {
+  if (lastChange && lastChange.to === after.stage) return lastChange.at;
+  if (stored?.stage === after.stage && stored.stageSince !== null) return stored.stageSince;
   if (after.stageSince !== null) return after.stageSince;
   if (stored?.stage === after.stage) return stored.stageSince;
   return now;

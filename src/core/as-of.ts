@@ -102,7 +102,9 @@ function supportAsOf(support: CustomerState["support"], t: number): CustomerStat
     if (lastActivity <= t) closed[key] = c;
     else tickets[key] = { desk: key.split(":")[0] as TicketFact["desk"], statusLog: { [`${opened}:open`]: { at: opened, status: "open" } }, slaBreached: false, openedAt: openedAt ?? undefined, tags: [] };
   }
-  return { tickets, closed };
+  // Without the register, the newest rating up to `t` comes from the tickets themselves.
+  const latestCsat = support.latestCsat && support.latestCsat.at <= t ? support.latestCsat : undefined;
+  return { tickets, closed, ...(latestCsat ? { latestCsat } : {}) };
 }
 
 function usageAsOf(u: CustomerState["usage"], t: number): CustomerState["usage"] {
@@ -119,7 +121,7 @@ function usageAsOf(u: CustomerState["usage"], t: number): CustomerState["usage"]
       events[name] = e;
       continue;
     }
-    let lastAt = e.firstAt;
+    let lastAt = e.prunedAt !== undefined && e.prunedAt <= t ? Math.max(e.firstAt, e.prunedAt) : e.firstAt;
     for (let i = keys.length - 1; i >= 0; i--) {
       if (days[keys[i]!]!.f.includes(name)) {
         lastAt = Math.max(e.firstAt, closeOf(keys[i]!));

@@ -52,7 +52,14 @@ function compactUsage(s: CustomerState): void {
   const newest = keys[keys.length - 1];
   if (newest) {
     const cutoff = dayKey(Date.parse(newest) - (USAGE_DAYS_KEPT - 1) * DAY);
-    for (const k of keys) if (k < cutoff) delete s.usage.days[k];
+    for (const k of keys) {
+      if (k >= cutoff) continue;
+      for (const f of s.usage.days[k]!.f) {
+        const e = s.usage.events[f];
+        if (e) e.prunedAt = Math.max(e.prunedAt ?? -Infinity, Date.parse(k));
+      }
+      delete s.usage.days[k];
+    }
   }
   s.usage.events = capBy(s.usage.events, (e) => e.lastAt, FEATURES_KEPT);
   s.usage.roles = capBy(s.usage.roles, (r) => r.at, ROLE_USERS_KEPT);

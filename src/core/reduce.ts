@@ -174,10 +174,15 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       const t = (s.support.tickets[key] ??= { desk: ev.desk, statusLog: {}, slaBreached: false, tags: [] });
       if (ev.status) t.statusLog[`${ev.occurredAt}:${ev.status}`] = { at: ev.occurredAt, status: ev.status };
       if (ev.priority) t.priority = lww(t.priority, ev.priority, ev.occurredAt, ev.id);
-      if (ev.csat !== undefined) t.csat = lww(t.csat, ev.csat, ev.occurredAt, ev.id);
+      if (ev.csat !== undefined) {
+        t.csat = lww(t.csat, ev.csat, ev.occurredAt, ev.id);
+        s.support.latestCsat = lww(s.support.latestCsat, ev.csat, ev.occurredAt, ev.id);
+      }
       t.slaBreached = t.slaBreached || ev.slaBreached === true;
-      t.openedAt = minDefined(t.openedAt, ev.openedAt ?? (ev.status === "open" ? ev.occurredAt : undefined));
-      t.firstResponseAt = minDefined(t.firstResponseAt, ev.firstResponseAt);
+      // A ticket cannot have opened (or been answered) after the event that reports it.
+      const notAfter = (x: number | undefined) => (x === undefined ? undefined : Math.min(x, ev.occurredAt));
+      t.openedAt = minDefined(t.openedAt, notAfter(ev.openedAt) ?? (ev.status === "open" ? ev.occurredAt : undefined));
+      t.firstResponseAt = minDefined(t.firstResponseAt, notAfter(ev.firstResponseAt));
       if (ev.tags) t.tags = union(t.tags, ev.tags);
       if (ev.title && !t.subject) t.subject = ev.title;
       return;
@@ -186,7 +191,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       const d = touchUser(s, ev.userId, ev.occurredAt);
       if (!d.f.includes(ev.event)) d.f = union(d.f, [ev.event]).slice(0, FEATURES_PER_DAY);
       const e = s.usage.events[ev.event];
-      s.usage.events[ev.event] = { firstAt: minDefined(e?.firstAt, ev.occurredAt)!, lastAt: maxDefined(e?.lastAt, ev.occurredAt)! };
+      s.usage.events[ev.event] = { ...e, firstAt: minDefined(e?.firstAt, ev.occurredAt)!, lastAt: maxDefined(e?.lastAt, ev.occurredAt)! };
       return;
     }
     case "user.identified":

@@ -69,10 +69,12 @@ export interface TicketFact {
   subject?: string;
 }
 
-/** [openedAt, last activity, flags (CLOSED_REOPENED | CLOSED_SLA), csat, csat time, subject, tags joined by "|"] */
+/** [openedAt, last activity, flags (CLOSED_REOPENED | CLOSED_SLA | CLOSED_CLOSED), csat, csat time, subject, tags joined by "|"] */
 export type ClosedTicket = [openedAt: number | null, lastActivity: number, flags: number, csat: number | null, csatAt: number | null, subject: string, tags: string];
 export const CLOSED_REOPENED = 1;
 export const CLOSED_SLA = 2;
+/** The desk's last word was "closed" (not "solved"). */
+export const CLOSED_CLOSED = 4;
 
 export type DealField = "status" | "stage" | "amount" | "closeDate";
 
@@ -125,12 +127,17 @@ export interface CustomerState {
     tickets: Record<string, TicketFact>;
     /** Tickets closed and quiet for ARCHIVE_AFTER_DAYS, in a compact form (what the model and metrics read). */
     closed?: Record<string, ClosedTicket>;
+    /** The newest support rating of any ticket: kept when old tickets are compacted away. */
+    latestCsat?: Lww<number>;
   };
   usage: {
     /** yyyy-mm-dd (UTC) -> distinct users and features that day; kept for USAGE_DAYS_KEPT days. */
     days: Record<string, UsageDay>;
-    /** Feature (event) name -> first and last time seen; at most FEATURES_KEPT names. */
-    events: Record<string, { firstAt: number; lastAt: number }>;
+    /**
+     * Feature (event) name -> first and last time seen, and the start of the last day it was used among the
+     * days compacted away (so a past day can still tell when it was last used); at most FEATURES_KEPT names.
+     */
+    events: Record<string, { firstAt: number; lastAt: number; prunedAt?: number }>;
     /** Distinct users ever seen (identify, group or track). */
     known?: Sketch;
     /** The latest time any user was seen. */

@@ -1,5 +1,5 @@
 import type { TicketPriority, TicketStatus } from "./events";
-import { CLOSED_REOPENED, CLOSED_SLA, type ClosedTicket, type CustomerState, SUBJECT_KEPT_CHARS, type TicketFact } from "./state";
+import { CLOSED_CLOSED, CLOSED_REOPENED, CLOSED_SLA, type ClosedTicket, type CustomerState, SUBJECT_KEPT_CHARS, type TicketFact } from "./state";
 
 /** What the model reads of one ticket, whether it is kept whole or archived. */
 export interface TicketView {
@@ -48,7 +48,7 @@ export function viewTicket(t: TicketFact): TicketView {
 export function viewClosed(c: ClosedTicket): TicketView {
   const [openedAt, lastActivity, flags, csat, csatAt] = c;
   return {
-    status: "solved",
+    status: flags & CLOSED_CLOSED ? "closed" : "solved",
     open: false,
     priority: "normal",
     openedAt,
@@ -73,21 +73,22 @@ export function ticketSummaries(state: CustomerState): { key: string; subject?: 
 
 export function archiveTicket(t: TicketFact): ClosedTicket {
   const v = viewTicket(t);
-  const flags = (v.reopened ? CLOSED_REOPENED : 0) | (v.sla ? CLOSED_SLA : 0);
+  const flags = (v.reopened ? CLOSED_REOPENED : 0) | (v.sla ? CLOSED_SLA : 0) | (v.status === "closed" ? CLOSED_CLOSED : 0);
   return [v.openedAt, v.lastActivity, flags, v.csat?.value ?? null, v.csat?.at ?? null, (t.subject ?? "").slice(0, SUBJECT_KEPT_CHARS), t.tags.slice(0, 5).join("|")];
 }
 
 /** An archived ticket that hears from its desk again becomes a whole one, with the facts the archive kept. */
 export function restoreTicket(desk: TicketFact["desk"], c: ClosedTicket): TicketFact {
   const [openedAt, lastActivity, flags, csat, csatAt, subject, tags] = c;
+  // The fewest status changes that give the same reading: the last status, and a close and reopen before it if there was one.
   const statusLog: TicketFact["statusLog"] = {};
-  const open = openedAt ?? lastActivity;
-  statusLog[`${open}:open`] = { at: open, status: "open" };
+  const last: TicketStatus = flags & CLOSED_CLOSED ? "closed" : "solved";
   if (flags & CLOSED_REOPENED) {
-    statusLog[`${open}:solved`] = { at: open, status: "solved" };
-    statusLog[`${lastActivity}:open`] = { at: lastActivity, status: "open" };
+    const first = Math.min(openedAt ?? lastActivity, lastActivity - 2);
+    statusLog[`${first}:solved`] = { at: first, status: "solved" };
+    statusLog[`${first + 1}:open`] = { at: first + 1, status: "open" };
   }
-  statusLog[`${lastActivity}:solved`] = { at: lastActivity, status: "solved" };
+  statusLog[`${lastActivity}:${last}`] = { at: lastActivity, status: last };
   return {
     desk,
     statusLog,

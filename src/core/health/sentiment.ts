@@ -12,10 +12,13 @@ export function scoreSentiment(state: CustomerState, now: number, p: Params): Co
   const responses = Object.entries(state.sentiment.responses)
     .map(([id, r]) => ({ id, ...r }))
     .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
-  const ratings = [
-    ...Object.values(state.support.tickets).flatMap((t) => (t.csat ? [t.csat] : [])),
-    ...Object.values(state.support.closed ?? {}).flatMap(([, , , value, at]) => (value !== null && at !== null ? [{ value, at, by: "" }] : [])),
-  ].sort((a, b) => b.at - a.at || (a.by < b.by ? 1 : -1));
+  const newestRating = state.support.latestCsat;
+  const ratings = newestRating
+    ? [newestRating]
+    : [
+        ...Object.values(state.support.tickets).flatMap((t) => (t.csat ? [t.csat] : [])),
+        ...Object.values(state.support.closed ?? {}).flatMap(([, , , value, at]) => (value !== null && at !== null ? [{ value, at, by: "" }] : [])),
+      ].sort((a, b) => b.at - a.at || (a.by < b.by ? 1 : -1));
   if (responses.length === 0 && ratings.length === 0) return noData;
   const factors: Factor[] = [];
   const latest = responses[0];
