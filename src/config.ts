@@ -45,6 +45,8 @@ export function tenureConfig(json: string | undefined): TenureConfig {
       rewards: o.rewards ?? cfg.rewards,
     };
   }
+  // One entry per distinct TENURE_CONFIG value; a deployment has one or two, but never let it grow.
+  if (cache.size >= 8) cache.clear();
   cache.set(key, cfg);
   return cfg;
 }

@@ -58,6 +58,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       SLACK_BOT_TOKEN: "xoxb-browser-test",
       SLACK_ALERT_CHANNEL: "C0BROWSER",
       SLACK_API_BASE: slackBase,
+      SLACK_ALERT_SETTLE_MS: "0",
     });
     // Older facts first: the customer, its subscription and first invoice, then a failed renewal payment.
     await postStripe("customer.created", 300);

@@ -1,5 +1,7 @@
 import type { LoyaltyData, MetricCustomer, ScorePoint, StageTransition } from "../core/metrics";
 import { emptyState } from "../core/state";
+
+const DAY_MS = 86_400_000;
 import { loadLoyalty } from "./loyalty-dashboard";
 
 /**
@@ -73,10 +75,15 @@ export async function loadMetricsRows(db: D1Database, to: number): Promise<Metri
   };
 }
 
-/** Score points in [from, to) plus each customer's last point before `from` (a score holds until the next). */
+/**
+ * Score points of the days in [from, to) plus each customer's last point before `from` (a score holds until
+ * the next). Timeline points sit at each day's close, so the day that holds `to` is read whole: today's
+ * point is the provisional close, scored as of now.
+ */
 export async function loadScorePoints(db: D1Database, from: number, to: number, customerId?: string): Promise<ScorePoint[]> {
   const one = customerId ? "AND customer_id = ?" : "";
-  const args = customerId ? [from, to, customerId, from, customerId] : [from, to, from];
+  const end = Math.ceil(to / DAY_MS) * DAY_MS;
+  const args = customerId ? [from, end, customerId, from, customerId] : [from, end, from];
   const { results } = await db
     .prepare(
       `SELECT customer_id, at, score FROM score_history WHERE at >= ? AND at < ? ${one}

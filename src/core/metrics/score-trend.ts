@@ -24,8 +24,8 @@ export function portfolioScoreByDay(rows: readonly ScorePoint[], w: Window): Dai
   let i = 0;
   const out: DailyScore[] = [];
   for (let day = Math.floor(w.from / DAY) * DAY; day < w.to; day += DAY) {
-    const end = Math.min(day + DAY, w.to);
-    for (; i < sorted.length && sorted[i]!.at < end; i++) {
+    // A timeline point stands for the close of its day, today's included.
+    for (; i < sorted.length && sorted[i]!.at < day + DAY; i++) {
       const p = sorted[i]!;
       sum += p.score - (latest.get(p.customerId) ?? 0);
       latest.set(p.customerId, p.score);
