@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: starting workers on workerd, ports, percentiles, a text table.
 import { spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -160,6 +160,38 @@ export function ingestOnlyConfig() {
     .replace(/\[\[queues\.consumers\]\]\nqueue = "tenure-events"\n(?:[^\n[]+\n)*/m, "");
   if (/queue = "tenure-events"\nmax_batch/.test(toml)) throw new Error("could not drop the events consumer from wrangler.toml");
   const file = join(tempDir("ingest-only"), "wrangler.toml");
+  writeFileSync(file, toml);
+  return file;
+}
+
+/**
+ * The app's wrangler.toml with bench/metered/index.ts as its entry (the app, with its bindings counted), in
+ * a temp dir (paths made absolute): every binding, queue consumer, Durable Object and cron as the app has them.
+ */
+export function meteredConfig() {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8")
+    .replace(/^main = "(.+)"$/m, () => `main = ${JSON.stringify(join(root, "bench", "metered", "index.ts"))}`)
+    .replace(/^migrations_dir = "(.+)"$/gm, (_, p) => `migrations_dir = ${JSON.stringify(join(root, p))}`);
+  if (!toml.includes(join(root, "bench", "metered"))) throw new Error("could not point wrangler.toml at the metered entry");
+  const file = join(tempDir("metered"), "wrangler.toml");
+  writeFileSync(file, toml);
+  return file;
+}
+
+/**
+ * The metered app bundled once, now, and served as that bundle (`no_bundle`): `wrangler dev` rebuilds and
+ * restarts the Worker whenever a source file changes, which mid-run would reset the Worker (and its counts)
+ * and measure two different trees. Returns the config to start it with.
+ */
+export function frozenMeteredConfig() {
+  const config = meteredConfig();
+  const out = tempDir("metered-bundle");
+  const r = spawnSync(wranglerBin, ["deploy", "--dry-run", "--outdir", out, "-c", config], { cwd: root, encoding: "utf8", env: { ...quietEnv, CI: "true" } });
+  if (r.status !== 0) throw new Error(`bundling the metered app failed:\n${r.stdout}\n${r.stderr}`);
+  const entry = readdirSync(out).find((f) => /^index\.m?js$/.test(f));
+  if (!entry) throw new Error(`no bundle in ${out}`);
+  const toml = readFileSync(config, "utf8").replace(/^main = .+$/m, () => `main = ${JSON.stringify(join(out, entry))}\nno_bundle = true`);
+  const file = join(tempDir("metered-frozen"), "wrangler.toml");
   writeFileSync(file, toml);
   return file;
 }

@@ -1,5 +1,6 @@
 // Renders bench/results.json as the markdown snippet the README includes (bench/RESULTS.md).
 import { mdTable, round } from "./lib.mjs";
+import { scale } from "./scale-report.mjs";
 
 const n = (x) => (x === null || x === undefined ? "–" : typeof x === "number" ? x.toLocaleString("en-US") : String(x));
 
@@ -120,13 +121,14 @@ export function renderMarkdown(results) {
     "",
     `Measured ${results.when.slice(0, 10)} on ${m.cpus} CPUs (${m.model}), ${m.memoryGiB} GiB, Node ${m.node}; ` +
       `load average ${m.loadAverageAtStart.join(" / ")} at the start and ${m.loadAverageAtEnd.join(" / ")} at the end. ` +
-      "Load generator (autocannon), workers and fakes all share this machine. Reproduce with `npm run bench` (about 6 minutes; " +
-      "`npm run bench -- --seconds 3 --only ingest` for a quick look).",
+      "Load generator (autocannon), workers and fakes all share this machine. Reproduce with `npm run bench` (about 6 minutes, " +
+      "plus about 8 for the scale part; `npm run bench -- --seconds 3 --only ingest` for a quick look, `npm run bench -- --only scale` for the scale part alone).",
     "",
   ];
   if (results.ingest) parts.push(...ingest(results.ingest, results.secondsPerLoadRow), "");
   if (results.pipeline) parts.push(...pipeline(results.pipeline), "");
   if (results.recompute) parts.push(...recompute(results.recompute), "");
   if (results.bundle) parts.push(...bundle(results.bundle), "");
+  if (results.scale) parts.push(...scale(results.scale), "");
   return `${parts.join("\n").trimEnd()}\n`;
 }

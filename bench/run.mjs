@@ -1,30 +1,42 @@
 #!/usr/bin/env node
-// `npm run bench`: ingest, pipeline, recompute and bundle figures, measured side by side in one run.
+// `npm run bench`: ingest, pipeline, recompute, bundle and scale figures, measured side by side in one run.
 // Prints tables, writes bench/results.json and bench/RESULTS.md. Reports figures; never passes or fails.
-//   npm run bench -- [--seconds 10] [--only ingest,pipeline,recompute,bundle]   (npm puts the project's Node 22 first on PATH)
+//   npm run bench -- [--seconds 10] [--only ingest,pipeline,recompute,bundle,scale]   (npm puts the project's Node 22 first on PATH)
+//   npm run bench -- --only scale [--load-seconds 120]   the scale part alone (a few minutes; 600 for a 10-minute load);
+//     its figures replace the scale section of bench/results.json, and the reports are re-rendered
 //   npm run bench -- --render   re-renders the reports from bench/results.json without measuring
-import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBundle } from "./bundle.mjs";
-import { ingestOnlyConfig, migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
+import { frozenMeteredConfig, ingestOnlyConfig, migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
+import { importBundled } from "./node-bundle.mjs";
 import { ingestGoals, renderMarkdown } from "./report.mjs";
+import { printScale } from "./scale-print.mjs";
 
 const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
-    only: { type: "string", default: "ingest,pipeline,recompute,bundle" },
+    only: { type: "string", default: "ingest,pipeline,recompute,bundle,scale" },
     render: { type: "boolean", default: false },
+    "load-seconds": { type: "string", default: "120" },
+    "stream-events": { type: "string", default: "3000" },
+    "quarter-events": { type: "string", default: "4000" },
+    "state-seconds": { type: "string", default: "300" },
+    "past-window-days": { type: "string" },
+    "no-write": { type: "boolean", default: false },
   },
 });
 const seconds = Math.max(1, Number(args.seconds));
-const only = new Set(args.only.split(",").filter((x) => ["ingest", "pipeline", "recompute", "bundle"].includes(x)));
+const PARTS = ["ingest", "pipeline", "recompute", "bundle", "scale"];
+const only = new Set(args.only.split(",").filter((x) => PARTS.includes(x)));
 
 const SECRET = "whsec_bench_0123456789";
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const HUBSPOT_TOKEN = "pat-bench-hubspot-0123456789";
+const SEGMENT_SECRET = "segment-bench-secret-0123456789";
 // Per-request info lines off: in `wrangler dev` every log line is piped through the CLI's own process.
 const BASE_VARS = { STRIPE_WEBHOOK_SECRET: SECRET, ADMIN_TOKEN, LOG_LEVEL: "warn" };
 
@@ -91,6 +103,58 @@ function runRecompute() {
   const r = spawnSync(process.execPath, [join(root, "bench", "recompute.mjs")], { cwd: root, encoding: "utf8", maxBuffer: 16 * 2 ** 20 });
   if (r.status !== 0) throw new Error(`recompute benchmark failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** Segment's dedupe window as the app defines it (when it does), plus a day: the daily run past it deletes what it may. */
+async function pastWindowDays() {
+  if (args["past-window-days"]) return Number(args["past-window-days"]);
+  try {
+    const { DEDUPE_WINDOW_DAYS } = await importBundled("retention", `export { DEDUPE_WINDOW_DAYS } from "./src/store/retention";`);
+    if (Number.isFinite(DEDUPE_WINDOW_DAYS?.segment)) return DEDUPE_WINDOW_DAYS.segment + 1;
+  } catch {
+    // no per-source window in this tree: past the raw-payload retention (30 days) instead
+  }
+  return 31;
+}
+
+/** The pure-core state of the largest account, in a Node process of its own (it runs while the first app measures storage only). */
+function buildLargestState() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "bench", "scale-state.mjs"), "--budget", args["state-seconds"]], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`largest-state build failed:\n${err}`))));
+  });
+}
+
+async function runScale() {
+  const { benchScale } = await import("./scale.mjs");
+  const state = buildLargestState();
+  state.catch(() => {}); // awaited by benchScale; a failure surfaces there
+  // The tree as it is now, bundled once: edits made while the part runs neither restart nor change the app.
+  const config = frozenMeteredConfig();
+  const stateDirs = new Map(["scale-quarter", "scale-streams"].map((name) => [name, tempDir(`${name}-state`)]));
+  for (const dir of stateDirs.values()) migrate(dir);
+  return withWorkers(async (keep) =>
+    benchScale({
+      start: async (name) => {
+        const persistTo = stateDirs.get(name) ?? tempDir(`${name}-state`);
+        if (!stateDirs.has(name)) migrate(persistTo);
+        const vars = { ...BASE_VARS, SEGMENT_SHARED_SECRET: SEGMENT_SECRET };
+        const w = keep(await startWorker({ name, config, persistTo, readyPath: "/health", vars }));
+        return { ...w, persistTo };
+      },
+      secret: SEGMENT_SECRET,
+      adminToken: ADMIN_TOKEN,
+      loadSeconds: Math.max(10, Number(args["load-seconds"])),
+      streamEvents: Math.max(100, Number(args["stream-events"])),
+      quarter: { accounts: 20, usersPerAccount: 50, events: Math.max(100, Number(args["quarter-events"])) },
+      pastWindowDays: await pastWindowDays(),
+      state,
+    }),
+  );
 }
 
 function printIngest(r) {
@@ -166,13 +230,29 @@ if (only.has("bundle")) printBundle((results.bundle = benchBundle()));
 if (only.has("recompute")) printRecompute((results.recompute = runRecompute()));
 if (only.has("ingest")) printIngest((results.ingest = await runIngest()));
 if (only.has("pipeline")) printPipeline((results.pipeline = await runPipeline()));
+if (only.has("scale")) {
+  results.scale = await runScale();
+  results.scale.measured = { when: new Date().toISOString(), loadAverageAtEnd: loadavg().map((l) => round(l, 2)) };
+  printScale(results.scale);
+}
 results.machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
 
-if (only.size === 4) {
-  writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+const resultsPath = join(root, "bench", "results.json");
+if (args["no-write"]) {
+  console.log("\n--no-write: nothing written.");
+} else if (only.size === PARTS.length) {
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   writeReports(results);
   console.log("\nWrote bench/results.json, bench/RESULTS.md and the README's benchmark section");
+} else if (only.has("scale") && existsSync(resultsPath)) {
+  // The scale part is measured on its own (it takes minutes): its figures replace the last full run's scale
+  // section, with their own date and machine; the other parts' figures stay as they were measured.
+  const last = JSON.parse(readFileSync(resultsPath, "utf8"));
+  last.scale = { ...results.scale, machine: results.machine };
+  writeFileSync(resultsPath, `${JSON.stringify(last, null, 2)}\n`);
+  writeReports(last);
+  console.log("\nWrote the scale section of bench/results.json, bench/RESULTS.md and the README's benchmark section");
 } else {
-  console.log("\nPartial run (--only): bench/results.json and bench/RESULTS.md are written by a full run only.");
+  console.log("\nPartial run (--only): bench/results.json and bench/RESULTS.md are written by a full run (or --only scale) only.");
 }
 removeTempDirs();
