@@ -15,7 +15,7 @@ export const alertRulesSchema = z.object({
   /** Points dropped within `dropWindowDays` that trigger a score_drop alert. */
   dropPoints: z.number().positive().default(10),
   dropWindowDays: z.number().positive().default(14),
-  /** Per customer and rule. */
+  /** Per customer: after an alert, nothing more is posted for that customer for this long. */
   cooldownHours: z.number().nonnegative().default(72),
   /** Payment failures alert only above this MRR (minor units). */
   paymentFailedMinMrr: z.number().int().nonnegative().default(0),
