@@ -74,7 +74,13 @@ export function upsertContactStmt(
          email = CASE WHEN contacts.erased_at IS NULL THEN COALESCE(excluded.email, contacts.email) END,
          name = CASE WHEN contacts.erased_at IS NULL THEN COALESCE(excluded.name, contacts.name) END,
          role = COALESCE(excluded.role, contacts.role),
-         updated_at = excluded.updated_at`,
+         updated_at = excluded.updated_at
+       -- Most sightings change nothing; D1 bills every row (and index entry) an update writes.
+       WHERE contacts.customer_id IS NULL
+          OR (excluded.role IS NOT NULL AND excluded.role IS NOT contacts.role)
+          OR (contacts.erased_at IS NULL AND ((excluded.email IS NOT NULL AND excluded.email IS NOT contacts.email)
+                                              OR (excluded.name IS NOT NULL AND excluded.name IS NOT contacts.name)))
+          OR (contacts.erased_at IS NOT NULL AND (contacts.email IS NOT NULL OR contacts.name IS NOT NULL))`,
     )
     .bind(c.id, c.customerId, c.email ?? null, c.name ?? null, c.role ?? null, now);
 }
