@@ -31,16 +31,19 @@ export interface PrunePageResult {
   deleted: number;
   /** Raw payloads dropped from rows that are kept. */
   payloadsDropped: number;
+  /** Delivered or skipped outbox rows past OUTBOX_RETENTION_DAYS. */
+  actionsDeleted: number;
   next: PruneInboxJob | null;
 }
 
 export async function pruneInboxPage(db: D1Database, policy: RetentionPolicy, job: PruneInboxJob): Promise<PrunePageResult> {
-  const out: PrunePageResult = { deleted: 0, payloadsDropped: 0, next: null };
+  const out: PrunePageResult = { deleted: 0, payloadsDropped: 0, actionsDeleted: 0, next: null };
   let step = job.step;
   for (let chunk = 0; chunk < CHUNKS_PER_PAGE && step < PRUNE_STEPS.length; chunk++) {
     const s = PRUNE_STEPS[step]!;
     const done = await pruneChunk(db, s, cutoffOf(s, policy, job.asOf));
     if (s.kind === "raw-payload") out.payloadsDropped += done.rows;
+    else if (s.kind === "outbox") out.actionsDeleted += done.rows;
     else out.deleted += done.rows;
     if (!done.full) step++;
   }

@@ -58,7 +58,7 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
   switch (job.job) {
     case "prune-inbox": {
       const r = await pruneInboxPage(env.DB, retentionPolicy(env), job);
-      if (r.deleted || r.payloadsDropped) log("info", "inbox retention page", { step: job.step, deleted: r.deleted, payloadsDropped: r.payloadsDropped });
+      if (r.deleted || r.payloadsDropped || r.actionsDeleted) log("info", "retention page", { step: job.step, deleted: r.deleted, payloadsDropped: r.payloadsDropped, actionsDeleted: r.actionsDeleted });
       return r.next;
     }
     case "reconcile-stripe":

@@ -33,7 +33,14 @@ export const ROWS_PER_STATEMENT = 1000;
  * - `raw-payload`: raw bodies past RAW_PAYLOAD_RETENTION_DAYS are dropped from rows of one status that are kept.
  * `received` and `failed` rows are never deleted: they still have work to do (a re-drive, for `failed`).
  */
-export type PruneStep = { kind: "expired"; source: SourceName } | { kind: "unmatched" } | { kind: "raw-payload"; status: InboxStatus };
+export type PruneStep = { kind: "expired"; source: SourceName } | { kind: "unmatched" } | { kind: "raw-payload"; status: InboxStatus } | { kind: "outbox" };
+
+/**
+ * Delivered or skipped actions are history once this old: the dashboard shows recent ones, and an action id
+ * replayed later (a retried Stripe credit) is long past Stripe's own 24-hour idempotency window anyway.
+ * Rows the loyalty program points at (a referral code's promotion code, a ledger row's credit) are kept.
+ */
+export const OUTBOX_RETENTION_DAYS = 180;
 
 const STATUSES: readonly InboxStatus[] = ["processed", "ignored", "unmatched", "failed", "received"];
 
@@ -41,6 +48,7 @@ export const PRUNE_STEPS: readonly PruneStep[] = [
   ...(Object.keys(DEDUPE_WINDOW_DAYS) as SourceName[]).map((source) => ({ kind: "expired" as const, source })),
   { kind: "unmatched" },
   ...STATUSES.map((status) => ({ kind: "raw-payload" as const, status })),
+  { kind: "outbox" },
 ];
 
 export interface RetentionPolicy {
@@ -51,7 +59,14 @@ export interface RetentionPolicy {
 
 /** Rows received before this instant are past the step's retention. */
 export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number): number {
-  const days = step.kind === "expired" ? policy.dedupeWindowDays[step.source] : step.kind === "unmatched" ? policy.unmatchedDays : policy.rawPayloadDays;
+  const days =
+    step.kind === "expired"
+      ? policy.dedupeWindowDays[step.source]
+      : step.kind === "unmatched"
+        ? policy.unmatchedDays
+        : step.kind === "outbox"
+          ? OUTBOX_RETENTION_DAYS
+          : policy.rawPayloadDays;
   return now - days * DAY_MS;
 }
 
@@ -63,6 +78,19 @@ export interface PruneChunk {
 
 /** Runs one bounded chunk of a step: at most `limit` rows, two D1 calls at most. */
 export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number, limit = ROWS_PER_STATEMENT): Promise<PruneChunk> {
+  if (step.kind === "outbox") {
+    const r = await db
+      .prepare(
+        `DELETE FROM outbox WHERE rowid IN (
+           SELECT rowid FROM outbox o WHERE status IN ('delivered', 'skipped') AND updated_at < ?
+             AND NOT EXISTS (SELECT 1 FROM referral_codes rc WHERE rc.action_id = o.id)
+             AND NOT EXISTS (SELECT 1 FROM loyalty_ledger l WHERE l.action_id = o.id) LIMIT ?)`,
+      )
+      .bind(cutoff, limit)
+      .run();
+    const rows = r.meta.changes ?? 0;
+    return { rows, full: rows >= limit };
+  }
   if (step.kind === "raw-payload") {
     const r = await db
       .prepare(

@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
 import { RECONCILE_WINDOW_DAYS } from "../../src/reconcile";
-import { DEDUPE_WINDOW_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
+import { DEDUPE_WINDOW_DAYS, OUTBOX_RETENTION_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
 import { drain } from "../support/drain";
 import { editedFixture, fixture } from "../support/fixtures";
 import { jobHarness, runPages } from "../support/jobs";
@@ -152,5 +152,26 @@ describe("inbox retention", () => {
     console.log(`retention over ${rows} rows: ${runs.length} queue invocations, at most ${Math.max(...runs.map((r) => r.calls))} D1 calls / ${Math.max(...runs.map((r) => r.statements))} statements each`);
     expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'segment:bulk-%'`)).toBe(0);
     expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'stripe:bulk-%'`)).toBe(1500);
+  });
+});
+
+describe("outbox retention", () => {
+  it("deletes delivered and skipped actions past OUTBOX_RETENTION_DAYS, and keeps pending ones and those the loyalty program points at", async () => {
+    const old = Date.now() - (OUTBOX_RETENTION_DAYS + 1) * DAY;
+    const row = (id: string, status: string, at: number) =>
+      env.DB.prepare(
+        `INSERT INTO outbox (id, customer_id, destination, type, payload, status, attempts, next_attempt_at, created_at, updated_at) VALUES (?, 'cu_o', 'slack', 'slack.alert', '{}', ?, 1, ?, ?, ?)`,
+      ).bind(id, status, at, at, at);
+    await env.DB.batch([
+      row("old-delivered", "delivered", old),
+      row("old-skipped", "skipped", old),
+      row("old-pending", "pending", old),
+      row("old-credit", "delivered", old),
+      row("new-delivered", "delivered", Date.now()),
+      env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, action_id, rules_version, at) VALUES ('l1', 'cu_o', 'referral.paid', 'old-credit', 'v', ?)`).bind(old),
+    ]);
+    await prune(Date.now());
+    const { results } = await env.DB.prepare(`SELECT id FROM outbox WHERE customer_id = 'cu_o' ORDER BY id`).all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual(["new-delivered", "old-credit", "old-pending"]);
   });
 });
