@@ -29,8 +29,10 @@ export async function loadTimelines(db: D1Database, wanted: { id: string; since:
 }
 
 /**
- * Replaces the timeline rows and stage changes of [fromAt, toAt] with the recomputed ones: at most four
- * statements, and only the inserts for days never computed before (`fresh`), which hold no rows to replace.
+ * Replaces the timeline rows and stage changes of [fromAt, toAt] with the recomputed ones, writing only what
+ * differs (D1 bills every row written, and a recomputed range is mostly unchanged): rows of the range that are
+ * no longer points are deleted, changed ones updated, new ones inserted. At most four statements; for days
+ * never computed before (`fresh`) only the inserts.
  */
 export function timelineStmts(
   db: D1Database,
@@ -45,8 +47,17 @@ export function timelineStmts(
   const moves = stages.map((s) => [s.at, s.from, s.to]);
   const out: D1PreparedStatement[] = [];
   if (!fresh) {
-    out.push(db.prepare(`DELETE FROM score_history WHERE customer_id = ? AND at BETWEEN ? AND ?`).bind(customerId, fromAt, toAt));
-    out.push(db.prepare(`DELETE FROM stage_transitions WHERE customer_id = ? AND at BETWEEN ? AND ?`).bind(customerId, fromAt, toAt));
+    out.push(
+      db
+        .prepare(`DELETE FROM score_history WHERE customer_id = ? AND at BETWEEN ? AND ? AND at NOT IN (SELECT value FROM json_each(?))`)
+        .bind(customerId, fromAt, toAt, JSON.stringify(points.map((p) => p.at))),
+      db
+        .prepare(
+          `DELETE FROM stage_transitions WHERE customer_id = ? AND at BETWEEN ? AND ?
+             AND (at, to_stage) NOT IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[2]') FROM json_each(?))`,
+        )
+        .bind(customerId, fromAt, toAt, JSON.stringify(moves)),
+    );
   }
   if (rows.length > 0) {
     out.push(
@@ -56,7 +67,9 @@ export function timelineStmts(
            SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
                   json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)
            WHERE true ON CONFLICT (customer_id, at) DO UPDATE SET score = excluded.score, band = excluded.band, stage = excluded.stage,
-             components = excluded.components, model_version = excluded.model_version`,
+             components = excluded.components, model_version = excluded.model_version
+           WHERE score IS NOT excluded.score OR band IS NOT excluded.band OR stage IS NOT excluded.stage
+             OR components IS NOT excluded.components OR model_version IS NOT excluded.model_version`,
         )
         .bind(customerId, JSON.stringify(rows)),
     );
@@ -66,7 +79,8 @@ export function timelineStmts(
       db
         .prepare(
           `INSERT INTO stage_transitions (customer_id, at, from_stage, to_stage)
-           SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+           SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)
+           WHERE true ON CONFLICT (customer_id, at, to_stage) DO UPDATE SET from_stage = excluded.from_stage WHERE from_stage IS NOT excluded.from_stage`,
         )
         .bind(customerId, JSON.stringify(moves)),
     );
