@@ -4,7 +4,7 @@ import type { NormalizedEvent, Subject } from "./core/events";
 import { planActions, type AlertLog, type Snapshot } from "./core/plan";
 import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
-import { dayKey, emptyState } from "./core/state";
+import { type CustomerState, dayKey, emptyState } from "./core/state";
 import { DAY, buildTimeline, dayClose, dayStart, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
 import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
@@ -291,7 +291,7 @@ export function scoreStep(
  * most TIMELINE_DAYS_PER_STEP of them; an older remainder becomes a job. Returns the statements, the
  * timeline as it now stands (for the trend and the drop alert), and the day it is computed through.
  */
-function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCustomer | null, state: ReturnType<typeof applyEvents>, events: readonly NormalizedEvent[], history: StoredPoint[]) {
+function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCustomer | null, state: CustomerState, events: readonly NormalizedEvent[], history: StoredPoint[]) {
   const through = stored?.timelineThrough ?? null;
   const today = dayKey(deps.now);
   const newest = events.reduce((m, e) => Math.max(m, e.occurredAt), -Infinity);
@@ -325,7 +325,7 @@ function maxDay(a: string, b: string): string {
 }
 
 /** Facts an alert must still find true when it is planned (a late delivery can be already resolved). */
-function stillTrue(state: ReturnType<typeof applyEvents>) {
+function stillTrue(state: CustomerState) {
   const subs = state.billing.subscriptions;
   return {
     cancelScheduled: (subscriptionId: string) => {
