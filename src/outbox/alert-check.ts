@@ -10,14 +10,22 @@ type AlertPayload = { type: "slack.alert"; rule: string; score: number; previous
 export async function supersededAlerts(db: D1Database, rows: OutboxRow[]): Promise<Map<string, string>> {
   const alerts = rows.filter((r) => r.payload.type === "slack.alert");
   const out = new Map<string, string>();
+  if (alerts.length > 0) await checkAlerts(db, alerts, out);
+  // A recovery answers an alert: if that alert was never posted (skipped earlier, or just now), neither is it.
   const recoveries = rows.filter((r) => r.payload.type === "slack.recovery");
   if (recoveries.length > 0) {
     const parents = recoveries.map((r) => (r.payload as { alertActionId: string }).alertActionId);
     const { results } = await db.prepare(`SELECT id FROM outbox WHERE status = 'skipped' AND id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(parents)).all<{ id: string }>();
     const skipped = new Set(results.map((r) => r.id));
-    for (const r of recoveries) if (skipped.has((r.payload as { alertActionId: string }).alertActionId)) out.set(r.id, "the alert it answers was never posted");
+    for (const r of recoveries) {
+      const parent = (r.payload as { alertActionId: string }).alertActionId;
+      if (skipped.has(parent) || out.has(parent)) out.set(r.id, "the alert it answers was never posted");
+    }
   }
-  if (alerts.length === 0) return out;
+  return out;
+}
+
+async function checkAlerts(db: D1Database, alerts: OutboxRow[], out: Map<string, string>): Promise<void> {
   const ids = [...new Set(alerts.map((r) => (r.payload as AlertPayload).customerId))];
   const { results } = await db
     .prepare(`SELECT id, score, band, stage, json_extract(health, '$.snapshot.firstValueMissed') AS missed FROM customers WHERE id IN (SELECT value FROM json_each(?))`)
@@ -31,7 +39,6 @@ export async function supersededAlerts(db: D1Database, rows: OutboxRow[]): Promi
     const why = staleBecause(p, c);
     if (why) out.set(row.id, `superseded before posting: ${why}`);
   }
-  return out;
 }
 
 function staleBecause(p: AlertPayload, c: { score: number; band: string; stage: string; missed: number | null }): string | null {

@@ -44,7 +44,7 @@ export function insertActionStmts(db: D1Database, actions: Action[], now: number
       destinationOf(a.payload.type),
       a.payload.type,
       JSON.stringify(a.payload),
-      a.payload.type === "hubspot.properties" ? now + coalesceMs : a.payload.type === "slack.alert" ? now + alertSettleMs : now,
+      a.payload.type === "hubspot.properties" ? now + coalesceMs : a.payload.type === "slack.alert" || a.payload.type === "slack.recovery" ? now + alertSettleMs : now,
       now,
       now,
     ),
