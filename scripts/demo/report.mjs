@@ -52,6 +52,12 @@ export async function report(m, { base, admin, quarter }) {
     const driver = c.health?.drivers?.[0]?.detail ?? "";
     console.log(`    ${String(c.health?.score ?? "-").padStart(3)} ${c.health?.band ?? ""} ${c.name ?? c.id} (${c.stage?.current ?? "-"})${driver ? `: ${driver}` : ""}`);
   }
+  // A quarter of history observes a 30-day horizon; with 90 days every point that did not churn is censored.
+  const bt = (await getJson(`${base}/api/model/backtest`, { method: "POST", headers: { ...admin, "content-type": "application/json" }, body: JSON.stringify({ horizonDays: 30, stepDays: 7 }) }))?.body;
+  if (bt?.auc != null) {
+    const pct = (x) => (x == null ? "–" : `${Math.round(x * 1000) / 10} %`);
+    console.log(`  backtest on the event-time timeline (churn within 30 days of each weekly score): AUC ${bt.auc.toFixed(2)}; churned afterwards: green ${pct(bt.churnRateByBand.green)}, yellow ${pct(bt.churnRateByBand.yellow)}, red ${pct(bt.churnRateByBand.red)} (${bt.samples} scores)`);
+  }
 
   const actions = (await getJson(`${base}/api/actions?limit=500`, { headers: admin }))?.body?.actions ?? [];
   const byType = countBy(actions, (a) => `${a.type} ${a.status}`);
