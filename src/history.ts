@@ -19,7 +19,7 @@ import { loadScoreSeries } from "./store/timeline";
 export const MAX_REPLAY_CUSTOMERS = 2_000;
 const PAGE = 100;
 
-export async function customerPage(db: D1Database, after: string, limit: number, ids?: string[]): Promise<string[]> {
+async function customerPage(db: D1Database, after: string, limit: number, ids?: string[]): Promise<string[]> {
   const filter = ids ? `AND id IN (SELECT value FROM json_each(?))` : "";
   const args: unknown[] = [after];
   if (ids) args.push(JSON.stringify(ids));

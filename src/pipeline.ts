@@ -5,7 +5,7 @@ import { planActions, type AlertLog, type Snapshot } from "./core/plan";
 import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
 import { type CustomerState, dayKey, emptyState } from "./core/state";
-import { DAY, buildTimeline, dayClose, dayStart, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
+import { DAY, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
 import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
 import {
@@ -318,10 +318,6 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
 
 function toStored(p: TimelinePoint): StoredPoint {
   return { at: p.at, score: p.score, band: p.band, stage: p.stage };
-}
-
-function maxDay(a: string, b: string): string {
-  return a > b ? a : b;
 }
 
 /** Facts an alert must still find true when it is planned (a late delivery can be already resolved). */

@@ -1,7 +1,6 @@
 import { mergeSketches } from "./sketch";
-import { type ClosedTicket, type CustomerState, type SubscriptionFact, type TicketFact, dayKey } from "./state";
+import { type ClosedTicket, type CustomerState, DAY, type SubscriptionFact, type TicketFact, dayKey } from "./state";
 
-const DAY = 86_400_000;
 const ENDED = new Set(["canceled", "incomplete_expired"]);
 
 /**

@@ -19,10 +19,10 @@ import {
   TICKET_LOG_KEPT,
   type TicketFact,
   USAGE_DAYS_KEPT,
+  DAY,
   dayKey,
 } from "./state";
 
-const DAY = 86_400_000;
 
 /**
  * Bounds a customer's state in place: every map keeps what the model reads (see the retentions in

@@ -72,7 +72,7 @@ export function addToSketch(s: Sketch | undefined, id: string): Sketch {
   return addHash(s ?? emptySketch(), hash32(id));
 }
 
-export function addHash(s: Sketch, h: number): Sketch {
+function addHash(s: Sketch, h: number): Sketch {
   if ("h" in s) {
     const list = sparseInsert(s.h, h);
     if (list.length <= SPARSE_MAX) return list === s.h ? s : { h: list };

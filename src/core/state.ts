@@ -218,6 +218,8 @@ export function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])].sort();
 }
 
+export const DAY = 86_400_000;
+
 export function dayKey(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

@@ -13,11 +13,11 @@ export interface TicketView {
   csat?: { value: number; at: number };
 }
 
-export function isClosed(s: TicketStatus): boolean {
+function isClosed(s: TicketStatus): boolean {
   return s === "solved" || s === "closed";
 }
 
-export function statusLogOf(t: TicketFact): { at: number; status: TicketStatus }[] {
+function statusLogOf(t: TicketFact): { at: number; status: TicketStatus }[] {
   return Object.entries(t.statusLog)
     .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .map(([, e]) => e);

@@ -3,9 +3,9 @@ import type { TenureConfig } from "./config";
 import type { Band } from "./health";
 import type { Stage } from "./lifecycle";
 import { scoreCustomer } from "./snapshot";
-import { type CustomerState, dayKey } from "./state";
+import { type CustomerState, DAY, dayKey } from "./state";
 
-export const DAY = 86_400_000;
+export { DAY };
 
 /**
  * The event-time timeline: a customer's score, band and stage at the close of each UTC day, computed from
@@ -103,10 +103,10 @@ export function buildTimeline(
   return { points, stages, last: prev };
 }
 
-function minDay(a: string, b: string): string {
+export function minDay(a: string, b: string): string {
   return a < b ? a : b;
 }
 
-function maxDay(a: string, b: string): string {
+export function maxDay(a: string, b: string): string {
   return a > b ? a : b;
 }

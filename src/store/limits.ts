@@ -21,7 +21,7 @@ export function assertRowFits(table: string, ...values: (string | null)[]): void
 }
 
 /** UTF-8 length without allocating an encoded copy. */
-export function utf8Length(s: string): number {
+function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -1,7 +1,5 @@
 import type { LoyaltyData, MetricCustomer, ScorePoint, StageTransition } from "../core/metrics";
-import { emptyState } from "../core/state";
-
-const DAY_MS = 86_400_000;
+import { DAY, emptyState } from "../core/state";
 import { loadLoyalty } from "./loyalty-dashboard";
 
 /**
@@ -82,7 +80,7 @@ export async function loadMetricsRows(db: D1Database, to: number): Promise<Metri
  */
 export async function loadScorePoints(db: D1Database, from: number, to: number, customerId?: string): Promise<ScorePoint[]> {
   const one = customerId ? "AND customer_id = ?" : "";
-  const end = Math.ceil(to / DAY_MS) * DAY_MS;
+  const end = Math.ceil(to / DAY) * DAY;
   const args = customerId ? [from, end, customerId, from, customerId] : [from, end, from];
   const { results } = await db
     .prepare(

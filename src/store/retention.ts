@@ -1,4 +1,5 @@
 import type { SourceName } from "../core/events";
+import { DAY } from "../core/state";
 import type { InboxStatus } from "./inbox";
 
 /**
@@ -21,7 +22,7 @@ export const DEDUPE_WINDOW_DAYS = {
   api: 30,
 } as const satisfies Record<SourceName, number>;
 
-export const DAY_MS = 86_400_000;
+export const DAY_MS = DAY;
 
 /** Each statement of the retention job touches at most this many rows. */
 export const ROWS_PER_STATEMENT = 1000;

@@ -1,4 +1,3 @@
-import type { TicketFact } from "../state";
 import { ticketSummaries } from "../tickets";
 import { buckets, periodLabel } from "./periods";
 import { within, type MetricCustomer, type Period, type Window } from "./types";
@@ -23,12 +22,6 @@ const STOPWORDS = new Set(
     "get got getting unable issue issues problem problems question questions help please need needs request re fw fwd " +
     "hi hello thanks thank urgent asap working work works").split(" "),
 );
-
-export function ticketOpenedAt(t: TicketFact): number | null {
-  if (t.openedAt !== undefined) return t.openedAt;
-  const times = Object.values(t.statusLog).map((s) => s.at);
-  return times.length ? Math.min(...times) : null;
-}
 
 /** Tags (lowercased) and title keywords of one ticket, each once. */
 export function ticketTopics(t: { tags: readonly string[]; subject?: string }): string[] {
