@@ -1,5 +1,5 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { fixture } from "../support/fixtures";
 import { ADMIN, drain } from "../support/drain";
 import { signDelighted } from "../support/sign/delighted";
@@ -7,6 +7,13 @@ import { signHubspot } from "../support/sign/hubspot";
 import { signSegment } from "../support/sign/segment";
 import { signStripe } from "../support/sign/stripe";
 import { signZendesk } from "../support/sign/zendesk";
+import { loadConfig } from "../../src/env";
+import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
+
+// Alerts and HubSpot writes raised on the way are delivered to the vendor fakes.
+const cfg = loadConfig(env);
+const server = startFakeServer(createFakes(cfg), basesOf(cfg));
+afterAll(() => server.close());
 
 const BASE = "https://tenure.example.com";
 const json = (v: unknown) => JSON.stringify(v);

@@ -1,5 +1,5 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
 import { RECONCILE_WINDOW_DAYS } from "../../src/reconcile";
 import { DEDUPE_WINDOW_DAYS, OUTBOX_RETENTION_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
@@ -9,6 +9,13 @@ import { jobHarness, runPages } from "../support/jobs";
 import { signSegment } from "../support/sign/segment";
 import { signStripe } from "../support/sign/stripe";
 import { signZendesk } from "../support/sign/zendesk";
+import { loadConfig } from "../../src/env";
+import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
+
+// Alerts and HubSpot writes raised on the way are delivered to the vendor fakes.
+const cfg = loadConfig(env);
+const server = startFakeServer(createFakes(cfg), basesOf(cfg));
+afterAll(() => server.close());
 
 const DAY = 86_400_000;
 const BASE = "https://tenure.example.com";

@@ -1,9 +1,16 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { fixture } from "../support/fixtures";
 import { ADMIN, drain, runQueue } from "../support/drain";
 import { signSegment } from "../support/sign/segment";
 import { signStripe } from "../support/sign/stripe";
+import { loadConfig } from "../../src/env";
+import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
+
+// Alerts and HubSpot writes raised on the way are delivered to the vendor fakes.
+const cfg = loadConfig(env);
+const server = startFakeServer(createFakes(cfg), basesOf(cfg));
+afterAll(() => server.close());
 
 const BASE = "https://tenure.example.com";
 const DAY = 86_400_000;

@@ -1,0 +1,24 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ROW_LIMIT_BYTES } from "../../src/store/limits";
+import { takeRefusedRequests } from "../support/no-network";
+import { oversizedRows } from "../support/row-ceiling";
+
+describe("test-wide guards", () => {
+  it("refuses an outbound request no fake answers, and records it for the after-each check", async () => {
+    await expect(fetch("https://hubspot.fake/crm/v3/objects/companies")).rejects.toThrow(/no fake answers https:\/\/hubspot\.fake/);
+    expect(takeRefusedRequests()).toEqual(["GET https://hubspot.fake/crm/v3/objects/companies"]);
+  });
+
+  it("finds a stored row over the 1 MB ceiling in any table", async () => {
+    expect(await oversizedRows(env.DB)).toEqual([]);
+    const big = "x".repeat(ROW_LIMIT_BYTES + 1);
+    await env.DB.prepare(`INSERT INTO contacts (id, email, name, updated_at) VALUES ('big', NULL, ?, 0)`).bind(big).run();
+    const over = await oversizedRows(env.DB);
+    expect(over).toHaveLength(1);
+    expect(over[0]?.tbl).toBe("contacts");
+    expect(over[0]?.bytes).toBeGreaterThan(ROW_LIMIT_BYTES);
+    await env.DB.prepare(`DELETE FROM contacts WHERE id = 'big'`).run();
+    expect(await oversizedRows(env.DB)).toEqual([]);
+  });
+});
