@@ -3,10 +3,24 @@
 // running Tenure (POST /api/backfill) and shows its progress until done. Interrupting it loses nothing:
 // run it again and the import resumes from its last committed page.
 // TENURE_URL (default http://127.0.0.1:8787) and ADMIN_TOKEN (default: from .dev.vars) say where and how.
-import { parseArgs } from "node:util";
 import { adminTarget } from "./admin-target.mjs";
+import { parseCli } from "./cli.mjs";
 
-const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { restart: { type: "boolean", default: false } } });
+const USAGE = `
+npm run backfill [-- stripe|hubspot ...] [--restart]
+
+Imports existing Stripe and HubSpot records into a running Tenure (POST /api/backfill) and shows its progress
+until done. Interrupting it loses nothing: run it again and it resumes from its last committed page.
+  stripe, hubspot   which sources (default: both)
+  --restart         start over instead of resuming
+Where and how: TENURE_URL (default http://127.0.0.1:8787), ADMIN_TOKEN (default: from .dev.vars).
+`;
+const { values: opts, positionals } = parseCli(USAGE, { allowPositionals: true, options: { restart: { type: "boolean", default: false } } });
+const unknown = positionals.filter((s) => s !== "stripe" && s !== "hubspot");
+if (unknown.length) {
+  console.error(`Unknown source ${unknown.join(", ")}: backfill imports stripe and hubspot.\n${USAGE}`);
+  process.exit(2);
+}
 const sources = positionals.length ? positionals : ["stripe", "hubspot"];
 const { base, headers } = adminTarget();
 const tty = process.stdout.isTTY;

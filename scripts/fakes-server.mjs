@@ -8,6 +8,7 @@
 // local Tenure at it.
 import { createServer } from "node:http";
 import { pathToFileURL } from "node:url";
+import { parseCli } from "./cli.mjs";
 import { loadDemoModules } from "./demo/bundle.mjs";
 
 async function readBody(req) {
@@ -113,6 +114,13 @@ export async function startFakes(opts = {}) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  parseCli(`
+node scripts/fakes-server.mjs
+
+Serves the fake HubSpot, Slack and Stripe (the ones the tests use, with the vendors' limits) on local ports
+and prints the variables that point a local Tenure at them. Each port answers GET /__fakes/summary with what
+Tenure did there. Ctrl-C stops them.
+`);
   const m = await loadDemoModules();
   const { ports } = await startFakes({ modules: m });
   const vars = m.demoVars();

@@ -5,13 +5,26 @@
 //   --customers N   how many accounts (default 50)
 //   --keep-state    keep the demo database of a previous run (default: start from an empty one)
 //   --exit          stop everything after the summary (default: keep serving the dashboard)
-import { parseArgs } from "node:util";
+import { intOption, parseCli } from "../cli.mjs";
+import { scheduleCrons } from "../local-cron.mjs";
 import { loadDemoModules } from "./bundle.mjs";
 import { done, line, replay, waitApplied } from "./replay.mjs";
 import { report, waitActions } from "./report.mjs";
 import { ensureFakes, ensureServer, getJson } from "./server.mjs";
 
-const { values: opts } = parseArgs({
+const USAGE = `
+npm run demo [-- options]
+
+A local Tenure with fake HubSpot, Slack and Stripe, and a generated quarter of customers replayed through
+the real, signed webhook endpoints; then a summary, and the dashboard stays up at http://127.0.0.1:8787.
+  --seed N         the generator's seed (default 42): same seed, same customers and events
+  --customers N    how many accounts (default 50)
+  --concurrency N  deliveries in flight during the replay (default 8)
+  --keep-state     keep the demo database of a previous run (default: start from an empty one)
+  --exit           stop everything after the summary (default: keep serving the dashboard)
+  -h, --help       this text
+`;
+const { values: opts } = parseCli(USAGE, {
   options: {
     seed: { type: "string", default: "42" },
     customers: { type: "string", default: "50" },
@@ -115,12 +128,12 @@ async function main() {
 
   await setupVendors(ctx);
 
-  const quarter = m.generateQuarter({ seed: Number(opts.seed), customers: Number(opts.customers), now: Date.now() });
+  const quarter = m.generateQuarter({ seed: intOption("seed", opts.seed, USAGE), customers: intOption("customers", opts.customers, USAGE), now: Date.now() });
   await getJson(`http://127.0.0.1:${f.hubspot}/__fakes/seed`, { method: "POST", body: JSON.stringify(quarter.seeds.hubspot) });
   await getJson(`http://127.0.0.1:${f.stripe}/__fakes/seed`, { method: "POST", body: JSON.stringify({ ...quarter.seeds.stripe, events: quarter.stripeEvents }) });
   console.log(`\nReplaying ${quarter.deliveries.length} signed webhooks for ${quarter.accounts.length} accounts over the last 90 days (seed ${opts.seed}):`);
   const beforeWave = async (wave) => (wave === 4 ? bindReferrals(quarter, ctx) : undefined);
-  const totals = await replay(m, quarter, { ...ctx, concurrency: Number(opts.concurrency), beforeWave });
+  const totals = await replay(m, quarter, { ...ctx, concurrency: intOption("concurrency", opts.concurrency, USAGE), beforeWave });
   console.log(`  by source: ${Object.entries(totals.bySource).map(([k, v]) => `${k} ${v}`).join(" · ")}`);
 
   console.log("\nAfter the quarter:");
@@ -134,6 +147,12 @@ async function main() {
   console.log(`API:       curl -H "authorization: Bearer ${m.DEMO.secrets.ADMIN_TOKEN}" ${ctx.base}/api/customers`);
   console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   if (opts.exit) return cleanup();
+  if (!server.reused) {
+    const crons = scheduleCrons(ctx.base);
+    const stopServer = cleanup;
+    cleanup = async () => (crons.stop(), await stopServer());
+    console.log(`Cron triggers fire on schedule: ${crons.triggers.map((t) => `"${t.expr}" next ${t.next?.toISOString()}`).join(", ")}`);
+  }
   if (!server.reused || !fakes.reused) console.log("\nServing the demo; Ctrl-C stops it.");
 }
 
