@@ -4,6 +4,8 @@
 //   npm run bench -- [--seconds 10] [--only ingest,pipeline,recompute,bundle,scale]   (npm puts the project's Node 22 first on PATH)
 //   npm run bench -- --only scale [--load-seconds 120]   the scale part alone (a few minutes; 600 for a 10-minute load);
 //     its figures replace the scale section of bench/results.json, and the reports are re-rendered
+//   npm run bench -- --only ingest-load [--load-deliveries 10000 --load-in-flight 32]   ingest under load, then the
+//     queue drained without the sweeper (a few minutes; not part of the default run, its figures are printed only)
 //   npm run bench -- --render   re-renders the reports from bench/results.json without measuring
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,11 +29,15 @@ const { values: args } = parseArgs({
     "state-seconds": { type: "string", default: "300" },
     "past-window-days": { type: "string" },
     "no-write": { type: "boolean", default: false },
+    "load-deliveries": { type: "string", default: "10000" },
+    "load-in-flight": { type: "string", default: "32" },
   },
 });
 const seconds = Math.max(1, Number(args.seconds));
 const PARTS = ["ingest", "pipeline", "recompute", "bundle", "scale"];
-const only = new Set(args.only.split(",").filter((x) => PARTS.includes(x)));
+/** Parts run only when named in --only. */
+const EXTRA_PARTS = ["ingest-load"];
+const only = new Set(args.only.split(",").filter((x) => PARTS.includes(x) || EXTRA_PARTS.includes(x)));
 
 const SECRET = "whsec_bench_0123456789";
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
@@ -76,6 +82,30 @@ async function runIngest() {
     migrate(detachedState);
     const ingestOnly = keep(await startWorker({ name: "app-ingest-only", config: ingestOnlyConfig(), persistTo: detachedState, readyPath: "/health", vars: BASE_VARS }));
     return benchIngest({ app, ingestOnly, verify, durableFloor, secret: SECRET, adminToken: ADMIN_TOKEN, persistTo, seconds, levels: [1, 8, 32] });
+  });
+}
+
+async function runIngestLoad() {
+  const { benchIngestLoad } = await import("./ingest-load.mjs");
+  return withWorkers(async (keep) => {
+    const persistTo = tempDir("ingest-load-state");
+    migrate(persistTo);
+    const floorState = tempDir("ingest-load-floor-state");
+    migrate(floorState);
+    const verify = keep(await startWorker({ name: "load-verify-only", config: join(root, "bench", "verify-only", "wrangler.toml"), vars: { STRIPE_WEBHOOK_SECRET: SECRET } }));
+    const durableFloor = keep(
+      await startWorker({ name: "load-durable-floor", config: join(root, "bench", "durable-floor", "wrangler.toml"), persistTo: floorState, vars: { STRIPE_WEBHOOK_SECRET: SECRET } }),
+    );
+    const app = keep(await startWorker({ name: "app-ingest-load", config: join(root, "wrangler.toml"), persistTo, readyPath: "/health", vars: BASE_VARS }));
+    return benchIngestLoad({
+      app,
+      durableFloor,
+      verify,
+      secret: SECRET,
+      persistTo,
+      deliveries: Math.max(100, Number(args["load-deliveries"])),
+      inFlight: Math.max(1, Number(args["load-in-flight"])),
+    });
   });
 }
 
@@ -179,6 +209,27 @@ function printIngest(r) {
   );
 }
 
+function printIngestLoad(r) {
+  console.log(`\nIngest under load: ${r.deliveries} signed Stripe invoice.paid deliveries, ${r.inFlight} in flight, events consumer running, sweeper never fired`);
+  const row = (name, x) => [name, x.ok2xx, x.client4xx, x.server5xx, x.nonJson5xx, x.errors, x.acceptedPerSec, x.p50Ms, x.p99Ms, x.seconds];
+  console.log(
+    table(
+      ["target", "2xx", "4xx", "5xx", "5xx not JSON", "errors", "accepted/s", "p50 ms", "p99 ms", "seconds"],
+      [row("app", r.app), row("durable floor", r.durableFloor), row("verify-only", r.verifyOnly)],
+    ),
+  );
+  if (r.app.firstNonJson5xx) console.log(`first non-JSON 5xx body: ${r.app.firstNonJson5xx}`);
+  const i = r.inbox;
+  console.log(
+    table(
+      ["inbox rows", "expected", "applied", "left received", "of which never tried", "failed", "drained in ms", "stalled"],
+      [[i.rows, i.expectedRows, i.applied, i.received, i.receivedUntried, i.failed, i.drainedMs, i.stalled]],
+    ),
+  );
+  console.log(`App ÷ durable floor: ${r.appOverDurableFloor}; durable floor ÷ verify-only: ${r.durableFloorRatio}`);
+  console.log(`Sweeper (never fired): ${JSON.stringify(r.sweeper)}; runtime log: ${r.runtime.crossRequestIo} cross-request I/O errors, ${r.runtime.hung} "code had hung"`);
+}
+
 function printPipeline(r) {
   const l = r.latency;
   console.log(`\nPipeline: webhook -> HubSpot batch write at the fake (${l.written}/${l.samples} spaced companies)`);
@@ -229,6 +280,7 @@ console.log(`Machine: ${results.machine.cpus} CPUs (${results.machine.model}), N
 if (only.has("bundle")) printBundle((results.bundle = benchBundle()));
 if (only.has("recompute")) printRecompute((results.recompute = runRecompute()));
 if (only.has("ingest")) printIngest((results.ingest = await runIngest()));
+if (only.has("ingest-load")) printIngestLoad((results.ingestLoad = await runIngestLoad()));
 if (only.has("pipeline")) printPipeline((results.pipeline = await runPipeline()));
 if (only.has("scale")) {
   results.scale = await runScale();
@@ -240,7 +292,7 @@ results.machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
 const resultsPath = join(root, "bench", "results.json");
 if (args["no-write"]) {
   console.log("\n--no-write: nothing written.");
-} else if (only.size === PARTS.length) {
+} else if (PARTS.every((p) => only.has(p))) {
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   writeReports(results);
   console.log("\nWrote bench/results.json, bench/RESULTS.md and the README's benchmark section");

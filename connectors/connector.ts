@@ -21,6 +21,10 @@ export type DeliveryOutcome =
 
 export interface ConnectorDeps {
   cfg: Config;
+  /**
+   * From the outbox: every request takes a token from its destination's rate limiter, may wait, and times out
+   * inside the lease (src/outbox/vendor-fetch.ts). Throws when a request was held back or got no answer.
+   */
   fetch: typeof fetch;
   now: () => number;
   /** The stored result of an earlier delivered action (e.g. a Slack alert's {channel, ts}), or undefined. */

@@ -12,7 +12,8 @@ import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "./
 import { buildAlertMessage, buildRecoveryMessage, type AlertPayload, type RecoveryPayload } from "./slack/alert-message";
 import { callSlack, type SlackFailure, type SlackReply } from "./slack/api";
 import { log } from "../src/log";
-import type { Block, SlackMessage } from "./slack/blocks";
+import { LIMITS, type Block, type SlackMessage } from "./slack/blocks";
+import { textOf, truncateMrkdwn, type Mrkdwn } from "./slack/mrkdwn";
 
 export { buildAlertMessage, buildRecoveryMessage, ACK_ACTION_ID, SNOOZE_ACTION_ID } from "./slack/alert-message";
 
@@ -34,10 +35,10 @@ async function postMessage(deps: ConnectorDeps, actionId: string, message: Slack
 /** Rewrites a posted alert (after Acknowledge or Snooze). */
 export async function updateAlertMessage(
   deps: ConnectorDeps,
-  msg: { channel: string; ts: string; text: string; blocks: Block[] },
+  msg: { channel: string; ts: string; text: Mrkdwn; blocks: Block[] },
 ): Promise<SlackResult> {
   // https://docs.slack.dev/reference/methods/chat.update
-  const reply = await callSlack(deps, "chat.update", { ...msg });
+  const reply = await callSlack(deps, "chat.update", { ...msg, text: textOf(truncateMrkdwn(msg.text, LIMITS.fallbackText)) });
   return toResult(reply);
 }
 

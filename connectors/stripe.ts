@@ -1,6 +1,7 @@
 import Stripe from "stripe";
 import type { Config } from "../src/env";
 import { isTransient, type Connector, type ConnectorDeps, type DeliveryOutcome, type OutboxAction } from "./connector";
+import { ACTION_ID_KEY, findEarlierEffect, mustLookUp } from "./stripe/earlier";
 
 /** Stripe rarely sends Retry-After on 429; one second is the first step of its advised backoff. */
 const RATE_LIMIT_BACKOFF_MS = 1_000;
@@ -15,15 +16,20 @@ export function stripeClient(deps: ConnectorDeps): Stripe {
     port: base.port || (protocol === "http" ? 80 : 443),
     protocol,
     maxNetworkRetries: 0,
+    // The outbox's fetch has its own, shorter timeout per call; this is only a backstop.
     timeout: 20_000,
     telemetry: false,
   });
 }
 
-/** Every call carries the action id as its Idempotency-Key, so a retried action cannot act twice. */
+/**
+ * Every call carries the action id as its Idempotency-Key, so a retried action cannot act twice while Stripe
+ * keeps the key; every object it creates or changes carries the id in its metadata, so a retry after the key
+ * may have been pruned finds the earlier effect instead (./stripe/earlier.ts).
+ */
 async function send(stripe: Stripe, a: OutboxAction): Promise<string> {
   const key = { idempotencyKey: a.id };
-  const p = a.payload;
+  const p = withActionId(a);
   switch (p.type) {
     case "stripe.credit":
       // https://docs.stripe.com/api/customer_balance_transactions/create
@@ -54,6 +60,20 @@ async function send(stripe: Stripe, a: OutboxAction): Promise<string> {
     default:
       throw new UnsupportedAction(p.type);
   }
+}
+
+function withActionId(a: OutboxAction): OutboxAction["payload"] {
+  const p = a.payload;
+  return "metadata" in p && p.type.startsWith("stripe.") ? { ...p, metadata: { ...p.metadata, [ACTION_ID_KEY]: a.id } } : p;
+}
+
+/** Looks the earlier effect up when the key may be gone, then acts only if there was none. */
+async function deliverOne(stripe: Stripe, a: OutboxAction, now: number): Promise<DeliveryOutcome> {
+  if (mustLookUp(a, now)) {
+    const earlier = await findEarlierEffect(stripe, a);
+    if (earlier) return { id: a.id, status: "delivered", result: earlier };
+  }
+  return { id: a.id, status: "delivered", result: await send(stripe, a) };
 }
 
 class UnsupportedAction extends Error {
@@ -98,7 +118,7 @@ export const stripeConnector: Connector = {
         continue;
       }
       try {
-        outcomes.push({ id: a.id, status: "delivered", result: await send(stripe, a) });
+        outcomes.push(await deliverOne(stripe, a, deps.now()));
       } catch (err) {
         const outcome = classifyStripeError(a.id, err);
         if (outcome.status === "retry" && outcome.httpStatus === 429) limited = outcome;

@@ -4,18 +4,30 @@ import { enqueue } from "./jobs/enqueue";
 import { startDailyJobs } from "./jobs/daily";
 import { overdueActions } from "./store/outbox";
 import { staleReceived } from "./store/inbox";
+import { recordRescues } from "./store/sweeper";
 
 export const SWEEP_AFTER_MS = 2 * 60_000;
 export const MAX_EVENT_ATTEMPTS = 10;
 
-/** Every few minutes: anything committed but not applied (a lost enqueue) and overdue actions go back on their queues. */
-export async function sweep(env: Env, now: number): Promise<{ events: number; actions: number }> {
-  const events = await staleReceived(env.DB, now, SWEEP_AFTER_MS, MAX_EVENT_ATTEMPTS);
-  await enqueue(env.EVENTS, events.map((eventId) => ({ eventId })));
+/**
+ * Every few minutes: anything committed but not applied and overdue actions go back on their queues. Each
+ * webhook request hands its own rows to the queue before answering, so an inbox row found here with no
+ * attempt is one whose hand-off was lost (or that has waited in the queue past the threshold, and would be
+ * counted again at the next run): it is counted as rescued (shown in /health) and warned about.
+ */
+export async function sweep(env: Env, now: number): Promise<{ events: number; rescued: number; actions: number }> {
+  const stale = await staleReceived(env.DB, now, SWEEP_AFTER_MS, MAX_EVENT_ATTEMPTS);
+  await enqueue(env.EVENTS, stale.map((r) => ({ eventId: r.id })));
   const actions = await overdueActions(env.DB, now, 60_000);
   await enqueue(env.ACTIONS, actions.map((actionId) => ({ actionId })));
-  if (events.length || actions.length) log("info", "sweeper re-enqueued work", { events: events.length, actions: actions.length });
-  return { events: events.length, actions: actions.length };
+  // Counted last, so that a failure to count never holds back the work above.
+  const rescued = stale.filter((r) => r.attempts === 0);
+  if (rescued.length > 0) {
+    log("warn", "sweeper rescued inbox rows never handed to the queue", { rescued: rescued.length, oldest: rescued[0]!.id, olderThanMs: SWEEP_AFTER_MS });
+    await recordRescues(env.DB, rescued.length, now);
+  }
+  if (stale.length || actions.length) log("info", "sweeper re-enqueued work", { events: stale.length, rescued: rescued.length, actions: actions.length });
+  return { events: stale.length, rescued: rescued.length, actions: actions.length };
 }
 
 /**

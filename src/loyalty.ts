@@ -28,6 +28,7 @@ import {
   referralWriteStmts,
 } from "./store/loyalty";
 import { insertActionStmts } from "./store/outbox";
+import { entry } from "./core/keyed";
 
 /**
  * The loyalty program inside a customer's scoring step: the context is loaded before the step, the
@@ -180,7 +181,7 @@ function birthdayStmts(db: D1Database, customerId: string, events: readonly Norm
   const out: D1PreparedStatement[] = [];
   for (const e of events) {
     if (e.type !== "contact.changed" || !Object.hasOwn(e.properties, property)) continue;
-    out.push(birthdayStmt(db, `hubspot:${e.contactId}`, customerId, monthDayOf(e.properties[property]), now));
+    out.push(birthdayStmt(db, `hubspot:${e.contactId}`, customerId, monthDayOf(entry(e.properties, property)), now));
   }
   return out;
 }

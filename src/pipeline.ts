@@ -23,7 +23,11 @@ import { loadTimelines, timelineStmts, type StoredPoint } from "./store/timeline
 import { insertActionStmts } from "./store/outbox";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
 import { log, errorFields } from "./log";
-import { eraseContactStmts, markErasureDoneStmt } from "./store/privacy";
+import { markErasureDoneStmt } from "./store/privacy";
+import { ERASED, isPseudonym } from "./core/erasure";
+import { entry } from "./core/keyed";
+import { erasureIdFor, prepareErasure } from "./jobs/erase-start";
+import { scrubErasedArrivals } from "./jobs/erase-arrivals";
 
 /** The only place that joins storage, the pure core and the outbox. */
 
@@ -48,6 +52,8 @@ export interface ProcessResult {
   newKeys: IdentityKey[];
   /** Older parts of timelines this step did not recompute (bounded work): continue them as jobs. */
   timelineJobs: TimelineJob[];
+  /** Erasures started by contact.privacyDeletion: send their first page (src/jobs/erase.ts). */
+  erasureIds: string[];
 }
 
 /** Days of one customer's event-time timeline still to recompute. */
@@ -66,19 +72,26 @@ interface Resolved {
 }
 
 export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
-  const rows = await claimReceived(deps.db, eventIds);
-  const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [], timelineJobs: [] };
-  if (rows.length === 0) return result;
+  const claimed = await claimReceived(deps.db, eventIds);
+  const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [], timelineJobs: [], erasureIds: [] };
+  if (claimed.length === 0) return result;
+  const rows = await scrubErasedArrivals(deps.db, claimed, deps.now);
   rows.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
   const erasures = rows.filter((r) => r.events.length > 0 && r.events.every((e) => e.type === "contact.erased"));
   if (erasures.length > 0) {
-    // Erasure does not wait for identity: the person's data goes whether or not they match a customer.
-    await deps.db.batch(
-      erasures.flatMap((r) => [
-        ...r.events.flatMap((e) => (e.type === "contact.erased" ? eraseContactStmts(deps.db, `hubspot:${e.contactId}`, deps.now) : [])),
-        markErasureDoneStmt(deps.db, r.id, deps.now),
-      ]),
-    );
+    // Erasure does not wait for identity: the person's data goes whether or not they match a customer. It is a
+    // paged job (every table, every payload); here it only starts, with an id the redelivery would derive again.
+    const stmts: D1PreparedStatement[] = [];
+    for (const r of erasures) {
+      for (const e of r.events) {
+        if (e.type !== "contact.erased") continue;
+        const id = await erasureIdFor(e.id);
+        stmts.push(...(await prepareErasure(deps.db, `hubspot:${e.contactId}`, id, deps.now)));
+        result.erasureIds.push(id);
+      }
+      stmts.push(markErasureDoneStmt(deps.db, r.id, deps.now));
+    }
+    await deps.db.batch(stmts);
     result.done.push(...erasures.map((r) => r.id));
   }
   const rest = rows.filter((r) => !erasures.includes(r));
@@ -328,7 +341,7 @@ function stillTrue(state: CustomerState) {
       const s = subs[subscriptionId];
       return s !== undefined && s.status !== "canceled" && s.status !== "incomplete_expired" && (s.cancelAtPeriodEnd || s.cancelAt !== undefined);
     },
-    invoiceUnpaid: (invoiceId: string) => state.billing.invoices[invoiceId] === undefined,
+    invoiceUnpaid: (invoiceId: string) => entry(state.billing.invoices, invoiceId) === undefined,
   };
 }
 
@@ -356,7 +369,10 @@ function collectExternalIds(stored: StoredCustomer | null, group: Resolved[]): R
 function contactStmts(db: D1Database, events: readonly NormalizedEvent[], customerId: string, now: number, newKeys: IdentityKey[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
   const person = (id: string, s: Subject, extra: { email?: string; role?: string; name?: string } = {}) => {
-    out.push(upsertContactStmt(db, { id, customerId, email: extra.email ?? s.email, name: extra.name, role: extra.role }, now));
+    // An erased person's facts carry a pseudonym and "[erased]": no contact is made of them.
+    if (id.startsWith("segment:") && isPseudonym(id.slice(8))) return;
+    const kept = (v: string | undefined) => (v === ERASED ? undefined : v);
+    out.push(upsertContactStmt(db, { id, customerId, email: kept(extra.email ?? s.email), name: kept(extra.name), role: extra.role }, now));
     newKeys.push({ kind: "contact", value: id });
   };
   for (const e of events) {

@@ -5,7 +5,7 @@ import { loadConfig } from "./env";
 import { errorFields, log } from "./log";
 import { deliverAll } from "./outbox/run";
 import { processEvents } from "./pipeline";
-import { enqueue } from "./jobs/enqueue";
+import { enqueue, sendJobs } from "./jobs/enqueue";
 import { eventMessageSchema } from "./jobs/messages";
 import { consumeJobPages, deadLetterJobPages, readJobPage, sendTimelineJobs, type JobPage } from "./jobs/run";
 import { markFailed } from "./store/inbox";
@@ -77,6 +77,12 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   }
   await enqueue(env.ACTIONS, result.actionIds.map((actionId) => ({ actionId })));
   await sendTimelineJobs(env, result.timelineJobs);
+  try {
+    await sendJobs(env.EVENTS, result.erasureIds.map((erasureId) => ({ job: "erase" as const, erasureId })));
+  } catch (err) {
+    // The erasure is recorded and shows as running (GET /api/erasures/:id); DELETE /api/contacts/:id sends its page again.
+    log("error", "erasure jobs could not be sent", { erasureIds: result.erasureIds, ...errorFields(err) });
+  }
   const redriven = await redriveUnmatched(env.DB, result.newKeys);
   await enqueue(env.EVENTS, redriven.map((eventId) => ({ eventId })));
 }

@@ -4,6 +4,7 @@ import { isoTime } from "../../src/core/time";
 import type { ConnectorDeps, DeliveryOutcome, OutboxAction } from "../connector";
 import type { Gate } from "./batch";
 import { callHubSpot, classifyHubSpotFailure, networkFailure } from "./http";
+import { findEarlierNote } from "./note-search";
 
 type NotePayload = Extract<ActionPayload, { type: "hubspot.note" }>;
 
@@ -17,8 +18,8 @@ const createdSchema = z.looseObject({ id: z.coerce.string() });
  *
  * HubSpot has no idempotency key for object creation, and notes take no custom property we could
  * search on. Exactly-once is the outbox's job: a note is sent only while its row is pending, and the
- * row is marked delivered with the note id. A crash between HubSpot's 201 and that mark can still
- * leave a duplicate note, which is harmless on a timeline.
+ * row is marked delivered with the note id. After an attempt that ended without an answer (a crash or a
+ * timeout after the call), the company's notes are searched for one with the same time and body first.
  */
 export async function deliverNote(
   action: OutboxAction<NotePayload>,
@@ -29,6 +30,14 @@ export async function deliverNote(
   if (gate.failure) return { id, ...gate.failure, error: `not sent: ${gate.failure.error}` };
   const { companyId, body, timestamp } = action.payload;
   try {
+    if (action.unconfirmed) {
+      const found = await findEarlierNote(deps, action.payload);
+      if (found.status === "found") return { id, status: "delivered", result: { noteId: found.noteId } };
+      if (found.status === "failed") {
+        gate.failure = found.failure;
+        return { id, ...found.failure };
+      }
+    }
     // https://developers.hubspot.com/docs/api-reference/crm-notes-v3/guide
     const reply = await callHubSpot(deps, "POST", "/crm/v3/objects/notes", {
       // A time no Date can hold would throw here and be retried as if the network had failed; date the note now instead.

@@ -1,17 +1,7 @@
 import type { ActionPayload } from "../../src/core/actions";
 import { isoTime } from "../../src/core/time";
-import {
-  button,
-  capBlocks,
-  context,
-  escapeMrkdwn,
-  header,
-  LIMITS,
-  section,
-  truncate,
-  type Block,
-  type SlackMessage,
-} from "./blocks";
+import { button, capBlocks, context, header, LIMITS, section, slackMessage, truncate, type Block, type SlackMessage } from "./blocks";
+import { joinMrkdwn, link, mention, mrkdwn, slackDate, type Mrkdwn } from "./mrkdwn";
 
 export type AlertPayload = Extract<ActionPayload, { type: "slack.alert" }>;
 export type RecoveryPayload = Extract<ActionPayload, { type: "slack.recovery" }>;
@@ -43,26 +33,23 @@ const BAND_EMOJI = { green: ":large_green_circle:", yellow: ":large_yellow_circl
 
 /** Builds the alert: header, score change, facts, top drivers, HubSpot link, Acknowledge / Snooze. */
 export function buildAlertMessage(p: AlertPayload, opts: AlertOptions): SlackMessage {
-  const title = `${TITLES[p.rule]}: ${p.customerName}`;
-  const was = p.previousScore === null ? "" : ` (was ${p.previousScore}${p.previousBand ? `, ${p.previousBand}` : ""})`;
+  const title = mrkdwn`${TITLES[p.rule]}: ${p.customerName}`;
+  const was = p.previousScore === null ? mrkdwn`` : mrkdwn` (was ${p.previousScore}${p.previousBand ? `, ${p.previousBand}` : ""})`;
   const blocks: Block[] = [
-    header(`${BAND_EMOJI[p.band]} ${title}`),
-    section(
-      `*${escapeMrkdwn(p.customerName)}*: health *${p.score}* ${BAND_EMOJI[p.band]} ${p.band}${was}\n${escapeMrkdwn(p.summary)}`,
-      [
-        `*MRR*\n${formatMoney(p.mrr, p.currency)}/mo`,
-        `*Renewal*\n${formatRenewal(p.renewalDate, opts.now)}`,
-        `*Owner*\n${owner(p.ownerEmail, opts.ownerSlackId)}`,
-      ],
-    ),
+    header(mrkdwn`${BAND_EMOJI[p.band]} ${title}`),
+    section(mrkdwn`*${p.customerName}*: health *${p.score}* ${BAND_EMOJI[p.band]} ${p.band}${was}\n${p.summary}`, [
+      mrkdwn`*MRR*\n${formatMoney(p.mrr, p.currency)}/mo`,
+      mrkdwn`*Renewal*\n${formatRenewal(p.renewalDate, opts.now)}`,
+      mrkdwn`*Owner*\n${owner(p.ownerEmail, opts.ownerSlackId)}`,
+    ]),
   ];
   const drivers = p.drivers.slice(0, MAX_DRIVERS);
   if (drivers.length > 0) {
-    const lines = drivers.map((d) => `• ${escapeMrkdwn(d.detail || d.factor)} (${signed(d.impact)})`);
-    blocks.push(section(`*Top drivers*\n${lines.join("\n")}`));
+    const lines = drivers.map((d) => mrkdwn`• ${d.detail || d.factor} (${signed(d.impact)})`);
+    blocks.push(section(mrkdwn`*Top drivers*\n${joinMrkdwn(lines, "\n")}`));
   }
-  const link = hubspotLink(opts.hubspotPortalId, p.hubspotCompanyId);
-  blocks.push(context([...(link ? [`<${link}|Open in HubSpot>`] : []), `Tenure rule \`${p.rule}\``]));
+  const hubspot = hubspotLink(opts.hubspotPortalId, p.hubspotCompanyId);
+  blocks.push(context([...(hubspot ? [link(hubspot, "Open in HubSpot")] : []), mrkdwn`Tenure rule \`${p.rule}\``]));
   blocks.push({
     type: "actions",
     block_id: truncate(`tenure_alert:${opts.actionId}`, LIMITS.id),
@@ -71,23 +58,22 @@ export function buildAlertMessage(p: AlertPayload, opts: AlertOptions): SlackMes
       button(SNOOZE_ACTION_ID, "Snooze 7 days", opts.actionId),
     ],
   });
-  return {
+  return slackMessage({
     channel: opts.channel,
-    text: truncate(`${title}, health ${p.score} (${p.band})${was}`, LIMITS.fallbackText),
+    text: mrkdwn`${title}, health ${p.score} (${p.band})${was}`,
     blocks: capBlocks(blocks),
     unfurl_links: false,
-  };
+  });
 }
 
 /** A short reply in the alert's thread when the customer is healthy again. */
 export function buildRecoveryMessage(p: RecoveryPayload, opts: { channel: string; threadTs?: string }): SlackMessage {
-  const text = truncate(`${p.customerName} recovered: health is back to ${p.score}`, LIMITS.fallbackText);
-  return {
+  return slackMessage({
     channel: opts.channel,
-    text,
-    blocks: [section(`:white_check_mark: *${escapeMrkdwn(p.customerName)}* recovered: health is back to *${p.score}*.`)],
+    text: mrkdwn`${p.customerName} recovered: health is back to ${p.score}`,
+    blocks: [section(mrkdwn`:white_check_mark: *${p.customerName}* recovered: health is back to *${p.score}*.`)],
     ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
-  };
+  });
 }
 
 export function hubspotLink(portalId: string | undefined, companyId: string | undefined): string | undefined {
@@ -95,9 +81,9 @@ export function hubspotLink(portalId: string | undefined, companyId: string | un
   return `https://app.hubspot.com/contacts/${encodeURIComponent(portalId)}/company/${encodeURIComponent(companyId)}`;
 }
 
-function owner(email: string | undefined, slackId: string | undefined): string {
-  if (slackId) return `<@${slackId}>`;
-  return email ? escapeMrkdwn(email) : "Unassigned";
+function owner(email: string | undefined, slackId: string | undefined): Mrkdwn {
+  if (slackId) return mention(slackId);
+  return mrkdwn`${email || "Unassigned"}`;
 }
 
 const signed = (n: number) => `${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs(Math.round(n * 10) / 10)}`;
@@ -113,11 +99,11 @@ export function formatMoney(minor: number, currency = "usd"): string {
 }
 
 /** Slack renders `<!date^…>` in the reader's time zone; the text after `|` is the fallback. */
-function formatRenewal(at: number | null, now: number): string {
-  if (at === null) return "None scheduled";
+function formatRenewal(at: number | null, now: number): Mrkdwn {
+  if (at === null) return mrkdwn`None scheduled`;
   const iso = isoTime(at)?.slice(0, 10);
-  if (iso === undefined) return `${at} (not a date)`;
+  if (iso === undefined) return mrkdwn`${at} (not a date)`;
   const days = Math.round((at - now) / DAY);
   const rel = days === 0 ? "today" : days > 0 ? `in ${days} days` : `${-days} days ago`;
-  return `<!date^${Math.floor(at / 1000)}^{date_short_pretty}|${iso}> (${rel})`;
+  return mrkdwn`${slackDate(at / 1000, "{date_short_pretty}", iso)} (${rel})`;
 }

@@ -1,3 +1,5 @@
+import { textOf, truncateMrkdwn, type Mrkdwn } from "./mrkdwn";
+
 /**
  * The few Block Kit shapes Tenure sends, with the limits Slack enforces (it answers
  * `invalid_blocks` past any of them). https://docs.slack.dev/reference/block-kit/blocks
@@ -22,7 +24,7 @@ export interface PlainText {
   text: string;
   emoji?: boolean;
 }
-export interface Mrkdwn {
+export interface MrkdwnObject {
   type: "mrkdwn";
   text: string;
 }
@@ -35,8 +37,8 @@ export interface Button {
 }
 export type Block =
   | { type: "header"; text: PlainText }
-  | { type: "section"; text?: Mrkdwn; fields?: Mrkdwn[]; block_id?: string }
-  | { type: "context"; elements: Mrkdwn[] }
+  | { type: "section"; text?: MrkdwnObject; fields?: MrkdwnObject[]; block_id?: string }
+  | { type: "context"; elements: MrkdwnObject[] }
   | { type: "actions"; block_id?: string; elements: Button[] };
 
 export interface SlackMessage {
@@ -55,28 +57,29 @@ export function truncate(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
-/** Slack's three control characters in mrkdwn: https://docs.slack.dev/messaging/formatting-message-text#escaping */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+const mrkdwnObject = (text: Mrkdwn, max: number): MrkdwnObject => ({ type: "mrkdwn", text: textOf(truncateMrkdwn(text, max)) });
 
-export const header = (text: string): Block => ({
+/** plain_text is not parsed for mentions or links, but Slack still decodes the three entities in it. */
+export const header = (text: Mrkdwn): Block => ({
   type: "header",
-  text: { type: "plain_text", text: truncate(text, LIMITS.headerText), emoji: true },
+  text: { type: "plain_text", text: textOf(truncateMrkdwn(text, LIMITS.headerText)), emoji: true },
 });
 
-export const section = (text: string, fields?: string[]): Block => ({
+export const section = (text: Mrkdwn, fields?: Mrkdwn[]): Block => ({
   type: "section",
-  text: { type: "mrkdwn", text: truncate(text, LIMITS.sectionText) },
-  ...(fields?.length
-    ? { fields: fields.slice(0, LIMITS.fields).map((f) => ({ type: "mrkdwn", text: truncate(f, LIMITS.fieldText) })) }
-    : {}),
+  text: mrkdwnObject(text, LIMITS.sectionText),
+  ...(fields?.length ? { fields: fields.slice(0, LIMITS.fields).map((f) => mrkdwnObject(f, LIMITS.fieldText)) } : {}),
 });
 
-export const context = (texts: string[]): Block => ({
+export const context = (texts: Mrkdwn[]): Block => ({
   type: "context",
-  elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: "mrkdwn", text: truncate(t, LIMITS.fieldText) })),
+  elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwnObject(t, LIMITS.fieldText)),
 });
+
+/** A message for chat.postMessage: its notification `text` is mrkdwn too, so it is built the same way. */
+export function slackMessage(m: Omit<SlackMessage, "text"> & { text: Mrkdwn }): SlackMessage {
+  return { ...m, text: textOf(truncateMrkdwn(m.text, LIMITS.fallbackText)) };
+}
 
 export const button = (actionId: string, text: string, value: string, style?: "primary" | "danger"): Button => ({
   type: "button",

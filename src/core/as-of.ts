@@ -1,3 +1,4 @@
+import { setEntry } from "./keyed";
 import { mergeSketches } from "./sketch";
 import { type ClosedTicket, type CustomerState, DAY, type SubscriptionFact, type TicketFact, dayKey } from "./state";
 
@@ -16,7 +17,7 @@ const ENDED = new Set(["canceled", "incomplete_expired"]);
 export function stateAsOf(s: CustomerState, t: number): CustomerState {
   const upTo = <T>(map: Record<string, T>, at: (v: T) => number): Record<string, T> => {
     const out: Record<string, T> = {};
-    for (const [k, v] of Object.entries(map)) if (at(v) <= t) out[k] = v;
+    for (const [k, v] of Object.entries(map)) if (at(v) <= t) setEntry(out, k, v);
     return out;
   };
   const before = (x: number | undefined) => (x !== undefined && x <= t ? x : undefined);
@@ -53,7 +54,7 @@ function subscriptionsAsOf(subs: Record<string, SubscriptionFact>, t: number): R
     const began = sub.trialStart ?? sub.startedAt ?? sub.at;
     if (began > t && sub.at > t) continue;
     if (sub.at <= t) {
-      out[id] = sub;
+      setEntry(out, id, sub);
       continue;
     }
     const rolled: SubscriptionFact = { ...sub, cancelAtPeriodEnd: false, cancelAt: undefined, canceledAt: undefined, endedAt: undefined };
@@ -67,7 +68,7 @@ function subscriptionsAsOf(subs: Record<string, SubscriptionFact>, t: number): R
       rolled.endedAt = sub.endedAt;
     }
     if (sub.lastChange && sub.lastChange.at > t) rolled.lastChange = undefined;
-    out[id] = rolled;
+    setEntry(out, id, rolled);
   }
   return out;
 }
@@ -77,15 +78,15 @@ function ticketsAsOf(tickets: Record<string, TicketFact>, t: number): Record<str
   for (const [key, tk] of Object.entries(tickets)) {
     if (tk.openedAt !== undefined && tk.openedAt > t) continue;
     const statusLog: TicketFact["statusLog"] = {};
-    for (const [k, e] of Object.entries(tk.statusLog)) if (e.at <= t) statusLog[k] = e;
+    for (const [k, e] of Object.entries(tk.statusLog)) if (e.at <= t) setEntry(statusLog, k, e);
     if (tk.openedAt === undefined && Object.keys(statusLog).length === 0) continue;
-    out[key] = {
+    setEntry(out, key, {
       ...tk,
       statusLog,
       priority: tk.priority && tk.priority.at <= t ? tk.priority : undefined,
       csat: tk.csat && tk.csat.at <= t ? tk.csat : undefined,
       firstResponseAt: tk.firstResponseAt !== undefined && tk.firstResponseAt <= t ? tk.firstResponseAt : undefined,
-    };
+    });
   }
   return out;
 }
@@ -98,8 +99,8 @@ function supportAsOf(support: CustomerState["support"], t: number): CustomerStat
     const [openedAt, lastActivity] = c;
     const opened = openedAt ?? lastActivity;
     if (opened > t) continue;
-    if (lastActivity <= t) closed[key] = c;
-    else tickets[key] = { desk: key.split(":")[0] as TicketFact["desk"], statusLog: { [`${opened}:open`]: { at: opened, status: "open" } }, slaBreached: false, openedAt: openedAt ?? undefined, tags: [] };
+    if (lastActivity <= t) setEntry(closed, key, c);
+    else setEntry(tickets, key, { desk: key.split(":")[0] as TicketFact["desk"], statusLog: { [`${opened}:open`]: { at: opened, status: "open" } }, slaBreached: false, openedAt: openedAt ?? undefined, tags: [] });
   }
   // Without the register, the newest rating up to `t` comes from the tickets themselves.
   const latestCsat = support.latestCsat && support.latestCsat.at <= t ? support.latestCsat : undefined;
@@ -109,7 +110,7 @@ function supportAsOf(support: CustomerState["support"], t: number): CustomerStat
 function usageAsOf(u: CustomerState["usage"], t: number): CustomerState["usage"] {
   const last = dayKey(t);
   const days: CustomerState["usage"]["days"] = {};
-  for (const [k, d] of Object.entries(u.days)) if (k <= last) days[k] = d;
+  for (const [k, d] of Object.entries(u.days)) if (k <= last) setEntry(days, k, d);
   const keys = Object.keys(days).sort();
   // A use on a day is taken at the day's start: whole days between it and any later day's close come out the same.
   const closeOf = (day: string) => Date.parse(day);
@@ -117,7 +118,7 @@ function usageAsOf(u: CustomerState["usage"], t: number): CustomerState["usage"]
   for (const [name, e] of Object.entries(u.events)) {
     if (e.firstAt > t) continue;
     if (e.lastAt <= t) {
-      events[name] = e;
+      setEntry(events, name, e);
       continue;
     }
     let lastAt = e.prunedAt !== undefined && e.prunedAt <= t ? Math.max(e.firstAt, e.prunedAt) : e.firstAt;
@@ -127,13 +128,13 @@ function usageAsOf(u: CustomerState["usage"], t: number): CustomerState["usage"]
         break;
       }
     }
-    events[name] = { firstAt: e.firstAt, lastAt };
+    setEntry(events, name, { firstAt: e.firstAt, lastAt });
   }
   const newestDay = keys[keys.length - 1];
   const lastSeenAt = u.lastSeenAt === undefined ? undefined : u.lastSeenAt <= t ? u.lastSeenAt : newestDay ? closeOf(newestDay) : undefined;
   const known = u.known && (u.lastSeenAt ?? Infinity) <= t ? u.known : keys.length ? mergeSketches(keys.map((k) => days[k]!.u)) : undefined;
   const roles: CustomerState["usage"]["roles"] = {};
-  for (const [k, r] of Object.entries(u.roles)) if (r.at <= t) roles[k] = r;
+  for (const [k, r] of Object.entries(u.roles)) if (r.at <= t) setEntry(roles, k, r);
   return {
     days,
     events,

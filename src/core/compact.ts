@@ -1,3 +1,4 @@
+import { entry, setEntry } from "./keyed";
 import { addToSketch, emptySketch, hash32, type Sketch } from "./sketch";
 import { archiveTicket, viewTicket } from "./tickets";
 import {
@@ -55,7 +56,7 @@ function compactUsage(s: CustomerState): void {
     for (const k of keys) {
       if (k >= cutoff) continue;
       for (const f of s.usage.days[k]!.f) {
-        const e = s.usage.events[f];
+        const e = entry(s.usage.events, f);
         if (e) e.prunedAt = Math.max(e.prunedAt ?? -Infinity, Date.parse(k));
       }
       delete s.usage.days[k];
@@ -85,7 +86,7 @@ function compactTickets(s: CustomerState): void {
     if (isOpen(t)) open.push(key);
     else if (at < archiveBefore) {
       delete tickets[key];
-      if (at >= cutoff) closed[key] = archiveTicket(t);
+      if (at >= cutoff) setEntry(closed, key, archiveTicket(t));
     }
   }
   for (const [key, c] of Object.entries(closed)) if (c[1] < cutoff) delete closed[key];
@@ -116,7 +117,7 @@ function keepRecent<T>(map: Record<string, T>, at: (v: T) => number, days: numbe
   let changed = false;
   const kept: Record<string, T> = {};
   for (const [k, v] of Object.entries(map)) {
-    if (at(v) >= cutoff) kept[k] = v;
+    if (at(v) >= cutoff) setEntry(kept, k, v);
     else changed = true;
   }
   return capBy(changed ? kept : map, at, max);
@@ -158,7 +159,7 @@ export function upgradeState(state: CustomerState): CustomerState {
       days[day] = { u: sketch, f: [...new Set(d.f ?? d.events ?? [])].sort() };
     }
     const events: CustomerState["usage"]["events"] = {};
-    for (const [name, e] of Object.entries(u.events ?? {})) events[name] = { firstAt: e.firstAt, lastAt: e.lastAt };
+    for (const [name, e] of Object.entries(u.events ?? {})) setEntry(events, name, { firstAt: e.firstAt, lastAt: e.lastAt });
     const roles: CustomerState["usage"]["roles"] = { ...(u.roles ?? {}) };
     let lastSeenAt: number | undefined;
     for (const [id, user] of Object.entries(u.users ?? {})) {

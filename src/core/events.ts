@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dataRecord } from "./keyed";
 
 /**
  * Tenure's own event union. Every webhook source maps the vendor's shapes onto these facts;
@@ -185,7 +186,7 @@ export const companyChangedSchema = z.object({
   companyId: z.string(),
   created: z.boolean().default(false),
   /** Property name -> new value (null = cleared), as of occurredAt. */
-  properties: z.record(z.string(), z.string().nullable()),
+  properties: dataRecord(z.string().nullable()),
 });
 
 export const companyRemovedSchema = z.object({
@@ -202,7 +203,7 @@ export const contactChangedSchema = z.object({
   contactId: z.string(),
   email: z.string().optional(),
   role: z.string().optional(),
-  properties: z.record(z.string(), z.string().nullable()).default({}),
+  properties: dataRecord(z.string().nullable()).default({}),
 });
 
 export const contactErasedSchema = z.object({

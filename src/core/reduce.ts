@@ -1,5 +1,6 @@
 import { assertNever, type EventOf, type NormalizedEvent } from "./events";
 import { compactState } from "./compact";
+import { deleteEntry, entry, entryOr, setEntry } from "./keyed";
 import { addToSketch, hash32 } from "./sketch";
 import { restoreTicket } from "./tickets";
 import {
@@ -7,6 +8,7 @@ import {
   type DealField,
   FEATURES_PER_DAY,
   type SubscriptionFact,
+  type TicketFact,
   dayKey,
   lww,
   maxDefined,
@@ -44,7 +46,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
   const b = s.billing;
   switch (ev.type) {
     case "invoice.paid":
-      b.invoices[ev.invoiceId] = {
+      setEntry(b.invoices, ev.invoiceId, {
         reason: ev.reason,
         amountPaid: ev.amountPaid,
         currency: ev.currency,
@@ -52,28 +54,28 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         subscriptionId: ev.subscriptionId,
         chargeId: ev.chargeId,
         promotionCode: ev.promotionCode,
-      };
+      });
       s.profile.currency ??= ev.currency;
       if (ev.amountPaid > 0) b.firstPaidAt = minDefined(b.firstPaidAt, ev.occurredAt);
       if (ev.reason === "renewal") b.firstRenewalAt = minDefined(b.firstRenewalAt, ev.occurredAt);
       return;
     case "payment.failed":
-      b.failures[`${ev.invoiceId}:${ev.attemptCount}`] = {
+      setEntry(b.failures, `${ev.invoiceId}:${ev.attemptCount}`, {
         invoiceId: ev.invoiceId,
         attempt: ev.attemptCount,
         at: ev.occurredAt,
         amountDue: ev.amountDue,
         currency: ev.currency,
         nextAttemptAt: ev.nextAttemptAt,
-      };
+      });
       return;
     case "subscription.changed": {
-      const prev = b.subscriptions[ev.subscriptionId];
+      const prev = entry(b.subscriptions, ev.subscriptionId);
       if (prev && !newer(ev.occurredAt, ev.id, prev)) {
         mergeOlderSubscription(prev, ev);
         return;
       }
-      b.subscriptions[ev.subscriptionId] = {
+      setEntry(b.subscriptions, ev.subscriptionId, {
         status: ev.status,
         mrr: ev.mrr,
         currency: ev.currency,
@@ -91,7 +93,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         lastChange: latestChange(prev?.lastChange, ev),
         at: ev.occurredAt,
         by: ev.id,
-      };
+      });
       s.profile.currency ??= ev.currency;
       return;
     }
@@ -99,24 +101,24 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       b.trialEndingAt = maxDefined(b.trialEndingAt, ev.trialEnd);
       return;
     case "checkout.completed":
-      b.checkouts[ev.sessionId] = {
+      setEntry(b.checkouts, ev.sessionId, {
         at: ev.occurredAt,
         promotionCode: ev.promotionCode,
         referralCode: ev.referralCode,
         clientReferenceId: ev.clientReferenceId,
-      };
+      });
       return;
     case "charge.refunded": {
-      const r = b.refunds[ev.chargeId];
-      b.refunds[ev.chargeId] = {
+      const r = entry(b.refunds, ev.chargeId);
+      setEntry(b.refunds, ev.chargeId, {
         at: maxDefined(r?.at, ev.occurredAt)!,
         amount: Math.max(r?.amount ?? 0, ev.amountRefunded),
         invoiceId: ev.invoiceId ?? r?.invoiceId,
-      };
+      });
       return;
     }
     case "dispute.created":
-      b.disputes[ev.disputeId] = { at: ev.occurredAt, amount: ev.amount, chargeId: ev.chargeId };
+      setEntry(b.disputes, ev.disputeId, { at: ev.occurredAt, amount: ev.amount, chargeId: ev.chargeId });
       return;
     case "customer.profile":
       if (ev.currency) s.profile.currency ??= ev.currency;
@@ -124,7 +126,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       return;
     case "company.changed":
       for (const [k, v] of Object.entries(ev.properties)) {
-        s.crm.properties[k] = lww(s.crm.properties[k], v, ev.occurredAt, ev.id);
+        setEntry(s.crm.properties, k, lww(entry(s.crm.properties, k), v, ev.occurredAt, ev.id));
       }
       if (ev.properties.name) s.profile.name = lww(s.profile.name, ev.properties.name, ev.occurredAt, ev.id);
       if (ev.properties.domain) s.profile.domain = lww(s.profile.domain, ev.properties.domain, ev.occurredAt, ev.id);
@@ -135,8 +137,8 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       }
       return;
     case "contact.changed": {
-      if (s.crm.contacts[ev.contactId]?.erased) return;
-      const c = (s.crm.contacts[ev.contactId] ??= { at: ev.occurredAt });
+      if (entry(s.crm.contacts, ev.contactId)?.erased) return;
+      const c = entryOr<CustomerState["crm"]["contacts"][string]>(s.crm.contacts, ev.contactId, () => ({ at: ev.occurredAt }));
       c.at = Math.max(c.at, ev.occurredAt);
       if (ev.role !== undefined && newer(ev.occurredAt, ev.id, c.roleSet)) {
         c.role = ev.role;
@@ -145,12 +147,12 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       return;
     }
     case "contact.erased": {
-      const c = s.crm.contacts[ev.contactId];
-      s.crm.contacts[ev.contactId] = { at: c?.erased ? Math.max(c.at, ev.occurredAt) : ev.occurredAt, erased: true };
+      const c = entry(s.crm.contacts, ev.contactId);
+      setEntry(s.crm.contacts, ev.contactId, { at: c?.erased ? Math.max(c.at, ev.occurredAt) : ev.occurredAt, erased: true });
       return;
     }
     case "deal.changed": {
-      const d = (s.crm.deals[ev.dealId] ??= { at: ev.occurredAt });
+      const d = entryOr<CustomerState["crm"]["deals"][string]>(s.crm.deals, ev.dealId, () => ({ at: ev.occurredAt }));
       d.at = Math.max(d.at, ev.occurredAt);
       const fields = (d.fields ??= {});
       const set = <K extends DealField>(k: K, v: (typeof d)[K]) => {
@@ -166,12 +168,12 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
     }
     case "ticket.changed": {
       const key = `${ev.desk}:${ev.ticketId}`;
-      const archived = s.support.closed?.[key];
+      const archived = s.support.closed && entry(s.support.closed, key);
       if (archived) {
-        s.support.tickets[key] = restoreTicket(ev.desk, archived);
-        delete s.support.closed![key];
+        setEntry(s.support.tickets, key, restoreTicket(ev.desk, archived));
+        deleteEntry(s.support.closed!, key);
       }
-      const t = (s.support.tickets[key] ??= { desk: ev.desk, statusLog: {}, slaBreached: false, tags: [] });
+      const t = entryOr<TicketFact>(s.support.tickets, key, () => ({ desk: ev.desk, statusLog: {}, slaBreached: false, tags: [] }));
       if (ev.status) t.statusLog[`${ev.occurredAt}:${ev.status}`] = { at: ev.occurredAt, status: ev.status };
       if (ev.priority) t.priority = lww(t.priority, ev.priority, ev.occurredAt, ev.id);
       if (ev.csat !== undefined) {
@@ -190,8 +192,8 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
     case "usage.tracked": {
       const d = touchUser(s, ev.userId, ev.occurredAt);
       if (!d.f.includes(ev.event)) d.f = union(d.f, [ev.event]).slice(0, FEATURES_PER_DAY);
-      const e = s.usage.events[ev.event];
-      s.usage.events[ev.event] = { ...e, firstAt: minDefined(e?.firstAt, ev.occurredAt)!, lastAt: maxDefined(e?.lastAt, ev.occurredAt)! };
+      const e = entry(s.usage.events, ev.event);
+      setEntry(s.usage.events, ev.event, { ...e, firstAt: minDefined(e?.firstAt, ev.occurredAt)!, lastAt: maxDefined(e?.lastAt, ev.occurredAt)! });
       return;
     }
     case "user.identified":
@@ -206,16 +208,16 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       if (ev.domain) s.profile.domain = lww(s.profile.domain, ev.domain, ev.occurredAt, ev.id);
       return;
     case "survey.responded": {
-      const r = s.sentiment.responses[ev.responseId];
+      const r = entry(s.sentiment.responses, ev.responseId);
       if (r && !newer(ev.occurredAt, ev.id, r)) {
         r.comment ??= ev.comment;
         return;
       }
-      s.sentiment.responses[ev.responseId] = { score: ev.score, at: ev.occurredAt, by: ev.id, comment: ev.comment ?? r?.comment };
+      setEntry(s.sentiment.responses, ev.responseId, { score: ev.score, at: ev.occurredAt, by: ev.id, comment: ev.comment ?? r?.comment });
       return;
     }
     case "loyalty.activity":
-      s.loyalty.activities[`${ev.kind}:${ev.ref}`] = { kind: ev.kind, at: ev.occurredAt };
+      setEntry(s.loyalty.activities, `${ev.kind}:${ev.ref}`, { kind: ev.kind, at: ev.occurredAt });
       return;
     default:
       assertNever(ev);
@@ -225,7 +227,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
 /** A user seen on a day: counted in that day's and the all-time distinct-user sketches. */
 function touchUser(s: CustomerState, userId: string, at: number) {
   const day = dayKey(at);
-  const d = (s.usage.days[day] ??= { u: { h: [] }, f: [] });
+  const d = entryOr(s.usage.days, day, () => ({ u: { h: [] }, f: [] }));
   d.u = addToSketch(d.u, userId);
   s.usage.known = addToSketch(s.usage.known, userId);
   s.usage.lastSeenAt = maxDefined(s.usage.lastSeenAt, at);
@@ -234,8 +236,8 @@ function touchUser(s: CustomerState, userId: string, at: number) {
 
 function setRole(s: CustomerState, userId: string, role: string, at: number, by: string): void {
   const key = hash32(userId).toString(36);
-  const r = s.usage.roles[key];
-  if (!r || newer(at, by, r)) s.usage.roles[key] = { role, at, by };
+  const r = entry(s.usage.roles, key);
+  if (!r || newer(at, by, r)) setEntry(s.usage.roles, key, { role, at, by });
 }
 
 function latestChange(prev: SubscriptionFact["lastChange"], ev: EventOf<"subscription.changed">): SubscriptionFact["lastChange"] {

@@ -11,12 +11,14 @@ import {
   attributionCandidates,
   clawback,
   firstMatch,
+  monthlyCap,
   qualify,
   release,
   reversalsInEvents,
   reversalsInState,
   reversesQualifyingPayment,
   type Candidate,
+  type MonthlyCap,
   type Party,
   type Referral,
 } from "./rewards/referrals";
@@ -70,6 +72,8 @@ export interface RewardStepInput {
 export interface ReferralWrite {
   before: Referral | null;
   after: Referral;
+  /** Set when this write qualifies a reward: the store refuses it instead if the cap is full at commit. */
+  cap?: MonthlyCap;
 }
 
 export interface RewardPlan {
@@ -111,6 +115,7 @@ export function planReferredSide(p: RewardStepInput, plan: RewardPlan): void {
   const qualified = qualify({ referral: r, state: p.state, referrer, monthCounts: p.ctx.monthCounts[referrer.id] ?? {}, paymentIntents, rules: p.rules.referral });
   const justQualified = qualified.status === "pending" && r.status === "attributed";
   r = qualified;
+  const cap = justQualified && qualified.qualifiedAt !== null ? monthlyCap(p.rules.referral, qualified.qualifiedAt) : undefined;
   let skipped: string | null = null;
   const reversals = [...reversalsInEvents(p.events), ...(justQualified ? reversalsInState(p.state) : [])];
   for (const x of reversals.filter((x) => reversesQualifyingPayment(r!, x))) {
@@ -118,7 +123,7 @@ export function planReferredSide(p: RewardStepInput, plan: RewardPlan): void {
     r = c.referral;
     skipped ??= c.skipped;
   }
-  record(plan, { before, after: r, referrer, referred: p.self, rules: p.rules, now: p.now, skipped });
+  record(plan, { before, after: r, referrer, referred: p.self, rules: p.rules, now: p.now, skipped, ...(cap && r.status === "pending" ? { cap } : {}) });
 }
 
 /** This customer as the referrer: rewards past their hold pay out now, or wait while the referrer is unhealthy. */
@@ -133,7 +138,7 @@ function planReferrerSide(p: RewardStepInput, plan: RewardPlan): void {
 function record(plan: RewardPlan, t: Parameters<typeof referralEffects>[0]): void {
   const changed = !t.before || JSON.stringify(t.before) !== JSON.stringify(t.after);
   const fx = referralEffects(t);
-  if (changed) plan.referrals.push({ before: t.before, after: t.after });
+  if (changed) plan.referrals.push({ before: t.before, after: t.after, ...(t.cap ? { cap: t.cap } : {}) });
   plan.ledger.push(...fx.ledger);
   plan.actions.push(...fx.actions);
 }

@@ -1,3 +1,4 @@
+import { entry } from "./keyed";
 import { z } from "zod";
 import type { HealthScore } from "./health";
 import { parseCrmTime } from "./health/factors";
@@ -92,7 +93,7 @@ function hasAdmin(state: CustomerState, roles: string[]): boolean {
 /** The next renewal: the first configured CRM date property, else the earliest live period end. */
 export function nextRenewalAt(state: CustomerState, properties: string[]): number | null {
   for (const name of properties) {
-    const t = parseCrmTime(state.crm.properties[name]?.value);
+    const t = parseCrmTime(entry(state.crm.properties, name)?.value);
     if (t !== null) return t;
   }
   const ends = Object.values(state.billing.subscriptions)

@@ -1,19 +1,46 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import { timingSafeEqualStr } from "../../webhooks/signature";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
+import { log } from "../log";
+import { checkThrottle, lockedMessage, noteFailure, noteSuccess } from "../routes/admin-throttle";
 import { LoginPage } from "./login";
 import { render } from "./render";
-import { SESSION_COOKIE, SESSION_TTL_MS, createSession, csrfMatches, isLocalHost, verifySession, type Session } from "./session";
+import {
+  LOGIN_COOKIE,
+  LOGIN_FORM_TTL_MS,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  createSession,
+  csrfMatches,
+  endSession,
+  isRandomId,
+  loginFormField,
+  loginFormToken,
+  loginFormTokenMatches,
+  verifySession,
+  type Session,
+} from "./session";
 
 export type DashVars = { session: Session; form: Record<string, string> };
 export type DashEnv = { Bindings: Env; Variables: DashVars };
 
+/** The login form: a missing or odd field reads as empty, which fails its check like a wrong value. */
+const loginFormSchema = z.object({
+  token: z.string().trim().max(1024).catch(""),
+  _login: z.string().max(128).catch(""),
+});
+
+/** Both cookies are `__Host-`: Secure, Path=/, no Domain. Browsers accept Secure cookies from http://localhost too. */
+const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
+
 export async function currentSession(c: Context<DashEnv>): Promise<Session | null> {
   const token = loadConfig(c.env).ADMIN_TOKEN;
-  return token ? verifySession(token, getCookie(c, SESSION_COOKIE), Date.now()) : null;
+  return token ? verifySession(c.env.DB, token, getCookie(c, SESSION_COOKIE), Date.now()) : null;
 }
 
 /**
@@ -36,24 +63,73 @@ export const requireSession = createMiddleware<DashEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * The login page. Its form carries a MAC of the nonce in the login cookie: the request's cookie when it has
+ * one, else a new one (unless `issue` is false: a script's failed login gets the page without a cookie).
+ */
+async function loginPage(c: Context<DashEnv>, props: { error?: string }, status: ContentfulStatusCode, issue = true): Promise<Response> {
+  const token = loadConfig(c.env).ADMIN_TOKEN;
+  if (!token) return render(c, LoginPage, { disabled: true }, status === 200 ? 200 : 503);
+  const held = getCookie(c, LOGIN_COOKIE);
+  if (isRandomId(held)) return render(c, LoginPage, { ...props, loginToken: await loginFormField(token, held) }, status);
+  if (!issue) return render(c, LoginPage, props, status);
+  const fresh = await loginFormToken(token);
+  setCookie(c, LOGIN_COOKIE, fresh.cookie, { ...cookieBase, maxAge: LOGIN_FORM_TTL_MS / 1000 });
+  return render(c, LoginPage, { ...props, loginToken: fresh.field }, status);
+}
+
+export const showLogin = (c: Context<DashEnv>) => loginPage(c, {}, 200);
+
+/**
+ * How a login request came. Login CSRF needs the victim's browser, and browsers label what they send:
+ * Sec-Fetch-Site on every request (all current engines) and Origin on every POST. A request with neither is
+ * a script (curl, a test) that could just as well log itself in, so it needs no pre-login token; a browser's
+ * login must be same-origin and carry the form's token.
+ */
+function loginRequestKind(c: Context<DashEnv>): "script" | "same-origin" | "cross-site" {
+  const site = c.req.header("sec-fetch-site");
+  const origin = c.req.header("origin");
+  if (site === undefined && origin === undefined) return "script";
+  if (site !== undefined && site !== "same-origin") return "cross-site";
+  if (origin === undefined) return "same-origin";
+  const publicUrl = loadConfig(c.env).PUBLIC_URL;
+  const own = [new URL(c.req.url).origin, ...(publicUrl ? [new URL(publicUrl).origin] : [])];
+  return own.includes(origin) ? "same-origin" : "cross-site";
+}
+
 export async function login(c: Context<DashEnv>): Promise<Response> {
   const token = loadConfig(c.env).ADMIN_TOKEN;
   if (!token) return render(c, LoginPage, { disabled: true }, 503);
-  const form = await c.req.parseBody();
-  const given = typeof form.token === "string" ? form.token.trim() : "";
-  if (!given || !timingSafeEqualStr(given, token)) return render(c, LoginPage, { error: "That is not the admin token." }, 401);
-  const { cookie } = await createSession(token, Date.now());
-  setCookie(c, SESSION_COOKIE, cookie, {
-    httpOnly: true,
-    secure: !isLocalHost(c.req.url),
-    sameSite: "Strict",
-    path: "/",
-    maxAge: SESSION_TTL_MS / 1000,
-  });
+  const kind = loginRequestKind(c);
+  if (kind === "cross-site") {
+    log("warn", "cross-site login refused", { origin: c.req.header("origin") ?? null, secFetchSite: c.req.header("sec-fetch-site") ?? null });
+    throw new AppError(403, "cross_site_login", "Log in from Tenure's own login page.");
+  }
+  const form = loginFormSchema.parse(await c.req.parseBody());
+  const browser = kind === "same-origin";
+  if (browser && !(await loginFormTokenMatches(token, getCookie(c, LOGIN_COOKIE), form._login))) {
+    return loginPage(c, { error: "The login form expired. Enter the token again." }, 403);
+  }
+  const now = Date.now();
+  const check = await checkThrottle(c.env.DB, c.req.header("cf-connecting-ip"), "login", now);
+  if (check.retryAfterS > 0) {
+    c.header("retry-after", String(check.retryAfterS));
+    return loginPage(c, { error: lockedMessage(check.retryAfterS) }, 429, browser);
+  }
+  if (!form.token || !timingSafeEqualStr(form.token, token)) {
+    await noteFailure(c.env.DB, check, "login", now);
+    return loginPage(c, { error: "That is not the admin token." }, 401, browser);
+  }
+  await noteSuccess(c.env.DB, check);
+  const session = await createSession(c.env.DB, token, now, c.req.header("user-agent"));
+  setCookie(c, SESSION_COOKIE, session.id, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
+  if (getCookie(c, LOGIN_COOKIE) !== undefined) deleteCookie(c, LOGIN_COOKIE, { path: "/", secure: true });
   return c.redirect("/", 303);
 }
 
-export function logout(c: Context<DashEnv>): Response {
-  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: !isLocalHost(c.req.url) });
+/** Deletes the session row, so a copied cookie is refused afterwards, and clears the cookie. */
+export async function logout(c: Context<DashEnv>): Promise<Response> {
+  await endSession(c.env.DB, getCookie(c, SESSION_COOKIE));
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
   return c.redirect("/", 303);
 }

@@ -1,7 +1,8 @@
 import type { FC } from "hono/jsx";
 import { Document } from "./layout";
 
-export const LoginPage: FC<{ error?: string | null; disabled?: boolean }> = ({ error, disabled }) => (
+/** `loginToken` is the pre-session CSRF token that goes with the login cookie (src/dashboard/session.ts). */
+export const LoginPage: FC<{ error?: string | null; disabled?: boolean; loginToken?: string }> = ({ error, disabled, loginToken }) => (
   <Document title="Log in">
     <main class="login">
       <h1>Tenure</h1>
@@ -16,6 +17,7 @@ export const LoginPage: FC<{ error?: string | null; disabled?: boolean }> = ({ e
               {error}
             </p>
           ) : null}
+          {loginToken ? <input type="hidden" name="_login" value={loginToken} /> : null}
           <label for="token">Admin token</label>
           <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
           <button type="submit">Log in</button>

@@ -23,12 +23,16 @@ export const loyaltyDailyJobSchema = z.object({ job: z.literal("loyalty-daily"),
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 export const timelineJobSchema = z.object({ job: z.literal("timeline"), customerId: z.string().min(1), from: day, to: day });
 
-export const jobMessageSchema = z.discriminatedUnion("job", [pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema]);
+/** Erases one person (src/jobs/erase.ts): where it has got to lives in the erasure's row, so the message is only its id. */
+export const eraseJobSchema = z.object({ job: z.literal("erase"), erasureId: z.string().min(1) });
+
+export const jobMessageSchema = z.discriminatedUnion("job", [pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema]);
 
 export type PruneInboxJob = z.infer<typeof pruneInboxJobSchema>;
 export type ReconcileStripeJob = z.infer<typeof reconcileStripeJobSchema>;
 export type LoyaltyDailyJob = z.infer<typeof loyaltyDailyJobSchema>;
 export type TimelineJobMessage = z.infer<typeof timelineJobSchema>;
+export type EraseJob = z.infer<typeof eraseJobSchema>;
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** The daily re-score, a page of customers per message (src/recompute.ts); its shape predates the jobs above. */

@@ -7,6 +7,7 @@ import { sendJobs } from "./enqueue";
 import { loyaltyDailyPage } from "./loyalty-daily";
 import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type JobMessage, type RecomputeMessage, type TimelineJobMessage } from "./messages";
 import { timelinePage } from "./timeline";
+import { erasePage } from "./erase";
 import type { TimelineJob } from "../pipeline";
 import { pruneInboxPage, retentionPolicy } from "./prune-inbox";
 import { reconcileStripePage } from "./reconcile-stripe";
@@ -28,6 +29,7 @@ export function readJobPage(body: unknown): JobPage | null {
 export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMessage | null> {
   // A timeline job belongs to one customer, not to the daily chain.
   if (page.kind === "job" && page.body.job === "timeline") return runTimelinePage(env, page.body);
+  if (page.kind === "job" && page.body.job === "erase") return erasePage(env.DB, Date.now(), page.body);
   return (await runPage(env, page)) ?? nextDailyJob(jobName(page), asOfOf(page));
 }
 
@@ -65,6 +67,8 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
       return (await reconcileStripePage(env, job)).nextJob;
     case "timeline":
       return runTimelinePage(env, job);
+    case "erase":
+      return erasePage(env.DB, Date.now(), job);
     case "loyalty-daily": {
       const r = await loyaltyDailyPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
       if (r.paid || r.held || r.occasions) log("info", "loyalty daily page", { phase: job.phase, paid: r.paid, held: r.held, occasions: r.occasions });
@@ -110,7 +114,7 @@ export async function consumeJobPages(env: Env, pages: { msg: Message<unknown>; 
 export async function deadLetterJobPages(env: Env, pages: { msg: Message<unknown>; page: JobPage }[]): Promise<void> {
   for (const { msg, page } of pages) {
     log("error", "a job page failed on every retry; the rest of this job is skipped until tomorrow's run", describeJobPage(page));
-    const next = page.kind === "job" && page.body.job === "timeline" ? null : nextDailyJob(jobName(page), asOfOf(page));
+    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase") ? null : nextDailyJob(jobName(page), asOfOf(page));
     if (next) await sendJobs(env.EVENTS, [next]);
     msg.ack();
   }

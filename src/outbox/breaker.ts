@@ -38,22 +38,32 @@ export function initialBreaker(): BreakerState {
   return { mode: "closed", openedAt: null, consecutiveFailures: 0, recent: [], pausedUntil: 0, pauseReason: null, admitted: [] };
 }
 
-/** How long to wait before `calls` may be made (0 = go now); admits them when 0. */
-export function admit(s: BreakerState, p: GatePolicy, now: number, calls = 1): { state: BreakerState; waitMs: number } {
-  if (now < s.pausedUntil) return { state: s, waitMs: s.pausedUntil - now };
+/**
+ * How long to wait before `calls` may be made (0 = go now); admits them when 0. A rate-window wait of at
+ * most `maxWaitMs` is a reservation: the calls are admitted at the end of the wait, and the caller goes then
+ * without asking again. A longer wait, a vendor pause or an open breaker admits nothing.
+ */
+export function admit(s: BreakerState, p: GatePolicy, now: number, calls = 1, maxWaitMs = 0): { state: BreakerState; waitMs: number } {
+  // Never waited out in place: the caller gives the work back instead.
+  const notInPlace = (ms: number) => Math.max(ms, maxWaitMs + 1);
+  if (now < s.pausedUntil) return { state: s, waitMs: notInPlace(s.pausedUntil - now) };
   let state = s;
   if (state.mode === "open") {
     const probeAt = (state.openedAt ?? now) + p.probeAfterMs;
-    if (now < probeAt) return { state, waitMs: probeAt - now };
+    if (now < probeAt) return { state, waitMs: notInPlace(probeAt - now) };
     state = { ...state, mode: "half_open" };
   }
+  // Reserved slots lie ahead of `now`; they count against the window like calls already made.
   const admitted = state.admitted.filter((t) => t > now - p.perMs);
+  let at = now;
   if (admitted.length + calls > p.maxCalls) {
     const oldest = admitted[admitted.length + calls - p.maxCalls - 1] ?? admitted[0] ?? now;
-    return { state: { ...state, admitted }, waitMs: Math.max(1, oldest + p.perMs - now) };
+    const waitMs = Math.max(1, oldest + p.perMs - now);
+    if (waitMs > maxWaitMs) return { state: { ...state, admitted }, waitMs };
+    at = now + waitMs;
   }
-  for (let i = 0; i < calls; i++) admitted.push(now);
-  return { state: { ...state, admitted }, waitMs: 0 };
+  for (let i = 0; i < calls; i++) admitted.push(at);
+  return { state: { ...state, admitted }, waitMs: at - now };
 }
 
 export interface Outcome {

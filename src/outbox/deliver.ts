@@ -3,9 +3,11 @@ import type { Destination } from "../core/actions";
 import type { Config } from "../env";
 import { log } from "../log";
 import { getAction, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
+import { markUnconfirmedStmt } from "../store/outbox-unconfirmed";
 import { supersededAlerts } from "./alert-check";
 import { nextDelay } from "./backoff";
 import { changedProperties, loadSynced, syncedStmts } from "./hubspot-sync";
+import { LEASE_RESERVE_MS, realTimers, vendorFetch, type Timers } from "./vendor-fetch";
 
 export type ConnectorRegistry = Record<Destination, Connector>;
 
@@ -15,12 +17,18 @@ export interface DeliverDeps {
   connectors: ConnectorRegistry;
   fetch: typeof fetch;
   now: () => number;
-  /** Optional gate (rate limiter / circuit breaker): how long to wait before calling, 0 = go. */
-  gate?: (destination: Destination, calls: number) => Promise<number>;
+  /**
+   * Optional gate (rate limiter / circuit breaker), asked once per vendor request with the request's own
+   * destination: how long to wait before calling. 0 = go (a token is taken); a wait of at most `maxWaitMs`
+   * reserves the token for the end of the wait; a longer one takes nothing.
+   */
+  gate?: (destination: Destination, calls: number, maxWaitMs?: number) => Promise<number>;
   report?: (destination: Destination, outcomes: DeliveryOutcome[]) => Promise<void>;
+  /** Sleeps and call timeouts; real timers unless a test drives the clock. */
+  timers?: Timers;
 }
 
-const LEASE_MS = 60_000;
+export const LEASE_MS = 60_000;
 
 /**
  * Delivers due actions of one destination, preferring `ids`. Returns how many rows it handled.
@@ -44,24 +52,41 @@ export async function deliverDestination(deps: DeliverDeps, destination: Destina
   const stmts: D1PreparedStatement[] = unchanged.map((r) => markDeliveredStmt(deps.db, r.id, r.updatedAt, { unchanged: true }, now));
   for (const [id, reason] of superseded) stmts.push(markFinalStmt(deps.db, id, "skipped", reason, now));
   if (send.length > 0) {
-    const wait = deps.gate ? await deps.gate(destination, 1) : 0;
-    const outcomes: DeliveryOutcome[] =
-      wait > 0
-        ? send.map((a) => ({ id: a.id, status: "retry" as const, error: `${destination} paused by the rate limiter or circuit breaker`, retryAfterMs: wait }))
-        : await connector.deliver(send, connectorDeps(deps));
-    if (wait === 0) await deps.report?.(destination, outcomes);
+    // Every call of this delivery ends before the lease does, so no other worker can send the same rows meanwhile.
+    const calls = vendorFetch({
+      cfg: deps.cfg,
+      fetch: deps.fetch,
+      now: deps.now,
+      timers: deps.timers ?? realTimers,
+      deadline: now + LEASE_MS - LEASE_RESERVE_MS,
+      ...(deps.gate ? { gate: deps.gate } : {}),
+    });
+    const outcomes = await connector.deliver(send, connectorDeps(deps, calls.fetch));
+    // Once our gate held a request back, the retries of this delivery are that pause, not the vendor failing.
+    const pausedMs = calls.log.deferredMs;
+    const isPause = (o: DeliveryOutcome) => pausedMs !== null && o.status === "retry";
+    if (calls.log.sent[destination]) await deps.report?.(destination, outcomes.filter((o) => !isPause(o)));
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const o of outcomes) {
       const row = byId.get(o.id);
       if (!row) continue;
-      stmts.push(...outcomeStmts(deps.db, row, o, sentProps.get(o.id), deps.now(), wait > 0));
+      const outcome = isPause(o) ? { ...o, retryAfterMs: pausedMs ?? undefined } : o;
+      stmts.push(...outcomeStmts(deps.db, row, outcome, sentProps.get(o.id), deps.now(), isPause(o), calls.log.unknown));
     }
   }
   if (stmts.length > 0) await deps.db.batch(stmts);
   return rows.length;
 }
 
-function outcomeStmts(db: D1Database, row: OutboxRow, o: DeliveryOutcome, props: Record<string, string> | undefined, now: number, paused: boolean): D1PreparedStatement[] {
+function outcomeStmts(
+  db: D1Database,
+  row: OutboxRow,
+  o: DeliveryOutcome,
+  props: Record<string, string> | undefined,
+  now: number,
+  paused: boolean,
+  unanswered: boolean,
+): D1PreparedStatement[] {
   switch (o.status) {
     case "delivered":
       return [markDeliveredStmt(db, row.id, row.updatedAt, o.result, now), ...(props ? syncedStmts(db, row, props, now) : [])];
@@ -72,11 +97,13 @@ function outcomeStmts(db: D1Database, row: OutboxRow, o: DeliveryOutcome, props:
       // A pause by our own gate is not the vendor failing: it does not use up the retry schedule.
       const attempts = paused ? row.attempts : row.attempts + 1;
       const delay = paused ? (o.retryAfterMs ?? 1000) : nextDelay(attempts, o.retryAfterMs);
+      // A call that got no answer may still have acted: the next attempt looks before it acts again.
+      const unknown = !paused && unanswered ? [markUnconfirmedStmt(db, row.id)] : [];
       if (delay === null) {
         log("error", "action dead-lettered after its retry schedule", { actionId: row.id, attempts, error: o.error });
-        return [markRetryStmt(db, row.id, attempts, now, o.error, true)];
+        return [markRetryStmt(db, row.id, attempts, now, o.error, true), ...unknown];
       }
-      return [markRetryStmt(db, row.id, attempts, now + delay, o.error, false)];
+      return [markRetryStmt(db, row.id, attempts, now + delay, o.error, false), ...unknown];
     }
   }
 }
@@ -103,10 +130,10 @@ async function dropUnchanged(db: D1Database, rows: OutboxRow[]) {
   return { send, unchanged, sentProps };
 }
 
-function connectorDeps(deps: DeliverDeps): ConnectorDeps {
+function connectorDeps(deps: DeliverDeps, fetch: typeof globalThis.fetch): ConnectorDeps {
   return {
     cfg: deps.cfg,
-    fetch: deps.fetch,
+    fetch,
     now: deps.now,
     lookupResult: async (actionId: string) => (await getAction(deps.db, actionId))?.result ?? null,
   };

@@ -12,8 +12,8 @@ import { admit, DEFAULT_POLICY, initialBreaker, parseRate, record, type BreakerS
 export class DeliveryGate extends DurableObject<Env> {
   private state: BreakerState = initialBreaker();
 
-  acquire(policy: GatePolicy, calls: number): number {
-    const r = admit(this.state, policy, Date.now(), calls);
+  acquire(policy: GatePolicy, calls: number, maxWaitMs = 0): number {
+    const r = admit(this.state, policy, Date.now(), calls, maxWaitMs);
     this.state = r.state;
     return r.waitMs;
   }

@@ -13,7 +13,7 @@ export function deliverDeps(env: Env): DeliverDeps {
     connectors,
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
-    gate: async (destination, calls) => (await gateStub(env, destination)?.acquire(gatePolicy(cfg, destination), calls)) ?? 0,
+    gate: async (destination, calls, maxWaitMs) => (await gateStub(env, destination)?.acquire(gatePolicy(cfg, destination), calls, maxWaitMs ?? 0)) ?? 0,
     report: async (destination, outcomes) => {
       await gateStub(env, destination)?.report(gatePolicy(cfg, destination), summarize(outcomes));
     },

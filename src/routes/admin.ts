@@ -9,7 +9,10 @@ import { loadConfig } from "../env";
 import { gateStub } from "../outbox/gate";
 import { enqueue } from "../queues";
 import { getAction, replayDeadLetters, requeueAction } from "../store/outbox";
-import { eraseContactStmts } from "../store/privacy";
+import { loadErasure, readContact, runningErasureOf, type Erasure } from "../store/privacy";
+import { newErasureId, prepareErasure } from "../jobs/erase-start";
+import { sendJobs } from "../jobs/enqueue";
+import { ERASE_STEPS } from "../jobs/erase-steps";
 import { requireAdmin } from "./auth";
 import { customerView, eventView, outboxView, type CustomerRow } from "./views";
 
@@ -71,14 +74,46 @@ admin.post("/customers/:id/links", async (c) => {
   return c.json({ linked: { kind: body.kind, value }, redriven: redriven.length }, 201);
 });
 
-/** Erases one person's personal data everywhere in Tenure; anonymous facts and scores stay. */
+/**
+ * Erases one person's personal data everywhere in Tenure (a paged job: every table, every payload); anonymous
+ * facts and scores stay. Answers 202 with the erasure and where to follow it; a second request while it runs
+ * answers the same erasure and sends its next page again.
+ */
 admin.delete("/contacts/:id", async (c) => {
-  const id = c.req.param("id");
-  const found = await c.env.DB.prepare(`SELECT erased_at FROM contacts WHERE id = ?`).bind(id).first<{ erased_at: number | null }>();
-  if (!found) throw notFound(`Contact ${id} (ids look like hubspot:123 or segment:user_1)`);
-  await c.env.DB.batch(eraseContactStmts(c.env.DB, id, Date.now()));
-  return c.json({ erased: id });
+  const id = z.string().min(1).max(512).parse(c.req.param("id"));
+  const running = await runningErasureOf(c.env.DB, id);
+  if (running) {
+    // Its chain may have been lost (a failed send, a dead-lettered page); a duplicate page is harmless.
+    await sendJobs(c.env.EVENTS, [{ job: "erase", erasureId: running.id }]);
+    return c.json(erasureView(running), 202);
+  }
+  if (!(await readContact(c.env.DB, id))) throw notFound(`Contact ${id} (ids look like hubspot:123 or segment:user_1)`);
+  const erasureId = newErasureId();
+  await c.env.DB.batch(await prepareErasure(c.env.DB, id, erasureId, Date.now()));
+  await sendJobs(c.env.EVENTS, [{ job: "erase", erasureId }]);
+  const started = await loadErasure(c.env.DB, erasureId);
+  return c.json(erasureView(started!), 202);
 });
+
+admin.get("/erasures/:id", async (c) => {
+  const erasure = await loadErasure(c.env.DB, c.req.param("id"));
+  if (!erasure) throw notFound(`Erasure ${c.req.param("id")}`);
+  return c.json(erasureView(erasure));
+});
+
+/** What an erasure shows: never the identifiers it collected. */
+function erasureView(e: Erasure) {
+  return {
+    id: e.id,
+    contactId: e.contactId,
+    status: e.status,
+    step: ERASE_STEPS[e.step]?.name ?? (e.status === "done" ? "done" : "finishing"),
+    counts: e.counts,
+    startedAt: new Date(e.startedAt).toISOString(),
+    finishedAt: e.finishedAt === null ? null : new Date(e.finishedAt).toISOString(),
+    statusUrl: `/api/erasures/${e.id}`,
+  };
+}
 
 const eventsQuery = z.object({
   status: z.enum(["received", "processed", "ignored", "unmatched", "failed"]).optional(),

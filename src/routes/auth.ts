@@ -2,15 +2,35 @@ import { createMiddleware } from "hono/factory";
 import { timingSafeEqualStr } from "../../webhooks/signature";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
+import { checkThrottle, lockedMessage, noteFailure, noteSuccess } from "./admin-throttle";
 
-/** Bearer ADMIN_TOKEN, compared in constant time. */
+const unauthorized = () => new AppError(401, "unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
+
+/** Requests already admitted: every /api sub-app mounts this middleware, and one request passes several. */
+const admitted = new WeakSet<Request>();
+
+/**
+ * Bearer ADMIN_TOKEN, compared in constant time. A client with too many recent wrong tokens gets 429 with
+ * Retry-After before its token is looked at. A request without an Authorization header is no guess and is not counted.
+ */
 export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  if (admitted.has(c.req.raw)) return next();
   const token = loadConfig(c.env).ADMIN_TOKEN;
   if (!token) throw new AppError(503, "admin_disabled", "The admin API is disabled: set the ADMIN_TOKEN secret.");
-  const header = c.req.header("authorization") ?? "";
+  const header = c.req.header("authorization");
+  if (header === undefined) throw unauthorized();
+  const now = Date.now();
+  const check = await checkThrottle(c.env.DB, c.req.header("cf-connecting-ip"), "bearer", now);
+  if (check.retryAfterS > 0) {
+    c.header("retry-after", String(check.retryAfterS));
+    throw new AppError(429, "too_many_attempts", lockedMessage(check.retryAfterS), { retryAfter: check.retryAfterS }, true);
+  }
   const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
   if (!given || !timingSafeEqualStr(given, token)) {
-    throw new AppError(401, "unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
+    await noteFailure(c.env.DB, check, "bearer", now);
+    throw unauthorized();
   }
+  await noteSuccess(c.env.DB, check);
+  admitted.add(c.req.raw);
   await next();
 });

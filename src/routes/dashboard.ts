@@ -5,12 +5,11 @@ import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
 import { periodStart } from "../core/metrics/periods";
 import { isPlausibleTime } from "../core/time";
 import { AlertsPage } from "../dashboard/alerts";
-import { currentSession, login, logout, requireSession, type DashEnv } from "../dashboard/auth";
+import { currentSession, login, logout, requireSession, showLogin, type DashEnv } from "../dashboard/auth";
 import { CustomerPage } from "../dashboard/customer";
 import { ErrorPage } from "../dashboard/error";
 import { customerCharts } from "../dashboard/customer-charts";
 import { callApi, hasRoute, type ApiHost } from "../dashboard/internal-api";
-import { LoginPage } from "../dashboard/login";
 import { LoyaltyPage } from "../dashboard/loyalty";
 import { ModelPage } from "../dashboard/model";
 import { noticeFrom, safeBack, withNotice } from "../dashboard/notices";
@@ -74,7 +73,7 @@ export function dashboard(host: ApiHost) {
 
   d.get("/", async (c) => {
     const session = await currentSession(c);
-    if (!session) return render(c, LoginPage, { disabled: !loadConfig(c.env).ADMIN_TOKEN });
+    if (!session) return showLogin(c);
     const q = overviewQuery.parse(c.req.query());
     let window: { from: number; to: number };
     let problem: string | null = null;

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ACK_ACTION_ID, SNOOZE_ACTION_ID, updateAlertMessage } from "../../connectors/slack";
+import { buildHealthReply, buildResponseUpdate } from "../../connectors/slack/replies";
 import { verifySlackSignature } from "../../webhooks/slack-signature";
 import { SignatureError } from "../../webhooks/signature";
 import { readLimited } from "../body";
@@ -41,11 +42,7 @@ slack.post("/events", async (c) => {
 
   if (form.has("command")) {
     const text = (form.get("text") ?? "").trim();
-    if (!text) return c.json({ response_type: "ephemeral", text: "Usage: /health <domain or company name>" });
-    const found = await findCustomersForSlash(c.env.DB, text);
-    if (found.length === 0) return c.json({ response_type: "ephemeral", text: `No customer matches "${text}".` });
-    const lines = found.map((f) => `*${f.name ?? f.domain ?? f.id}*: health *${f.score ?? "?"}* (${f.band ?? "unscored"}), stage ${f.stage ?? "?"}${f.drivers ? ` · ${f.drivers}` : ""}`);
-    return c.json({ response_type: "ephemeral", text: lines.join("\n") });
+    return c.json(buildHealthReply(text, text ? await findCustomersForSlash(c.env.DB, text) : []));
   }
 
   let payload: unknown;
@@ -68,10 +65,11 @@ slack.post("/events", async (c) => {
   const channel = p.channel?.id ?? p.container?.channel_id;
   const ts = p.message?.ts ?? p.container?.message_ts;
   if (channel && ts && p.message?.blocks) {
-    const note = snooze ? `:zzz: Snoozed for 7 days by <@${p.user.id}>` : `:white_check_mark: Acknowledged by <@${p.user.id}>`;
-    const blocks = [...p.message.blocks.filter((b) => b.type !== "actions"), { type: "context", elements: [{ type: "mrkdwn", text: note }] }];
+    const update = buildResponseUpdate(p.message.text, p.user.id, snooze);
+    // The alert's own blocks come back from Slack as it stores them (already escaped); only the buttons go.
+    const blocks = [...p.message.blocks.filter((b) => b.type !== "actions"), update.note];
     c.executionCtx.waitUntil(
-      updateAlertMessage({ cfg, fetch: (i, init) => fetch(i, init), now: Date.now }, { channel, ts, text: `${p.message.text ?? "Alert"} (${snooze ? "snoozed" : "acknowledged"})`, blocks: blocks as never })
+      updateAlertMessage({ cfg, fetch: (i, init) => fetch(i, init), now: Date.now }, { channel, ts, text: update.text, blocks: blocks as never })
         .then((r) => {
           if (!r.ok) log("warn", "could not update the Slack alert", { actionId: action.value, error: r.error });
         })

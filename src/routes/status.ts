@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { connectors } from "../../connectors/registry";
 import { sources } from "../../webhooks/registry";
 import { loadConfig, type Env } from "../env";
+import { sweeperStats } from "../store/sweeper";
 
 export const status = new Hono<{ Bindings: Env }>();
 
@@ -16,5 +17,8 @@ status.get("/health", async (c) => {
   }
   const srcs = Object.fromEntries(Object.values(sources).map((s) => [s!.name, cfg[s!.secret] ? "enabled" : `disabled: set ${s!.secret}`]));
   const conns = Object.fromEntries(Object.values(connectors).map((k) => [k.destination, k.disabledReason(cfg) ?? "enabled"]));
-  return c.json({ ok: db === "ok", db, sources: srcs, connectors: conns, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN" }, db === "ok" ? 200 : 503);
+  // Inbox rows the 2-minute sweeper had to hand to the queue because their request did not: should stay 0.
+  const swept = db === "ok" ? await sweeperStats(c.env.DB).catch(() => null) : null;
+  const sweeper = swept && { rescued: swept.rescued, lastRescueAt: swept.lastRescueAt === null ? null : new Date(swept.lastRescueAt).toISOString() };
+  return c.json({ ok: db === "ok", db, sources: srcs, connectors: conns, sweeper, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN" }, db === "ok" ? 200 : 503);
 });

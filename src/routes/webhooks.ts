@@ -7,8 +7,8 @@ import { HOUR, timeProblems } from "../core/time";
 import { loadConfig, type Config, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
-import { inboxRow } from "../store/inbox";
-import { commitDeliveries, expectDelivery, type Arrival } from "../store/inbox-writer";
+import { commitDeliveries, inboxRow, type NewInboxRow } from "../store/inbox";
+import { enqueue } from "../jobs/enqueue";
 import { readLimited } from "../body";
 import type { AppVars } from "../app";
 
@@ -17,6 +17,16 @@ export const MAX_BODY_BYTES = 256 * 1024;
 type WebhookEnv = { Bindings: Env; Variables: AppVars };
 
 export const webhooks = new Hono<WebhookEnv>();
+
+// Hono's onError sees only Error instances; anything else thrown would reach the runtime and be answered with
+// its raw text. Wrapped here, every failure of a delivery is answered by the app's one JSON error handler.
+webhooks.use("*", async (_c, next) => {
+  try {
+    await next();
+  } catch (err) {
+    throw err instanceof Error ? err : new Error(`non-Error thrown: ${String(err)}`);
+  }
+});
 
 webhooks.post("/:source", async (c) => {
   const name = c.req.param("source");
@@ -27,17 +37,11 @@ webhooks.post("/:source", async (c) => {
   if (!secret) {
     throw new AppError(503, "source_not_configured", `The ${name} source is disabled: set the ${source.secret} secret to accept its webhooks.`, { secret: source.secret });
   }
-
-  const arrival = expectDelivery(c.env.DB);
-  try {
-    return await accept(c, source, cfg, secret, arrival);
-  } finally {
-    arrival.release();
-  }
+  return accept(c, source, cfg, secret);
 });
 
-/** Verifies, parses and durably stores one delivery; answers only once its rows are committed. */
-async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cfg: Config, secret: string, arrival: Arrival): Promise<Response> {
+/** Verifies, parses and durably stores one delivery; answers only once its rows are committed and handed to the queue. */
+async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cfg: Config, secret: string): Promise<Response> {
   const name = source.name;
   const raw = await readLimited(c.req.raw, MAX_BODY_BYTES);
   const now = Date.now();
@@ -68,25 +72,37 @@ async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cf
   const deliveries = source.normalize(parsed.data, raw, { now });
   assertUsable(name, deliveries, now, cfg.MAX_EVENT_FUTURE_HOURS * HOUR);
   const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
-  const inserted = await commitDeliveries(
-    {
-      db: c.env.DB,
-      // After the commit; a lost enqueue is recovered by the sweeper.
-      enqueue: (ids) =>
-        c.env.EVENTS.sendBatch(ids.map((eventId) => ({ body: { eventId } }))).catch((err: unknown) =>
-          log("warn", "enqueue failed; the sweeper will pick these up", { count: ids.length, error: String(err) }),
-        ),
-      waitUntil: (p) => c.executionCtx.waitUntil(p),
-    },
-    rows,
-    arrival,
-  );
+  const stored = storeAndHandOff(c.env, rows);
+  // Kept alive past a client that hangs up between the commit and the send, so the row is not left for the sweeper.
+  // The promise is this request's own: waitUntil and the await below are in the same request.
+  waitUntilOf(c)?.(stored.catch(() => {}));
+  const inserted = await stored;
   log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, requestId: c.get("requestId") });
   return c.json({
     received: rows.length,
     duplicates: rows.length - inserted.length,
     ignored: rows.filter((r) => r.status === "ignored").length,
   });
+}
+
+/**
+ * Commits the rows with this request's own D1 call, then sends the unclaimed ones to the events queue. A failed
+ * send is logged and the request still answers 2xx: the rows are durable, and the sweeper enqueues them.
+ * Returns the ids that were new.
+ */
+async function storeAndHandOff(env: Env, rows: NewInboxRow[]): Promise<string[]> {
+  const { inserted, unclaimed } = await commitDeliveries(env.DB, rows);
+  await enqueue(env.EVENTS, unclaimed.map((eventId) => ({ eventId })));
+  return inserted;
+}
+
+function waitUntilOf(c: Context<WebhookEnv>): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined; // no ExecutionContext (the app called directly, as some tests do)
+  }
 }
 
 /** Refuses the whole request (nothing is stored) when any normalized event breaks its schema or carries an implausible time. */

@@ -58,6 +58,33 @@ export async function saveDeliveries(db: D1Database, rows: NewInboxRow[]): Promi
   return insertedIds(rows, await db.batch(rows.map((r) => insertDeliveryStmt(db, r))));
 }
 
+/** What one webhook request's commit reports: its new rows, and those of its rows no consumer has claimed yet. */
+export interface CommittedDeliveries {
+  inserted: string[];
+  /**
+   * Rows still `received` with no attempt: the new ones, and duplicates whose first hand-off to the queue may
+   * have been lost (the request that stored them died before its send). Both go to the queue; a row sent twice
+   * is applied once, because the consumer claims only rows still `received`.
+   */
+  unclaimed: string[];
+}
+
+/**
+ * Inserts one request's deliveries and reads which of them wait for the queue, in one D1 batch (one
+ * transaction, one round trip) of this request's own.
+ */
+export async function commitDeliveries(db: D1Database, rows: NewInboxRow[]): Promise<CommittedDeliveries> {
+  if (rows.length === 0) return { inserted: [], unclaimed: [] };
+  const results = await db.batch<{ id: string }>([
+    ...rows.map((r) => insertDeliveryStmt(db, r)),
+    db
+      .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND status = 'received' AND attempts = 0`)
+      .bind(JSON.stringify(rows.map((r) => r.id))),
+  ]);
+  const waiting = new Set(results[rows.length]!.results.map((r) => r.id));
+  return { inserted: insertedIds(rows, results), unclaimed: rows.filter((r) => waiting.has(r.id)).map((r) => r.id) };
+}
+
 /** The ids of `rows` whose insert (the matching entry of `results`) changed a row, i.e. that were not duplicates. */
 export function insertedIds(rows: readonly NewInboxRow[], results: readonly D1Result[]): string[] {
   return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
@@ -109,13 +136,16 @@ export async function markFailed(db: D1Database, ids: string[], reason: string, 
   await db.batch(ids.map((id) => stmt.bind(now, reason, id)));
 }
 
-/** Rows committed but not applied for longer than `olderThanMs`: a lost enqueue or a crashed consumer. */
-export async function staleReceived(db: D1Database, now: number, olderThanMs: number, maxAttempts: number, limit = 500): Promise<string[]> {
+/**
+ * Rows committed but not applied for longer than `olderThanMs`: a lost enqueue (no attempt yet) or a
+ * consumer that crashed (some attempts).
+ */
+export async function staleReceived(db: D1Database, now: number, olderThanMs: number, maxAttempts: number, limit = 500): Promise<{ id: string; attempts: number }[]> {
   const { results } = await db
-    .prepare(`SELECT id FROM inbox_events WHERE status = 'received' AND received_at < ? AND attempts < ? ORDER BY received_at LIMIT ?`)
+    .prepare(`SELECT id, attempts FROM inbox_events WHERE status = 'received' AND received_at < ? AND attempts < ? ORDER BY received_at LIMIT ?`)
     .bind(now - olderThanMs, maxAttempts, limit)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+    .all<{ id: string; attempts: number }>();
+  return results;
 }
 
 export interface RedriveFilter {

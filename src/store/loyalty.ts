@@ -1,6 +1,6 @@
 import type { Band } from "../core/health";
 import { HUBSPOT_PROPERTIES } from "../core/plan";
-import { CONVERTED, isPastDue, type LedgerEntry, type Party, type Referral, type ReferralWrite } from "../core/rewards";
+import { CONVERTED, isPastDue, type LedgerEntry, type MonthlyCap, type Party, type Referral, type ReferralWrite } from "../core/rewards";
 import type { CustomerState } from "../core/state";
 
 /** SQL of the loyalty program: referrals, the ledger, members, codes, fingerprints, birthdays. */
@@ -66,11 +66,13 @@ function values(r: Referral): unknown[] {
  */
 export function referralWriteStmts(db: D1Database, w: ReferralWrite, now: number): D1PreparedStatement[] {
   const token = crypto.randomUUID();
+  const cap = w.cap ? [monthlyCapStmt(db, w.after, w.cap, token)] : [];
   if (!w.before) {
     return [
       db
         .prepare(`INSERT INTO referrals (referred_id, ${COLS}, version, write_token, updated_at) VALUES (?, ${Array(17).fill("?").join(", ")}, 1, ?, ?)`)
         .bind(w.after.referredId, ...values(w.after), token, now),
+      ...cap,
     ];
   }
   const sets = COLS.split(",").map((c) => `${c.trim()} = ?`).join(", ");
@@ -81,15 +83,41 @@ export function referralWriteStmts(db: D1Database, w: ReferralWrite, now: number
     db
       .prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM referrals WHERE referred_id = ? AND write_token = ?)`)
       .bind(w.after.referredId, token),
+    ...cap,
   ];
 }
 
+/** Statuses that use up a place under the monthly cap (a reward canceled during its hold gives it back). */
+const CAP_COUNTED = JSON.stringify(CONVERTED.filter((s) => s !== "canceled"));
+
+/**
+ * Runs right after the write that qualified a reward, in the same batch (one transaction): if the referrer's
+ * other rewards in that month already fill the cap, the reward is refused instead. The count is read at
+ * commit, so the cap holds however the qualifying events were batched and whatever ran concurrently.
+ */
+function monthlyCapStmt(db: D1Database, r: Referral, cap: MonthlyCap, token: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE referrals SET status = 'refused', reason = ?1, reward_amount = NULL, currency = NULL, release_at = NULL, ended_at = qualified_at
+       WHERE referred_id = ?2 AND write_token = ?3 AND status = 'pending'
+         AND (SELECT COUNT(*) FROM referrals o WHERE o.referrer_id = ?4 AND o.referred_id != ?2 AND o.qualified_at IS NOT NULL
+              AND o.status IN (SELECT value FROM json_each(?5)) AND strftime('%Y-%m', o.qualified_at / 1000, 'unixepoch') = ?6) >= ?7`,
+    )
+    .bind(cap.reason, r.referredId, token, r.referrerId, CAP_COUNTED, cap.month, cap.limit);
+}
+
 export function ledgerStmts(db: D1Database, entries: readonly LedgerEntry[], rulesVersion: string): D1PreparedStatement[] {
-  const stmt = db.prepare(
-    `INSERT INTO loyalty_ledger (id, customer_id, entry, kind, points, amount, currency, ref, reason, action_id, rules_version, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  const cols = `id, customer_id, entry, kind, points, amount, currency, ref, reason, action_id, rules_version, at`;
+  const stmt = db.prepare(`INSERT INTO loyalty_ledger (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
+  // A row that depends on how the monthly cap was decided at commit (see monthlyCapStmt).
+  const conditional = db.prepare(
+    `INSERT INTO loyalty_ledger (${cols}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+     WHERE EXISTS (SELECT 1 FROM referrals WHERE referred_id = ? AND status = ?) ON CONFLICT (id) DO NOTHING`,
   );
-  return entries.map((e) => stmt.bind(e.id, e.customerId, e.entry, e.kind, e.points, e.amount, e.currency, e.ref, e.reason, e.actionId, rulesVersion, e.at));
+  return entries.map((e) => {
+    const row = [e.id, e.customerId, e.entry, e.kind, e.points, e.amount, e.currency, e.ref, e.reason, e.actionId, rulesVersion, e.at];
+    return e.onlyIf ? conditional.bind(...row, e.onlyIf.referredId, e.onlyIf.status) : stmt.bind(...row);
+  });
 }
 
 /** Customers who earn points are enrolled (once). */

@@ -131,6 +131,39 @@ describe("hubspot connector: notes", () => {
   });
 });
 
+describe("hubspot connector: a note whose outcome is unknown", () => {
+  const h = useFakes();
+
+  it("is looked up on the company before it is created again", async () => {
+    const { fakes, deps } = h();
+    const company = fakes.hubspot.addCompany();
+    const first = note(company, "Renewal at risk");
+    const [created] = await hubspotConnector.deliver([first], deps);
+    const [again] = await hubspotConnector.deliver([{ ...first, unconfirmed: true, attempts: 1 }], deps);
+    expect(again).toEqual(created);
+    expect(fakes.hubspot.notes).toHaveLength(1);
+    expect(fakes.hubspot.requests.at(-1)!.path).toBe("/crm/v3/objects/notes/search");
+  });
+
+  it("is created when the search finds no such note (another body, another company)", async () => {
+    const { fakes, deps } = h();
+    const [a, b] = [fakes.hubspot.addCompany(), fakes.hubspot.addCompany()];
+    await hubspotConnector.deliver([note(a, "one"), note(b, "two")], deps);
+    const [out] = await hubspotConnector.deliver([{ ...note(a, "two"), unconfirmed: true }], deps);
+    expect(out).toMatchObject({ status: "delivered" });
+    expect(fakes.hubspot.notes.map((n) => [n.companyIds[0], n.properties.hs_note_body])).toEqual([[a, "one"], [b, "two"], [a, "two"]]);
+  });
+
+  it("is retried, not created, when the search itself fails", async () => {
+    const { fakes, deps } = h();
+    const company = fakes.hubspot.addCompany();
+    fakes.hubspot.failNext(1, 503);
+    const [out] = await hubspotConnector.deliver([{ ...note(company), unconfirmed: true }], deps);
+    expect(out).toMatchObject({ status: "retry", httpStatus: 503 });
+    expect(fakes.hubspot.notes).toHaveLength(0);
+  });
+});
+
 describe("setupHubspotProperties", () => {
   const h = useFakes();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { slackConnector, updateAlertMessage } from "../../connectors/slack";
 import { classifySlackError } from "../../connectors/slack/api";
+import { mrkdwn } from "../../connectors/slack/mrkdwn";
 import type { AlertPayload, RecoveryPayload } from "../../connectors/slack/alert-message";
 import { action, START, useFakes } from "./harness";
 
@@ -163,9 +164,9 @@ describe("slack connector", () => {
     const [sent] = await slackConnector.deliver([action(alertPayload())], deps);
     const { channel, ts } = (sent as { result: { channel: string; ts: string } }).result;
     const blocks = [{ type: "section" as const, text: { type: "mrkdwn" as const, text: "Acknowledged by <@U0ANA>" } }];
-    expect(await updateAlertMessage(deps, { channel, ts, text: "Acknowledged", blocks })).toEqual({ ok: true, channel, ts });
+    expect(await updateAlertMessage(deps, { channel, ts, text: mrkdwn`Acknowledged`, blocks })).toEqual({ ok: true, channel, ts });
     expect(fakes.slack.messages[0]).toMatchObject({ text: "Acknowledged", edited: true });
-    expect(await updateAlertMessage(deps, { channel, ts: "1.1", text: "x", blocks })).toMatchObject({ ok: false, status: "permanent" });
+    expect(await updateAlertMessage(deps, { channel, ts: "1.1", text: mrkdwn`x`, blocks })).toMatchObject({ ok: false, status: "permanent" });
   });
 
   it("is disabled without a token or an alert channel", () => {

@@ -164,7 +164,13 @@ describe("planRewards", () => {
   it("attributes and qualifies in one step, recording both in the referrer's ledger", () => {
     const plan = friendStep(events);
     expect(plan.referrals.map((w) => w.after.status)).toEqual(["pending"]);
-    expect(plan.ledger.map((e) => e.id)).toEqual(["referral:beta:qualified", "referral:beta:friend_reward"]);
+    // Which of qualified or refused is written is decided by the monthly cap at commit.
+    expect(plan.ledger.map((e) => [e.id, e.onlyIf?.status])).toEqual([
+      ["referral:beta:qualified", "pending"],
+      ["referral:beta:friend_reward", "pending"],
+      ["referral:beta:refused", "refused"],
+    ]);
+    expect(plan.referrals[0]!.cap).toMatchObject({ limit: rules.referral.monthlyCapPerReferrer, reason: expect.stringContaining("monthly cap reached") });
     expect(plan.actions).toEqual([]);
     expect(plan.touched).toEqual(["alpha", "beta"]);
   });

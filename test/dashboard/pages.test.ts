@@ -28,21 +28,23 @@ describe("login", () => {
     expect(await res.text()).toContain("That is not the admin token.");
   });
 
-  it("sets an HttpOnly, Secure, SameSite=Strict session cookie that does not contain the token", async () => {
+  it("sets a __Host- HttpOnly, Secure, SameSite=Strict session cookie that does not contain the token", async () => {
     const res = await SELF.fetch(`${ORIGIN}/login`, { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: "manual" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
     const cookie = res.headers.get("set-cookie")!;
-    expect(cookie).toMatch(/^tenure_session=v1\./);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/Secure/);
-    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/^__Host-tenure_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).not.toMatch(/Domain=/i);
     expect(cookie).not.toContain(ADMIN_TOKEN);
   });
 
-  it("leaves Secure off on localhost so plain-http local dev works", async () => {
+  it("sets the same __Host- cookie on plain-http localhost (browsers accept Secure cookies from localhost)", async () => {
     const res = await SELF.fetch(`http://localhost:8787/login`, { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: "manual" });
-    expect(res.headers.get("set-cookie")).not.toMatch(/Secure/);
+    expect(res.headers.get("set-cookie")).toMatch(/^__Host-tenure_session=[^;]+;.*; Secure/);
   });
 
   it("sends pages without a session back to the login page", async () => {
@@ -51,7 +53,7 @@ describe("login", () => {
       expect(res.status, path).toBe(303);
       expect(res.headers.get("location")).toBe("/");
     }
-    const forged = await page("/portfolio", "tenure_session=v1.99999999999999.AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    const forged = await page("/portfolio", "__Host-tenure_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     expect(forged.res.status).toBe(303);
   });
 });

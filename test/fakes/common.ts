@@ -95,3 +95,51 @@ export function nextId(prefix: string): string {
   counter += 1;
   return `${prefix}${counter.toString(36).padStart(8, "0")}`;
 }
+
+/** One held request, waiting either `before` the vendor acts on it or `after` it has acted. */
+export interface Hold {
+  phase: "before" | "after";
+  released: Promise<void>;
+}
+
+/**
+ * A vendor that hangs. `hangNext(n, phase)` holds the next n requests until `release()`:
+ * - "before": the request reached the vendor, which has not acted yet and acts on release (a slow vendor);
+ * - "after": the vendor acted at once; only its answer is held (a response that never arrives in time).
+ * A client that gives up does not stop the vendor: released requests still act.
+ */
+export class Stall {
+  private queue: Hold["phase"][] = [];
+  private waiting: (() => void)[] = [];
+
+  hangNext(n: number, phase: Hold["phase"] = "after"): void {
+    for (let i = 0; i < n; i++) this.queue.push(phase);
+  }
+
+  /** How many requests are being held right now. */
+  get held(): number {
+    return this.waiting.length;
+  }
+
+  /** Lets every held request finish, and stops holding new ones. */
+  release(): void {
+    this.queue = [];
+    for (const go of this.waiting.splice(0)) go();
+  }
+
+  /** The hold for the request now arriving, or null to serve it straight away. */
+  take(): Hold | null {
+    const phase = this.queue.shift();
+    if (!phase) return null;
+    return { phase, released: new Promise<void>((resolve) => this.waiting.push(resolve)) };
+  }
+
+  /** Serves a request through the hold, for a fake that has no stall of its own. */
+  async around(serve: () => Promise<Response>): Promise<Response> {
+    const hold = this.take();
+    if (hold?.phase === "before") await hold.released;
+    const res = await serve();
+    if (hold?.phase === "after") await hold.released;
+    return res;
+  }
+}

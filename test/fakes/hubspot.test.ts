@@ -159,6 +159,50 @@ describe("FakeHubSpot", () => {
     expect(fake.notes).toHaveLength(1);
   });
 
+  it("searches notes by company and hs_timestamp, paged with after", async () => {
+    const { fake, call } = setup();
+    const [a, b] = [fake.addCompany(), fake.addCompany()];
+    const at = "2026-10-01T12:00:00.000Z";
+    const add = (to: string, body: string, time = at) =>
+      call("POST", "/crm/v3/objects/notes", { properties: { hs_timestamp: time, hs_note_body: body }, associations: [{ to: { id: to }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: 190 }] }] });
+    for (const body of ["one", "two", "three"]) await add(a, body);
+    await add(a, "later", "2026-10-02T12:00:00.000Z");
+    await add(b, "other company");
+    const search = (after?: string) =>
+      call("POST", "/crm/v3/objects/notes/search", {
+        filterGroups: [{ filters: [{ propertyName: "associations.company", operator: "EQ", value: a }, { propertyName: "hs_timestamp", operator: "EQ", value: String(Date.parse(at)) }] }],
+        limit: 2,
+        ...(after ? { after } : {}),
+      });
+    const first = await search();
+    expect(first.body.total).toBe(3);
+    expect(first.body.results.map((r: { properties: { hs_note_body: string } }) => r.properties.hs_note_body)).toEqual(["one", "two"]);
+    const rest = await search(first.body.paging.next.after);
+    expect(rest.body.results.map((r: { properties: { hs_note_body: string } }) => r.properties.hs_note_body)).toEqual(["three"]);
+    expect(rest.body.paging).toBeUndefined();
+    const unsupported = await call("POST", "/crm/v3/objects/notes/search", { filterGroups: [{ filters: [{ propertyName: "hs_note_body", operator: "CONTAINS_TOKEN", value: "one" }] }] });
+    expect(unsupported.res.status).toBe(400);
+  });
+
+  it("holds answers on demand: the vendor acts at once, or only when released", async () => {
+    const { fake, call } = setup();
+    const company = fake.addCompany();
+    const note = { properties: { hs_timestamp: "2026-10-01T12:00:00Z", hs_note_body: "held" }, associations: [{ to: { id: company }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: 190 }] }] };
+    fake.stall.hangNext(1, "after");
+    const acted = call("POST", "/crm/v3/objects/notes", note);
+    for (let i = 0; i < 100 && fake.stall.held === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(fake.notes).toHaveLength(1);
+    fake.stall.release();
+    expect((await acted).res.status).toBe(201);
+    fake.stall.hangNext(1, "before");
+    const slow = call("POST", "/crm/v3/objects/notes", note);
+    for (let i = 0; i < 100 && fake.stall.held === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(fake.notes).toHaveLength(1);
+    fake.stall.release();
+    expect((await slow).res.status).toBe(201);
+    expect(fake.notes).toHaveLength(2);
+  });
+
   it("fails on demand: failNext answers the given status, outage answers 503 until it ends", async () => {
     const { fake, call, advance } = setup();
     fake.failNext(1, 502);

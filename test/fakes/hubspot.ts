@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, Stall, type Clock, type RecordedRequest } from "./common";
 import { HubSpotLists } from "./hubspot-lists";
 import { hubspotError, PropertyStore, type FakeProperty } from "./hubspot-properties";
+import { searchNotes } from "./hubspot-search";
 
 /**
  * A HubSpot CRM that behaves like the real one where Tenure can tell the difference:
@@ -12,7 +13,8 @@ import { hubspotError, PropertyStore, type FakeProperty } from "./hubspot-proper
  *   the property's type (one bad value rejects the whole batch with 400, nothing written);
  *   ids that do not exist come back as 207 Multi-Status errors (context.ids) while the rest are written,
  *   as HubSpot's batch endpoints do for missing records;
- * - property groups and typed properties (409 on duplicates), notes with a note-to-company association.
+ * - property groups and typed properties (409 on duplicates), notes with a note-to-company association,
+ *   and the notes search (associations.company and hs_timestamp filters, paged with `after`).
  */
 export interface FakeHubSpotOptions {
   token: string;
@@ -49,6 +51,8 @@ export class FakeHubSpot {
   /** The CRM list endpoints, and the contacts and deals only they serve. */
   readonly lists = new HubSpotLists(this.companies, (name) => this.props.properties.has(name), () => this.now());
   readonly faults = new FaultSwitch();
+  /** Requests held unanswered (`stall.hangNext`) until `stall.release()`. */
+  readonly stall = new Stall();
   readonly now: Clock;
   private readonly burst: RollingWindow;
   private daily = { day: -1, count: 0 };
@@ -81,9 +85,11 @@ export class FakeHubSpot {
 
   async handle(req: Request): Promise<Response> {
     const body = await readBody(req);
-    const res = this.serve(req, body);
-    this.requests.push(recordOf(req, body, res.status, this.now()));
-    return res;
+    return this.stall.around(async () => {
+      const res = this.serve(req, body);
+      this.requests.push(recordOf(req, body, res.status, this.now()));
+      return res;
+    });
   }
 
   private serve(req: Request, rawBody: string): Response {
@@ -123,6 +129,7 @@ export class FakeHubSpot {
       if (method === "GET" && rest.length === 1) return this.getCompany(rest[0]!);
     }
     if (kind === "objects" && object === "notes" && method === "POST" && rest.length === 0) return this.createNote(body);
+    if (kind === "objects" && object === "notes" && method === "POST" && rest.join("/") === "search") return searchNotes(this.notes, body);
     return hubspotError(404, "OBJECT_NOT_FOUND", `No route for ${method} ${path}`);
   }
 

@@ -1,7 +1,7 @@
 import { http } from "msw";
 import { setupServer, type SetupServer } from "msw/node";
 import type { Config } from "../../src/env";
-import type { Clock } from "./common";
+import { Stall, type Clock } from "./common";
 import { FakeHubSpot, type FakeHubSpotOptions } from "./hubspot";
 import { FakeSlack, type FakeSlackOptions } from "./slack";
 import { FakeStripe, type FakeStripeOptions } from "./stripe";
@@ -36,6 +36,23 @@ export function createFakes(cfg: Config, opts: CreateFakesOptions = {}): Fakes {
   };
 }
 
+const borrowed = new WeakMap<object, Stall>();
+
+/**
+ * The hold switch of a fake: its own `stall` when it has one (HubSpot, Stripe), else one the routers below
+ * apply around its handler (Slack), so any vendor can be made to hang.
+ */
+export function stallOf(fake: Fakes[keyof Fakes]): Stall {
+  if ("stall" in fake && fake.stall instanceof Stall) return fake.stall;
+  let stall = borrowed.get(fake);
+  if (!stall) borrowed.set(fake, (stall = new Stall()));
+  return stall;
+}
+
+function serve(fake: Fakes[keyof Fakes], req: Request): Promise<Response> {
+  return "stall" in fake ? fake.handle(req) : stallOf(fake).around(() => fake.handle(req));
+}
+
 export function basesOf(cfg: Config): FakeBases {
   return { hubspot: cfg.HUBSPOT_API_BASE, slack: cfg.SLACK_API_BASE, stripe: cfg.STRIPE_API_BASE };
 }
@@ -48,7 +65,7 @@ export function startFakeServer(fakes: Fakes, bases: FakeBases): SetupServer {
   const server = setupServer(
     ...(Object.keys(fakes) as (keyof Fakes)[]).map((name) =>
       // msw types its request with the DOM's Request; at run time it is the runtime's own.
-      http.all(`${bases[name]}/*`, ({ request }) => fakes[name].handle(request as unknown as Request)),
+      http.all(`${bases[name]}/*`, ({ request }) => serve(fakes[name], request as unknown as Request)),
     ),
   );
   server.listen({ onUnhandledRequest: "error" });
@@ -61,7 +78,7 @@ export function fakeFetch(fakes: Fakes, bases: FakeBases): typeof fetch {
     const req = new Request(input, init);
     const url = req.url.replace(/^(https?:\/\/[^/:]+):(443|80)(?=\/)/, "$1");
     for (const name of Object.keys(fakes) as (keyof Fakes)[]) {
-      if (url.startsWith(`${bases[name]}/`)) return fakes[name].handle(new Request(url, req));
+      if (url.startsWith(`${bases[name]}/`)) return serve(fakes[name], new Request(url, req));
     }
     throw new TypeError(`fetch failed: no fake serves ${req.url}`);
   };

@@ -18,8 +18,13 @@ const PARAMS: Record<string, string[]> = {
   subscriptions: [...COMMON, "customer", "status", "price"],
   invoices: [...COMMON, "customer", "status", "subscription"],
   events: [...COMMON, "type", "types", "delivery_success"],
+  promotion_codes: [...COMMON, "code", "coupon", "customer", "active"],
+  balance_transactions: [...COMMON, "invoice"],
 };
-const KIND: Record<string, string> = { customers: "customer", subscriptions: "subscription", invoices: "invoice", events: "event" };
+const KIND: Record<string, string> = {
+  customers: "customer", subscriptions: "subscription", invoices: "invoice", events: "event",
+  promotion_codes: "promotion_code", balance_transactions: "customer_balance_transaction",
+};
 
 const invalid = (message: string, param?: string, code?: string) =>
   stripeError(400, "invalid_request_error", message, { ...(param ? { param } : {}), ...(code ? { code } : {}) });
@@ -71,6 +76,17 @@ export class StripeLists {
     return ev;
   }
 
+  /** GET /v1/customers/:id/balance_transactions (https://docs.stripe.com/api/customer_balance_transactions/list). */
+  balanceTransactions(customerId: string, params: FormObject): Response {
+    if (!this.state.customers.has(customerId)) return stripeError(404, "invalid_request_error", `No such customer: '${customerId}'`, { code: "resource_missing", param: "customer" });
+    const unknown = Object.keys(params).find((k) => !PARAMS.balance_transactions!.includes(k));
+    if (unknown) return invalid(`Received unknown parameter: ${unknown}`, unknown, "parameter_unknown");
+    const created = rangeOf(params.created);
+    if (created instanceof Response) return created;
+    const mine = this.state.balanceTransactions.filter((t) => t.customer === customerId && created(t.created)).map((t) => ({ ...t }) as StripeRecord);
+    return paginate("balance_transactions", newestFirst(mine), params, `/v1/customers/${customerId}/balance_transactions`);
+  }
+
   /** Serves GET /v1/{resource}; null when the resource has no list here. */
   list(resource: string, params: FormObject): Response | null {
     const allowed = PARAMS[resource];
@@ -96,6 +112,12 @@ export class StripeLists {
       all = all.filter((s) => (status === "all" ? true : status ? s.status === status : s.status !== "canceled"));
     } else if (resource === "invoices" && typeof p.status === "string") {
       all = all.filter((i) => i.status === p.status);
+    } else if (resource === "promotion_codes") {
+      // https://docs.stripe.com/api/promotion_codes/list: `code` is matched case-insensitively.
+      const { code, coupon, active } = p;
+      if (typeof code === "string") all = all.filter((c) => String(c.code).toLowerCase() === code.toLowerCase());
+      if (typeof coupon === "string") all = all.filter((c) => (c.promotion as { coupon: string }).coupon === coupon);
+      if (typeof active === "string") all = all.filter((c) => String(c.active) === active);
     }
     if (resource === "events") return filterEvents(all, p);
     return all;
@@ -109,6 +131,8 @@ export class StripeLists {
         return [...this.state.subscriptions.values()].map((sub) => ({ ...sub }));
       case "invoices":
         return [...this.invoices.values()];
+      case "promotion_codes":
+        return [...this.state.promotionCodes.values()].map((c) => ({ ...c }));
       default:
         return [...this.events];
     }
@@ -149,7 +173,7 @@ function rangeOf(v: FormValue | undefined): ((t: number) => boolean) | Response 
   return (t) => checks.every((c) => c(t));
 }
 
-function paginate(resource: string, records: StripeRecord[], p: FormObject): Response {
+function paginate(resource: string, records: StripeRecord[], p: FormObject, url = `/v1/${resource}`): Response {
   const limit = p.limit === undefined ? 10 : typeof p.limit === "string" && /^\d+$/.test(p.limit) ? Number(p.limit) : NaN;
   if (!Number.isInteger(limit)) return invalid(`Invalid integer: ${String(p.limit)}`, "limit", "parameter_invalid_integer");
   if (limit < 1 || limit > 100) return invalid("This value must be between 1 and 100.", "limit");
@@ -161,7 +185,7 @@ function paginate(resource: string, records: StripeRecord[], p: FormObject): Res
     const param = p.starting_after !== undefined ? "starting_after" : "ending_before";
     if (at < 0) return invalid(`No such ${KIND[resource]}: '${cursor}'`, param, "resource_missing");
     data = param === "starting_after" ? records.slice(at + 1) : records.slice(0, at).slice(-limit);
-    if (param === "ending_before") return json(200, { object: "list", url: `/v1/${resource}`, has_more: at > limit, data });
+    if (param === "ending_before") return json(200, { object: "list", url, has_more: at > limit, data });
   }
-  return json(200, { object: "list", url: `/v1/${resource}`, has_more: data.length > limit, data: data.slice(0, limit) });
+  return json(200, { object: "list", url, has_more: data.length > limit, data: data.slice(0, limit) });
 }

@@ -137,4 +137,70 @@ describe("FakeStripe", () => {
     expect((await post(path, "amount=-1&currency=usd", { idem: "k4" })).res.status).toBe(200);
     expect(fake.state.balanceTransactions).toHaveLength(1);
   });
+
+  it("forgets a key 24 hours after its first use: the same key then runs as a new request", async () => {
+    const { fake, post, advance } = setup();
+    const cus = fake.state.addCustomer();
+    const path = `/v1/customers/${cus.id}/balance_transactions`;
+    await post(path, "amount=-100&currency=usd", { idem: "k5" });
+    advance(24 * 3_600_000 - 1);
+    expect((await post(path, "amount=-100&currency=usd", { idem: "k5" })).res.headers.get("idempotent-replayed")).toBe("true");
+    advance(1);
+    const late = await post(path, "amount=-100&currency=usd", { idem: "k5" });
+    expect(late.res.headers.get("idempotent-replayed")).toBeNull();
+    expect(fake.state.balanceTransactions).toHaveLength(2);
+  });
+
+  it("answers 409 idempotency_key_in_use while a request under the same key is still running", async () => {
+    const { fake, post } = setup();
+    const cus = fake.state.addCustomer();
+    const path = `/v1/customers/${cus.id}/balance_transactions`;
+    fake.stall.hangNext(1, "before");
+    const first = post(path, "amount=-300&currency=usd", { idem: "k6" });
+    for (let i = 0; i < 100 && fake.stall.held === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const second = await post(path, "amount=-300&currency=usd", { idem: "k6" });
+    expect(second.res.status).toBe(409);
+    expect(second.body.error).toMatchObject({ type: "invalid_request_error", code: "idempotency_key_in_use" });
+    expect(fake.state.balanceTransactions).toHaveLength(0);
+    fake.stall.release();
+    expect((await first).res.status).toBe(200);
+    const third = await post(path, "amount=-300&currency=usd", { idem: "k6" });
+    expect(third.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(fake.state.balanceTransactions).toHaveLength(1);
+  });
+
+  it("lists a customer's balance transactions newest first, paged, with their metadata", async () => {
+    const { fake, post, advance } = setup();
+    const cus = fake.state.addCustomer();
+    const other = fake.state.addCustomer();
+    for (let i = 0; i < 5; i++) {
+      await post(`/v1/customers/${cus.id}/balance_transactions`, `amount=-${i + 1}&currency=usd&metadata[n]=${i}`);
+      advance(1_000);
+    }
+    await post(`/v1/customers/${other.id}/balance_transactions`, "amount=-9&currency=usd");
+    const get = async (query: string, customer = cus.id) => {
+      const res = await fake.handle(new Request(`https://stripe.fake/v1/customers/${customer}/balance_transactions?${query}`, { headers: { authorization: `Bearer ${KEY}` } }));
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const first = await get("limit=2");
+    expect(first.body).toMatchObject({ object: "list", url: `/v1/customers/${cus.id}/balance_transactions`, has_more: true });
+    expect(first.body.data.map((t: { metadata: { n: string } }) => t.metadata.n)).toEqual(["4", "3"]);
+    const rest = await get(`limit=100&starting_after=${first.body.data[1].id}`);
+    expect(rest.body.has_more).toBe(false);
+    expect(rest.body.data.map((t: { amount: number }) => t.amount)).toEqual([-3, -2, -1]);
+    const since = await get(`created[gte]=${Math.floor(T0 / 1000) + 3}`);
+    expect(since.body.data).toHaveLength(2);
+    expect((await get("limit=101")).status).toBe(400);
+    expect((await get("limit=1", "cus_missing")).status).toBe(404);
+  });
+
+  it("lists promotion codes by code, case-insensitively", async () => {
+    const { fake, post } = setup();
+    const coupon = fake.state.addCoupon({ percent_off: 20 });
+    await post("/v1/promotion_codes", `promotion[type]=coupon&promotion[coupon]=${coupon.id}&code=THANKS-2&metadata[tenure_action_id]=a1`);
+    await post("/v1/promotion_codes", `promotion[type]=coupon&promotion[coupon]=${coupon.id}&code=OTHER`);
+    const res = await fake.handle(new Request("https://stripe.fake/v1/promotion_codes?code=thanks-2", { headers: { authorization: `Bearer ${KEY}` } }));
+    const body = (await res.json()) as { data: { code: string; metadata: Record<string, string> }[] };
+    expect(body.data.map((c) => [c.code, c.metadata.tenure_action_id])).toEqual([["THANKS-2", "a1"]]);
+  });
 });

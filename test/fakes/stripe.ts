@@ -1,4 +1,4 @@
-import { bearer, FaultSwitch, readBody, nextId, recordOf, RollingWindow, type Clock, type RecordedRequest } from "./common";
+import { bearer, FaultSwitch, readBody, nextId, recordOf, RollingWindow, Stall, type Clock, type RecordedRequest } from "./common";
 import { decodeStripeForm, fingerprint, type FormObject } from "./stripe-form";
 import { StripeLists } from "./stripe-lists";
 import { StripeState, stripeError } from "./stripe-resources";
@@ -9,7 +9,9 @@ import { StripeState, stripeError } from "./stripe-resources";
  * - Idempotency-Key: the first result (status + body) is saved once the endpoint has run and
  *   replayed for the same key with `Idempotent-Replayed: true`; the same key with other
  *   parameters or on another endpoint is a 400 idempotency_error; validation errors, 401 and 429
- *   save nothing (https://docs.stripe.com/api/idempotent_requests);
+ *   save nothing (https://docs.stripe.com/api/idempotent_requests); a key is forgotten 24 hours after its
+ *   first use (on the fake's clock), and a reused key then runs as a new request; while a request is still
+ *   running (`stall.hangNext(n, "before")`), another under the same key gets 409 idempotency_key_in_use;
  * - a request rate limit (default 25/s, the sandbox figure) answering 429 with code rate_limit.
  */
 export interface FakeStripeOptions {
@@ -18,7 +20,11 @@ export interface FakeStripeOptions {
   requestsPerSecond?: number;
 }
 
+/** Stripe may prune a key once it is 24 hours old; the fake always does. */
+const KEY_TTL_MS = 24 * 3_600_000;
+
 interface Saved {
+  at: number;
   endpoint: string;
   params: string;
   status: number;
@@ -31,9 +37,12 @@ export class FakeStripe {
   readonly lists: StripeLists;
   readonly requests: RecordedRequest[] = [];
   readonly faults = new FaultSwitch();
+  /** Requests held unanswered (`stall.hangNext`) until `stall.release()`. */
+  readonly stall = new Stall();
   readonly now: Clock;
   private readonly limiter: RollingWindow;
   private readonly idempotency = new Map<string, Saved>();
+  private readonly running = new Set<string>();
   private crashes = 0;
 
   constructor(private readonly opts: FakeStripeOptions) {
@@ -82,7 +91,7 @@ export class FakeStripe {
     const params = decodeStripeForm(req.method === "GET" ? url.search.slice(1) : body);
     const key = req.method === "POST" ? req.headers.get("idempotency-key") : null;
     const headers = { "request-id": requestId, ...(key ? { "idempotency-key": key } : {}) };
-    if (!key) return withHeaders(this.execute(req.method, url.pathname, params), headers);
+    if (!key) return withHeaders(await this.stall.around(async () => this.execute(req.method, url.pathname, params)), headers);
     return withHeaders(await this.idempotent(key, endpoint, params, () => this.execute(req.method, url.pathname, params)), headers);
   }
 
@@ -98,6 +107,12 @@ export class FakeStripe {
   }
 
   private async idempotent(key: string, endpoint: string, params: FormObject, run: () => Response): Promise<Response> {
+    if (this.running.has(key)) {
+      // https://docs.stripe.com/error-codes#idempotency-key-in-use
+      return stripeError(409, "invalid_request_error", `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`, { code: "idempotency_key_in_use" });
+    }
+    const stored = this.idempotency.get(key);
+    if (stored && this.now() - stored.at >= KEY_TTL_MS) this.idempotency.delete(key);
     const saved = this.idempotency.get(key);
     const print = fingerprint(params);
     if (saved) {
@@ -112,15 +127,24 @@ export class FakeStripe {
         headers: { "content-type": "application/json", "idempotent-replayed": "true" },
       });
     }
-    let res = run();
+    const hold = this.stall.take();
+    let res: Response;
+    this.running.add(key);
+    try {
+      if (hold?.phase === "before") await hold.released;
+      res = run();
+    } finally {
+      this.running.delete(key);
+    }
     if (this.crashes > 0 && res.ok) {
       this.crashes -= 1;
       res = stripeError(500, "api_error", "An unknown error occurred while processing this request.");
     }
     // A validation failure (400/404) means the endpoint never ran: nothing is saved.
     if (res.status < 400 || res.status >= 500 || res.status === 402) {
-      this.idempotency.set(key, { endpoint, params: print, status: res.status, body: await res.clone().text() });
+      this.idempotency.set(key, { at: this.now(), endpoint, params: print, status: res.status, body: await res.clone().text() });
     }
+    if (hold?.phase === "after") await hold.released;
     return res;
   }
 
@@ -131,6 +155,7 @@ export class FakeStripe {
     if (resource === "customers" && id) {
       if (method === "GET" && !sub) return s.getCustomer(id);
       if (method === "POST" && sub === "balance_transactions") return s.createBalanceTransaction(id, params);
+      if (method === "GET" && sub === "balance_transactions") return this.lists.balanceTransactions(id, params);
     }
     if (resource === "customers" && !id && method === "POST") {
       const c = s.addCustomer({

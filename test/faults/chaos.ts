@@ -144,7 +144,7 @@ export class Broker {
 
   queue(name: string, chaos: Chaos, inv: Invocation): Queue<unknown> {
     const send = async (bodies: { body: unknown; delaySeconds?: number }[], point: string) => {
-      // After the caller's current step: a webhook's 2xx is already on its way when its enqueue runs.
+      // Asynchronous, as a real send is: the caller has moved on a step when it runs.
       await null;
       chaos.at(`${point}:before`, inv);
       for (const b of bodies) this.push(name, b.body, b.delaySeconds ?? 0);
@@ -260,8 +260,8 @@ export async function cron(world: World, pattern: string): Promise<boolean> {
 }
 
 /**
- * An isolate serving webhooks: concurrent deliveries share its bindings, and so its group commits. A crash
- * is the isolate dying, which fails every delivery in it; the next delivery gets a new isolate.
+ * An isolate serving webhooks: concurrent deliveries share its bindings. A crash is the isolate dying,
+ * which fails every delivery in it; the next delivery gets a new isolate.
  */
 export class IngestIsolate {
   private inv = new Invocation("ingest");
@@ -291,7 +291,7 @@ export async function ingest(world: World, request: Request, isolate = new Inges
   } catch {
     status = 0;
   }
-  // The enqueue runs in waitUntil, after the answer: a crash there is the sweeper's to recover.
+  // Work kept alive by waitUntil still runs after the answer: a crash there is the sweeper's to recover.
   try {
     await waitOnExecutionContext(ctx);
   } catch {

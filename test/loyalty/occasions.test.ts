@@ -4,7 +4,8 @@ import { tenureConfig } from "../../src/config";
 import { loadConfig } from "../../src/env";
 import { runLoyaltyDaily } from "../../src/rewards/daily";
 import { birthdayStmt } from "../../src/store/loyalty";
-import { eraseContactStmts } from "../../src/store/privacy";
+import { startErasureStmts } from "../../src/store/privacy";
+import { seedPersonIds } from "../../src/core/erasure";
 import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 import { drain } from "../support/drain";
 import { DAY, customerIdOf, ledgerOf, postStripe, stripe } from "./support";
@@ -66,7 +67,7 @@ describe("daily occasions", () => {
     const today = new Date(now).toISOString().slice(5, 10);
     await env.DB.batch([birthdayStmt(env.DB, "hubspot:501", L.id, today, now), birthdayStmt(env.DB, "hubspot:502", L.id, today, now)]);
     await env.DB.prepare(`UPDATE contacts SET email = 'pat@lambda.example' WHERE id = 'hubspot:502'`).run();
-    await env.DB.batch(eraseContactStmts(env.DB, "hubspot:502", now));
+    await env.DB.batch(startErasureStmts(env.DB, { id: "er_occasions_502", contactId: "hubspot:502", ids: seedPersonIds({ id: "hubspot:502" }), now }));
     expect(await env.DB.prepare(`SELECT id, birthday FROM contacts WHERE id IN ('hubspot:501', 'hubspot:502') ORDER BY id`).all().then((r) => r.results)).toEqual([
       { id: "hubspot:501", birthday: today },
       { id: "hubspot:502", birthday: null },

@@ -13,9 +13,10 @@ import { gatePolicy, summarize } from "../../src/outbox/gate";
 import { insertActionStmts } from "../../src/store/outbox";
 import { FakeHubSpot } from "../fakes/hubspot";
 import { FakeSlack } from "../fakes/slack";
+import { SimClock } from "./sim-clock";
 
-const clock = { t: Date.UTC(2026, 10, 2, 9, 0, 0) };
-const now = () => clock.t;
+const clock = new SimClock(Date.UTC(2026, 10, 2, 9, 0, 0));
+const now = clock.now;
 const hub = new FakeHubSpot({ token: "pat-test-hubspot-0123456789", now });
 const slackFake = new FakeSlack({ token: "xoxb-test-slack-0123456789", now, channels: { C0ALERTS: { name: "alerts" } } });
 const server = setupServer(
@@ -33,6 +34,7 @@ const deps: DeliverDeps = {
   connectors,
   fetch: (i, init) => fetch(i, init),
   now,
+  timers: clock.timers,
   gate: async (d, calls) => {
     const r = admit(gates.get(d) ?? initialBreaker(), gatePolicy(cfg, d), now(), calls);
     gates.set(d, r.state);
@@ -76,9 +78,9 @@ describe("HubSpot under a burst", () => {
       // One action per change; several changes to one company coalesce in its outbox row (latest wins).
       await env.DB.batch(insertActionStmts(env.DB, actions, now(), COALESCE_MS));
       await flush("hubspot");
-      clock.t += 500;
+      clock.advance(500);
     }
-    clock.t += COALESCE_MS;
+    clock.advance(COALESCE_MS);
     await flush("hubspot");
 
     const requests = writes().slice(before);
@@ -107,7 +109,7 @@ describe("a 10-minute outage", () => {
     await env.DB.batch(insertActionStmts(env.DB, actions, now(), 0));
     for (let t = 0; t < 90 * 60_000; t += 15_000) {
       await flush("hubspot");
-      clock.t += 15_000;
+      clock.advance(15_000);
     }
     const ok = writes().slice(start).filter((r) => r.status === 200);
     const written = ok.flatMap((r) => (JSON.parse(r.body).inputs as { id: string }[]).map((i) => i.id));
@@ -141,7 +143,7 @@ describe("a 10-minute outage", () => {
     await env.DB.batch(insertActionStmts(env.DB, alerts, now()));
     for (let t = 0; t < 90 * 60_000; t += 10_000) {
       await flush("slack");
-      clock.t += 10_000;
+      clock.advance(10_000);
     }
     const posted = slackFake.requests.filter((r) => r.path.endsWith("/chat.postMessage") && r.status === 200);
     const texts = posted.map((r) => JSON.parse(r.body).text as string);

@@ -27,9 +27,15 @@ afterAll(() => server.close());
 
 const concrete = (path: string) => path.replace(/:[A-Za-z_]+(\{[^}]*\})?/g, "x-1");
 
+// Each request comes from its own address, so the failed-token throttle (test/security/auth-throttle.test.ts)
+// does not turn this file's many wrong tokens into 429s.
+let client = 0;
+const nextClient = () => (client++, `10.${(client >> 8) & 255}.${client & 255}.1`);
+
 function call(method: string, path: string, headers: Record<string, string> = {}) {
   const body = method === "GET" || method === "HEAD" ? undefined : "{}";
-  return SELF.fetch(`${BASE}${path}`, { method, body, headers: { "content-type": "application/json", ...headers }, redirect: "manual" });
+  const base = { "content-type": "application/json", "cf-connecting-ip": nextClient() };
+  return SELF.fetch(`${BASE}${path}`, { method, body, headers: { ...base, ...headers }, redirect: "manual" });
 }
 
 /** Same length as the real token, one character different: a prefix or length check alone would pass it. */
@@ -92,7 +98,7 @@ describe("every other route is public on purpose or refuses anonymous requests",
 
   it("refuses a forged dashboard session cookie", async () => {
     for (const r of otherRoutes.filter((x) => x.method === "GET")) {
-      const res = await SELF.fetch(`${BASE}${concrete(r.path)}`, { headers: { cookie: `tenure_session=${btoa("admin")}.AAAA; session=1` }, redirect: "manual" });
+      const res = await SELF.fetch(`${BASE}${concrete(r.path)}`, { headers: { cookie: `__Host-tenure_session=${btoa("admin")}.AAAA; tenure_session=${"A".repeat(43)}; session=1` }, redirect: "manual" });
       expect(res.status, r.path).not.toBe(200);
       await res.arrayBuffer();
     }

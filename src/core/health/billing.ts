@@ -1,3 +1,4 @@
+import { entry } from "../keyed";
 import type { CustomerState, SubscriptionFact } from "../state";
 import { DAY, type ComponentResult, type Factor, ago, isoDay, noData, plural, settle, times } from "./factors";
 import type { HealthModel } from "./model";
@@ -30,7 +31,7 @@ function failureFactors(state: CustomerState, now: number, p: Params): Factor[] 
   const recovered = new Map<string, number>();
   for (const f of Object.values(state.billing.failures)) {
     if (f.at < since) continue;
-    const bucket = state.billing.invoices[f.invoiceId] ? recovered : unpaid;
+    const bucket = entry(state.billing.invoices, f.invoiceId) ? recovered : unpaid;
     bucket.set(f.invoiceId, (bucket.get(f.invoiceId) ?? 0) + 1);
   }
   const unpaidCount = sum(unpaid.values());

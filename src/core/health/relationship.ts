@@ -1,3 +1,4 @@
+import { entry } from "../keyed";
 import type { CustomerState } from "../state";
 import { DAY, type ComponentResult, type Factor, ago, daysBetween, noData, parseCrmTime, plural, settle } from "./factors";
 import type { HealthModel } from "./model";
@@ -26,7 +27,7 @@ export function scoreRelationship(state: CustomerState, now: number, p: Params):
 
 function propertyTimes(state: CustomerState, names: string[]): number[] {
   return names.flatMap((n) => {
-    const t = parseCrmTime(state.crm.properties[n]?.value);
+    const t = parseCrmTime(entry(state.crm.properties, n)?.value);
     return t === null ? [] : [t];
   });
 }
@@ -42,7 +43,7 @@ export function renewalDate(state: CustomerState, p: Params): number | null {
 }
 
 function ownerFactor(state: CustomerState, p: Params): Factor[] {
-  const owner = state.crm.properties[p.ownerProperty];
+  const owner = entry(state.crm.properties, p.ownerProperty);
   if (!owner || (owner.value ?? "").trim() !== "") return [];
   return [{ factor: "relationship.no_owner", delta: -p.noOwnerPenalty, detail: "no account owner assigned" }];
 }

@@ -42,6 +42,8 @@ export interface LedgerEntry {
   /** The outbox action (= Stripe idempotency key) that moves the money. */
   actionId: string | null;
   at: number;
+  /** Written only if the referral of `referredId` has this status once the step's batch has run (see MonthlyCap). */
+  onlyIf?: { referredId: string; status: "pending" | "refused" };
 }
 
 type Required = Pick<LedgerEntry, "id" | "customerId" | "entry" | "at">;

@@ -1,7 +1,7 @@
 import type { Action } from "../actions";
 import type { RewardRules } from "./config";
 import { ledgerEntry, rewardIds, type LedgerEntry } from "./ledger";
-import type { Party, Referral } from "./referrals";
+import type { MonthlyCap, Party, Referral } from "./referrals";
 
 export interface Effects {
   ledger: LedgerEntry[];
@@ -17,6 +17,8 @@ export interface TransitionInput {
   now: number;
   /** A reversal that was not clawed back (clawback disabled): recorded, nothing moves. */
   skipped?: string | null;
+  /** The transition qualifies a reward under this cap, which the store checks again at commit. */
+  cap?: MonthlyCap;
 }
 
 /** The ledger rows and actions one referral transition causes. Deterministic ids throughout. */
@@ -37,10 +39,14 @@ export function referralEffects(t: TransitionInput): Effects {
     case "refused":
       step("refused", { kind: r.source, reason: r.reason });
       break;
-    case "pending":
-      step("qualified", { kind: r.source, ref: B });
-      friendOnQualify(out, t);
+    case "pending": {
+      // Under a cap the database decides at commit which of these two outcomes is written.
+      const onlyIf = (status: "pending" | "refused") => (t.cap ? { onlyIf: { referredId: B, status } } : {});
+      step("qualified", { kind: r.source, ref: B, ...onlyIf("pending") });
+      friendOnQualify(out, t, onlyIf("pending"));
+      if (t.cap) step("refused", { kind: r.source, reason: t.cap.reason, ...onlyIf("refused") });
       break;
+    }
     case "held":
       if (before?.status !== "held") step("held", { reason: r.reason });
       break;
@@ -61,10 +67,10 @@ function metadata(r: Referral, rewardId: string): Record<string, string> {
   return { tenure_reward_id: rewardId, tenure_referrer: r.referrerId, tenure_referred: r.referredId };
 }
 
-function friendOnQualify(out: Effects, t: TransitionInput): void {
+function friendOnQualify(out: Effects, t: TransitionInput, extra: Partial<LedgerEntry>): void {
   if (t.rules.referral.friendReward.type !== "coupon") return;
   const r = t.after;
-  out.ledger.push(ledgerEntry({ id: rewardIds.referral(r.referredId, "friend_reward"), customerId: r.referredId, entry: "referral.friend_reward", kind: "coupon", ref: r.code, at: t.now }));
+  out.ledger.push(ledgerEntry({ id: rewardIds.referral(r.referredId, "friend_reward"), customerId: r.referredId, entry: "referral.friend_reward", kind: "coupon", ref: r.code, at: t.now, ...extra }));
 }
 
 function payout(out: Effects, t: TransitionInput): void {

@@ -164,6 +164,24 @@ export interface QualifyInput {
   rules: ReferralRules;
 }
 
+/**
+ * The referrer's monthly cap for a reward qualified at `at`. The counts `qualify` reads can be stale (a batch
+ * reads them once, and other writers run concurrently), so the store re-checks the cap when it commits.
+ */
+export interface MonthlyCap {
+  limit: number;
+  /** `yyyy-mm` (UTC) of the qualifying payment. */
+  month: string;
+  /** The refusal reason when the cap is full. */
+  reason: string;
+}
+
+export function monthlyCap(rules: ReferralRules, at: number): MonthlyCap {
+  const month = monthKey(at);
+  const limit = rules.monthlyCapPerReferrer;
+  return { limit, month, reason: `monthly cap reached: the referrer already has ${limit} rewards in ${month}` };
+}
+
 /** The friend's first paid invoice (amount > 0) qualifies an attributed referral, or refuses it. */
 export function qualify(q: QualifyInput): Referral {
   const r = q.referral;
@@ -185,7 +203,7 @@ export function qualify(q: QualifyInput): Referral {
   };
   const month = monthKey(inv.paidAt);
   if ((q.monthCounts[month] ?? 0) >= q.rules.monthlyCapPerReferrer) {
-    return { ...r, ...facts, status: "refused", reason: `monthly cap reached: the referrer already has ${q.rules.monthlyCapPerReferrer} rewards in ${month}`, endedAt: inv.paidAt };
+    return { ...r, ...facts, status: "refused", reason: monthlyCap(q.rules, inv.paidAt).reason, endedAt: inv.paidAt };
   }
   const amount = rewardAmount(inv.amountPaid, inv.currency, currency, q.rules);
   if (amount === null || amount === 0) {
