@@ -1,9 +1,9 @@
 import { definitions } from "../core/metrics/definitions";
+import { metricsQuerySchema } from "./metrics";
+import { adminErrors, error, queryParams } from "./openapi-parts";
 
 /** GET /api/metrics in the OpenAPI document: every definition is the one the response carries. */
 
-const error = { $ref: "#/components/schemas/Error" };
-const q = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
 const metric = (name: keyof typeof definitions, value: object = { type: ["number", "null"] }) => ({
   type: "object",
   description: definitions[name],
@@ -24,14 +24,15 @@ export const metricsPaths = {
         "Each metric is `{ value, unit, definition, ...arithmetic }`; `series` repeats the windowed metrics per calendar month or ISO week (UTC), " +
         "`segments` per band, stage, or in/out of a named segment. Loyalty metrics are null while the loyalty tables do not exist.\n\n" +
         list,
-      security: [{ admin: [] }],
-      parameters: [
-        q("from", "Start (inclusive), ms since epoch or ISO 8601. Default: `to` minus 30 days."),
-        q("to", "End (exclusive), ms since epoch or ISO 8601. Default: now. At most 731 days after `from`."),
-        q("period", "month | week: the buckets of `series` and of the top ticket topics.", { enum: ["month", "week"], default: "month" }),
-        q("segment", "band | stage | a segment name (e.g. vip): also compute the windowed metrics per group."),
-        q("grossMargin", "Gross margin for CLV, (0, 1].", { type: "number", default: 0.8 }),
-      ],
+      operationId: "getMetrics",
+      tags: ["Metrics"],
+      parameters: queryParams(metricsQuerySchema, {
+        from: "Start (inclusive), ms since epoch or ISO 8601. Default: `to` minus 30 days.",
+        to: "End (exclusive), ms since epoch or ISO 8601. Default: now. At most 731 days after `from`.",
+        period: "The buckets of `series` and of the top ticket topics.",
+        segment: "band | stage | a segment name (e.g. vip): also compute the windowed metrics per group.",
+        grossMargin: "Gross margin for CLV, (0, 1].",
+      }),
       responses: {
         "200": {
           description: "OK",
@@ -61,8 +62,8 @@ export const metricsPaths = {
             },
           },
         },
-        "400": { description: "Invalid window or parameter", content: { "application/json": { schema: error } } },
-        "401": { description: "Missing or wrong admin token", content: { "application/json": { schema: error } } },
+        "400": error("`bad_request`: a parameter fails its schema (error.path), or the window is empty or over 731 days (error.from, error.to)"),
+        ...adminErrors,
       },
     },
   },
