@@ -82,7 +82,7 @@ function plus(a, b, clampB = false) {
 }
 
 const sum = (xs) => xs.reduce((n, x) => n + x, 0);
-/** D1 round trips of the webhook path: its group commits (and their one-by-one retries) of inbox rows. */
+/** D1 round trips of the webhook path: each request's commit of its inbox rows. */
 const ingestCalls = (c) => sum(Object.entries(c.d1?.callsBy ?? {}).filter(([k]) => /INSERT inbox_events$/.test(k)).map(([, v]) => v));
 /** The events queue's consumer figures (the queue whose name says events, not its dead letters). */
 const eventsConsumer = (c) => Object.entries(c.consumed ?? {}).find(([q]) => /events/.test(q) && !/dlq/.test(q))?.[1] ?? { invocations: 0, messages: 0, wallMs: 0 };

@@ -3,7 +3,7 @@
  * D1 result carries `meta.rows_read` / `meta.rows_written`), queue messages written, read and deleted (billed
  * per 64 KB), Durable Object requests and their wall time, and Worker invocations. Behaviour is unchanged:
  * each call goes to the real binding, and the wrappers are created once per binding so that anything keyed
- * on a binding's identity (the inbox's group commit keys on the D1 binding) keeps working.
+ * on a binding's identity keeps working.
  *
  * Not wired into the app: the benchmark's metered entry (bench/metered/index.ts) wraps the app with it.
  * https://developers.cloudflare.com/d1/platform/pricing/ · https://developers.cloudflare.com/queues/platform/pricing/
