@@ -112,15 +112,17 @@ export async function login(c: Context<DashEnv>): Promise<Response> {
   }
   const now = Date.now();
   const check = await checkThrottle(c.env.DB, c.req.header("cf-connecting-ip"), "login", now);
-  if (check.retryAfterS > 0) {
-    c.header("retry-after", String(check.retryAfterS));
-    return loginPage(c, { error: lockedMessage(check.retryAfterS) }, 429, browser);
-  }
+  const locked = (retryAfterS: number) => {
+    c.header("retry-after", String(retryAfterS));
+    return loginPage(c, { error: lockedMessage(retryAfterS) }, 429, browser);
+  };
+  if (check.retryAfterS > 0) return locked(check.retryAfterS);
   if (!form.token || !timingSafeEqualStr(form.token, token)) {
-    await noteFailure(c.env.DB, check, "login", now);
-    return loginPage(c, { error: "That is not the admin token." }, 401, browser);
+    const failure = await noteFailure(c.env.DB, check, "login", now);
+    return failure.counted ? loginPage(c, { error: "That is not the admin token." }, 401, browser) : locked(failure.lockedForS);
   }
-  await noteSuccess(c.env.DB, check);
+  const wait = await noteSuccess(c.env.DB, check, "login", now);
+  if (wait > 0) return locked(wait);
   const session = await createSession(c.env.DB, token, now, c.req.header("user-agent"));
   setCookie(c, SESSION_COOKIE, session.id, { ...cookieBase, maxAge: SESSION_TTL_MS / 1000 });
   if (getCookie(c, LOGIN_COOKIE) !== undefined) deleteCookie(c, LOGIN_COOKIE, { path: "/", secure: true });

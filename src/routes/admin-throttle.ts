@@ -1,6 +1,6 @@
-import { lockRemainingMs, recordFailure, throttleClientKey, type ThrottleState } from "../core/auth-throttle";
+import { lockRemainingMs, throttleClientKey, type ThrottleState } from "../core/auth-throttle";
 import { log } from "../log";
-import { clearThrottle, loadThrottle, saveThrottle } from "../store/auth-throttle";
+import { admitRightToken, countFailure, loadThrottle } from "../store/auth-throttle";
 
 /**
  * The I/O around src/core/auth-throttle.ts, shared by the dashboard login and the admin API's bearer check:
@@ -28,16 +28,30 @@ export async function checkThrottle(db: D1Database, clientIp: string | undefined
   return { clientKey, state, retryAfterS };
 }
 
-/** Counts a wrong token; returns the seconds of lock it started (0 when none). */
-export async function noteFailure(db: D1Database, check: ThrottleCheck, via: AdminAuthVia, now: number): Promise<number> {
-  const next = recordFailure(check.state, now);
-  await saveThrottle(db, check.clientKey, next, now);
+/**
+ * Counts a wrong token. Returns the seconds the client must now wait: the lock this failure started, or, when
+ * failures sent at the same time locked the client first (this one then does not count), that lock's rest.
+ */
+export async function noteFailure(db: D1Database, check: ThrottleCheck, via: AdminAuthVia, now: number): Promise<{ lockedForS: number; counted: boolean }> {
+  const next = await countFailure(db, check.clientKey, now);
+  if (!next) {
+    const retryAfterS = Math.max(1, Math.ceil(lockRemainingMs(await loadThrottle(db, check.clientKey), now) / 1000));
+    log("warn", "admin auth throttled", { via, client: check.clientKey, retryAfterS });
+    return { lockedForS: retryAfterS, counted: false };
+  }
   const lockedForS = Math.ceil(lockRemainingMs(next, now) / 1000);
   log("warn", "admin token refused", { via, client: check.clientKey, failures: next.failures, ...(lockedForS ? { lockedForS } : {}) });
-  return lockedForS;
+  return { lockedForS, counted: true };
 }
 
-/** A right token resets the client's count. */
-export async function noteSuccess(db: D1Database, check: ThrottleCheck): Promise<void> {
-  if (check.state) await clearThrottle(db, check.clientKey);
+/**
+ * A right token resets the client's count, unless failures counted before it (a burst sent together) locked the
+ * client: then it is refused like any attempt during a lock. Returns the seconds to wait, 0 when admitted.
+ */
+export async function noteSuccess(db: D1Database, check: ThrottleCheck, via: AdminAuthVia, now: number): Promise<number> {
+  const lockedUntil = await admitRightToken(db, check.clientKey, now);
+  if (lockedUntil <= now) return 0;
+  const retryAfterS = Math.ceil((lockedUntil - now) / 1000);
+  log("warn", "admin auth throttled", { via, client: check.clientKey, retryAfterS });
+  return retryAfterS;
 }

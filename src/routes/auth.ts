@@ -21,16 +21,18 @@ export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) 
   if (header === undefined) throw unauthorized();
   const now = Date.now();
   const check = await checkThrottle(c.env.DB, c.req.header("cf-connecting-ip"), "bearer", now);
-  if (check.retryAfterS > 0) {
-    c.header("retry-after", String(check.retryAfterS));
-    throw new AppError(429, "too_many_attempts", lockedMessage(check.retryAfterS), { retryAfter: check.retryAfterS }, true);
-  }
+  const locked = (retryAfterS: number) => {
+    c.header("retry-after", String(retryAfterS));
+    return new AppError(429, "too_many_attempts", lockedMessage(retryAfterS), { retryAfter: retryAfterS }, true);
+  };
+  if (check.retryAfterS > 0) throw locked(check.retryAfterS);
   const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
   if (!given || !timingSafeEqualStr(given, token)) {
-    await noteFailure(c.env.DB, check, "bearer", now);
-    throw unauthorized();
+    const failure = await noteFailure(c.env.DB, check, "bearer", now);
+    throw failure.counted ? unauthorized() : locked(failure.lockedForS);
   }
-  await noteSuccess(c.env.DB, check);
+  const wait = await noteSuccess(c.env.DB, check, "bearer", now);
+  if (wait > 0) throw locked(wait);
   admitted.add(c.req.raw);
   await next();
 });

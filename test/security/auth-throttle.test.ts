@@ -28,6 +28,15 @@ async function fortyWrong(send: (i: number) => Promise<Response>) {
 }
 
 describe("failed admin tokens are throttled per client", () => {
+  it("a burst of wrong tokens sent at once is counted in full: no lost update lets the right token through after it", async () => {
+    const ip = "203.0.113.40";
+    const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => apiAs(ip, wrong(i))));
+    expect(burst.every((r) => r.status === 401 || r.status === 429)).toBe(true);
+    expect(burst.filter((r) => r.status === 401).length).toBeLessThanOrEqual(5);
+    expect((await row(ip))?.failures).toBe(5);
+    expect((await apiAs(ip, TOKEN)).status).toBe(429);
+  });
+
   it("POST /login: five 401s, then 429 with Retry-After; the right token is refused too, another client is not", async () => {
     const answers = await fortyWrong((i) => loginAs("203.0.113.10", wrong(i)));
     expect(answers.slice(0, 5).map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
