@@ -9,7 +9,8 @@ import { z } from "zod";
 import { hubspotOwnerEmail } from "./hubspot/owners";
 import type { Config } from "../src/env";
 import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "./connector";
-import { buildAlertMessage, buildRecoveryMessage, type AlertPayload, type RecoveryPayload } from "./slack/alert-message";
+import { buildAlertMessage, buildRecoveryMessage, type AlertPayload, type AlertUpdatePayload, type RecoveryPayload } from "./slack/alert-message";
+import { buildRespondedMessage } from "./slack/replies";
 import { callSlack, type SlackFailure, type SlackReply } from "./slack/api";
 import { log } from "../src/log";
 import { LIMITS, type Block, type SlackMessage } from "./slack/blocks";
@@ -60,17 +61,33 @@ async function lookupSlackUser(deps: ConnectorDeps, email: string | undefined): 
   return reply.ok ? lookupSchema.safeParse(reply.data).data?.user.id : undefined;
 }
 
-async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Promise<SlackResult> {
-  const ownerEmail = a.payload.ownerEmail ?? (await hubspotOwnerEmail(deps, a.payload.hubspotOwnerId));
+async function renderAlert(alert: AlertPayload, actionId: string, deps: ConnectorDeps): Promise<SlackMessage> {
+  const ownerEmail = alert.ownerEmail ?? (await hubspotOwnerEmail(deps, alert.hubspotOwnerId));
   const ownerSlackId = await lookupSlackUser(deps, ownerEmail);
-  const message = buildAlertMessage(a.payload, {
-    actionId: a.id,
+  return buildAlertMessage(alert, {
+    actionId,
     channel: deps.cfg.SLACK_ALERT_CHANNEL ?? "",
     now: deps.now(),
     ...(ownerSlackId ? { ownerSlackId } : {}),
     ...(deps.cfg.HUBSPOT_PORTAL_ID ? { hubspotPortalId: deps.cfg.HUBSPOT_PORTAL_ID } : {}),
   });
-  return postMessage(deps, a.id, message);
+}
+
+async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Promise<SlackResult> {
+  return postMessage(deps, a.id, await renderAlert(a.payload, a.id, deps));
+}
+
+/**
+ * A dashboard acknowledge or snooze: the posted alert is rebuilt and answered exactly as a button click
+ * answers it. chat.update sets the whole message, so a repeat of the same update changes nothing.
+ */
+async function sendAlertUpdate(a: OutboxAction<AlertUpdatePayload>, deps: ConnectorDeps): Promise<SlackResult> {
+  const p = a.payload;
+  const posted = postedMessageSchema.safeParse(await deps.lookupResult?.(p.alertActionId)).data;
+  if (!posted) return { ok: false, status: "retry", error: "the alert is not posted in Slack yet" };
+  const alert = await renderAlert(p.alert, p.alertActionId, deps);
+  const answered = buildRespondedMessage(alert.blocks, alert.text, { by: { name: p.actor }, snoozedUntil: p.snoozedUntil });
+  return updateAlertMessage(deps, { channel: posted.channel, ts: posted.ts, ...answered });
 }
 
 /**
@@ -95,6 +112,7 @@ async function sendOne(a: OutboxAction, deps: ConnectorDeps): Promise<DeliveryOu
   let r: SlackResult;
   if (p.type === "slack.alert") r = await sendAlert({ ...a, payload: p }, deps);
   else if (p.type === "slack.recovery") r = await sendRecovery({ ...a, payload: p }, deps);
+  else if (p.type === "slack.alert_update") r = await sendAlertUpdate({ ...a, payload: p }, deps);
   else return { id: a.id, status: "permanent", error: `Slack cannot deliver ${p.type}` };
   if (r.ok) return { id: a.id, status: "delivered", result: { channel: r.channel, ts: r.ts } };
   const { ok: _ok, ...failure } = r;
@@ -138,7 +156,7 @@ async function findEarlierPost(deps: ConnectorDeps, a: OutboxAction, thread: Pos
   return { status: "absent" };
 }
 
-/** Slack: alerts and recoveries, one chat.postMessage each, in order. */
+/** Slack: alerts and recoveries, one chat.postMessage each, in order; dashboard answers as chat.update. */
 export const slackConnector: Connector = {
   destination: "slack",
   maxBatch: 1,

@@ -84,11 +84,15 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("logs in with the admin token and renders every chart as SVG", async () => {
+  it("logs in with the admin token to the worklist, and the overview renders every chart as SVG", async () => {
     await until("the customer to be scored", async () => ((await api("/api/customers")).customers?.length ? true : undefined));
     await page.goto(`${worker.url}/`);
     await page.fill("#token", ADMIN_TOKEN);
     await Promise.all([page.waitForURL(`${worker.url}/`), page.click("button[type=submit]")]);
+    // Home is the worklist; the charts are on the overview.
+    expect(await page.locator("h1").textContent()).toBe("Worklist");
+    await page.screenshot({ path: join(shots, "worklist.png"), fullPage: true });
+    await page.goto(`${worker.url}/overview`);
     const charts = page.locator("svg.chart");
     expect(await charts.count()).toBeGreaterThanOrEqual(6);
     for (const svg of await charts.all()) {

@@ -5,6 +5,7 @@ import { joinMrkdwn, link, mention, mrkdwn, slackDate, type Mrkdwn } from "./mrk
 
 export type AlertPayload = Extract<ActionPayload, { type: "slack.alert" }>;
 export type RecoveryPayload = Extract<ActionPayload, { type: "slack.recovery" }>;
+export type AlertUpdatePayload = Extract<ActionPayload, { type: "slack.alert_update" }>;
 
 export interface AlertOptions {
   /** The outbox action id: the buttons carry it back so a click finds its alert. */

@@ -1,5 +1,6 @@
-import { context } from "./blocks";
-import { decodeMrkdwn, joinMrkdwn, mention, mrkdwn, textOf, truncateMrkdwn, type Mrkdwn } from "./mrkdwn";
+import { isoTime } from "../../src/core/time";
+import { context, type Block } from "./blocks";
+import { decodeMrkdwn, joinMrkdwn, mention, mrkdwn, slackDate, textOf, truncateMrkdwn, type Mrkdwn } from "./mrkdwn";
 
 /** Cut like an alert's notification text: a reply is read in a small ephemeral box. */
 const REPLY_MAX = 3000;
@@ -36,11 +37,34 @@ export function buildHealthReply(query: string, found: HealthLine[]): EphemeralR
   return ephemeral(joinMrkdwn(lines, "\n"));
 }
 
+/** Who answered an alert: a Slack user (mentioned) or a dashboard user (named). */
+export type Responder = { slackUserId: string } | { name: string };
+
+export interface AlertResponse {
+  by: Responder;
+  /** Set for a snooze: when the alert wakes up again. */
+  snoozedUntil: number | null;
+}
+
 /** After Acknowledge or Snooze: the alert's notification text with the outcome, and a context line saying who. */
-export function buildResponseUpdate(previousText: string | undefined, userId: string, snoozed: boolean) {
-  const who = mention(userId);
+export function buildResponseUpdate(previousText: string | undefined, r: AlertResponse) {
+  const who = "slackUserId" in r.by ? mention(r.by.slackUserId) : mrkdwn`${r.by.name}`;
+  const snoozed = r.snoozedUntil !== null;
   return {
     text: mrkdwn`${decodeMrkdwn(previousText ?? "Alert")} (${snoozed ? "snoozed" : "acknowledged"})`,
-    note: context([snoozed ? mrkdwn`:zzz: Snoozed for 7 days by ${who}` : mrkdwn`:white_check_mark: Acknowledged by ${who}`]),
+    note: context([
+      r.snoozedUntil !== null
+        ? mrkdwn`:zzz: Snoozed until ${slackDate(r.snoozedUntil / 1000, "{date_short_pretty}", isoTime(r.snoozedUntil)?.slice(0, 10) ?? "later")} by ${who}`
+        : mrkdwn`:white_check_mark: Acknowledged by ${who}`,
+    ]),
   };
+}
+
+/**
+ * The alert as it reads once answered: its blocks without the buttons, plus who answered. The Slack button
+ * path passes the blocks Slack sent back (already escaped); the dashboard path passes the rebuilt alert.
+ */
+export function buildRespondedMessage(blocks: Block[], previousText: string | undefined, r: AlertResponse): { text: Mrkdwn; blocks: Block[] } {
+  const update = buildResponseUpdate(previousText, r);
+  return { text: update.text, blocks: [...blocks.filter((b) => b.type !== "actions"), update.note] };
 }

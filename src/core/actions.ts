@@ -51,6 +51,18 @@ export const slackRecoverySchema = z.object({
   alertActionId: z.string(),
 });
 
+/** Rewrites a posted alert after someone acknowledged or snoozed it in the dashboard. */
+export const slackAlertUpdateSchema = z.object({
+  type: z.literal("slack.alert_update"),
+  /** The outbox id of the posted alert. */
+  alertActionId: z.string(),
+  actor: z.string(),
+  /** Null for an acknowledge; the snooze's end otherwise. */
+  snoozedUntil: z.number().int().nullable(),
+  /** The alert as planned, so the update renders the same message the alert was posted with. */
+  alert: slackAlertSchema,
+});
+
 export const stripeCreditSchema = z.object({
   type: z.literal("stripe.credit"),
   stripeCustomerId: z.string(),
@@ -81,6 +93,7 @@ export const actionPayloadSchema = z.discriminatedUnion("type", [
   hubspotNoteSchema,
   slackAlertSchema,
   slackRecoverySchema,
+  slackAlertUpdateSchema,
   stripeCreditSchema,
   stripeSubscriptionDiscountSchema,
   stripePromotionCodeSchema,

@@ -16,7 +16,7 @@ header a{color:#d9e2ec;text-decoration:none}header a[aria-current=page]{color:#f
 header nav{display:flex;gap:1rem;flex:1}header form{margin:0}
 main{max-width:1200px;margin:0 auto;padding:1rem 1.5rem 3rem}h1{font-size:1.4rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.35rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th a{color:inherit}td.num,th.num{text-align:right}
+th a{color:inherit}td.num,th.num{text-align:right}td.num,td.when{white-space:nowrap}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.75rem}figcaption{font-weight:600;margin-bottom:.25rem}
 svg.chart{display:block;max-height:260px}svg .grid{stroke:#e4e7eb}svg .tick{font-size:11px;fill:var(--muted)}svg .value{font-size:11px;fill:var(--fg)}svg .empty{font-size:14px;fill:var(--muted)}
@@ -25,6 +25,7 @@ details{margin-top:.4rem}summary{cursor:pointer;color:var(--muted)}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.6rem .75rem}.card .v{font-size:1.5rem;font-weight:600}.card p{margin:.25rem 0 0;color:var(--muted);font-size:12px}
 .badge{display:inline-block;padding:0 .45rem;border-radius:9px;font-size:12px;font-weight:600;color:#fff;background:#78909c}
 .badge.green{background:#2e7d32}.badge.yellow{background:#f9a825;color:#1f2933}.badge.red{background:#c62828}
+.badge.tentative{background:#fff;color:var(--muted);border:1px dashed var(--muted);font-weight:400}
 .notice{padding:.5rem .75rem;border-radius:4px;margin-bottom:1rem}.notice.ok{background:#e3f9e5;border:1px solid #57ae5b}.notice.error{background:#ffe3e3;border:1px solid #e12d39}
 button,input,select{font:inherit}button{cursor:pointer;padding:.2rem .6rem;border:1px solid var(--accent);background:#fff;color:var(--accent);border-radius:4px}
 form.inline{display:inline}.muted{color:var(--muted)}.filters{display:flex;gap:.75rem;align-items:end;flex-wrap:wrap;margin-bottom:.75rem}
@@ -32,7 +33,8 @@ form.inline{display:inline}.muted{color:var(--muted)}.filters{display:flex;gap:.
 `;
 
 const pages = [
-  ["/", "Overview"],
+  ["/", "Worklist"],
+  ["/overview", "Overview"],
   ["/portfolio", "Portfolio"],
   ["/alerts", "Alerts"],
   ["/outbox", "Outbox"],

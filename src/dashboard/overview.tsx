@@ -45,8 +45,8 @@ export interface OverviewProps {
 export const OverviewPage: FC<OverviewProps> = ({ csrf, notice, report, trend, charts }) => {
   const topics = [...trend.metrics.topTicketTopics.value].reverse().filter((p) => p.tickets > 0).slice(0, 6);
   return (
-    <Layout title="Overview" path="/" csrf={csrf} notice={notice}>
-      <form method="get" action="/" class="filters">
+    <Layout title="Overview" path="/overview" csrf={csrf} notice={notice}>
+      <form method="get" action="/overview" class="filters">
         <label>
           From <input type="date" name="from" value={date(report.window.from)} />
         </label>
@@ -69,11 +69,21 @@ export const OverviewPage: FC<OverviewProps> = ({ csrf, notice, report, trend, c
             <div class="card" data-metric={key}>
               <div>{label}</div>
               <div class="v">{formatMetric(m)}</div>
-              <p>{m.definition}</p>
             </div>
           );
         })}
       </section>
+      <details class="definitions">
+        <summary>How each metric is defined</summary>
+        <dl>
+          {cards.map(([key, label]) => (
+            <>
+              <dt>{label}</dt>
+              <dd data-definition={key}>{(report.metrics[key] as Metric<unknown>).definition}</dd>
+            </>
+          ))}
+        </dl>
+      </details>
       <h2>Charts</h2>
       <div class="grid">
         {charts.map((c) => (

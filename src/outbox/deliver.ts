@@ -4,6 +4,7 @@ import type { Config } from "../env";
 import { log } from "../log";
 import { getAction, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
 import { markUnconfirmedStmt } from "../store/outbox-unconfirmed";
+import { saveOwnerStmt } from "../store/owners";
 import { supersededAlerts } from "./alert-check";
 import { nextDelay } from "./backoff";
 import { changedProperties, loadSynced, syncedStmts } from "./hubspot-sync";
@@ -136,5 +137,6 @@ function connectorDeps(deps: DeliverDeps, fetch: typeof globalThis.fetch): Conne
     fetch,
     now: deps.now,
     lookupResult: async (actionId: string) => (await getAction(deps.db, actionId))?.result ?? null,
+    rememberOwner: async (owner) => void (await saveOwnerStmt(deps.db, owner, deps.now()).run()),
   };
 }

@@ -4,7 +4,6 @@ import { tenureConfig } from "../config";
 import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
 import { periodStart } from "../core/metrics/periods";
 import { isPlausibleTime } from "../core/time";
-import { AlertsPage } from "../dashboard/alerts";
 import { currentSession, login, logout, requireSession, showLogin, type DashEnv } from "../dashboard/auth";
 import { CustomerPage } from "../dashboard/customer";
 import { ErrorPage } from "../dashboard/error";
@@ -17,6 +16,8 @@ import { OutboxPage, outboxStatuses } from "../dashboard/outbox";
 import { overviewCharts } from "../dashboard/overview-charts";
 import { OverviewPage } from "../dashboard/overview";
 import { PortfolioPage } from "../dashboard/portfolio";
+import { WorklistPage } from "../dashboard/worklist";
+import { loadWorklist, worklistQuery } from "../dashboard/worklist-load";
 import { render } from "../dashboard/render";
 import { loadConfig } from "../env";
 import { AppError, notFound } from "../errors";
@@ -26,6 +27,7 @@ import { countFailed } from "../store/inbox";
 import { customerRewards, loyaltyOverview } from "../store/loyalty-dashboard";
 import { loadMetricsRows, loadScorePoints } from "../store/metrics";
 import { metricsWindow } from "./metrics";
+import { mountAlertRoutes } from "./dashboard-alerts";
 
 const DAY = 86_400_000;
 
@@ -74,6 +76,12 @@ export function dashboard(host: ApiHost) {
   d.get("/", async (c) => {
     const session = await currentSession(c);
     if (!session) return showLogin(c);
+    const data = await loadWorklist(c.env.DB, worklistQuery.parse(c.req.query()), cfgOf(c).health.relationship.ownerProperty, Date.now());
+    return render(c, WorklistPage, { csrf: session.csrf, notice: notice(c), ...data });
+  });
+
+  d.get("/overview", requireSession, async (c) => {
+    const session = c.get("session");
     const q = overviewQuery.parse(c.req.query());
     let window: { from: number; to: number };
     let problem: string | null = null;
@@ -111,10 +119,7 @@ export function dashboard(host: ApiHost) {
     return render(c, CustomerPage, { csrf: c.get("session").csrf, notice: notice(c), c: detail, rewards, charts: customerCharts(detail, now) });
   });
 
-  d.get("/alerts", requireSession, async (c) => {
-    const alerts = await outboxRows(c.env.DB, { statuses: ["pending", "delivered", "skipped", "failed", "dead"], types: ["slack.alert", "slack.recovery"], limit: 200 });
-    return render(c, AlertsPage, { csrf: c.get("session").csrf, notice: notice(c), alerts });
-  });
+  mountAlertRoutes(d);
 
   d.get("/outbox", requireSession, async (c) => {
     const status = (outboxStatuses as readonly string[]).includes(c.req.query("status") ?? "") ? c.req.query("status")! : null;

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ACK_ACTION_ID, SNOOZE_ACTION_ID, updateAlertMessage } from "../../connectors/slack";
-import { buildHealthReply, buildResponseUpdate } from "../../connectors/slack/replies";
+import { buildHealthReply, buildRespondedMessage } from "../../connectors/slack/replies";
 import { verifySlackSignature } from "../../webhooks/slack-signature";
 import { SignatureError } from "../../webhooks/signature";
 import { readLimited } from "../body";
@@ -59,17 +59,24 @@ slack.post("/events", async (c) => {
 
   const snooze = action.action_id === SNOOZE_ACTION_ID;
   const now = Date.now();
-  const known = await recordAlertResponse(c.env.DB, { actionId: action.value, userId: p.user.id, snoozedUntil: snooze ? now + SNOOZE_MS : null, now });
+  const response = { by: { slackUserId: p.user.id }, snoozedUntil: snooze ? now + SNOOZE_MS : null };
+  const known = await recordAlertResponse(c.env.DB, {
+    actionId: action.value,
+    activityId: crypto.randomUUID(),
+    actor: p.user.id,
+    surface: "slack",
+    snoozedUntil: response.snoozedUntil,
+    now,
+  });
   if (!known) throw new AppError(404, "not_found", "That alert is not known to Tenure.");
 
   const channel = p.channel?.id ?? p.container?.channel_id;
   const ts = p.message?.ts ?? p.container?.message_ts;
   if (channel && ts && p.message?.blocks) {
-    const update = buildResponseUpdate(p.message.text, p.user.id, snooze);
     // The alert's own blocks come back from Slack as it stores them (already escaped); only the buttons go.
-    const blocks = [...p.message.blocks.filter((b) => b.type !== "actions"), update.note];
+    const answered = buildRespondedMessage(p.message.blocks as never, p.message.text, response);
     c.executionCtx.waitUntil(
-      updateAlertMessage({ cfg, fetch: (i, init) => fetch(i, init), now: Date.now }, { channel, ts, text: update.text, blocks: blocks as never })
+      updateAlertMessage({ cfg, fetch: (i, init) => fetch(i, init), now: Date.now }, { channel, ts, ...answered })
         .then((r) => {
           if (!r.ok) log("warn", "could not update the Slack alert", { actionId: action.value, error: r.error });
         })

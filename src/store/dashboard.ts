@@ -56,8 +56,8 @@ export async function portfolioPage(db: D1Database, q: PortfolioQuery): Promise<
       .prepare(
         `SELECT c.id, c.name, c.domain, c.score, c.band, c.stage, c.mrr, c.currency,
            json_extract(c.health, '$.trend.d7') AS trend7, json_extract(c.health, '$.snapshot.renewalDate') AS renewal,
-           json_extract(c.state, ?) AS owner
-         FROM customers c ${filter}
+           COALESCE(o.name, json_extract(c.state, ?1)) AS owner
+         FROM customers c LEFT JOIN owners o ON o.id = CAST(json_extract(c.state, ?1) AS TEXT) ${filter}
          ORDER BY ${sortSql[q.sort]} ${q.dir === "desc" ? "DESC" : "ASC"} NULLS LAST, c.id LIMIT ? OFFSET ?`,
       )
       .bind(ownerPath, ...args, q.limit, q.offset),

@@ -15,6 +15,8 @@ export const ERASE_TABLES = [
   // HubSpot notes and Slack alert text, pending or sent; vendor replies and errors.
   { table: "outbox", columns: ["payload", "last_error", "result"], onMatch: "scrub", customer: "customer_id" },
   { table: "alert_states", columns: ["by_user"], onMatch: "scrub", customer: "customer_id" },
+  // A CSM's note on an alert may name the person; the actor and assignee are the team's own people.
+  { table: "alert_activity", columns: ["note"], onMatch: "scrub" },
   { table: "loyalty_ledger", columns: ["kind", "ref", "reason"], onMatch: "scrub", customer: "customer_id" },
   { table: "referrals", columns: ["code", "reason"], onMatch: "scrub" },
   { table: "hubspot_synced", columns: ["value"], onMatch: "scrub" },

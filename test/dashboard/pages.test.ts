@@ -48,7 +48,7 @@ describe("login", () => {
   });
 
   it("sends pages without a session back to the login page", async () => {
-    for (const path of ["/portfolio", "/customers/A", "/alerts", "/outbox", "/loyalty", "/model"]) {
+    for (const path of ["/overview", "/portfolio", "/customers/A", "/alerts", "/outbox", "/loyalty", "/model"]) {
       const { res } = await page(path, "");
       expect(res.status, path).toBe(303);
       expect(res.headers.get("location")).toBe("/");
@@ -59,28 +59,28 @@ describe("login", () => {
 });
 
 describe("overview", () => {
-  it("renders every chart as inline SVG with a title, plus the metric cards and their definitions", async () => {
-    const { res, html } = await page("/");
+  it("renders every chart as inline SVG with a title, plus the metric cards with their definitions behind a disclosure", async () => {
+    const { res, html } = await page("/overview");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     for (const id of ["health-distribution", "portfolio-score", "stage-funnel", "nps-trend", "churn-retention", "referral-funnel"]) {
       expect(html, id).toMatch(new RegExp(`<svg [^>]*data-chart="${id}"[^>]*>\\s*<title id="${id}-t">`));
     }
     expect(html).toContain('data-metric="retention"');
-    expect(html).toContain("Customer retention rate: (E − N) / S");
+    expect(html).toMatch(/<details class="definitions"><summary>[^<]+<\/summary><dl>.*Customer retention rate: \(E − N\) \/ S/s);
     // Health distribution: green A + D, yellow B + E, red C + G.
     expect(html).toMatch(/<title>green: 2<\/title>/);
     expect(html).toMatch(/<title>red: 2<\/title>/);
   });
 
   it("a reversed window falls back to the last 30 days and says why", async () => {
-    const { res, html } = await page("/?from=2026-11-01&to=2026-10-01");
+    const { res, html } = await page("/overview?from=2026-11-01&to=2026-10-01");
     expect(res.status).toBe(200);
     expect(html).toContain("`from` must be before `to`. Showing the last 30 days.");
   });
 
   it("a date-only `to` includes that whole day", async () => {
-    const { html } = await page("/?from=2026-10-01&to=2026-10-31");
+    const { html } = await page("/overview?from=2026-10-01&to=2026-10-31");
     // October: retention (E − N) / S = 66.7, as in the metrics tests.
     expect(html).toMatch(/data-metric="retention"><div>Customer retention<\/div><div class="v">66.7%<\/div>/);
     expect(html).toContain('name="to" value="2026-10-31"');

@@ -20,7 +20,7 @@ describe("without the loyalty tables", () => {
     const { cookie } = await login();
     const loyaltyPage = await (await SELF.fetch(`${ORIGIN}/loyalty`, { headers: { cookie } })).text();
     expect(loyaltyPage).toContain("tables do not exist yet");
-    const overview = await SELF.fetch(`${ORIGIN}/`, { headers: { cookie } });
+    const overview = await SELF.fetch(`${ORIGIN}/overview`, { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(await overview.text()).toContain('data-chart="referral-funnel"');
   });
