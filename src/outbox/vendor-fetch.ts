@@ -68,6 +68,16 @@ export function destinationOfUrl(cfg: Config, url: string): Destination | null {
   return bases.find(([, base]) => plain === base || plain.startsWith(`${base.replace(/\/+$/, "")}/`))?.[0] ?? null;
 }
 
+/**
+ * Whether a request takes a token from its destination's gate. Slack's gate models its posting limit
+ * (chat.postMessage and chat.update: about one per second per channel); its other Web API methods are tiered
+ * far higher (users.lookupByEmail is Tier 3, 50+ a minute: https://api.slack.com/apis/rate-limits), so a lookup
+ * before a post must not halve the posting rate. Their 429s still pause the destination through the breaker.
+ */
+function gated(destination: Destination, url: string): boolean {
+  return destination !== "slack" || /\/chat\.(postMessage|update)(\?|$)/.test(url);
+}
+
 export function vendorFetch(opts: VendorFetchOptions): { fetch: typeof fetch; log: CallLog } {
   const log: CallLog = { deferredMs: null, unknown: false, sent: {} };
 
@@ -93,10 +103,10 @@ export function vendorFetch(opts: VendorFetchOptions): { fetch: typeof fetch; lo
     await opts.timers.sleep(wait);
   };
 
-  const gated: typeof fetch = async (input, init) => {
+  const gatedFetch: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const destination = destinationOfUrl(opts.cfg, url);
-    if (destination) await admit(destination);
+    if (destination && gated(destination, url)) await admit(destination);
     else if (log.deferredMs !== null) defer(log.deferredMs);
     const left = opts.deadline - opts.now();
     if (left < MIN_CALL_MS) defer(OUT_OF_TIME_RETRY_MS);
@@ -109,7 +119,7 @@ export function vendorFetch(opts: VendorFetchOptions): { fetch: typeof fetch; lo
       throw err;
     }
   };
-  return { fetch: gated, log };
+  return { fetch: gatedFetch, log };
 }
 
 function anySignal(signals: AbortSignal[]): AbortSignal {

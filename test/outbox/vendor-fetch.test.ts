@@ -46,14 +46,15 @@ describe("vendor fetch: one gate token per request", () => {
     expect(tokens.hubspot).toBe(batches.length + 3);
   });
 
-  it("a Slack alert's owner lookup takes a HubSpot token, its Slack calls Slack tokens", async () => {
+  it("a Slack alert's owner lookup takes a HubSpot token, its post a Slack token (Slack's tiered lookup does not)", async () => {
     const { fakes, insert, deliver, tokens } = h();
     fakes.hubspot.owners.set("80245561", { email: "ana@example.com" });
     fakes.slack.users.set("ana@example.com", "U0ANA");
     await insert([alert("owned", { hubspotOwnerId: "80245561" })]);
     await deliver("slack");
     expect(fakes.slack.messages).toHaveLength(1);
-    expect(tokens).toEqual({ hubspot: 1, slack: 2, stripe: 0 });
+    expect(tokens).toEqual({ hubspot: 1, slack: 1, stripe: 0 });
+    expect(fakes.slack.requests.map((r) => r.path.split("?")[0]).sort()).toEqual(["/api/chat.postMessage", "/api/users.lookupByEmail"]);
     expect(fakes.hubspot.requests.map((r) => r.path)).toEqual(["/crm/v3/owners/80245561"]);
   });
 
@@ -88,7 +89,8 @@ describe("vendor fetch: one gate token per request", () => {
     await insert([alert("long-mid-wait", { hubspotOwnerId: "80245561" })]);
     await deliver("slack");
     expect(clock.t).toBe(T0);
-    expect(fakes.slack.requests).toHaveLength(0);
+    expect(fakes.slack.messages).toHaveLength(0);
+    expect(fakes.slack.requests.filter((r) => r.path.includes("chat."))).toHaveLength(0);
     expect(await row("long-mid-wait")).toMatchObject({ status: "pending", attempts: 0, next_attempt_at: T0 + MAX_WAIT_IN_PLACE_MS + 1 });
   });
 
