@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { roleRulesSchema } from "./core/roles";
 
 /** Bindings declared in wrangler.toml. */
 export interface Bindings {
@@ -41,6 +42,28 @@ export const configSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v && v.trim() !== "" ? v.trim().replace(/\/+$/, "") : undefined)),
+
+  /** Cloudflare Access in front of the dashboard: the team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag. */
+  CF_ACCESS_TEAM_DOMAIN: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== "" ? v.trim().replace(/\/+$/, "") : undefined))
+    .pipe(z.url({ message: "must be an absolute URL" }).optional()),
+  CF_ACCESS_AUD: optionalSecret,
+  /** JSON: `{ "admins": [...], "csms": [...] }` of emails or "*@domain"; anyone else signed in is a viewer. */
+  TENURE_ROLES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return {};
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(roleRulesSchema),
 
   STRIPE_WEBHOOK_SECRET: optionalSecret,
   STRIPE_SECRET_KEY: optionalSecret,

@@ -4,10 +4,12 @@ import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { timingSafeEqualStr } from "../../webhooks/signature";
+import { roleAllows, roleFor, type Role } from "../core/roles";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { checkThrottle, lockedMessage, noteFailure, noteSuccess } from "../routes/admin-throttle";
+import { accessSettings, accessToken, verifyAccessToken } from "./access";
 import { LoginPage } from "./login";
 import { render } from "./render";
 import {
@@ -16,7 +18,6 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_MS,
   createSession,
-  csrfMatches,
   endSession,
   isRandomId,
   loginFormField,
@@ -26,7 +27,18 @@ import {
   type Session,
 } from "./session";
 
-export type DashVars = { session: Session; form: Record<string, string> };
+/** Who is using the dashboard: the actor is what audit records name. */
+export interface Person {
+  email: string | null;
+  role: Role;
+  actor: string;
+}
+/** A signed-in request: the person and the CSRF token its forms carry. */
+export interface DashSession {
+  csrf: string;
+  person: Person;
+}
+export type DashVars = { session: DashSession; form: Record<string, string> };
 export type DashEnv = { Bindings: Env; Variables: DashVars };
 
 /** The login form: a missing or odd field reads as empty, which fails its check like a wrong value. */
@@ -38,30 +50,62 @@ const loginFormSchema = z.object({
 /** Both cookies are `__Host-`: Secure, Path=/, no Domain. Browsers accept Secure cookies from http://localhost too. */
 const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
 
-export async function currentSession(c: Context<DashEnv>): Promise<Session | null> {
-  const token = loadConfig(c.env).ADMIN_TOKEN;
-  return token ? verifySession(c.env.DB, token, getCookie(c, SESSION_COOKIE), Date.now()) : null;
+const csrfMatches = (expected: string, given: unknown) => typeof given === "string" && given.length > 0 && timingSafeEqualStr(given, expected);
+
+const TOKEN_PERSON: Person = { email: null, role: "admin", actor: "admin (token)" };
+
+const sha256 = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))));
+
+/**
+ * The person behind a request. Behind Cloudflare Access it is the verified token's email, and a missing or bad
+ * token is refused here (401), so no page renders without one; the CSRF token is a hash of the Access token, which
+ * a cross-site page cannot read. Without Access it is the ADMIN_TOKEN session, or null (the login page).
+ */
+export async function currentSession(c: Context<DashEnv>): Promise<DashSession | null> {
+  const cfg = loadConfig(c.env);
+  const access = accessSettings(cfg);
+  if (access) {
+    const jwt = accessToken(c);
+    const verified = await verifyAccessToken(jwt, access);
+    if (!verified.ok) throw new AppError(verified.status, "access_required", `${verified.reason} Open the dashboard through its Cloudflare Access URL to sign in.`);
+    const person = { email: verified.email, role: roleFor(verified.email, cfg.TENURE_ROLES), actor: verified.email };
+    return remember(c, { csrf: await sha256(`tenure csrf.${jwt}`), person });
+  }
+  const token = cfg.ADMIN_TOKEN;
+  const session: Session | null = token ? await verifySession(c.env.DB, token, getCookie(c, SESSION_COOKIE), Date.now()) : null;
+  return session ? remember(c, { csrf: session.csrf, person: TOKEN_PERSON }) : null;
+}
+
+/** Kept on the context, so the layout's header can name the person. */
+function remember(c: Context<DashEnv>, session: DashSession): DashSession {
+  c.set("session", session);
+  return session;
 }
 
 /**
- * Pages need a session (else back to the login page); forms also need the session's CSRF token.
- * The parsed form is kept on the context for the handler.
+ * Pages need a session (else back to the login page); forms also need the session's CSRF token and, when
+ * `needed` is given, a role at least that high. The parsed form is kept on the context for the handler.
  */
-export const requireSession = createMiddleware<DashEnv>(async (c, next) => {
-  const session = await currentSession(c);
-  if (c.req.method === "GET") {
-    if (!session) return c.redirect("/", 303);
-    c.set("session", session);
-    return next();
-  }
-  if (!session) throw new AppError(403, "no_session", "Log in to the dashboard first.");
-  const raw = await c.req.parseBody();
-  const form = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === "string"));
-  if (!csrfMatches(session, form._csrf)) throw new AppError(403, "csrf", "The form's CSRF token does not match this session; reload the page and try again.");
-  c.set("session", session);
-  c.set("form", form);
-  await next();
-});
+const guard = (needed: Role | null) =>
+  createMiddleware<DashEnv>(async (c, next) => {
+    const session = await currentSession(c);
+    if (c.req.method === "GET") {
+      if (!session) return c.redirect("/", 303);
+      return next();
+    }
+    if (!session) throw new AppError(403, "no_session", "Log in to the dashboard first.");
+    const raw = await c.req.parseBody();
+    const form = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === "string"));
+    if (!csrfMatches(session.csrf, form._csrf)) throw new AppError(403, "csrf", "The form's CSRF token does not match this session; reload the page and try again.");
+    const { role } = session.person;
+    if (needed && !roleAllows(role, needed)) throw new AppError(403, "role_required", `This needs the ${needed} role; you are signed in as ${role}.`);
+    c.set("form", form);
+    await next();
+  });
+
+export const requireSession = guard(null);
+/** For every form that changes something: the session, its CSRF token, and this role or higher. */
+export const requireRole = (role: Role) => guard(role);
 
 /**
  * The login page. Its form carries a MAC of the nonce in the login cookie: the request's cookie when it has
@@ -98,6 +142,7 @@ function loginRequestKind(c: Context<DashEnv>): "script" | "same-origin" | "cros
 }
 
 export async function login(c: Context<DashEnv>): Promise<Response> {
+  if (accessSettings(loadConfig(c.env))) throw new AppError(404, "access_sign_in", "Sign-in is through Cloudflare Access; there is no token login.");
   const token = loadConfig(c.env).ADMIN_TOKEN;
   if (!token) return render(c, LoginPage, { disabled: true }, 503);
   const kind = loginRequestKind(c);
@@ -131,6 +176,8 @@ export async function login(c: Context<DashEnv>): Promise<Response> {
 
 /** Deletes the session row, so a copied cookie is refused afterwards, and clears the cookie. */
 export async function logout(c: Context<DashEnv>): Promise<Response> {
+  // https://developers.cloudflare.com/cloudflare-one/identity/users/session-management/
+  if (accessSettings(loadConfig(c.env))) return c.redirect("/cdn-cgi/access/logout", 303);
   await endSession(c.env.DB, getCookie(c, SESSION_COOKIE));
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
   return c.redirect("/", 303);

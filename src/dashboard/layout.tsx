@@ -1,6 +1,7 @@
-import type { Child, FC } from "hono/jsx";
+import { createContext, useContext, type Child, type FC } from "hono/jsx";
 import { raw } from "hono/html";
 import { isoTime } from "../core/time";
+import type { Person } from "./auth";
 import type { Chart } from "./charts";
 
 export interface Notice {
@@ -13,7 +14,7 @@ const css = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{display:flex;align-items:center;gap:1.5rem;padding:.6rem 1.5rem;background:#102a43;color:#fff}
 header a{color:#d9e2ec;text-decoration:none}header a[aria-current=page]{color:#fff;font-weight:600;border-bottom:2px solid #fff}
-header nav{display:flex;gap:1rem;flex:1}header form{margin:0}
+header nav{display:flex;gap:1rem;flex:1}header form{margin:0}header .who{color:#d9e2ec}
 main{max-width:1200px;margin:0 auto;padding:1rem 1.5rem 3rem}h1{font-size:1.4rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:.35rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th a{color:inherit}td.num,th.num{text-align:right}td.num,td.when{white-space:nowrap}
@@ -54,6 +55,19 @@ export const Document: FC<{ title: string; children?: Child }> = ({ title, child
   </html>
 );
 
+/** The signed-in person, provided by render() so every page's header names them without threading a prop. */
+export const PersonContext = createContext<Person | null>(null);
+
+const SignedIn: FC = () => {
+  const person = useContext(PersonContext);
+  if (!person) return null;
+  return (
+    <span class="who">
+      {person.email ?? person.actor} <span class="badge role">{person.role}</span>
+    </span>
+  );
+};
+
 export const Layout: FC<{ title: string; path: string; csrf: string; notice?: Notice | null; children?: Child }> = ({ title, path, csrf, notice, children }) => (
   <Document title={title}>
     <header>
@@ -65,6 +79,7 @@ export const Layout: FC<{ title: string; path: string; csrf: string; notice?: No
           </a>
         ))}
       </nav>
+      <SignedIn />
       <form method="post" action="/logout">
         <input type="hidden" name="_csrf" value={csrf} />
         <button type="submit">Log out</button>

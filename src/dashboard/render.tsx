@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { FC } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Person } from "./auth";
+import { PersonContext } from "./layout";
 
 /** Headers every dashboard page carries: nothing runs but our own markup, nothing is cached or framed. */
 export function pageHeaders(c: Context): void {
@@ -13,5 +15,11 @@ export function pageHeaders(c: Context): void {
 /** Renders a page component with the dashboard's security headers. */
 export function render<P extends object>(c: Context, Page: FC<P>, props: P, status: ContentfulStatusCode = 200) {
   pageHeaders(c);
-  return c.html(<Page {...props} />, status);
+  const person = (c.get("session") as { person?: Person } | undefined)?.person ?? null;
+  return c.html(
+    <PersonContext.Provider value={person}>
+      <Page {...props} />
+    </PersonContext.Provider>,
+    status,
+  );
 }

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { slackAlertSchema, type Action } from "../core/actions";
 import { AlertsPage } from "../dashboard/alerts";
-import { requireSession, type DashEnv } from "../dashboard/auth";
+import { requireRole, requireSession, type DashEnv } from "../dashboard/auth";
 import { safeBack, noticeFrom, withNotice } from "../dashboard/notices";
 import { render } from "../dashboard/render";
 import { enqueue } from "../jobs/enqueue";
@@ -13,8 +13,6 @@ import { insertActionStmts } from "../store/outbox";
 
 const DAY = 86_400_000;
 const PAGE_SIZE = 50;
-/** The dashboard has one admin identity today; per-person sign-in would put the person here. */
-export const DASHBOARD_ACTOR = "dashboard admin";
 
 const blankToUndefined = (v: string | undefined) => (v ? v : undefined);
 
@@ -33,7 +31,7 @@ const noteForm = z.object({ note: z.string().trim().min(1, "Write a note.").max(
  * The outbox row that rewrites the posted Slack message, keyed by the activity so a replay adds nothing.
  * An alert that failed to post has no message to update. `queued` says whether the row was written.
  */
-function slackUpdate(db: D1Database, alertId: string, activityId: string, snoozedUntil: number | null, now: number) {
+function slackUpdate(db: D1Database, alertId: string, activityId: string, actor: string, snoozedUntil: number | null, now: number) {
   const update = {
     id: `slack.alert_update:${activityId}`,
     queued: false,
@@ -44,7 +42,7 @@ function slackUpdate(db: D1Database, alertId: string, activityId: string, snooze
       const action: Action = {
         id: update.id,
         customerId: alert.customerId,
-        payload: { type: "slack.alert_update", alertActionId: alertId, actor: DASHBOARD_ACTOR, snoozedUntil, alert: parsed.data },
+        payload: { type: "slack.alert_update", alertActionId: alertId, actor, snoozedUntil, alert: parsed.data },
       };
       update.queued = true;
       return insertActionStmts(db, [action], now);
@@ -72,15 +70,16 @@ export function mountAlertRoutes(d: Hono<DashEnv>) {
   });
 
   const respond = (snooze: boolean) =>
-    d.post(`/alerts/:id/${snooze ? "snooze" : "acknowledge"}`, requireSession, async (c) => {
+    d.post(`/alerts/:id/${snooze ? "snooze" : "acknowledge"}`, requireRole("csm"), async (c) => {
       const id = c.req.param("id");
       const form = c.get("form");
       const back = safeBack(form.back, "/alerts");
       const now = Date.now();
       const snoozedUntil = snooze ? now + snoozeForm.parse(form).days * DAY : null;
       const activityId = crypto.randomUUID();
-      const update = slackUpdate(c.env.DB, id, activityId, snoozedUntil, now);
-      const alert = await recordAlertResponse(c.env.DB, { actionId: id, activityId, actor: DASHBOARD_ACTOR, surface: "dashboard", snoozedUntil, now }, (a) => update.stmts(a));
+      const { actor } = c.get("session").person;
+      const update = slackUpdate(c.env.DB, id, activityId, actor, snoozedUntil, now);
+      const alert = await recordAlertResponse(c.env.DB, { actionId: id, activityId, actor, surface: "dashboard", snoozedUntil, now }, (a) => update.stmts(a));
       if (!alert) return c.redirect(withNotice(back, { notice: "missing", id }), 303);
       if (update.queued) await enqueue(c.env.ACTIONS, [{ actionId: update.id }]);
       return c.redirect(back, 303);
@@ -88,20 +87,20 @@ export function mountAlertRoutes(d: Hono<DashEnv>) {
   respond(false);
   respond(true);
 
-  d.post("/alerts/:id/assign", requireSession, async (c) => {
+  d.post("/alerts/:id/assign", requireRole("csm"), async (c) => {
     const id = c.req.param("id");
     const form = c.get("form");
     const { owner } = assignForm.parse(form);
-    const ok = await recordAlertRemark(c.env.DB, { kind: "assigned", actionId: id, activityId: crypto.randomUUID(), actor: DASHBOARD_ACTOR, now: Date.now(), assignee: owner });
+    const ok = await recordAlertRemark(c.env.DB, { kind: "assigned", actionId: id, activityId: crypto.randomUUID(), actor: c.get("session").person.actor, now: Date.now(), assignee: owner });
     const back = safeBack(form.back, "/alerts");
     return c.redirect(ok ? back : withNotice(back, { notice: "missing", id }), 303);
   });
 
-  d.post("/alerts/:id/note", requireSession, async (c) => {
+  d.post("/alerts/:id/note", requireRole("csm"), async (c) => {
     const id = c.req.param("id");
     const form = c.get("form");
     const { note } = noteForm.parse(form);
-    const ok = await recordAlertRemark(c.env.DB, { kind: "note", actionId: id, activityId: crypto.randomUUID(), actor: DASHBOARD_ACTOR, now: Date.now(), note });
+    const ok = await recordAlertRemark(c.env.DB, { kind: "note", actionId: id, activityId: crypto.randomUUID(), actor: c.get("session").person.actor, now: Date.now(), note });
     const back = safeBack(form.back, "/alerts");
     return c.redirect(ok ? back : withNotice(back, { notice: "missing", id }), 303);
   });

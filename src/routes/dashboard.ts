@@ -4,7 +4,7 @@ import { tenureConfig } from "../config";
 import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
 import { periodStart } from "../core/metrics/periods";
 import { isPlausibleTime } from "../core/time";
-import { currentSession, login, logout, requireSession, showLogin, type DashEnv } from "../dashboard/auth";
+import { currentSession, login, logout, requireRole, requireSession, showLogin, type DashEnv } from "../dashboard/auth";
 import { CustomerPage } from "../dashboard/customer";
 import { ErrorPage } from "../dashboard/error";
 import { customerCharts } from "../dashboard/customer-charts";
@@ -129,7 +129,7 @@ export function dashboard(host: ApiHost) {
     return render(c, OutboxPage, { csrf: c.get("session").csrf, notice: notice(c), status, counts, actions, names, replay: hasRoute(host, "POST", "/api/actions/replay"), failedEvents });
   });
 
-  d.post("/outbox/redrive-events", requireSession, async (c) => {
+  d.post("/outbox/redrive-events", requireRole("admin"), async (c) => {
     if (!hasRoute(host, "POST", "/api/events/redrive")) throw notFound("Re-drive");
     const source = c.get("form").source || undefined;
     const res = await callApi(host, c, "POST", "/api/events/redrive", source ? { source } : {});
@@ -137,7 +137,7 @@ export function dashboard(host: ApiHost) {
     return c.redirect(withNotice("/outbox", ok ? { notice: "redriven", n: Number(res.json?.redriven ?? 0), more: res.json?.more ? 1 : 0 } : { notice: "failed" }), 303);
   });
 
-  d.post("/outbox/:id/retry", requireSession, async (c) => {
+  d.post("/outbox/:id/retry", requireRole("admin"), async (c) => {
     const id = c.req.param("id");
     const back = safeBack(c.get("form").back, "/outbox");
     const res = await callApi(host, c, "POST", `/api/actions/${encodeURIComponent(id)}/retry`);
@@ -145,7 +145,7 @@ export function dashboard(host: ApiHost) {
     return c.redirect(withNotice(back, { notice: code, id }), 303);
   });
 
-  d.post("/outbox/replay", requireSession, async (c) => {
+  d.post("/outbox/replay", requireRole("admin"), async (c) => {
     if (!hasRoute(host, "POST", "/api/actions/replay")) throw notFound("Replay");
     const f = c.get("form");
     const utc = (v: string | undefined) => (v ? Date.parse(/Z$|[+-]\d\d:\d\d$/.test(v) ? v : `${v}Z`) : undefined);
@@ -162,7 +162,7 @@ export function dashboard(host: ApiHost) {
     render(c, ModelPage, { csrf: c.get("session").csrf, notice: notice(c), model: cfgOf(c).health, backtest: hasRoute(host, "POST", "/api/model/backtest") }),
   );
 
-  d.post("/model/backtest", requireSession, async (c) => {
+  d.post("/model/backtest", requireRole("admin"), async (c) => {
     const backtest = hasRoute(host, "POST", "/api/model/backtest");
     if (!backtest) throw notFound("Backtest");
     const f = c.get("form");

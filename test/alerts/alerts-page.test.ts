@@ -98,7 +98,7 @@ describe("alert forms", () => {
     expect(await env.DB.prepare(`SELECT count(*) AS n FROM alert_activity WHERE action_id = 'pg:a2' AND kind = 'note'`).first("n")).toBe(20);
     const { html } = await page("/alerts?owner=bo%40example.com");
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
-    expect(html).toContain("dashboard admin assigned to bo@example.com");
+    expect(html).toContain("admin (token) assigned to bo@example.com");
     expect(html).not.toContain("call them back 0<");
   });
 

@@ -74,20 +74,20 @@ describe("one alert state, two surfaces", () => {
     expect(posted.edited).toBe(true);
     expect(posted.text).toContain("(acknowledged)");
     const blocks = JSON.stringify(posted.blocks);
-    expect(blocks).toContain("Acknowledged by dashboard admin");
+    expect(blocks).toContain("Acknowledged by admin (token)");
     expect(blocks).not.toContain('"type":"actions"');
     expect(blocks).toContain("Acme entered red (sy:1)");
     expect(await env.DB.prepare(`SELECT status FROM outbox WHERE type = 'slack.alert_update' AND json_extract(payload, '$.alertActionId') = 'sy:1'`).first("status")).toBe("delivered");
     const row = rowOf(await page("/alerts"), "sy:1");
     expect(row).toContain('data-status="acknowledged"');
-    expect(row).toContain("by dashboard admin");
+    expect(row).toContain("by admin (token)");
   });
 
   it("snoozing for a day in the dashboard says until when, in both places", async () => {
     const posted = await postedAlert("sy:2");
     await post("/alerts/sy:2/snooze", session.cookie, { _csrf: session.csrf, days: "1" });
     await deliverAll();
-    expect(JSON.stringify(posted.blocks)).toMatch(/Snoozed until <!date\^\d+\^\{date_short_pretty\}\|\d{4}-\d{2}-\d{2}> by dashboard admin/);
+    expect(JSON.stringify(posted.blocks)).toMatch(/Snoozed until <!date\^\d+\^\{date_short_pretty\}\|\d{4}-\d{2}-\d{2}> by admin \(token\)/);
     const until = await env.DB.prepare(`SELECT snoozed_until FROM alert_states WHERE action_id = 'sy:2'`).first<number>("snoozed_until");
     expect(until! - Date.now()).toBeGreaterThan(23 * 3_600_000);
     expect(until! - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
