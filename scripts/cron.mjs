@@ -8,14 +8,20 @@ import { cronTriggers, parseCli } from "./cli.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const crons = cronTriggers(readFileSync(join(root, "wrangler.toml"), "utf8"));
-const NAMES = { sweep: crons.find((c) => c.startsWith("*/")), daily: crons.find((c) => !c.startsWith("*/")) };
+const hourly = (c) => /^\d{1,2} \* \* \* \*$/.test(c.trim());
+const NAMES = {
+  sweep: crons.find((c) => c.startsWith("*/")),
+  daily: crons.find((c) => !c.startsWith("*/") && !hourly(c)),
+  hourly: crons.find(hourly),
+};
 
 const USAGE = `
-npm run cron -- <sweep | daily | "<expression>">
+npm run cron -- <sweep | daily | hourly | "<expression>">
 
 Fires one cron trigger of wrangler.toml now on a running local Tenure.
   sweep    "${NAMES.sweep}"  inbox and outbox sweeper
   daily    "${NAMES.daily}"  retention, Stripe reconciliation, recompute, loyalty (paged through the queue)
+  hourly   "${NAMES.hourly}"  the 24-hour first-value check for deadlines that just passed
 Where: TENURE_URL (default http://127.0.0.1:$PORT, PORT default 8787).
 `;
 

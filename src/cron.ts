@@ -2,6 +2,7 @@ import type { Env } from "./env";
 import { log } from "./log";
 import { enqueue } from "./jobs/enqueue";
 import { startDailyJobs } from "./jobs/daily";
+import { startFirstValueJob } from "./jobs/first-value";
 import { overdueActions } from "./store/outbox";
 import { staleReceived } from "./store/inbox";
 import { recordRescues } from "./store/sweeper";
@@ -38,8 +39,14 @@ export async function daily(env: Env, now: number): Promise<void> {
   await startDailyJobs(env, now);
 }
 
+/** An hourly trigger ("7 * * * *"): a fixed minute, every hour. */
+export function isHourlyCron(cron: string): boolean {
+  return /^\d{1,2} \* \* \* \*$/.test(cron.trim());
+}
+
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const now = controller.scheduledTime || Date.now();
   if (controller.cron.startsWith("*/")) await sweep(env, now);
+  else if (isHourlyCron(controller.cron)) await startFirstValueJob(env, now);
   else await daily(env, now);
 }

@@ -28,6 +28,7 @@ import { ERASED, isPseudonym } from "./core/erasure";
 import { entry } from "./core/keyed";
 import { erasureIdFor, prepareErasure } from "./jobs/erase-start";
 import { scrubErasedArrivals } from "./jobs/erase-arrivals";
+import { firstValueStmts } from "./store/first-value";
 
 /** The only place that joins storage, the pure core and the outbox. */
 
@@ -39,6 +40,8 @@ export interface PipelineDeps {
   hubspotCoalesceMs?: number;
   /** Slack alerts wait this long, then are re-checked against the customer before posting. */
   alertSettleMs?: number;
+  /** A usage source is configured and has reported usage: the 24-hour first-value rule may alert (src/jobs/first-value.ts). */
+  usageConnected?: boolean;
 }
 
 export interface ProcessResult {
@@ -273,6 +276,8 @@ export function scoreStep(
     now,
     rules: cfg.alerts,
     stillTrue: stillTrue(state),
+    usageConnected: deps.usageConnected,
+    firstValueDueAt: scored.stage.onboarding.firstValueDueAt,
   });
   const stmts: D1PreparedStatement[] = saveCustomerStmts(db, {
     id: customerId,
@@ -292,6 +297,7 @@ export function scoreStep(
     now,
   });
   stmts.push(...timeline.stmts);
+  stmts.push(...firstValueStmts(db, cfg.lifecycle, customerId, stored?.state ?? null, state, now));
   stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0, deps.alertSettleMs ?? 0));
   // Loyalty (src/loyalty.ts): referral rows, ledger rows and reward actions commit with the customer.
   const rewards = loyalty ? loyaltyStep(deps, { customerId, state, events, snapshot: after, onboarding: scored.stage.onboarding, externalIds, loyalty }) : null;

@@ -1,4 +1,5 @@
 import type { Action } from "./actions";
+import { RULE_ORDER, explainedByCancellation, staleFacts, triggeredAlerts, type Triggered } from "./alert-rules";
 import type { AlertRules } from "./config";
 import type { NormalizedEvent } from "./events";
 import type { Band, Driver } from "./health";
@@ -22,8 +23,16 @@ export interface Snapshot {
 }
 
 export type AlertRule = "entered_red" | "score_drop" | "first_value_missed" | "cancel_scheduled" | "payment_failed";
+export interface AlertLogEntry {
+  at: number;
+  actionId: string;
+  recovered?: boolean;
+  cleared?: boolean;
+  /** For cancel_scheduled: the subscription, so later steps can tell whether the cancellation still stands. */
+  subscriptionId?: string;
+}
 /** Last alert per rule, and whether a recovery was already posted for it. */
-export type AlertLog = Partial<Record<AlertRule, { at: number; actionId: string; recovered?: boolean; cleared?: boolean }>> & {
+export type AlertLog = Partial<Record<AlertRule, AlertLogEntry>> & {
   /** Set by the Snooze button: no alerts for this customer until then. */
   snoozedUntil?: number;
 };
@@ -49,6 +58,13 @@ export interface PlanInput {
   rules: AlertRules;
   /** Whether what an event reported still holds in the customer's state now. */
   stillTrue?: { cancelScheduled: (subscriptionId: string) => boolean; invoiceUnpaid: (invoiceId: string) => boolean };
+  /**
+   * The deployment has a usage source configured and it has reported usage for some account at least once.
+   * Without one, "no usage yet" says nothing about the customer, so the first-value rule stays silent.
+   */
+  usageConnected?: boolean;
+  /** When the customer's first value fell due (purchase + the first-value hours), if it has paid. */
+  firstValueDueAt?: number | null;
 }
 
 /** HubSpot company properties Tenure writes (created by `npm run setup:hubspot`). */
@@ -116,18 +132,10 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
   if (alerts.entered_red && after.band !== "red") alerts.entered_red.cleared = true;
   if (alerts.score_drop && after.band === "green") alerts.score_drop.cleared = true;
   const snoozed = (alerts.snoozedUntil ?? 0) > p.now;
-  const oldNews = staleFacts(p);
-  const quiet = snoozed || oldNews || after.stage === "churned";
-  // One alert per customer at a time: the most urgent rule speaks, the others ride along in its text, and
-  // nothing more is posted for the customer within the cooldown.
-  const cooling = RULE_ORDER.some((r) => alerts[r] !== undefined && p.now - alerts[r]!.at < p.rules.cooldownHours * 3_600_000);
-  const due = quiet || cooling ? [] : triggeredAlerts(p, alerts).sort(([a], [b]) => RULE_ORDER.indexOf(a) - RULE_ORDER.indexOf(b));
-  if (due.length > 0) {
-    const [rule, key, summary, was] = due[0]!;
-    const also = due.slice(1).map(([, , s]) => s);
-    const id = `slack.alert:${rule}:${p.customerId}:${key}`;
-    actions.push({ id, customerId: p.customerId, payload: alertPayload(p, rule, also.length ? `${summary} Also: ${also.join(" ")}` : summary, was) });
-    for (const [r] of due) alerts[r] = { at: p.now, actionId: id };
+  const quiet = snoozed || staleFacts(p) || after.stage === "churned";
+  if (!quiet) {
+    const alert = planAlert(p, alerts);
+    if (alert) actions.push(alert);
   }
 
   if (before && before.band !== "green" && after.band === "green") {
@@ -146,67 +154,32 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
   return { actions, alerts };
 }
 
-/** Most urgent first: money and a stated intent to leave before what the score says. */
-const RULE_ORDER: AlertRule[] = ["payment_failed", "cancel_scheduled", "entered_red", "score_drop", "first_value_missed"];
-
-/** [rule, deterministic key, one-line summary, the timeline point it is measured against]. */
-type Triggered = [AlertRule, string, string, { score: number; band: Band } | null];
-
-function pointOf(h: { score: number; band?: Band }): { score: number; band: Band } {
-  return { score: h.score, band: h.band ?? bandOfScore(h.score) };
-}
-
-/** The step applied facts that happened long before they arrived (a backfill, a replay, a late delivery). */
-function staleFacts(p: PlanInput): boolean {
-  return p.events.length > 0 && p.now - p.causeAt > p.rules.maxEventAgeHours * 3_600_000;
-}
-
 /**
- * [rule, deterministic key, one-line summary] for every rule this step triggers. Band and drop rules read
- * the customer's current state and its event-time timeline, and fire once while the condition holds (until
- * a recovery to green), however many steps it took the facts to arrive.
+ * One alert per customer at a time: the most urgent rule speaks, the others ride along in its text, and
+ * nothing more is posted for the customer within the cooldown. Score rules that a still-scheduled, already
+ * alerted cancellation explains are logged against that alert: one cause, one alert.
  */
-function triggeredAlerts(p: PlanInput, log: AlertLog): Triggered[] {
-  const out: Triggered[] = [];
-  const { after } = p;
-  const past = p.history.filter((h) => h.at <= p.now);
-  const open = (rule: AlertRule) => log[rule] !== undefined && !log[rule]!.recovered && !log[rule]!.cleared;
-  if (after.band === "red" && !open("entered_red")) {
-    const lastNotRed = [...past].reverse().find((h) => (h.band ?? bandOfScore(h.score)) !== "red");
-    const redSince = past.find((h) => h.at > (lastNotRed?.at ?? -Infinity))?.at ?? p.causeAt;
-    const was = lastNotRed ? ` (was ${lastNotRed.score} on ${new Date(lastNotRed.at).toISOString().slice(0, 10)})` : "";
-    out.push(["entered_red", String(redSince), `${p.name} entered red at ${after.score}${was}.`, lastNotRed ? pointOf(lastNotRed) : null]);
+function planAlert(p: PlanInput, alerts: AlertLog): Action | null {
+  let due = triggeredAlerts(p, alerts);
+  const cause = due.some((t) => t.rule === "cancel_scheduled") ? undefined : explainedByCancellation(p, alerts);
+  if (cause) {
+    for (const t of due.filter(isScoreRule)) for (const r of [t.rule, ...t.covers]) alerts[r] = { at: cause.at, actionId: cause.actionId };
+    due = due.filter((t) => !isScoreRule(t));
   }
-  const windowStart = p.now - p.rules.dropWindowDays * 86_400_000;
-  const recent = past.filter((h) => h.at >= windowStart);
-  const peak = recent.reduce((m, h) => (h.score > m.score ? h : m), { score: -Infinity, at: 0 });
-  // A drop into red is reported as entering red.
-  if (after.band !== "red" && Number.isFinite(peak.score) && peak.score - after.score >= p.rules.dropPoints && !open("score_drop")) {
-    out.push(["score_drop", dayOf(peak.at), `${p.name} dropped ${peak.score - after.score} points in ${p.rules.dropWindowDays} days, to ${after.score}.`, pointOf(peak)]);
+  const cooling = RULE_ORDER.some((r) => alerts[r] !== undefined && p.now - alerts[r]!.at < p.rules.cooldownHours * 3_600_000);
+  if (cooling || due.length === 0) return null;
+  const [head, ...rest] = due;
+  const summary = rest.length ? `${head!.summary} Also: ${rest.map((t) => t.summary).join(" ")}` : head!.summary;
+  const id = `slack.alert:${head!.rule}:${p.customerId}:${head!.key}`;
+  for (const t of due) {
+    for (const r of [t.rule, ...t.covers]) alerts[r] = { at: p.now, actionId: id };
+    if (t.subscriptionId) alerts[t.rule]!.subscriptionId = t.subscriptionId;
   }
-  if (after.firstValueMissed && !p.before?.firstValueMissed) {
-    out.push(["first_value_missed", "once", `${p.name} has not reached first value within 24 hours of purchase.`, null]);
-  }
-  const fresh = (at: number) => p.now - at <= p.rules.maxEventAgeHours * 3_600_000;
-  for (const ev of p.events) {
-    if (!fresh(ev.occurredAt)) continue;
-    if (ev.type === "subscription.changed" && (ev.cancelAtPeriodEnd || ev.cancelAt) && ev.status !== "canceled" && (p.stillTrue?.cancelScheduled(ev.subscriptionId) ?? true)) {
-      out.push(["cancel_scheduled", `${ev.subscriptionId}:${ev.cancelAt ?? "period_end"}`, `${p.name} scheduled a cancellation${ev.cancellation?.feedback ? ` (${ev.cancellation.feedback})` : ""}.`, null]);
-    }
-    if (ev.type === "payment.failed" && after.mrr >= p.rules.paymentFailedMinMrr && (p.stillTrue?.invoiceUnpaid(ev.invoiceId) ?? true)) {
-      out.push(["payment_failed", `${ev.invoiceId}:${ev.attemptCount}`, `${p.name}: payment failed (attempt ${ev.attemptCount}).`, null]);
-    }
-  }
-  return out;
+  return { id, customerId: p.customerId, payload: alertPayload(p, head!.rule, summary, head!.was) };
 }
 
-function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** Points stored before bands were kept on the timeline: the default thresholds. */
-function bandOfScore(score: number): Band {
-  return score < 50 ? "red" : score > 75 ? "green" : "yellow";
+function isScoreRule(t: Triggered): boolean {
+  return t.rule === "entered_red" || t.rule === "score_drop";
 }
 
 /** `was` is the event-time point the alert compares with; without one, nothing is claimed about before. */

@@ -26,13 +26,17 @@ export const timelineJobSchema = z.object({ job: z.literal("timeline"), customer
 /** Erases one person (src/jobs/erase.ts): where it has got to lives in the erasure's row, so the message is only its id. */
 export const eraseJobSchema = z.object({ job: z.literal("erase"), erasureId: z.string().min(1) });
 
-export const jobMessageSchema = z.discriminatedUnion("job", [pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema]);
+/** Re-scores the customers whose first-value deadline passed shortly before `asOf` (src/jobs/first-value.ts); `after` is the last id done. */
+export const firstValueJobSchema = z.object({ job: z.literal("first-value"), asOf, after: z.string() });
+
+export const jobMessageSchema = z.discriminatedUnion("job", [pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema, firstValueJobSchema]);
 
 export type PruneInboxJob = z.infer<typeof pruneInboxJobSchema>;
 export type ReconcileStripeJob = z.infer<typeof reconcileStripeJobSchema>;
 export type LoyaltyDailyJob = z.infer<typeof loyaltyDailyJobSchema>;
 export type TimelineJobMessage = z.infer<typeof timelineJobSchema>;
 export type EraseJob = z.infer<typeof eraseJobSchema>;
+export type FirstValueJob = z.infer<typeof firstValueJobSchema>;
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** The daily re-score, a page of customers per message (src/recompute.ts); its shape predates the jobs above. */

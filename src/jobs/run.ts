@@ -5,9 +5,10 @@ import { recomputePages } from "../recompute";
 import { nextDailyJob, type DailyJob } from "./daily";
 import { sendJobs } from "./enqueue";
 import { loyaltyDailyPage } from "./loyalty-daily";
-import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type JobMessage, type RecomputeMessage, type TimelineJobMessage } from "./messages";
+import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type RecomputeMessage, type TimelineJobMessage } from "./messages";
 import { timelinePage } from "./timeline";
 import { erasePage } from "./erase";
+import { firstValuePage } from "./first-value";
 import type { TimelineJob } from "../pipeline";
 import { pruneInboxPage, retentionPolicy } from "./prune-inbox";
 import { reconcileStripePage } from "./reconcile-stripe";
@@ -30,12 +31,20 @@ export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMe
   // A timeline job belongs to one customer, not to the daily chain.
   if (page.kind === "job" && page.body.job === "timeline") return runTimelinePage(env, page.body);
   if (page.kind === "job" && page.body.job === "erase") return erasePage(env.DB, Date.now(), page.body);
+  if (page.kind === "job" && page.body.job === "first-value") return runFirstValuePage(env, page.body);
   return (await runPage(env, page)) ?? nextDailyJob(jobName(page), asOfOf(page));
 }
 
 async function runTimelinePage(env: Env, job: TimelineJobMessage): Promise<EventsQueueMessage | null> {
   const next = await timelinePage(env.DB, tenureConfig(loadConfig(env).TENURE_CONFIG), Date.now(), job);
   return next ? { job: "timeline", ...next } : null;
+}
+
+/** The hourly first-value check is its own chain, outside the daily one. */
+async function runFirstValuePage(env: Env, job: FirstValueJob): Promise<EventsQueueMessage | null> {
+  const { next, timelineJobs } = await firstValuePage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
+  await sendTimelineJobs(env, timelineJobs);
+  return next;
 }
 
 /** The older parts of timelines that steps left: each becomes its own chain of pages. */
@@ -69,6 +78,8 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
       return runTimelinePage(env, job);
     case "erase":
       return erasePage(env.DB, Date.now(), job);
+    case "first-value":
+      return runFirstValuePage(env, job);
     case "loyalty-daily": {
       const r = await loyaltyDailyPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
       if (r.paid || r.held || r.occasions) log("info", "loyalty daily page", { phase: job.phase, paid: r.paid, held: r.held, occasions: r.occasions });
@@ -113,8 +124,8 @@ export async function consumeJobPages(env: Env, pages: { msg: Message<unknown>; 
  */
 export async function deadLetterJobPages(env: Env, pages: { msg: Message<unknown>; page: JobPage }[]): Promise<void> {
   for (const { msg, page } of pages) {
-    log("error", "a job page failed on every retry; the rest of this job is skipped until tomorrow's run", describeJobPage(page));
-    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase") ? null : nextDailyJob(jobName(page), asOfOf(page));
+    log("error", "a job page failed on every retry; the rest of this job is skipped until its next run", describeJobPage(page));
+    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase" || page.body.job === "first-value") ? null : nextDailyJob(jobName(page), asOfOf(page));
     if (next) await sendJobs(env.EVENTS, [next]);
     msg.ack();
   }

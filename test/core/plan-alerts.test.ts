@@ -1,47 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { alertRulesSchema } from "../../src/core/config";
-import type { NormalizedEvent } from "../../src/core/events";
-import { planActions, type AlertLog, type PlanInput, type Snapshot } from "../../src/core/plan";
+import type { AlertLog } from "../../src/core/plan";
+import { DAY, HOUR, NOW, alerts, paymentFailed, plan, snap } from "./plan-fixtures";
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const NOW = Date.UTC(2026, 11, 1, 12);
-const rules = alertRulesSchema.parse({});
-
-const snap = (score: number, band: Snapshot["band"], over: Partial<Snapshot> = {}): Snapshot => ({
-  score,
-  band,
-  stage: "renewal",
-  stageSince: null,
-  drivers: [],
-  modelVersion: "m",
-  trend: { d7: null, d30: null },
-  segments: [],
-  onboardingStatus: "complete",
-  firstValueMissed: false,
-  mrr: 10_000,
-  renewalDate: null,
-  ...over,
-});
-
-const fresh: NormalizedEvent = { id: "stripe:evt_1", source: "stripe", type: "payment.failed", occurredAt: NOW - HOUR, subject: {}, invoiceId: "in_1", attemptCount: 1, nextAttemptAt: null, amountDue: 100, currency: "usd" };
-
-function plan(over: Partial<PlanInput>) {
-  return planActions({
-    customerId: "cu_1",
-    name: "Acme <!channel>",
-    before: snap(80, "green"),
-    after: snap(40, "red"),
-    events: [],
-    history: [],
-    alerts: {},
-    causeAt: NOW,
-    now: NOW,
-    rules,
-    ...over,
-  });
-}
-const alerts = (r: ReturnType<typeof plan>) => r.actions.filter((a) => a.payload.type === "slack.alert").map((a) => a.payload as { rule: string; summary: string; previousScore: number | null });
+const fresh = paymentFailed();
 
 describe("alert planning", () => {
   it("alerts once for a customer that is red, and not again while it stays red", () => {
