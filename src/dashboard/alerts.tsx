@@ -34,7 +34,7 @@ export function alertsHref(q: AlertsQuery, offset = q.offset): string {
 }
 
 /** One width per column, the same in every account's table, so the tables line up. */
-const COLUMN_WIDTHS = ["10%", "14%", "7%", "28%", "13%", "13%", "15%"];
+const COLUMN_WIDTHS = ["10%", "13%", "9%", "27%", "13%", "13%", "15%"];
 
 /** Consecutive rows of one account (the query orders them so). */
 function byAccount(rows: AlertListRow[]): AlertListRow[][] {
