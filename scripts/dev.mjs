@@ -19,6 +19,7 @@ Queues and Durable Objects. State lives under .wrangler/state; secrets come from
 Cron triggers (wrangler.toml [triggers]) fire on their schedule, in UTC, while this runs. To fire one now:
   npm run cron -- sweep        the 2-minute inbox/outbox sweeper
   npm run cron -- daily        the daily jobs (retention, Stripe reconciliation, recompute, loyalty)
+  npm run cron -- hourly       the first-value check for deadlines that just passed
 
 Options:
   --port N      the port to listen on (default: PORT, else 8787)
