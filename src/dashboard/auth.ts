@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { timingSafeEqualStr } from "../../webhooks/signature";
+import { sha256, timingSafeEqualStr, toBase64 } from "../../webhooks/signature";
 import { roleAllows, roleFor, type Role } from "../core/roles";
 import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
@@ -18,6 +18,7 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_MS,
   createSession,
+  csrfMatches,
   endSession,
   isRandomId,
   loginFormField,
@@ -50,11 +51,7 @@ const loginFormSchema = z.object({
 /** Both cookies are `__Host-`: Secure, Path=/, no Domain. Browsers accept Secure cookies from http://localhost too. */
 const cookieBase = { httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
 
-const csrfMatches = (expected: string, given: unknown) => typeof given === "string" && given.length > 0 && timingSafeEqualStr(given, expected);
-
 const TOKEN_PERSON: Person = { email: null, role: "admin", actor: "admin (token)" };
-
-const sha256 = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))));
 
 /**
  * The person behind a request. Behind Cloudflare Access it is the verified token's email, and a missing or bad
@@ -69,7 +66,7 @@ export async function currentSession(c: Context<DashEnv>): Promise<DashSession |
     const verified = await verifyAccessToken(jwt, access);
     if (!verified.ok) throw new AppError(verified.status, "access_required", `${verified.reason} Open the dashboard through its Cloudflare Access URL to sign in.`);
     const person = { email: verified.email, role: roleFor(verified.email, cfg.TENURE_ROLES), actor: verified.email };
-    return remember(c, { csrf: await sha256(`tenure csrf.${jwt}`), person });
+    return remember(c, { csrf: toBase64(await sha256(`tenure csrf.${jwt}`)), person });
   }
   const token = cfg.ADMIN_TOKEN;
   const session: Session | null = token ? await verifySession(c.env.DB, token, getCookie(c, SESSION_COOKIE), Date.now()) : null;
@@ -96,7 +93,7 @@ const guard = (needed: Role | null) =>
     if (!session) throw new AppError(403, "no_session", "Log in to the dashboard first.");
     const raw = await c.req.parseBody();
     const form = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === "string"));
-    if (!csrfMatches(session.csrf, form._csrf)) throw new AppError(403, "csrf", "The form's CSRF token does not match this session; reload the page and try again.");
+    if (!csrfMatches(session, form._csrf)) throw new AppError(403, "csrf", "The form's CSRF token does not match this session; reload the page and try again.");
     const { role } = session.person;
     if (needed && !roleAllows(role, needed)) throw new AppError(403, "role_required", `This needs the ${needed} role; you are signed in as ${role}.`);
     c.set("form", form);

@@ -1,4 +1,5 @@
 import { seedPersonIds } from "../core/erasure";
+import { sha256, toHex } from "../../webhooks/signature";
 import { readContact, startErasureStmts } from "../store/privacy";
 
 /**
@@ -14,8 +15,7 @@ export async function prepareErasure(db: D1Database, contactId: string, id: stri
 
 /** An erasure id derived from what started it (a webhook event id). */
 export async function erasureIdFor(origin: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`erasure:${origin}`)));
-  return `er_${[...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `er_${toHex((await sha256(`erasure:${origin}`)).slice(0, 12))}`;
 }
 
 export const newErasureId = () => `er_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;

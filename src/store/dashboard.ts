@@ -1,5 +1,6 @@
 import type { CustomerState } from "../core/state";
 import { actionRow, type ActionRow } from "./outbox";
+import { ownerPath } from "./worklist";
 
 export type { ActionRow };
 
@@ -50,7 +51,6 @@ export async function portfolioPage(db: D1Database, q: PortfolioQuery): Promise<
   if (q.band) (where.push("c.band = ?"), args.push(q.band));
   if (q.stage) (where.push("c.stage = ?"), args.push(q.stage));
   const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const ownerPath = /^[A-Za-z0-9_]+$/.test(q.ownerProperty) ? `$.crm.properties."${q.ownerProperty}".value` : "$.__none";
   const [rows, count] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
@@ -60,7 +60,7 @@ export async function portfolioPage(db: D1Database, q: PortfolioQuery): Promise<
          FROM customers c LEFT JOIN owners o ON o.id = CAST(json_extract(c.state, ?1) AS TEXT) ${filter}
          ORDER BY ${sortSql[q.sort]} ${q.dir === "desc" ? "DESC" : "ASC"} NULLS LAST, c.id LIMIT ? OFFSET ?`,
       )
-      .bind(ownerPath, ...args, q.limit, q.offset),
+      .bind(ownerPath(q.ownerProperty), ...args, q.limit, q.offset),
     db.prepare(`SELECT COUNT(*) AS n FROM customers c ${filter}`).bind(...args),
   ]);
   return { rows: rows!.results as unknown as PortfolioRow[], total: Number((count!.results[0] as { n: number }).n) };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sha256, toHex } from "../../webhooks/signature";
 import { emptyPersonIds, personIdsSchema, type PersonIds } from "../core/erasure";
 
 /**
@@ -120,18 +121,16 @@ export async function erasureSalt(db: D1Database, create: boolean): Promise<stri
   if (cached) return cached;
   if (create) {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
-    await db.prepare(`INSERT INTO erasure_salt (id, salt) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`).bind(hex(bytes)).run();
+    await db.prepare(`INSERT INTO erasure_salt (id, salt) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`).bind(toHex(bytes)).run();
   }
   const row = await db.prepare(`SELECT salt FROM erasure_salt WHERE id = 1`).first<{ salt: string }>();
   if (row) salts.set(db, row.salt);
   return row?.salt ?? null;
 }
 
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-
 /** SHA-256 of the salt and the lower-cased identifier (an email, a user id, `hubspot:<contact id>`). */
 export async function tombstoneHash(salt: string, identifier: string): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${salt}\n${identifier.trim().toLowerCase()}`))));
+  return toHex(await sha256(`${salt}\n${identifier.trim().toLowerCase()}`));
 }
 
 /**
@@ -139,8 +138,7 @@ export async function tombstoneHash(salt: string, identifier: string): Promise<s
  * and per spelling, as the distinct-user counts are (user ids are case-sensitive there).
  */
 export async function pseudonymOf(salt: string, userId: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${salt}\npseudonym\n${userId}`)));
-  return `erased:${hex(digest).slice(0, 16)}`;
+  return `erased:${toHex(await sha256(`${salt}\npseudonym\n${userId}`)).slice(0, 16)}`;
 }
 
 export function tombstoneStmts(db: D1Database, erasureId: string, hashes: string[], now: number): D1PreparedStatement[] {

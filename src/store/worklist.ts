@@ -66,7 +66,7 @@ function toRow(raw: unknown): WorklistRow {
 }
 
 /** The JSON path of the owner property in the stored CRM state; a property name that is not a plain identifier matches nothing. */
-const ownerPath = (ownerProperty: string) => (/^[A-Za-z0-9_]+$/.test(ownerProperty) ? `$.crm.properties."${ownerProperty}".value` : "$.__none");
+export const ownerPath = (ownerProperty: string) => (/^[A-Za-z0-9_]+$/.test(ownerProperty) ? `$.crm.properties."${ownerProperty}".value` : "$.__none");
 
 const select = `SELECT c.id, c.name, c.domain, c.score, c.band, c.stage, c.stage_since, c.mrr, c.currency, c.health,
     json_extract(c.state, ?1) AS owner_id, o.name AS owner_name
