@@ -118,7 +118,7 @@ export async function startWorker({ name, config, vars, persistTo, readyPath = "
     try {
       const res = await fetch(url + readyPath, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
-      return { url, port, stop, logFile, pid: child.pid };
+      return { url, port, inspector, stop, logFile, pid: child.pid };
     } catch {
       await sleep(250);
     }

@@ -6,6 +6,7 @@
 //     its figures replace the scale section of bench/results.json, and the reports are re-rendered
 //   npm run bench -- --only ingest-load [--load-deliveries 10000 --load-in-flight 32]   ingest under load, then the
 //     queue drained without the sweeper (a few minutes; not part of the default run, its figures are printed only)
+//   npm run bench -- --only model   calibration on generated cohorts: default, calibrated, naive and ceiling AUC (printed only)
 //   npm run bench -- --render   re-renders the reports from bench/results.json without measuring
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     "load-seconds": { type: "string", default: "120" },
     "stream-events": { type: "string", default: "3000" },
     "quarter-events": { type: "string", default: "4000" },
+    "dense-events": { type: "string", default: "18000" },
     "state-seconds": { type: "string", default: "300" },
     "past-window-days": { type: "string" },
     "no-write": { type: "boolean", default: false },
@@ -36,7 +38,7 @@ const { values: args } = parseArgs({
 const seconds = Math.max(1, Number(args.seconds));
 const PARTS = ["ingest", "pipeline", "recompute", "bundle", "scale"];
 /** Parts run only when named in --only. */
-const EXTRA_PARTS = ["ingest-load"];
+const EXTRA_PARTS = ["ingest-load", "model"];
 const only = new Set(args.only.split(",").filter((x) => PARTS.includes(x) || EXTRA_PARTS.includes(x)));
 
 const SECRET = "whsec_bench_0123456789";
@@ -165,7 +167,7 @@ async function runScale() {
   state.catch(() => {}); // awaited by benchScale; a failure surfaces there
   // The tree as it is now, bundled once: edits made while the part runs neither restart nor change the app.
   const config = frozenMeteredConfig();
-  const stateDirs = new Map(["scale-quarter", "scale-streams"].map((name) => [name, tempDir(`${name}-state`)]));
+  const stateDirs = new Map(["scale-quarter", "scale-dense", "scale-streams"].map((name) => [name, tempDir(`${name}-state`)]));
   for (const dir of stateDirs.values()) migrate(dir);
   return withWorkers(async (keep) =>
     benchScale({
@@ -181,6 +183,8 @@ async function runScale() {
       loadSeconds: Math.max(10, Number(args["load-seconds"])),
       streamEvents: Math.max(100, Number(args["stream-events"])),
       quarter: { accounts: 20, usersPerAccount: 50, events: Math.max(100, Number(args["quarter-events"])) },
+      // One account at 200 events a day for the quarter (18,000 by default); 0 skips it.
+      denseQuarter: Number(args["dense-events"]) > 0 ? { accounts: 1, usersPerAccount: 100, events: Math.max(1000, Number(args["dense-events"])) } : null,
       pastWindowDays: await pastWindowDays(),
       state,
     }),
@@ -282,6 +286,10 @@ if (only.has("recompute")) printRecompute((results.recompute = runRecompute()));
 if (only.has("ingest")) printIngest((results.ingest = await runIngest()));
 if (only.has("ingest-load")) printIngestLoad((results.ingestLoad = await runIngestLoad()));
 if (only.has("pipeline")) printPipeline((results.pipeline = await runPipeline()));
+if (only.has("model")) {
+  const { benchModel, printModel } = await import("./model.mjs");
+  printModel((results.model = benchModel()));
+}
 if (only.has("scale")) {
   results.scale = await runScale();
   results.scale.measured = { when: new Date().toISOString(), loadAverageAtEnd: loadavg().map((l) => round(l, 2)) };

@@ -136,14 +136,26 @@ export function workerdRss(rootPid) {
   let kib = 0;
   const pids = [];
   const perProcessMiB = [];
+  // VmRSS = RssAnon (heaps: V8, SQLite's page cache, allocator arenas) + RssFile (mapped files: the binary,
+  // an mmapped database) + RssShmem; the split says whose memory a growth is.
+  const parts = { anon: 0, file: 0, shmem: 0 };
+  const field = (status, name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
   for (const pid of tree) {
     if (!/workerd/.test(all.get(pid)?.comm ?? "")) continue;
     try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m) (kib += Number(m[1])), pids.push(pid), perProcessMiB.push(Math.round(Number(m[1]) / 102.4) / 10);
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const rss = field(status, "VmRSS");
+      if (!rss) continue;
+      kib += rss;
+      pids.push(pid);
+      perProcessMiB.push(Math.round(rss / 102.4) / 10);
+      parts.anon += field(status, "RssAnon");
+      parts.file += field(status, "RssFile");
+      parts.shmem += field(status, "RssShmem");
     } catch {
       // ended meanwhile
     }
   }
-  return { mib: Math.round((kib / 1024) * 10) / 10, pids, perProcessMiB };
+  const mib = (k) => Math.round((k / 1024) * 10) / 10;
+  return { mib: mib(kib), pids, perProcessMiB, anonMiB: mib(parts.anon), fileMiB: mib(parts.file), shmemMiB: mib(parts.shmem) };
 }

@@ -53,6 +53,20 @@ export function printScale(r) {
   );
   console.log(`   inbox after the past-window run: ${JSON.stringify(q.past.inbox)}; file ${n(q.past.fileBytes)} B (${n(q.past.freeBytes)} B free pages)`);
   if (q.timeline) console.log(`   score_history: ${n(q.timeline.rows)} rows for ${q.timeline.customers} customers (${q.timeline.rowsPerCustomerDay} per customer per day of the span)`);
+  const d = r.denseQuarter;
+  if (d) {
+    console.log(`\n   At the target's density: ${n(d.stored)} events for ${d.accounts} account × ${d.usersPerAccount} users over ${d.spanDays} days (${n(Math.round(d.stored / d.spanDays))} a day)`);
+    console.log(
+      table(
+        ["measure", "bytes", "per event (above the empty schema)", "goal"],
+        [
+          ["inside the dedupe window", n(d.inside.bytes), `${d.inside.bytesPerEvent} B`, "–"],
+          [`past the window (daily run at +${d.past.pastWindowDays} d)`, n(d.past.bytes), `${d.past.bytesPerEvent} B`, `≤ ${r.goals.bytesPerEventKept} B`],
+        ],
+      ),
+    );
+    console.log(table(["table", "rows (window)", "bytes (window)", "rows (past)", "bytes (past)"], storageRowsFolded(d).map(([t, ra, ba, rb, bb]) => [t, n(ra), n(ba), n(rb), n(bb)])));
+  }
 
   const s = r.state;
   console.log(
@@ -97,6 +111,12 @@ export function printScale(r) {
       [[m.rssMiB.atStart, m.rssMiB.beforeLoad, m.rssMiB.endOfLoad, m.rssMiB.after60s, m.growthMiB.duringLoad, m.growthMiB.after60s].map((x) => `${x} MiB`)],
     ),
   );
+  if (m.rssSplitMiB) {
+    const at = ["atStart", "beforeLoad", "endOfLoad", "after60s"];
+    console.log(table(["kind", "at start", "before load", "end of load", "60 s after"], ["anon", "file", "shmem"].map((k) => [k, ...at.map((p) => `${m.rssSplitMiB[p][k]} MiB`)])));
+    console.log(`   anon = heaps (V8, SQLite's page cache, allocator arenas); file = mapped files. Local D1 file: ${m.d1FileMiB.beforeLoad} MiB before the load, ${m.d1FileMiB.after60s} MiB 60 s after.`);
+    if (m.v8HeapMiB) console.log(`   V8 heap in use by the Worker isolate (the app's JavaScript objects and not yet collected garbage): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after it.`);
+  }
   if (m.perProcessMiB) console.log(`   per workerd process (MiB): before ${JSON.stringify(m.perProcessMiB.beforeLoad)}, end ${JSON.stringify(m.perProcessMiB.endOfLoad)}, 60 s after ${JSON.stringify(m.perProcessMiB.after60s)}`);
   console.log(`   backlog drained ${m.drained ? `${m.drainSecondsAfterLoad} s after the load ended` : "not within 6 minutes of the load's end"}; the load's inbox rows: ${JSON.stringify(m.inbox)}; events queue meanwhile: ${JSON.stringify(m.queue)}; sweeps fired in this app: ${r.sweeps?.streams ?? "–"}`);
 

@@ -35,6 +35,9 @@ export function scale(r) {
       ["figure", "measured", "goal", "met"],
       [
         [`Bytes kept per Segment \`track\` event past the dedupe window (daily run at +${q.past.pastWindowDays} d)`, `**${q.past.bytesPerEvent} B** (inside the window ${q.inside.bytesPerEvent} B)`, `≤ ${r.goals.bytesPerEventKept} B`, yes(q.past.bytesPerEvent <= r.goals.bytesPerEventKept)],
+        ...(r.denseQuarter
+          ? [[`Same at the target's density: 1 account, ${n(r.denseQuarter.stored)} events over ${r.denseQuarter.spanDays} days (${n(Math.round(r.denseQuarter.stored / r.denseQuarter.spanDays))} a day)`, `**${r.denseQuarter.past.bytesPerEvent} B** (inside the window ${r.denseQuarter.inside.bytesPerEvent} B)`, `≤ ${r.goals.bytesPerEventKept} B`, yes(r.denseQuarter.past.bytesPerEvent <= r.goals.bytesPerEventKept)]]
+          : []),
         [`Largest per-customer row, ${n(s.account.users)}-user account (pure core)`, `**${kib(s.largestRowBytes)}**${stateNote}`, `≤ ${kib(goalRow)}`, yes(s.withinGoal)],
         [`Same, ${n(a.users)}-user account through the app (\`length(state)\`)`, kib(a.stateBytes), `≤ ${kib(goalRow)}`, yes(a.stateBytes !== null && a.stateBytes <= goalRow)],
         [`Trend d7/d30 defined after ${r.trend.daysAgo} days of a flat score`, `**${yes(r.trend.defined)}** (${JSON.stringify(r.trend.trend)})`, "yes", yes(r.trend.defined)],
@@ -50,7 +53,10 @@ export function scale(r) {
       `Per event = bytes above the empty migrated database (${n(q.emptyBytes)} B, one page per table and index) ÷ events; the whole file in use is ` +
       `${q.inside.totalPerEvent} B / ${q.past.totalPerEvent} B per event. Inbox after the past-window run: ${n(q.past.inbox.total)} rows. ` +
       `What stays after the window is per account and per account-day (customer rows, contacts, timeline), so the per-event figure falls as events ` +
-      `per account rise: here ${n(Math.round(q.stored / q.accounts))} per account in all; at 200 per account per day it is a few bytes (docs/scale.md).` +
+      `per account rise: here ${n(Math.round(q.stored / q.accounts))} per account in all` +
+      (r.denseQuarter
+        ? `; measured at the target's density (one account, ${n(r.denseQuarter.stored)} events over the quarter, ${r.denseQuarter.usersPerAccount} users) it is ${r.denseQuarter.past.bytesPerEvent} B per event past the window (${n(r.denseQuarter.past.bytes - r.denseQuarter.emptyBytes)} B kept in all).`
+        : "; at 200 per account per day it is a few bytes (docs/scale.md).") +
       (q.timeline ? ` Timeline: ${n(q.timeline.rows)} score_history rows for ${q.timeline.customers} customers (${q.timeline.rowsPerCustomerDay} per customer per day).` : ""),
     "",
     mdTable(["table", "rows (window)", "bytes (window)", "rows (past)", "bytes (past)"], storageRowsFolded(q).map(([t, ra, ba, rb, bb]) => [t, n(ra), n(ba), n(rb), n(bb)])),
@@ -80,6 +86,11 @@ export function scale(r) {
       `${m.rssMiB.after60s} MiB 60 s later; the backlog ${m.drained ? `drained ${m.drainSecondsAfterLoad} s after the load ended` : "had not drained"}` +
       (m.queue ? ` (events queue meanwhile: ${n(m.queue.enqueued)} messages sent, ${n(m.queue.delivered)} delivered to the consumer, ${n(m.queue.retried)} retried)` : "") +
       `. The benchmark fires the sweeper cron every 2 minutes, as a deployment does (\`wrangler dev\` fires no cron by itself). ` +
+      (m.rssSplitMiB
+        ? `Split by kind (anon = heaps: V8, SQLite's page cache, allocator arenas; file = mapped files): anon ${m.rssSplitMiB.beforeLoad.anon} → ${m.rssSplitMiB.endOfLoad.anon} → ${m.rssSplitMiB.after60s.anon} MiB, ` +
+          `file ${m.rssSplitMiB.beforeLoad.file} → ${m.rssSplitMiB.endOfLoad.file} → ${m.rssSplitMiB.after60s.file} MiB; the local D1 file grew from ${m.d1FileMiB.beforeLoad} to ${m.d1FileMiB.after60s} MiB. ` +
+          (m.v8HeapMiB ? `The Worker isolate's V8 heap in use (Tenure's own JavaScript objects, its maps and caches, plus garbage not yet collected): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after. ` : "")
+        : "") +
       "`--load-seconds 600` runs the 10-minute load.",
     "",
     `**6. Cost per million events** (ingest + scoring + the retention's share of the past-window daily run, counted; Workers Paid list prices, 2026; CPU time not included):`,

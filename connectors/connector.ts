@@ -29,8 +29,8 @@ export interface ConnectorDeps {
   now: () => number;
   /** The stored result of an earlier delivered action (e.g. a Slack alert's {channel, ts}), or undefined. */
   lookupResult?: (actionId: string) => Promise<unknown>;
-  /** Stores an owner the connector looked up, so the dashboard can show their name. */
-  rememberOwner?: (owner: { id: string; name: string | null; email: string | null }) => Promise<void>;
+  /** Stores owners the connector looked up, so the dashboard can show their names and match the signed-in email. */
+  rememberOwners?: (owners: { id: string; name: string | null; email: string | null }[]) => Promise<void>;
 }
 
 export interface Connector {

@@ -3,6 +3,8 @@ import type { Config } from "../src/env";
 import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "./connector";
 import { deliverProperties, MAX_BATCH, type Gate } from "./hubspot/batch";
 import { deliverNote } from "./hubspot/notes";
+import { deliverOwnersPage } from "./hubspot/owners";
+import { deliverAssociations } from "./hubspot/associations";
 
 export { HUBSPOT_PROPERTIES, HUBSPOT_PROPERTY_GROUP, propertyDefinitions, setupHubspotProperties } from "./hubspot/properties";
 export type { SetupResult } from "./hubspot/properties";
@@ -33,6 +35,8 @@ export const hubspotConnector: Connector = {
       outcomes.set(o.id, o);
     }
     for (const note of actions.filter(isType("hubspot.note"))) outcomes.set(note.id, await deliverNote(note, deps, gate));
+    for (const page of actions.filter(isType("hubspot.owners_page"))) outcomes.set(page.id, await deliverOwnersPage(page, deps, gate));
+    for (const lookup of actions.filter(isType("hubspot.associations"))) outcomes.set(lookup.id, await deliverAssociations(lookup, deps, gate));
     return actions.map(
       (a) => outcomes.get(a.id) ?? { id: a.id, status: "permanent", error: `HubSpot cannot deliver ${a.payload.type}` },
     );

@@ -15,6 +15,9 @@ import { callSlack, type SlackFailure, type SlackReply } from "./slack/api";
 import { log } from "../src/log";
 import { LIMITS, type Block, type SlackMessage } from "./slack/blocks";
 import { textOf, truncateMrkdwn, type Mrkdwn } from "./slack/mrkdwn";
+import { alertRoutes } from "../src/core/alert-routing";
+import { buildDigestMessage, type DigestPayload } from "./slack/digest-message";
+import { lookupSlackUser, postRouted, routingOf, type RoutedResult, type SlackUser } from "./slack/route";
 
 export { buildAlertMessage, buildRecoveryMessage, ACK_ACTION_ID, SNOOZE_ACTION_ID } from "./slack/alert-message";
 
@@ -51,30 +54,46 @@ function toResult(reply: SlackReply): SlackResult {
     : { ok: false, status: "retry", error: "Slack answered ok without channel and ts" };
 }
 
-const lookupSchema = z.looseObject({ user: z.looseObject({ id: z.string() }) });
-
-/** The owner's Slack id, or undefined when the lookup fails for any reason: the alert goes out anyway. */
-async function lookupSlackUser(deps: ConnectorDeps, email: string | undefined): Promise<string | undefined> {
-  if (!email) return undefined;
-  // https://docs.slack.dev/reference/methods/users.lookupByEmail
-  const reply = await callSlack(deps, "users.lookupByEmail", { email }, "GET");
-  return reply.ok ? lookupSchema.safeParse(reply.data).data?.user.id : undefined;
+/** Looks each email up once per delivery: the mention and a DM route share the answer. */
+function userLookups(deps: ConnectorDeps): (email: string) => Promise<SlackUser> {
+  const seen = new Map<string, Promise<SlackUser>>();
+  return (email) => {
+    const key = email.toLowerCase();
+    if (!seen.has(key)) seen.set(key, lookupSlackUser(deps, email));
+    return seen.get(key)!;
+  };
 }
 
-async function renderAlert(alert: AlertPayload, actionId: string, deps: ConnectorDeps): Promise<SlackMessage> {
+async function renderAlert(alert: AlertPayload, actionId: string, deps: ConnectorDeps, users = userLookups(deps)) {
   const ownerEmail = alert.ownerEmail ?? (await hubspotOwnerEmail(deps, alert.hubspotOwnerId));
-  const ownerSlackId = await lookupSlackUser(deps, ownerEmail);
-  return buildAlertMessage(alert, {
+  // A failed lookup costs the alert its mention, never the alert.
+  const ownerSlackId = ownerEmail ? ((await users(ownerEmail)).id ?? undefined) : undefined;
+  const message = buildAlertMessage(alert, {
     actionId,
-    channel: deps.cfg.SLACK_ALERT_CHANNEL ?? "",
+    channel: routingOf(deps.cfg).fallback,
     now: deps.now(),
     ...(ownerSlackId ? { ownerSlackId } : {}),
     ...(deps.cfg.HUBSPOT_PORTAL_ID ? { hubspotPortalId: deps.cfg.HUBSPOT_PORTAL_ID } : {}),
   });
+  return { message, ownerEmail };
 }
 
-async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Promise<SlackResult> {
-  return postMessage(deps, a.id, await renderAlert(a.payload, a.id, deps));
+/** The alert goes where routing says (src/core/alert-routing.ts); the result records which route it took. */
+async function sendAlert(a: OutboxAction<AlertPayload>, deps: ConnectorDeps): Promise<RoutedResult> {
+  const users = userLookups(deps);
+  const { message, ownerEmail } = await renderAlert(a.payload, a.id, deps, users);
+  const { routing, fallback } = routingOf(deps.cfg);
+  const targets = alertRoutes({ hubspotOwnerId: a.payload.hubspotOwnerId, ownerEmail, segments: a.payload.segments }, routing, fallback);
+  return postRouted(targets, users, (channel) => postMessage(deps, a.id, { ...message, channel }));
+}
+
+/** One message of the daily digest, to its recipient, else the fallback channel. */
+async function sendDigest(a: OutboxAction<DigestPayload>, deps: ConnectorDeps): Promise<RoutedResult> {
+  const { fallback } = routingOf(deps.cfg);
+  const route = a.payload.route;
+  const targets = route.kind !== "owner_dm" && route.channel === fallback ? [route] : [route, { kind: "fallback" as const, channel: fallback }];
+  const message = buildDigestMessage(a.payload, { channel: fallback, ...(deps.cfg.PUBLIC_URL ? { publicUrl: deps.cfg.PUBLIC_URL } : {}), ...(deps.cfg.HUBSPOT_PORTAL_ID ? { hubspotPortalId: deps.cfg.HUBSPOT_PORTAL_ID } : {}) });
+  return postRouted(targets, userLookups(deps), (channel) => postMessage(deps, a.id, { ...message, channel }));
 }
 
 /**
@@ -85,7 +104,7 @@ async function sendAlertUpdate(a: OutboxAction<AlertUpdatePayload>, deps: Connec
   const p = a.payload;
   const posted = postedMessageSchema.safeParse(await deps.lookupResult?.(p.alertActionId)).data;
   if (!posted) return { ok: false, status: "retry", error: "the alert is not posted in Slack yet" };
-  const alert = await renderAlert(p.alert, p.alertActionId, deps);
+  const { message: alert } = await renderAlert(p.alert, p.alertActionId, deps);
   const answered = buildRespondedMessage(alert.blocks, alert.text, { by: { name: p.actor }, snoozedUntil: p.snoozedUntil });
   return updateAlertMessage(deps, { channel: posted.channel, ts: posted.ts, ...answered });
 }
@@ -96,7 +115,7 @@ async function sendAlertUpdate(a: OutboxAction<AlertUpdatePayload>, deps: Connec
  */
 async function sendRecovery(a: OutboxAction<RecoveryPayload>, deps: ConnectorDeps): Promise<SlackResult> {
   const alert = postedMessageSchema.safeParse(await deps.lookupResult?.(a.payload.alertActionId)).data;
-  const channel = alert?.channel ?? deps.cfg.SLACK_ALERT_CHANNEL ?? "";
+  const channel = alert?.channel ?? routingOf(deps.cfg).fallback;
   return postMessage(deps, a.id, buildRecoveryMessage(a.payload, { channel, ...(alert ? { threadTs: alert.ts } : {}) }));
 }
 
@@ -109,12 +128,16 @@ async function sendOne(a: OutboxAction, deps: ConnectorDeps): Promise<DeliveryOu
     if (found.status === "found") return { id: a.id, status: "delivered", result: { channel: found.channel, ts: found.ts } };
     if (found.status === "failed") return { id: a.id, ...found.failure };
   }
-  let r: SlackResult;
+  let r: SlackResult | RoutedResult;
   if (p.type === "slack.alert") r = await sendAlert({ ...a, payload: p }, deps);
   else if (p.type === "slack.recovery") r = await sendRecovery({ ...a, payload: p }, deps);
   else if (p.type === "slack.alert_update") r = await sendAlertUpdate({ ...a, payload: p }, deps);
+  else if (p.type === "slack.digest") r = await sendDigest({ ...a, payload: p }, deps);
   else return { id: a.id, status: "permanent", error: `Slack cannot deliver ${p.type}` };
-  if (r.ok) return { id: a.id, status: "delivered", result: { channel: r.channel, ts: r.ts } };
+  if (r.ok) {
+    const { ok: _ok, ...result } = r;
+    return { id: a.id, status: "delivered", result };
+  }
   const { ok: _ok, ...failure } = r;
   return { id: a.id, ...failure };
 }
@@ -132,7 +155,7 @@ const threadSchema = z.looseObject({
  * private channel); without it the action is posted again, at most once more, and a warning says why.
  */
 async function findEarlierPost(deps: ConnectorDeps, a: OutboxAction, thread: PostedMessage | undefined): Promise<Search> {
-  const channel = thread?.channel ?? deps.cfg.SLACK_ALERT_CHANNEL ?? "";
+  const channel = thread?.channel ?? earlierPostChannel(deps, a);
   const oldest = String(Math.floor(((a.createdAt ?? deps.now()) - 60_000) / 1000));
   let cursor = "";
   for (let page = 0; page < SEARCH_PAGES; page++) {
@@ -156,13 +179,24 @@ async function findEarlierPost(deps: ConnectorDeps, a: OutboxAction, thread: Pos
   return { status: "absent" };
 }
 
+/**
+ * Where to look for an earlier post of a routed alert: its first channel target. A post that went to a DM or
+ * fell back is not found there, and is posted again, at most once more.
+ */
+function earlierPostChannel(deps: ConnectorDeps, a: OutboxAction): string {
+  const { routing, fallback } = routingOf(deps.cfg);
+  if (a.payload.type !== "slack.alert") return fallback;
+  const first = alertRoutes({ hubspotOwnerId: a.payload.hubspotOwnerId, ownerEmail: a.payload.ownerEmail, segments: a.payload.segments }, routing, fallback)[0]!;
+  return first.kind === "owner_dm" ? fallback : first.channel;
+}
+
 /** Slack: alerts and recoveries, one chat.postMessage each, in order; dashboard answers as chat.update. */
 export const slackConnector: Connector = {
   destination: "slack",
   maxBatch: 1,
   disabledReason(cfg: Config) {
     if (!cfg.SLACK_BOT_TOKEN) return "SLACK_BOT_TOKEN is not set";
-    return cfg.SLACK_ALERT_CHANNEL ? null : "SLACK_ALERT_CHANNEL is not set";
+    return routingOf(cfg).fallback ? null : "SLACK_ALERT_CHANNEL is not set";
   },
   async deliver(actions: OutboxAction[], deps: ConnectorDeps): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = [];

@@ -4,6 +4,7 @@
 //   GET  /__fakes           which vendor this is
 //   GET  /__fakes/summary   what Tenure did there (companies written, alerts posted, credits, ...)
 //   POST /__fakes/seed      records the vendor already holds (JSON; see seed() below)
+//   GET  /__fakes/messages  Slack only: every message as the fake holds it now (edits applied)
 // Run alone: `node scripts/fakes-server.mjs` (Ctrl-C stops it); it prints the variables to point a
 // local Tenure at it.
 import { createServer } from "node:http";
@@ -48,10 +49,11 @@ function summaryOf(vendor, fake) {
 function seed(vendor, fake, body) {
   if (vendor === "hubspot") {
     const at = new Date(fake.now()).toISOString();
+    for (const o of body.owners ?? []) fake.owners.set(o.id, { email: o.email, firstName: o.firstName, lastName: o.lastName });
     for (const c of body.companies ?? []) fake.companies.set(c.id, { id: c.id, properties: { ...c.properties, hs_object_id: c.id }, createdAt: at, updatedAt: at });
     for (const c of body.contacts ?? []) fake.lists.addContact(c.properties, c.companyIds ?? [], c.id);
     for (const d of body.deals ?? []) fake.lists.addDeal(d.properties, d.companyIds ?? [], d.id);
-    return { companies: fake.companies.size, contacts: fake.lists.contacts.size, deals: fake.lists.deals.size };
+    return { owners: fake.owners.size, companies: fake.companies.size, contacts: fake.lists.contacts.size, deals: fake.lists.deals.size };
   }
   if (vendor === "stripe") {
     for (const c of body.customers ?? []) fake.lists.addCustomer(c);
@@ -69,6 +71,7 @@ function serve(vendor, fake) {
       const body = await readBody(req);
       if (url.pathname === "/__fakes") return send(res, 200, { vendor, ok: true });
       if (url.pathname === "/__fakes/summary") return send(res, 200, summaryOf(vendor, fake));
+      if (url.pathname === "/__fakes/messages" && vendor === "slack") return send(res, 200, { messages: fake.messages });
       if (url.pathname === "/__fakes/seed" && req.method === "POST") return send(res, 200, seed(vendor, fake, JSON.parse(body.toString("utf8") || "{}")));
       const request = new Request(url, { method: req.method, headers: headersOf(req), body: ["GET", "HEAD"].includes(req.method ?? "GET") ? undefined : body });
       const response = await fake.handle(request);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { alertRulesSchema, defaultConfig, identityRulesSchema, type TenureConfig } from "./core/config";
+import { alertRulesSchema, crmRulesSchema, defaultConfig, identityRulesSchema, type TenureConfig } from "./core/config";
 import { rewardRulesSchema } from "./core/rewards/config";
 import { healthModelSchema } from "./core/health";
 import { lifecycleConfigSchema } from "./core/lifecycle";
@@ -15,6 +15,8 @@ const overrideSchema = z
     alerts: alertRulesSchema.partial().optional(),
     /** Loyalty rules; omitted keys keep their defaults. */
     rewards: rewardRulesSchema.optional(),
+    /** `{ "dealStages": { "won": [...], "lost": [...] } }`: which deal stages close a deal. */
+    crm: crmRulesSchema.optional(),
   })
   .strict();
 
@@ -38,7 +40,7 @@ export function tenureConfig(json: string | undefined): TenureConfig {
     const o = parsed.data;
     cfg = {
       health: o.health ?? cfg.health,
-      lifecycle: o.lifecycle ?? cfg.lifecycle,
+      lifecycle: { ...(o.lifecycle ?? cfg.lifecycle), ...(o.crm ? { dealStages: o.crm.dealStages } : {}) },
       segments: o.segments ?? cfg.segments,
       identity: { ...cfg.identity, ...o.identity },
       alerts: { ...cfg.alerts, ...o.alerts },

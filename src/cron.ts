@@ -1,11 +1,14 @@
-import type { Env } from "./env";
+import { loadConfig, type Env } from "./env";
 import { log } from "./log";
 import { enqueue } from "./jobs/enqueue";
 import { startDailyJobs } from "./jobs/daily";
 import { startFirstValueJob } from "./jobs/first-value";
+import { startDigestJob } from "./jobs/digest";
+import { tenureConfig } from "./config";
 import { overdueActions } from "./store/outbox";
 import { staleReceived } from "./store/inbox";
 import { recordRescues } from "./store/sweeper";
+import { resolveStripeDiscountsHourly } from "./jobs/stripe-discounts";
 
 export const SWEEP_AFTER_MS = 2 * 60_000;
 export const MAX_EVENT_ATTEMPTS = 10;
@@ -33,7 +36,8 @@ export async function sweep(env: Env, now: number): Promise<{ events: number; re
 
 /**
  * Daily: the loyalty program's daily work, Stripe reconciliation, the inbox's retention and the recompute.
- * They run as one chain of bounded pages on the events queue (src/jobs/daily.ts); this only starts it.
+ * They run as one chain of bounded pages on the events queue (src/jobs/daily.ts); this only starts it. The
+ * chain's HubSpot owners step only plans the sync: its vendor calls ride on the outbox, under the HubSpot gate.
  */
 export async function daily(env: Env, now: number): Promise<void> {
   await startDailyJobs(env, now);
@@ -47,6 +51,10 @@ export function isHourlyCron(cron: string): boolean {
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const now = controller.scheduledTime || Date.now();
   if (controller.cron.startsWith("*/")) await sweep(env, now);
-  else if (isHourlyCron(controller.cron)) await startFirstValueJob(env, now);
+  else if (isHourlyCron(controller.cron)) {
+    await startFirstValueJob(env, now);
+    await resolveStripeDiscountsHourly(env, now);
+    await startDigestJob(env, tenureConfig(loadConfig(env).TENURE_CONFIG), now);
+  }
   else await daily(env, now);
 }

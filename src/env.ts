@@ -80,17 +80,39 @@ export const configSchema = z.object({
   SLACK_API_BASE: url("https://slack.com/api"),
 
   ZENDESK_WEBHOOK_SECRET: optionalSecret,
+  /** Zendesk API lookups of requesters and organizations (enrichment): `{subdomain}.zendesk.com`, Basic `{email}/token:{token}`. */
+  ZENDESK_SUBDOMAIN: optionalSecret,
+  ZENDESK_API_EMAIL: optionalSecret,
+  ZENDESK_API_TOKEN: optionalSecret,
+  /** Overrides `https://{ZENDESK_SUBDOMAIN}.zendesk.com` (tests, a proxy). */
+  ZENDESK_API_BASE: optionalSecret,
   INTERCOM_CLIENT_SECRET: optionalSecret,
   FRESHDESK_WEBHOOK_TOKEN: optionalSecret,
   HELPSCOUT_WEBHOOK_SECRET: optionalSecret,
   SEGMENT_SHARED_SECRET: optionalSecret,
   DELIGHTED_WEBHOOK_SECRET: optionalSecret,
   TYPEFORM_WEBHOOK_SECRET: optionalSecret,
+  /** Declared sources (plugins/paddle.json, plugins/front.json). */
+  PADDLE_WEBHOOK_SECRET: optionalSecret,
+  FRONT_WEBHOOK_SECRET: optionalSecret,
 
   /** Deployment-wide request rates per destination, e.g. "100/10s" (HubSpot Free/Starter; 190/10s on Pro and Enterprise). */
   HUBSPOT_RATE_LIMIT: z.string().default("100/10s"),
   SLACK_RATE_LIMIT: z.string().default("1/1s"),
   STRIPE_RATE_LIMIT: z.string().default("25/1s"),
+  /** Zendesk allows 200 to 2,500 requests a minute by plan (legacy Essential: 10); lookups share it with other apps. */
+  ZENDESK_RATE_LIMIT: z.string().default("100/1m"),
+  /** The Standard Webhooks outbound stream (connectors/webhook-out.ts): the receiver's URL and its whsec_ secret. */
+  WEBHOOK_OUT_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined))
+    .refine((v) => v === undefined || /^https?:\/\/[^/\s]+/.test(v), "must be the receiver's http(s) URL"),
+  WEBHOOK_OUT_SECRET: optionalSecret,
+  WEBHOOK_RATE_LIMIT: z.string().default("10/1s"),
+  /** The declared Intercom destination (plugins/intercom.json); the base defaults to https://api.intercom.io. */
+  INTERCOM_ACCESS_TOKEN: optionalSecret,
+  INTERCOM_API_BASE: optionalSecret,
   /** How long HubSpot property writes wait to coalesce a burst into full batches of 100. */
   HUBSPOT_COALESCE_MS: intVar(5000),
   /** Slack alerts wait this long and are re-checked before posting, so a burst of facts settles first. */
@@ -102,6 +124,20 @@ export const configSchema = z.object({
   /** How far ahead of its arrival an event may be dated (vendor clock skew); later ones are refused at ingest. */
   MAX_EVENT_FUTURE_HOURS: intVar(24),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+
+  /** HS256 key the SaaS's backend signs member tokens with; without it /member/* answers 503. */
+  TENURE_MEMBER_SECRET: optionalSecret,
+  /** Comma-separated origins allowed to call /member/* from a browser; unset allows any origin (no cookies are used). */
+  MEMBER_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((o) => o.trim().replace(/\/+$/, "")).filter((o) => o !== "")),
+  /** Where GET /r/:code sends a visitor: the SaaS's signup or checkout page. */
+  REFERRAL_LANDING_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined))
+    .pipe(z.url({ message: "must be an absolute URL" }).optional()),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -142,4 +178,11 @@ export function secretValues(cfg: Config): string[] {
     secretsOf.set(cfg, values);
   }
   return values;
+}
+
+/** Zendesk's API base: ZENDESK_API_BASE, else `https://{ZENDESK_SUBDOMAIN}.zendesk.com`; null when neither is set. */
+export function zendeskApiBase(cfg: Config): string | null {
+  if (cfg.ZENDESK_API_BASE) return cfg.ZENDESK_API_BASE.replace(/\/+$/, "");
+  if (cfg.ZENDESK_SUBDOMAIN && /^[a-z0-9][a-z0-9-]*$/i.test(cfg.ZENDESK_SUBDOMAIN)) return `https://${cfg.ZENDESK_SUBDOMAIN.toLowerCase()}.zendesk.com`;
+  return null;
 }

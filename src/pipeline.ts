@@ -2,6 +2,7 @@ import type { Action } from "./core/actions";
 import type { TenureConfig } from "./core/config";
 import type { NormalizedEvent, Subject } from "./core/events";
 import { planActions, type AlertLog, type Snapshot } from "./core/plan";
+import { planDeclaredRequests, planOutboundEvents, type DeclaredTarget } from "./plugins/outbound";
 import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
 import { type CustomerState, dayKey, emptyState } from "./core/state";
@@ -9,11 +10,14 @@ import { DAY, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type Sta
 import { trend } from "./core/trend";
 import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
 import {
+  ENRICHED_KINDS,
   PRIMARY_KINDS,
   keyString,
   linkIdentityStmt,
   lookupKeys,
-  subjectKeys,
+  conflictStmts,
+  eventKeys,
+  type IdentityConflictRow,
   unmatchedKeyStmts,
   upsertContactStmt,
   type IdentityKey,
@@ -26,9 +30,17 @@ import { log, errorFields } from "./log";
 import { markErasureDoneStmt } from "./store/privacy";
 import { ERASED, isPseudonym } from "./core/erasure";
 import { entry } from "./core/keyed";
+import { trialWithoutPaymentMethod } from "./core/subscriptions";
 import { erasureIdFor, prepareErasure } from "./jobs/erase-start";
 import { scrubErasedArrivals } from "./jobs/erase-arrivals";
 import { firstValueStmts } from "./store/first-value";
+import { identityResolver } from "./store/identity-resolve";
+import { pointerIds } from "./store/merge";
+import { mergeCustomers, type MergeOutcome } from "./jobs/merge";
+import { associatedKeys, loadAssociations } from "./store/associations";
+import { planEnrichment } from "./core/enrichment";
+
+type MergedStep = Extract<MergeOutcome, { status: "merged" }>;
 
 /** The only place that joins storage, the pure core and the outbox. */
 
@@ -42,6 +54,10 @@ export interface PipelineDeps {
   alertSettleMs?: number;
   /** A usage source is configured and has reported usage: the 24-hour first-value rule may alert (src/jobs/first-value.ts). */
   usageConnected?: boolean;
+  /** WEBHOOK_OUT_URL is set: plan the Standard Webhooks stream's events (src/plugins/outbound.ts). */
+  outboundWebhook?: boolean;
+  /** Declared destinations whose secrets are set (src/plugins/destinations.ts). */
+  declaredDestinations?: DeclaredTarget[];
 }
 
 export interface ProcessResult {
@@ -72,6 +88,10 @@ interface Resolved {
   keys: IdentityKey[];
   /** Keys not linked to anyone before this step. */
   fresh: IdentityKey[];
+  /** Explicit ids that contradict each other: the event is refused (src/core/identity.ts). */
+  conflicts?: IdentityConflictRow[];
+  /** Retried: it would merge a customer this batch only now creates. */
+  defer?: boolean;
 }
 
 export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
@@ -99,12 +119,23 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   }
   const rest = rows.filter((r) => !erasures.includes(r));
 
-  const resolved = await resolveCustomers(deps, rest);
-  const unmatched = resolved.filter((r) => r.customerId === null);
+  const { resolved, enrichment, merges } = await resolveCustomers(deps, rest);
+  for (const m of merges) {
+    result.actionIds.push(...m.actionIds);
+    if (m.timelineJob) result.timelineJobs.push(m.timelineJob);
+  }
+  result.retry.push(...resolved.filter((r) => r.defer).map((r) => r.row.id));
+  if (enrichment.length > 0) {
+    // Before the events commit: a retried step plans the same ids again, which the outbox ignores.
+    await deps.db.batch(insertActionStmts(deps.db, enrichment, deps.now));
+    result.actionIds.push(...enrichment.map((a) => a.id));
+  }
+  const unmatched = resolved.filter((r) => r.customerId === null && !r.defer);
   if (unmatched.length > 0) {
     const stmts = unmatched.flatMap((r) => [
-      markUnmatchedStmt(deps.db, r.row.id, "no customer matches this event's ids or email domain yet", deps.now),
+      markUnmatchedStmt(deps.db, r.row.id, r.conflicts?.length ? `refused: ${r.conflicts[0]!.reason}` : unmatchedReason(r.keys, enrichment), deps.now),
       ...unmatchedKeyStmts(deps.db, r.row.id, r.keys),
+      ...conflictStmts(deps.db, r.conflicts ?? [], deps.now),
     ]);
     await deps.db.batch(stmts);
     result.done.push(...unmatched.map((r) => r.row.id));
@@ -114,6 +145,12 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   for (const r of resolved) if (r.customerId) groups.set(r.customerId, [...(groups.get(r.customerId) ?? []), r]);
   const ids = [...groups.keys()];
   const stored = await loadCustomers(deps.db, ids);
+  // Resolved to a customer that a merge retired since: retried, its keys now resolve to the survivor.
+  const retired = await pointerIds(deps.db, ids.filter((id) => !stored.has(id)));
+  for (const id of retired) {
+    result.retry.push(...groups.get(id)!.map((g) => g.row.id));
+    groups.delete(id);
+  }
   const history = await loadTimelines(
     deps.db,
     [...groups].map(([id, group]) => ({ id, since: timelineSince(stored.get(id) ?? null, group.flatMap((g) => g.row.events), deps.now) })),
@@ -182,33 +219,50 @@ async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult)
   }
 }
 
-/** Maps each row to a customer: explicit ids, then people, then email domain; creates a customer for a new primary id. */
-async function resolveCustomers(deps: PipelineDeps, rows: InboxRow[]): Promise<Resolved[]> {
+/**
+ * Maps each row to a customer: explicit ids, then people, then email domain, then what vendor lookups
+ * associated its ids with; creates a customer for a new primary id. Plans the lookups still missing.
+ */
+async function resolveCustomers(deps: PipelineDeps, rows: InboxRow[]): Promise<{ resolved: Resolved[]; enrichment: Action[]; merges: MergedStep[] }> {
   const freeMail = new Set(deps.cfg.identity.freeMailDomains);
-  const perRow = rows.map((row) => ({ row, keys: uniqueKeys(row.events.flatMap((e) => subjectKeys(e.subject, freeMail, deps.cfg.identity.matchByDomain))) }));
+  const own = rows.map((row) => ({ row, keys: uniqueKeys(row.events.flatMap((e) => eventKeys(e, deps.cfg.identity, freeMail))) }));
+  const associations = await loadAssociations(deps.db, own.flatMap((r) => r.keys));
+  const rules = { freeMail, matchByDomain: deps.cfg.identity.matchByDomain };
+  const perRow = own.map(({ row, keys }) => ({ row, keys: uniqueKeys([...keys, ...associatedKeys(keys, associations, rules)]) }));
   const known = await lookupKeys(deps.db, perRow.flatMap((r) => r.keys));
+  const enrichment = planEnrichment(
+    own.map(({ row, keys }) => ({
+      id: row.id,
+      vendorType: row.vendorType,
+      keys,
+      attached: keys.some((k) => known.has(`${k.kind}:${k.value}`) || (PRIMARY_KINDS as readonly string[]).includes(k.kind)),
+    })),
+    (k) => known.has(`${k.kind}:${k.value}`) || associations.has(`${k.kind}:${k.value}`),
+  );
   const out: Resolved[] = [];
+  const merges: MergedStep[] = [];
+  const resolver = await identityResolver(deps.db, deps.cfg.identity, perRow.flatMap((r) => r.keys), known, async (survivorId, loserId, reason) => {
+    const outcome = await mergeCustomers(deps, scoreStep, { survivorId, loserId, via: "auto", reason });
+    if (outcome.status === "merged") merges.push(outcome);
+    return outcome;
+  });
   // In order, one row at a time: a key linked by one row must be seen by the next (same account, two sources).
-  for (const { row, keys } of perRow) {
-    let customerId = keys.map((k) => known.get(keyString(k))).find((v) => v !== undefined) ?? null;
-    const primary = keys.find((k) => (PRIMARY_KINDS as readonly string[]).includes(k.kind));
-    if (!customerId && primary) customerId = await customerIdFor(primary);
-    const fresh = customerId ? keys.filter((k) => !known.has(keyString(k))) : [];
-    for (const k of fresh) known.set(keyString(k), customerId!);
-    out.push({ row, customerId, keys, fresh });
-  }
-  return out;
+  for (const { row, keys } of perRow) out.push({ row, keys, ...(await resolver.resolve(row.id, row.source, keys)) });
+  // A row resolved before a later row merged its customer away goes to the survivor.
+  for (const r of out) if (r.customerId) r.customerId = resolver.current(r.customerId);
+  return { resolved: out, enrichment, merges };
+}
+
+function unmatchedReason(keys: IdentityKey[], enrichment: Action[]): string {
+  const waiting = keys.filter((k) => (ENRICHED_KINDS as readonly string[]).includes(k.kind));
+  if (waiting.length === 0) return "no customer matches this event's ids or email domain yet";
+  const planned = enrichment.length > 0 ? "; a lookup is planned in the outbox" : "";
+  return `known only by ${waiting.map(keyString).join(", ")}: the vendor lookup has not tied it to a customer yet${planned} (a lookup skipped for a missing credential can be retried from the outbox once it is set)`;
 }
 
 function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {
   const seen = new Set<string>();
   return keys.filter((k) => !seen.has(keyString(k)) && seen.add(keyString(k)));
-}
-
-/** Deterministic, so a retried step that creates a customer creates the same one. */
-async function customerIdFor(key: IdentityKey): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(keyString(key))));
-  return `cu_${[...digest.slice(0, 10)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext) {
@@ -302,7 +356,13 @@ export function scoreStep(
   // Loyalty (src/loyalty.ts): referral rows, ledger rows and reward actions commit with the customer.
   const rewards = loyalty ? loyaltyStep(deps, { customerId, state, events, snapshot: after, onboarding: scored.stage.onboarding, externalIds, loyalty }) : null;
   if (rewards) stmts.push(...rewards.stmts);
-  return { stmts, actions: rewards ? [...plan.actions, ...rewards.actions] : plan.actions, snapshot: after, timelineJob: timeline.job };
+  const actions = rewards ? [...plan.actions, ...rewards.actions] : plan.actions;
+  // The Standard Webhooks stream (connectors/webhook-out.ts) and declared destinations (connectors/declared.ts), when configured.
+  const targets = deps.declaredDestinations ?? [];
+  const announced = deps.outboundWebhook || targets.length > 0 ? planOutboundEvents({ customerId, name, before: beforeSnap, after, planned: actions, causeAt: events.length ? events.reduce((m, e) => Math.max(m, e.occurredAt), 0) : now }) : [];
+  const outbound = [...(deps.outboundWebhook ? announced : []), ...planDeclaredRequests(announced, targets, after)];
+  stmts.push(...insertActionStmts(db, outbound, now));
+  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job };
 }
 
 /**
@@ -348,6 +408,7 @@ function stillTrue(state: CustomerState) {
       return s !== undefined && s.status !== "canceled" && s.status !== "incomplete_expired" && (s.cancelAtPeriodEnd || s.cancelAt !== undefined);
     },
     invoiceUnpaid: (invoiceId: string) => entry(state.billing.invoices, invoiceId) === undefined,
+    trialWithoutPaymentMethod: (subscriptionId: string) => trialWithoutPaymentMethod(state)?.subscriptionId === subscriptionId,
   };
 }
 

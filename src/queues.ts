@@ -10,6 +10,8 @@ import { eventMessageSchema } from "./jobs/messages";
 import { consumeJobPages, deadLetterJobPages, readJobPage, sendTimelineJobs, type JobPage } from "./jobs/run";
 import { markFailed } from "./store/inbox";
 import { redriveUnmatched } from "./store/identity";
+import { activeTenureConfig } from "./store/model-versions";
+import { outboundDeps } from "./plugins/destinations";
 
 export { enqueue };
 export { RECOMPUTE_PAGES_PER_MESSAGE } from "./jobs/run";
@@ -67,7 +69,7 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
   const cfg = loadConfig(env);
   const result = await processEvents(
-    { db: env.DB, cfg: tenureConfig(cfg.TENURE_CONFIG), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS },
+    { db: env.DB, cfg: await activeTenureConfig(env.DB, tenureConfig(cfg.TENURE_CONFIG)), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS, ...outboundDeps(cfg) },
     msgs.map((m) => m.body.eventId),
   );
   const retry = new Set(result.retry);

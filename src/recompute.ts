@@ -1,10 +1,11 @@
 import type { TenureConfig } from "./core/config";
-import type { Env } from "./env";
+import { loadConfig, type Env } from "./env";
 import { errorFields, log } from "./log";
 import { scoreStep, timelineSince, type TimelineJob } from "./pipeline";
 import { enqueue } from "./jobs/enqueue";
 import { loadCustomers } from "./store/customers";
 import { loadTimelines } from "./store/timeline";
+import { outboundDeps } from "./plugins/destinations";
 
 const PAGE = 100;
 
@@ -25,6 +26,7 @@ export async function recomputePages(
   opts: { maxPages?: number; after?: string } = {},
 ): Promise<{ count: number; next: string | null; timelineJobs: TimelineJob[] }> {
   const timelineJobs: TimelineJob[] = [];
+  const outbound = outboundDeps(loadConfig(env));
   let after = opts.after ?? "";
   let count = 0;
   for (let page = 0; page < (opts.maxPages ?? Infinity); page++) {
@@ -36,7 +38,7 @@ export async function recomputePages(
     const history = await loadTimelines(env.DB, [...stored.values()].map((c) => ({ id: c.id, since: timelineSince(c, [], now) })));
     const actionIds: string[] = [];
     for (const [id, customer] of stored) {
-      const step = scoreStep({ db: env.DB, cfg, now }, id, customer, [], history.get(id) ?? [], customer.externalIds);
+      const step = scoreStep({ db: env.DB, cfg, now, ...outbound }, id, customer, [], history.get(id) ?? [], customer.externalIds);
       try {
         await env.DB.batch(step.stmts);
         actionIds.push(...step.actions.map((a) => a.id));

@@ -10,12 +10,13 @@ import { enqueue } from "./jobs/enqueue";
 import { inboxRow, saveDeliveries, toEnqueue } from "./store/inbox";
 
 /**
- * Daily reconciliation: Stripe keeps every event for 30 days, so the events of the last few days are
+ * Daily reconciliation: Stripe keeps every event for 30 days, so the events of those 30 days are
  * listed and any Tenure never received (a webhook lost to an outage, a misconfigured endpoint) is fed
  * through the same path as a webhook: same id (`stripe:<evt id>`), same normalizer, same dedupe.
  */
 
-export const RECONCILE_WINDOW_DAYS = 3;
+/** Stripe lists events of the last 30 days: the whole of it is checked, paged across queue messages. */
+export const RECONCILE_WINDOW_DAYS = 30;
 const PAGE_SIZE = 100;
 /** Stops a runaway listing (e.g. a fake or a proxy that never ends its pages). */
 const MAX_PAGES = 200;

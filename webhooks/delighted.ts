@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SurveyKind } from "../src/core/events";
 import { compact, contentKey, emailSubject, eventId, idString, ignored, secondsMs } from "./delivery";
 import { hmac, requireHeader, SignatureError, timingSafeEqualStr, toHex } from "./signature";
 import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } from "./source";
@@ -10,10 +11,20 @@ import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } 
  * A response fires survey_response.created when scored and survey_response.updated on every later
  * change (comment, additional answers): each is its own delivery, keyed by response id + updated_at,
  * and the reducer keeps the newest per response id.
+ *
+ * NPS and eNPS answers (0–10) are NPS; CSAT, 5-star and smiley surveys (1–5) are CSAT; CES (1–7, higher =
+ * easier) is effort. Other survey types (thumbs, PMF) are ignored.
  */
 
 const SIGNATURE_HEADER = "X-Delighted-Webhook-Signature";
-const NPS_SURVEY_TYPES = new Set(["nps", "enps"]);
+const SURVEY_KINDS: Record<string, { kind: SurveyKind; scale?: { min: number; max: number } }> = {
+  nps: { kind: "nps" },
+  enps: { kind: "nps" },
+  csat: { kind: "csat", scale: { min: 1, max: 5 } },
+  "5star": { kind: "csat", scale: { min: 1, max: 5 } },
+  smileys: { kind: "csat", scale: { min: 1, max: 5 } },
+  ces: { kind: "ces", scale: { min: 1, max: 7 } },
+};
 
 export const delightedResponseSchema = z.looseObject({
   id: z.union([z.string().min(1), z.number().int().nonnegative()]),
@@ -62,7 +73,10 @@ function normalizeDelighted(p: DelightedPayload, raw: string, ctx: NormalizeCont
   const dedupeKey = `${responseId}:${occurredAt}`;
   const base = { dedupeKey, vendorType: p.event_type, occurredAt, raw };
   const surveyType = (r.survey_type ?? "nps").toLowerCase();
-  if (!NPS_SURVEY_TYPES.has(surveyType)) return [ignored(base, `Delighted ${surveyType} surveys are not on the 0–10 NPS scale`)];
+  const survey = Object.hasOwn(SURVEY_KINDS, surveyType) ? SURVEY_KINDS[surveyType]! : undefined;
+  if (!survey) return [ignored(base, `Delighted ${surveyType} surveys are neither NPS, CSAT nor CES`)];
+  const { scale } = survey;
+  if (scale && (r.score < scale.min || r.score > scale.max)) return [ignored(base, `a ${surveyType} score of ${r.score} is outside ${scale.min}–${scale.max}`)];
   const event = {
     id: eventId("delighted", dedupeKey),
     source: "delighted" as const,
@@ -71,6 +85,7 @@ function normalizeDelighted(p: DelightedPayload, raw: string, ctx: NormalizeCont
     type: "survey.responded" as const,
     responseId,
     score: r.score,
+    ...(scale ? { kind: survey.kind, scale } : {}),
     ...compact({ comment: r.comment?.trim() }),
   };
   return [{ ...base, events: [event] }];

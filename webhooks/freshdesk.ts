@@ -18,6 +18,10 @@ import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } 
  *     "ticket_tags": "{{ticket.tags}}", "ticket_contact_email": "{{ticket.requester.email}}",
  *     "triggered_event": "{{triggered_event}}"}}
  *
+ * SLA: add `"ticket_due_by": "{{ticket.due_by_time}}"`, `"ticket_fr_due_by": "{{ticket.fr_due_by_time}}"` and, in an
+ * "overdue"/escalation rule, `"ticket_is_escalated": "true"`: a ticket still open past either due time (ISO-8601),
+ * or marked escalated, is an SLA breach (the API's `is_escalated` / `fr_escalated` fields are read too).
+ *
  * Status and priority may arrive as names ("Resolved", "Medium") or as API codes (4, 2); an optional
  * "ticket_updated_at" (ISO-8601) is used as the time of the change when present, else the receipt time.
  * The token covers no bytes of the body, and there is no timestamp: only HTTPS protects the content.
@@ -40,6 +44,12 @@ export const freshdeskTicketSchema = z.looseObject({
   ticket_requester_email: text,
   ticket_updated_at: text,
   triggered_event: text,
+  ticket_due_by: text,
+  ticket_fr_due_by: text,
+  ticket_is_escalated: z.union([z.boolean(), z.string()]).nullable().optional(),
+  ticket_fr_escalated: z.union([z.boolean(), z.string()]).nullable().optional(),
+  is_escalated: z.boolean().nullable().optional(),
+  fr_escalated: z.boolean().nullable().optional(),
 });
 export const freshdeskPayloadSchema = z.looseObject({ freshdesk_webhook: freshdeskTicketSchema });
 export type FreshdeskPayload = z.infer<typeof freshdeskPayloadSchema>;
@@ -65,6 +75,16 @@ function tagsOf(v: string | string[] | null | undefined): string[] | undefined {
   return tags.length > 0 ? tags : undefined;
 }
 
+const truthy = (v: boolean | string | null | undefined) => v === true || (typeof v === "string" && /^(true|yes|1)$/i.test(v.trim()));
+
+/** Escalated (overdue) by Freshdesk, or still unresolved after a due time: the ticket breached its SLA. */
+function slaBreached(t: FreshdeskPayload["freshdesk_webhook"], status: TicketStatus | undefined, at: number): boolean {
+  if (truthy(t.ticket_is_escalated) || truthy(t.ticket_fr_escalated) || t.is_escalated === true || t.fr_escalated === true) return true;
+  if (status === "solved" || status === "closed") return false;
+  const due = [isoMs(t.ticket_due_by), isoMs(t.ticket_fr_due_by)].filter((d): d is number => d !== undefined);
+  return due.some((d) => at > d);
+}
+
 function normalizeFreshdesk(p: FreshdeskPayload, raw: string, ctx: NormalizeContext): Delivery[] {
   const t = p.freshdesk_webhook;
   const ticketId = idString(t.ticket_id);
@@ -74,8 +94,9 @@ function normalizeFreshdesk(p: FreshdeskPayload, raw: string, ctx: NormalizeCont
   const dedupeKey = updatedAt === undefined ? `${ticketId}:${contentKey(raw)}` : `${ticketId}:${updatedAt}`;
   const created = /ticket_action\s*:\s*created/i.test(t.triggered_event ?? "");
   const base = { dedupeKey, vendorType: created ? "ticket.created" : "ticket.updated", occurredAt, raw };
-  const fact = compact({ status: lookup(STATUS, t.ticket_status), priority: lookup(PRIORITY, t.ticket_priority), tags: tagsOf(t.ticket_tags) });
-  if (fact.status === undefined && fact.priority === undefined && fact.tags === undefined) {
+  const status = lookup(STATUS, t.ticket_status);
+  const fact = compact({ status, priority: lookup(PRIORITY, t.ticket_priority), tags: tagsOf(t.ticket_tags), slaBreached: slaBreached(t, status, occurredAt) || undefined });
+  if (fact.status === undefined && fact.priority === undefined && fact.tags === undefined && fact.slaBreached === undefined) {
     return [ignored(base, `no status, priority or tags Tenure recognises (status ${String(t.ticket_status ?? "none")})`)];
   }
   const event = {

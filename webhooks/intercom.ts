@@ -30,6 +30,8 @@ export const intercomConversationSchema = z.looseObject({
     .nullable()
     .optional(),
   statistics: z.looseObject({ first_admin_reply_at: z.number().nonnegative().nullable().optional() }).nullable().optional(),
+  /** The SLA applied to the conversation: https://developers.intercom.com/docs/references/rest-api/api.intercom.io/conversations/conversation */
+  sla_applied: z.looseObject({ sla_name: z.string().nullable().optional(), sla_status: z.string().nullable().optional() }).nullable().optional(),
 });
 type Conversation = z.infer<typeof intercomConversationSchema>;
 
@@ -88,23 +90,25 @@ function normalizeIntercom(p: IntercomPayload, raw: string): Delivery[] {
   const c = intercomConversationSchema.parse(p.data.item);
   const common = { id: eventId("intercom", dedupeKey), source: "intercom" as const, occurredAt, subject: subjectOf(c), type: "ticket.changed" as const, desk: "intercom" as const, ticketId: idString(c.id) };
   const status = STATE_BY_TOPIC[p.topic];
+  // Every conversation topic carries the conversation, and with it its SLA's status: "missed" is a breach.
+  const sla = c.sla_applied?.sla_status === "missed" ? { slaBreached: true } : {};
   if (status) {
     const opened = p.topic === "conversation.user.created" ? compact({ openedAt: secondsMs(c.created_at) ?? occurredAt, title: c.title }) : {};
-    return [{ ...base, events: [{ ...common, status, ...opened }] }];
+    return [{ ...base, events: [{ ...common, status, ...opened, ...sla }] }];
   }
   switch (p.topic) {
     case "conversation.rating.added": {
       const rating = c.conversation_rating?.rating;
       if (rating === undefined || rating === null) return [ignored(base, "rating event without a rating")];
-      return [{ ...base, events: [{ ...common, csat: intercomCsat(rating) }] }];
+      return [{ ...base, events: [{ ...common, csat: intercomCsat(rating), ...sla }] }];
     }
     case "conversation.priority.updated":
       // Intercom has two levels: "priority" and "not_priority".
-      return [{ ...base, events: [{ ...common, priority: c.priority === "priority" ? "high" : "normal" }] }];
+      return [{ ...base, events: [{ ...common, priority: c.priority === "priority" ? "high" : "normal", ...sla }] }];
     case "conversation.admin.replied": {
       // The reducer keeps the earliest, so every admin reply is a first-response candidate.
       const firstResponseAt = secondsMs(c.statistics?.first_admin_reply_at) ?? occurredAt;
-      return [{ ...base, events: [{ ...common, firstResponseAt }] }];
+      return [{ ...base, events: [{ ...common, firstResponseAt, ...sla }] }];
     }
     default:
       return [ignored(base, `Tenure does not use ${p.topic}`)];

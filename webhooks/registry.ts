@@ -9,9 +9,12 @@ import { segmentSource } from "./segment";
 import { stripeSource } from "./stripe";
 import { typeformSource } from "./typeform";
 import { zendeskSource } from "./zendesk";
+import { bundledPluginFiles } from "../plugins";
+import { loadPlugins } from "../src/plugins/load";
+import { log } from "../src/log";
 
 /** One line per source. */
-export const sources: Partial<Record<SourceName, WebhookSource<any>>> = {
+const builtInSources: Partial<Record<SourceName, WebhookSource<any>>> = {
   stripe: stripeSource,
   hubspot: hubspotSource,
   zendesk: zendeskSource,
@@ -22,3 +25,10 @@ export const sources: Partial<Record<SourceName, WebhookSource<any>>> = {
   delighted: delightedSource,
   typeform: typeformSource,
 };
+
+/** Declared sources (plugins/*.json): a broken declaration is logged and listed, never served. */
+export const declaredPlugins = loadPlugins(bundledPluginFiles, new Set([...Object.keys(builtInSources), "api"]), (b) =>
+  log("error", "plugin declaration refused", { file: b.file, path: b.error.path, message: b.error.message }),
+);
+
+export const sources: Partial<Record<SourceName, WebhookSource<any>>> = { ...builtInSources, ...declaredPlugins.sources };

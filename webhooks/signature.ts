@@ -29,7 +29,7 @@ export function utf8(s: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(s) as Uint8Array<ArrayBuffer>;
 }
 
-export async function hmac(hash: "SHA-256" | "SHA-1", secret: string, data: string | Uint8Array): Promise<Uint8Array> {
+export async function hmac(hash: "SHA-256" | "SHA-1" | "SHA-512", secret: string, data: string | Uint8Array): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash }, false, ["sign"]);
   const bytes = typeof data === "string" ? utf8(data) : (data as Uint8Array<ArrayBuffer>);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));

@@ -10,9 +10,19 @@ import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } 
  *
  * A response counts as an NPS answer when it answers an `nps` question, or else an `opinion_scale`
  * question, with 0–10 (an opinion scale must run 0–10 to be read as NPS). The respondent's email comes from a hidden field named `email` or an email answer.
+ *
+ * CSAT and CES: a `rating` or `opinion_scale` question whose ref (set in Typeform's question settings, "Question
+ * reference") is `csat` or `ces`, or starts with `csat_` / `ces_`, is read as that, on the scale the form
+ * definition states (rating 1..steps, default 5; opinion scale 0 or 1..steps). Such a question is never NPS.
  */
 
 const SIGNATURE_HEADER = "Typeform-Signature";
+
+const definitionFieldSchema = z.looseObject({
+  ref: z.string().optional(),
+  type: z.string().optional(),
+  properties: z.looseObject({ steps: z.number().int().positive().optional(), start_at_one: z.boolean().optional() }).nullable().optional(),
+});
 
 const answerSchema = z.looseObject({
   type: z.string(),
@@ -28,6 +38,7 @@ export const typeformResponseSchema = z.looseObject({
   submitted_at: z.string().optional(),
   landed_at: z.string().optional(),
   hidden: z.record(z.string(), z.unknown()).nullable().optional(),
+  definition: z.looseObject({ fields: z.array(definitionFieldSchema).nullable().optional() }).nullable().optional(),
   answers: z.array(answerSchema).nullable().optional(),
 });
 
@@ -54,9 +65,41 @@ async function verifyTypeform({ rawBody, headers, secret }: VerifyInput): Promis
   }
 }
 
+type Definition = z.infer<typeof definitionFieldSchema>;
+
+/** csat / ces from the question's ref, or undefined (an NPS or unrelated question). */
+export function ratingKindOf(ref: string | undefined): "csat" | "ces" | undefined {
+  const r = (ref ?? "").toLowerCase();
+  if (r === "csat" || r.startsWith("csat_")) return "csat";
+  if (r === "ces" || r.startsWith("ces_")) return "ces";
+  return undefined;
+}
+
+function scaleOf(a: Answer, defs: readonly Definition[]): { min: number; max: number } {
+  const props = defs.find((d) => d.ref !== undefined && d.ref === a.field?.ref)?.properties;
+  if (a.field?.type === "rating") return { min: 1, max: props?.steps ?? 5 };
+  const min = props?.start_at_one ? 1 : 0;
+  return { min, max: min + (props?.steps ?? 11) - 1 };
+}
+
+/** Every CSAT/CES answer of the response, with its scale; answers off their scale are dropped. */
+function ratingAnswers(answers: readonly Answer[], defs: readonly Definition[]) {
+  const out: { kind: "csat" | "ces"; ref: string; score: number; scale: { min: number; max: number } }[] = [];
+  for (const a of answers) {
+    const kind = ratingKindOf(a.field?.ref);
+    if (!kind || (a.field?.type !== "rating" && a.field?.type !== "opinion_scale") || !Number.isInteger(a.number)) continue;
+    const scale = scaleOf(a, defs);
+    if (scale.max > 10 || a.number! < scale.min || a.number! > scale.max) continue;
+    out.push({ kind, ref: a.field!.ref!, score: a.number!, scale });
+  }
+  return out;
+}
+
 function npsScore(answers: readonly Answer[]): number | undefined {
   const scored = (kind: string) =>
-    answers.find((a) => a.field?.type === kind && typeof a.number === "number" && Number.isInteger(a.number) && a.number >= 0 && a.number <= 10)?.number;
+    answers.find(
+      (a) => a.field?.type === kind && !ratingKindOf(a.field.ref) && typeof a.number === "number" && Number.isInteger(a.number) && a.number >= 0 && a.number <= 10,
+    )?.number;
   return scored("nps") ?? scored("opinion_scale");
 }
 
@@ -75,19 +118,16 @@ function normalizeTypeform(p: TypeformPayload, raw: string, ctx: NormalizeContex
   if (p.event_type !== "form_response" || !r) return [ignored(base, `Tenure does not use ${p.event_type}`)];
   const answers = r.answers ?? [];
   const score = npsScore(answers);
-  if (score === undefined) return [ignored(base, "the response has no 0–10 nps or opinion_scale answer")];
+  const ratings = ratingAnswers(answers, r.definition?.fields ?? []);
+  if (score === undefined && ratings.length === 0) return [ignored(base, "the response has no 0–10 nps or opinion_scale answer, and no csat/ces rating")];
   const comment = answers.find((a) => a.type === "text" && COMMENT_FIELDS.has(a.field?.type ?? "") && a.text?.trim())?.text?.trim();
-  const event = {
-    id: eventId("typeform", p.event_id),
-    source: "typeform" as const,
-    occurredAt,
-    subject: emailSubject(emailOf(r.hidden, answers)),
-    type: "survey.responded" as const,
-    responseId: r.token,
-    score,
-    ...compact({ comment }),
-  };
-  return [{ ...base, events: [event] }];
+  const common = { source: "typeform" as const, occurredAt, subject: emailSubject(emailOf(r.hidden, answers)), type: "survey.responded" as const, ...compact({ comment }) };
+  const events = [
+    ...(score === undefined ? [] : [{ ...common, id: eventId("typeform", p.event_id), responseId: r.token, score }]),
+    // One answer per rated question: each its own response id, so a form with NPS and CSAT keeps both.
+    ...ratings.map((x) => ({ ...common, id: eventId("typeform", `${p.event_id}:${x.ref}`), responseId: `${r.token}:${x.ref}`, score: x.score, kind: x.kind, scale: x.scale })),
+  ];
+  return [{ ...base, events }];
 }
 
 export const typeformSource = defineSource({

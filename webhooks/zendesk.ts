@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { TicketPriority, TicketStatus } from "../src/core/events";
+import type { Subject, TicketPriority, TicketStatus } from "../src/core/events";
 import { compact, contentKey, emailSubject, eventId, idString, ignored, isoMs } from "./delivery";
 import { assertFresh, hmac, requireHeader, SignatureError, timingSafeEqualStr, toBase64 } from "./signature";
 import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } from "./source";
@@ -19,6 +19,9 @@ import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } 
  *      "created_at": "{{ticket.created_at_with_timestamp}}", "updated_at": "{{ticket.updated_at_with_timestamp}}",
  *      "satisfaction": "{{satisfaction.current_rating}}"}}
  *
+ *    SLA: an automation with the condition "Hours since last SLA breach" (or a trigger on an SLA-breach tag) whose
+ *    body adds `"sla_breached": "true"` marks the ticket's SLA as breached.
+ *
  *    Each trigger firing is a snapshot of the ticket; the requester email lets Tenure find the customer.
  */
 
@@ -37,6 +40,9 @@ export const zendeskTicketDetailSchema = z.looseObject({
   tags: z.array(z.string()).nullable().optional(),
   created_at: text,
   updated_at: text,
+  /** Ids only: connectors/zendesk looks the requester and organization up for their domains. */
+  requester_id: id.nullable().optional(),
+  organization_id: id.nullable().optional(),
 });
 
 export const zendeskTriggerTicketSchema = z.looseObject({
@@ -50,6 +56,7 @@ export const zendeskTriggerTicketSchema = z.looseObject({
   created_at: text,
   updated_at: text,
   satisfaction: text,
+  sla_breached: z.union([z.boolean(), z.string()]).nullable().optional(),
 });
 
 const payloadObject = z.looseObject({
@@ -93,7 +100,7 @@ const PRIORITY: Record<string, TicketPriority> = { low: "low", normal: "normal",
 
 const key = (v: string | null | undefined) => (v ?? "").toLowerCase().replace(/[^a-z]/g, "");
 export const zendeskStatus = (v: string | null | undefined): TicketStatus | undefined => STATUS[key(v)];
-const zendeskPriority = (v: string | null | undefined): TicketPriority | undefined => PRIORITY[key(v)];
+export const zendeskPriority = (v: string | null | undefined): TicketPriority | undefined => PRIORITY[key(v)];
 
 /** Zendesk CSAT is binary: good = 100, bad = 0 ("Good, I'm satisfied" from the placeholder counts as good). */
 function csatOf(v: string | null | undefined): number | undefined {
@@ -116,7 +123,7 @@ function normalizeEvent(p: ZendeskPayload, raw: string, ctx: NormalizeContext): 
   const base = { dedupeKey: p.id ?? contentKey(raw), vendorType: type, occurredAt, raw };
   if (!type.startsWith(TICKET_EVENT_PREFIX)) return [ignored(base, `Tenure does not use ${type}`)];
   const detail = zendeskTicketDetailSchema.parse(p.detail);
-  const common = { id: eventId("zendesk", base.dedupeKey), source: "zendesk" as const, occurredAt, subject: {}, type: "ticket.changed" as const, desk: "zendesk" as const, ticketId: idString(detail.id) };
+  const common = { id: eventId("zendesk", base.dedupeKey), source: "zendesk" as const, occurredAt, subject: idSubject(detail), type: "ticket.changed" as const, desk: "zendesk" as const, ticketId: idString(detail.id) };
   const action = type.slice(TICKET_EVENT_PREFIX.length);
   switch (action) {
     case "created": {
@@ -138,14 +145,23 @@ function normalizeEvent(p: ZendeskPayload, raw: string, ctx: NormalizeContext): 
   }
 }
 
+/** Until looked up, a ticket event is known by its requester and organization ids (listed as unmatched under them). */
+function idSubject(detail: z.infer<typeof zendeskTicketDetailSchema>): Subject {
+  return compact({
+    zendeskUserId: detail.requester_id === null || detail.requester_id === undefined ? undefined : idString(detail.requester_id),
+    zendeskOrganizationId: detail.organization_id === null || detail.organization_id === undefined ? undefined : idString(detail.organization_id),
+  });
+}
+
 function normalizeTrigger(t: z.infer<typeof zendeskTriggerTicketSchema>, raw: string, ctx: NormalizeContext): Delivery[] {
   const ticketId = idString(t.id);
   const occurredAt = isoMs(t.updated_at) ?? ctx.now;
   // A trigger body has no delivery id; a retry repeats the same bytes, a new firing changes updated_at.
   const dedupeKey = `ticket:${ticketId}:${contentKey(raw)}`;
   const base = { dedupeKey, vendorType: "trigger", occurredAt, raw };
-  const fact = compact({ status: zendeskStatus(t.status), priority: zendeskPriority(t.priority), csat: csatOf(t.satisfaction), tags: tagsOf(t.tags), title: t.title, openedAt: isoMs(t.created_at) });
-  if (fact.status === undefined && fact.priority === undefined && fact.csat === undefined && fact.tags === undefined) {
+  const slaBreached = t.sla_breached === true || (typeof t.sla_breached === "string" && /^(true|yes|1)$/i.test(t.sla_breached.trim())) || undefined;
+  const fact = compact({ status: zendeskStatus(t.status), priority: zendeskPriority(t.priority), csat: csatOf(t.satisfaction), tags: tagsOf(t.tags), title: t.title, openedAt: isoMs(t.created_at), slaBreached });
+  if (fact.status === undefined && fact.priority === undefined && fact.csat === undefined && fact.tags === undefined && fact.slaBreached === undefined) {
     return [ignored(base, "the trigger body has no status, priority, satisfaction or tags Tenure recognises")];
   }
   const event = { id: eventId("zendesk", dedupeKey), source: "zendesk" as const, occurredAt, subject: emailSubject(t.requester_email), type: "ticket.changed" as const, desk: "zendesk" as const, ticketId, ...fact };

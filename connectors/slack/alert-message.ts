@@ -28,6 +28,7 @@ const TITLES: Record<AlertPayload["rule"], string> = {
   first_value_missed: "First value not reached",
   cancel_scheduled: "Cancellation scheduled",
   payment_failed: "Payment failed",
+  trial_ending_no_payment_method: "Trial ending without a payment method",
 };
 
 const BAND_EMOJI = { green: ":large_green_circle:", yellow: ":large_yellow_circle:", red: ":red_circle:" } as const;

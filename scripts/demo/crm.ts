@@ -1,6 +1,6 @@
 import { DEMO } from "./settings";
 import type { Rng } from "./random";
-import { type Account, DAY, type DemoEvent, HOUR } from "./world";
+import { type Account, DAY, type DemoEvent, type DemoOwner, HOUR } from "./world";
 
 /** HubSpot: companies (wave 1), contacts and deals (wave 3) as CRM webhook events, and the records the fake CRM holds. */
 
@@ -17,6 +17,7 @@ export const contactIds = (a: Account): [string, string] => [String(5_100_100 + 
 export const dealId = (a: Account): string => String(7_100_100 + a.index);
 
 export interface CrmRecords {
+  owners?: DemoOwner[];
   companies: { id: string; properties: Record<string, string> }[];
   contacts: { id: string; properties: Record<string, string>; companyIds: string[] }[];
   deals: { id: string; properties: Record<string, string>; companyIds: string[] }[];

@@ -3,7 +3,7 @@ import { type CrmRecords, crmEvents } from "./crm";
 import { usageEvents } from "./product";
 import { Rng } from "./random";
 import { voiceEvents } from "./support";
-import { type Account, buildAccounts, DAY, type DemoEvent, type DemoSource } from "./world";
+import { type Account, buildAccounts, DAY, DEMO_OWNERS, type DemoEvent, type DemoSource } from "./world";
 
 /**
  * The demo's quarter, generated from a seed: ~50 accounts with personas, and every vendor event of
@@ -47,7 +47,7 @@ export function generateQuarter(opts: DemoOptions): DemoQuarter {
   const now = opts.now;
   const accounts = buildAccounts(rng, opts.customers, now);
   const events: DemoEvent[] = [];
-  const hubspot: CrmRecords = { companies: [], contacts: [], deals: [] };
+  const hubspot: CrmRecords = { owners: DEMO_OWNERS, companies: [], contacts: [], deals: [] };
   const tickets = { next: 40_001 };
   for (const a of accounts) {
     const crm = crmEvents(rng, a, now);

@@ -1,6 +1,7 @@
 // Prints what the demo quarter did: customers per band and stage, alerts posted to the fake Slack,
 // HubSpot companies written, Stripe credits, and where to look next.
 import { getJson } from "./server.mjs";
+import { formatNoise } from "../noise-format.mjs";
 
 const BANDS = ["green", "yellow", "red"];
 const STAGES = ["awareness", "conversion", "purchase", "onboarding", "renewal", "loyalty", "churned"];
@@ -71,4 +72,6 @@ export async function report(m, { base, admin, quarter }) {
   console.log(`  Stripe (fake): ${credits.length} customer credits (${money(-credits.reduce((n, c) => n + c.amount, 0))}), ${stripe.promotionCodes ?? 0} promotion codes, ${stripe.discountedSubscriptions ?? 0} discounted subscriptions`);
   const unmatched = (await getJson(`${base}/api/unmatched?limit=500`, { headers: admin }))?.body?.events ?? [];
   if (unmatched.length) console.log(`  ${unmatched.length} events match no customer yet (e.g. HubSpot deal webhooks carry no company id): GET /api/unmatched`);
+  const noise = (await getJson(`${base}/api/alerts/noise?horizonDays=90`, { headers: admin }))?.body;
+  if (noise?.rules) console.log(`\n${formatNoise(noise)}\n  (again any time: npm run noise)`);
 }

@@ -123,14 +123,16 @@ async function main() {
   if ((await getJson(`${ctx.base}/api/events?limit=1`, { headers: ctx.admin }))?.status !== 200) {
     throw new Error(`A server already answers on :${m.DEMO.port} with other secrets (npm start?). Stop it and run the demo again: it starts its own.`);
   }
-  const disabled = Object.entries(health?.body?.sources ?? {}).filter(([k, v]) => v !== "enabled" && !["freshdesk", "helpscout"].includes(k));
+  // Only the sources the demo sends to matter here; the others (Freshdesk, Help Scout, declared plugins) are simply not configured.
+  const DEMO_SOURCES = ["stripe", "hubspot", "segment", "intercom", "zendesk", "delighted", "typeform"];
+  const disabled = Object.entries(health?.body?.sources ?? {}).filter(([k, v]) => v !== "enabled" && DEMO_SOURCES.includes(k));
   if (disabled.length) console.log(`  ! disabled on this server: ${disabled.map(([k]) => k).join(", ")}; their webhooks will be refused`);
 
-  await setupVendors(ctx);
-
+  // The vendors hold their records before setup: setting up HubSpot also syncs its owners' names.
   const quarter = m.generateQuarter({ seed: intOption("seed", opts.seed, USAGE), customers: intOption("customers", opts.customers, USAGE), now: Date.now() });
   await getJson(`http://127.0.0.1:${f.hubspot}/__fakes/seed`, { method: "POST", body: JSON.stringify(quarter.seeds.hubspot) });
   await getJson(`http://127.0.0.1:${f.stripe}/__fakes/seed`, { method: "POST", body: JSON.stringify({ ...quarter.seeds.stripe, events: quarter.stripeEvents }) });
+  await setupVendors(ctx);
   console.log(`\nReplaying ${quarter.deliveries.length} signed webhooks for ${quarter.accounts.length} accounts over the last 90 days (seed ${opts.seed}):`);
   const beforeWave = async (wave) => (wave === 4 ? bindReferrals(quarter, ctx) : undefined);
   const totals = await replay(m, quarter, { ...ctx, concurrency: intOption("concurrency", opts.concurrency, USAGE), beforeWave });

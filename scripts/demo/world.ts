@@ -41,6 +41,20 @@ export interface DemoEvent {
   payload: Record<string, unknown>;
 }
 
+export interface DemoOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+/** The portal's customer-success team: the owners the generated companies are assigned to. */
+export const DEMO_OWNERS: DemoOwner[] = [
+  { id: "71001", email: "maya.chen@tenure-demo.example", firstName: "Maya", lastName: "Chen" },
+  { id: "71002", email: "jonas.berg@tenure-demo.example", firstName: "Jonas", lastName: "Berg" },
+  { id: "71003", email: "priya.nair@tenure-demo.example", firstName: "Priya", lastName: "Nair" },
+];
+
 export interface Account {
   index: number;
   name: string;
@@ -126,7 +140,7 @@ export function buildAccounts(rng: Rng, n: number, now: number): Account[] {
       signupAt: signupOf(rng, persona, now),
       desk: rng.chance(0.5) ? "zendesk" : "intercom",
       survey: rng.chance(0.5) ? "delighted" : "typeform",
-      ownerId: persona === "at_risk" && rng.chance(0.5) ? null : String(rng.pick([71_001, 71_002, 71_003])),
+      ownerId: persona === "at_risk" && rng.chance(0.5) ? null : rng.pick(DEMO_OWNERS).id,
       quiet: false,
     };
   });

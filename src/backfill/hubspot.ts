@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ConnectorDeps } from "../../connectors/connector";
 import { callHubSpot, classifyHubSpotFailure, type HubSpotReply } from "../../connectors/hubspot/http";
-import { HUBSPOT_ROLE_PROPERTY } from "../../webhooks/hubspot";
+import { HUBSPOT_CLOSED_TICKET_STAGES, HUBSPOT_ROLE_PROPERTY } from "../../webhooks/hubspot";
 import { compact, contentKey, emailSubject, eventId, idString, isoMs } from "../../webhooks/delivery";
 import { normalizeDomain, type Delivery } from "../../webhooks/source";
 import { tenureConfig } from "../config";
@@ -98,6 +98,27 @@ const KINDS: Record<string, Kind> = {
   },
 };
 
+const TICKET_PRIORITY: Record<string, "low" | "normal" | "high" | "urgent"> = { LOW: "low", MEDIUM: "normal", HIGH: "high", URGENT: "urgent" };
+
+/**
+ * A ticket as it stands: open or solved by its pipeline stage, with its priority and subject line. One
+ * without an associated company still imports, carrying its own id: the outbox looks its company up.
+ */
+const ticketKind: Kind = {
+  singular: "ticket",
+  properties: () => ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "createdate", "closed_date"],
+  associations: true,
+  facts(r) {
+    const p = r.properties;
+    const stage = p.hs_pipeline_stage ?? undefined;
+    const status = stage === undefined ? undefined : HUBSPOT_CLOSED_TICKET_STAGES.includes(stage) ? ("solved" as const) : ("open" as const);
+    const openedAt = isoMs(p.createdate ?? r.createdAt);
+    const extra = compact({ status, priority: TICKET_PRIORITY[(p.hs_ticket_priority ?? "").toUpperCase()], title: p.subject ?? undefined, openedAt });
+    return [{ type: "ticket.changed", desk: "hubspot", subject: compact({ hubspotTicketId: r.id, hubspotCompanyId: firstCompany(r) }), ticketId: r.id, ...extra }];
+  },
+};
+KINDS.tickets = ticketKind;
+
 /** Without hs_is_closed*, the default pipeline's closing stages are the only ones known. */
 function dealStatusOfStage(stage: string | null | undefined): "open" | "won" | "lost" | undefined {
   if (!stage) return undefined;
@@ -146,7 +167,7 @@ export const hubspotImporter: Importer = {
     const kind = KINDS[object];
     if (!kind) throw new VendorError(`Tenure does not import HubSpot ${object}`, false);
     // https://developers.hubspot.com/docs/api-reference/crm-companies-v3/basic/get-crm-v3-objects-companies
-    // (contacts and deals have the same list endpoint; `after` pages, `associations` adds company ids)
+    // (contacts, deals and tickets have the same list endpoint; `after` pages, `associations` adds company ids)
     const reply = await get(deps, listPath(deps.cfg, object, kind, cursor));
     if (reply.status >= 300) {
       const failure = classifyHubSpotFailure(reply, deps.now());

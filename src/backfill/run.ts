@@ -18,6 +18,7 @@ import { hubspotImporter } from "./hubspot";
 import { withPlausibleTimes } from "./ingest";
 import { inboxRow, toEnqueue } from "../store/inbox";
 import { stripeImporter } from "./stripe";
+import { zendeskImporter } from "./zendesk";
 import { BACKFILL_OBJECTS, type BackfillSource, type Importer, VendorError } from "./types";
 
 /**
@@ -27,7 +28,7 @@ import { BACKFILL_OBJECTS, type BackfillSource, type Importer, VendorError } fro
  * page read twice imports nothing twice.
  */
 
-export const IMPORTERS: Record<BackfillSource, Importer> = { stripe: stripeImporter, hubspot: hubspotImporter };
+export const IMPORTERS: Record<BackfillSource, Importer> = { stripe: stripeImporter, hubspot: hubspotImporter, zendesk: zendeskImporter };
 
 /** A page that takes longer than this is assumed dead and its lease is taken over (its commit is then refused). */
 export const LEASE_MS = 60_000;

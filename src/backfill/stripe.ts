@@ -21,6 +21,7 @@ const recordSchema = z.looseObject({
   created: z.number().int().nonnegative().optional(),
   status: z.string().nullish(),
   attempt_count: z.number().int().nullish(),
+  amount_refunded: z.number().int().nullish(),
 });
 type StripeRecord = z.infer<typeof recordSchema>;
 
@@ -41,6 +42,10 @@ function eventTypeOf(object: string, r: StripeRecord): { type: UsedType } | { ig
       return { type: "customer.updated" };
     case "subscriptions":
       return { type: r.status === "canceled" ? "customer.subscription.deleted" : "customer.subscription.updated" };
+    case "charges":
+      return (r.amount_refunded ?? 0) > 0 ? { type: "charge.refunded" } : { ignored: "the charge has no refund" };
+    case "disputes":
+      return { type: "charge.dispute.created" };
     case "invoices":
       if (r.status === "paid") return { type: "invoice.paid" };
       if (r.status === "open" && (r.attempt_count ?? 0) > 0) return { type: "invoice.payment_failed" };
@@ -92,8 +97,29 @@ function unreadable(object: string, raw: string, now: number, issue: { path: Pro
 
 type ListParams = { limit: number; starting_after?: string };
 
+const refundSchema = z.looseObject({ id: z.string().min(1), charge: z.union([z.string(), z.looseObject({ id: z.string().min(1) })]).nullish() });
+
+/**
+ * Refunds are imported as the charge they refunded (Stripe's charge.refunded carries the charge, with
+ * amount_refunded the sum of its refunds), expanded in the same request; a charge refunded twice is one
+ * fact as it stands, so its second refund imports nothing new.
+ */
+function refundedCharge(record: unknown, now: number): Delivery {
+  const r = refundSchema.safeParse(record);
+  if (r.success && r.data.charge && typeof r.data.charge === "object") return stripeRecordDelivery("charges", r.data.charge, now);
+  const raw = JSON.stringify(record);
+  const reason = r.success ? "the refund has no charge (a refund of a non-card payment, or the charge was not expanded)" : "unreadable Stripe refund record";
+  return { dedupeKey: `backfill:refund:${contentKey(raw)}`, vendorType: "refund", occurredAt: now, events: [], ignoredReason: reason, raw };
+}
+
 function list(stripe: Stripe, object: string, params: ListParams): Promise<{ data: { id: string }[]; has_more: boolean }> {
   switch (object) {
+    case "refunds":
+      // https://docs.stripe.com/api/refunds/list (expand: https://docs.stripe.com/expand)
+      return stripe.refunds.list({ ...params, expand: ["data.charge"] });
+    case "disputes":
+      // https://docs.stripe.com/api/disputes/list
+      return stripe.disputes.list(params);
     case "customers":
       // https://docs.stripe.com/api/customers/list
       return stripe.customers.list(params);
@@ -128,7 +154,7 @@ export const stripeImporter: Importer = {
       throw describeStripeError(err);
     }
     const now = deps.now();
-    const deliveries = page.data.map((record) => stripeRecordDelivery(object, record, now));
+    const deliveries = page.data.map((record) => (object === "refunds" ? refundedCharge(record, now) : stripeRecordDelivery(object, record, now)));
     const last = page.data[page.data.length - 1];
     return { deliveries, next: page.has_more && last ? last.id : null };
   },

@@ -2,13 +2,14 @@ import type { ConnectorDeps } from "../../connectors/connector";
 import type { Config } from "../env";
 import type { Delivery } from "../../webhooks/source";
 
-export const BACKFILL_SOURCES = ["stripe", "hubspot"] as const;
+export const BACKFILL_SOURCES = ["stripe", "hubspot", "zendesk"] as const;
 export type BackfillSource = (typeof BACKFILL_SOURCES)[number];
 
 /** Objects imported per source, in order: profiles first, as later records resolve against their ids and domains. */
 export const BACKFILL_OBJECTS: Record<BackfillSource, readonly string[]> = {
-  stripe: ["customers", "subscriptions", "invoices"],
-  hubspot: ["companies", "contacts", "deals"],
+  stripe: ["customers", "subscriptions", "invoices", "refunds", "disputes"],
+  hubspot: ["companies", "contacts", "deals", "tickets"],
+  zendesk: ["tickets"],
 };
 
 /** Records per API page: the maximum both vendors allow. */

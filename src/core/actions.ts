@@ -5,7 +5,7 @@ import { z } from "zod";
  * built by the planner from the business fact it answers, so a replay can never create a second one.
  */
 
-export const destinationSchema = z.enum(["hubspot", "slack", "stripe"]);
+export const destinationSchema = z.enum(["hubspot", "slack", "stripe", "zendesk", "webhook", "declared"]);
 export type Destination = z.infer<typeof destinationSchema>;
 
 export const hubspotPropertiesSchema = z.object({
@@ -22,9 +22,41 @@ export const hubspotNoteSchema = z.object({
   timestamp: z.number().int(),
 });
 
+/**
+ * One page of HubSpot's owners list (100 per page), so every owner has a name and an email before any alert
+ * needs one: the dashboard shows names, and "my accounts" matches the signed-in email. The page that finds a
+ * next cursor plans the following page.
+ */
+export const hubspotOwnersPageSchema = z.object({
+  type: z.literal("hubspot.owners_page"),
+  /** HubSpot's paging cursor; null for the first page. */
+  after: z.string().max(200).nullable(),
+  /** yyyy-mm-dd of the sync: one sync per day, so its ids are stable and a replay plans nothing new. */
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+});
+
+/** The action for one owners page; its id is the sync's day and the cursor. */
+export function ownersPageAction(day: string, after: string | null): Action {
+  return { id: `hubspot.owners:${day}:${after ?? "first"}`, customerId: null, payload: { type: "hubspot.owners_page", after, day } };
+}
+
+/** Which companies a HubSpot deal, ticket or contact is associated with (v4 associations API). */
+export const hubspotAssociationsSchema = z.object({
+  type: z.literal("hubspot.associations"),
+  objectType: z.enum(["deals", "tickets", "contacts"]),
+  objectId: z.string().regex(/^\d+$/),
+});
+
+/** A Zendesk requester (its email's domain) or organization (its domain_names), for tickets that carry ids only. */
+export const zendeskLookupSchema = z.object({
+  type: z.literal("zendesk.lookup"),
+  object: z.enum(["user", "organization"]),
+  objectId: z.string().regex(/^\d+$/),
+});
+
 export const slackAlertSchema = z.object({
   type: z.literal("slack.alert"),
-  rule: z.enum(["entered_red", "score_drop", "first_value_missed", "cancel_scheduled", "payment_failed"]),
+  rule: z.enum(["entered_red", "score_drop", "first_value_missed", "cancel_scheduled", "payment_failed", "trial_ending_no_payment_method"]),
   customerId: z.string(),
   customerName: z.string(),
   score: z.number(),
@@ -39,6 +71,8 @@ export const slackAlertSchema = z.object({
   /** The company owner in HubSpot; the Slack connector looks up their email to mention them. */
   hubspotOwnerId: z.string().optional(),
   ownerEmail: z.string().optional(),
+  /** The account's segments, for routing by segment (src/core/alert-routing.ts). */
+  segments: z.array(z.string()).optional(),
   summary: z.string(),
 });
 
@@ -61,6 +95,40 @@ export const slackAlertUpdateSchema = z.object({
   snoozedUntil: z.number().int().nullable(),
   /** The alert as planned, so the update renders the same message the alert was posted with. */
   alert: slackAlertSchema,
+});
+
+/** Where a digest goes: a channel, or the owner's DM by email; the fallback channel if that fails. */
+export const digestRouteSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.enum(["owner_channel", "segment_channel", "fallback"]), channel: z.string() }),
+  z.object({ kind: z.literal("owner_dm"), email: z.string() }),
+]);
+
+/** At most this many accounts per digest message: one section each, inside Slack's 50 blocks. */
+export const DIGEST_MAX_ITEMS = 45;
+
+/** One message of the daily digest (src/jobs/digest.ts): the alerts held for one recipient. */
+export const slackDigestSchema = z.object({
+  type: z.literal("slack.digest"),
+  /** The UTC day of the digest, yyyy-mm-dd. */
+  day: z.string(),
+  route: digestRouteSchema,
+  part: z.number().int().positive(),
+  parts: z.number().int().positive(),
+  items: z
+    .array(
+      z.object({
+        alertId: z.string(),
+        customerId: z.string(),
+        customerName: z.string(),
+        rule: slackAlertSchema.shape.rule,
+        score: z.number(),
+        band: z.enum(["green", "yellow", "red"]),
+        driver: z.string().nullable(),
+        hubspotCompanyId: z.string().optional(),
+      }),
+    )
+    .min(1)
+    .max(DIGEST_MAX_ITEMS),
 });
 
 export const stripeCreditSchema = z.object({
@@ -88,15 +156,46 @@ export const stripePromotionCodeSchema = z.object({
   metadata: z.record(z.string(), z.string()).default({}),
 });
 
+/** What Tenure tells a Standard Webhooks receiver (connectors/webhook-out.ts); `data` is the event's JSON body. */
+/** A flat JSON object: what an outbound event carries (kept flat so that the OpenAPI document can describe it). */
+const flatDataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+export const outboundEventTypeSchema = z.enum(["score.changed", "band.changed", "stage.changed", "alert.raised", "reward.credited"]);
+export type OutboundEventType = z.infer<typeof outboundEventTypeSchema>;
+export const webhookEventSchema = z.object({
+  type: z.literal("webhook.event"),
+  event: outboundEventTypeSchema,
+  /** When the change happened (ms): the body's `timestamp`. */
+  at: z.number().int(),
+  data: flatDataSchema,
+});
+
+/** One event for a declared destination (plugins/*.json, connectors/declared.ts), by the declaration's name. */
+export const declaredRequestSchema = z.object({
+  type: z.literal("declared.request"),
+  plugin: z.string(),
+  /** The destination holds state: one row per account, replaced by each newer value (like hubspot.properties). */
+  coalesce: z.boolean().optional(),
+  event: outboundEventTypeSchema,
+  at: z.number().int(),
+  data: flatDataSchema,
+});
+
 export const actionPayloadSchema = z.discriminatedUnion("type", [
   hubspotPropertiesSchema,
   hubspotNoteSchema,
+  hubspotOwnersPageSchema,
+  hubspotAssociationsSchema,
+  zendeskLookupSchema,
   slackAlertSchema,
   slackRecoverySchema,
   slackAlertUpdateSchema,
+  slackDigestSchema,
   stripeCreditSchema,
   stripeSubscriptionDiscountSchema,
   stripePromotionCodeSchema,
+  webhookEventSchema,
+  declaredRequestSchema,
 ]);
 export type ActionPayload = z.infer<typeof actionPayloadSchema>;
 export type ActionType = ActionPayload["type"];

@@ -1,8 +1,15 @@
 import type { Band } from "./health";
-import type { AlertLog, AlertRule, PlanInput } from "./plan";
+import type { AlertLog, AlertLogEntry, AlertRule, PlanInput } from "./plan";
 
 /** Most urgent first: money and a stated intent to leave before what the score says. */
-export const RULE_ORDER: AlertRule[] = ["payment_failed", "cancel_scheduled", "entered_red", "score_drop", "first_value_missed"];
+export const RULE_ORDER: AlertRule[] = [
+  "payment_failed",
+  "cancel_scheduled",
+  "trial_ending_no_payment_method",
+  "entered_red",
+  "score_drop",
+  "first_value_missed",
+];
 
 /** One rule this step triggers. */
 export interface Triggered {
@@ -24,6 +31,29 @@ const DAY = 24 * HOUR;
 /** The step applied facts that happened long before they arrived (a backfill, a replay, a late delivery). */
 export function staleFacts(p: PlanInput): boolean {
   return p.events.length > 0 && p.now - p.causeAt > p.rules.maxEventAgeHours * HOUR;
+}
+
+/** The customer's previous score was made by another model version: this step's score moves are the model's. */
+export function modelChanged(p: PlanInput): boolean {
+  return p.before !== null && p.before.modelVersion !== p.after.modelVersion;
+}
+
+const MODEL_CHANGE = "model-change:";
+
+/** An alert log entry that records a model change, not a posted alert: it neither cools down nor recovers in Slack. */
+export function isModelChangeEntry(entry: AlertLogEntry): boolean {
+  return entry.actionId.startsWith(MODEL_CHANGE);
+}
+
+/**
+ * The band and drop rules a model change triggers are the model's doing, not the customer's: they are logged
+ * as open against the change (so the same condition stays quiet on later steps too, until it clears) and never
+ * posted. Facts the step's events state (a failed payment, a cancellation) still alert.
+ */
+export function absorbModelChange(p: PlanInput, log: AlertLog): void {
+  if (!modelChanged(p)) return;
+  const entry: AlertLogEntry = { at: p.now, actionId: `${MODEL_CHANGE}${p.after.modelVersion}` };
+  for (const t of scoreAlerts(p, log)) for (const r of [t.rule, ...t.covers]) log[r] = { ...entry };
 }
 
 /** A rule that alerted and has not recovered or stopped holding since: it does not alert again. */
@@ -69,6 +99,11 @@ function eventAlerts(p: PlanInput): Triggered[] {
     if (ev.type === "payment.failed" && p.after.mrr >= p.rules.paymentFailedMinMrr && (p.stillTrue?.invoiceUnpaid(ev.invoiceId) ?? true)) {
       out.push({ rule: "payment_failed", key: `${ev.invoiceId}:${ev.attemptCount}`, summary: `${p.name}: payment failed (attempt ${ev.attemptCount}).`, was: null, covers: [] });
     }
+    if (ev.type === "trial.ending" && ev.hasPaymentMethod === false && (p.stillTrue?.trialWithoutPaymentMethod?.(ev.subscriptionId) ?? true)) {
+      const day = new Date(ev.trialEnd).toISOString().slice(0, 10);
+      // Keyed by the trial's end: a redelivery or a second notice for the same trial is the same alert.
+      out.push({ rule: "trial_ending_no_payment_method", key: `${ev.subscriptionId}:${ev.trialEnd}`, summary: `${p.name}: trial ends ${day} with no payment method on file.`, was: null, covers: [], subscriptionId: ev.subscriptionId });
+    }
   }
   return out;
 }
@@ -76,7 +111,8 @@ function eventAlerts(p: PlanInput): Triggered[] {
 /** Entering red and dropping: one alert for one fall, whichever band it ends in. */
 function scoreAlerts(p: PlanInput, log: AlertLog): Triggered[] {
   const { after } = p;
-  const past = p.history.filter((h) => h.at <= p.now);
+  // A score is compared only with what the same model said: after a model change, drops are measured from it.
+  const past = p.history.filter((h) => h.at <= p.now && (h.modelVersion === undefined || h.modelVersion === after.modelVersion));
   const windowStart = p.now - p.rules.dropWindowDays * DAY;
   const peak = past.filter((h) => h.at >= windowStart).reduce((m, h) => (h.score > m.score ? h : m), { score: -Infinity, at: 0 });
   const dropped = Number.isFinite(peak.score) && peak.score - after.score >= p.rules.dropPoints;

@@ -1,8 +1,8 @@
 import { setEntry } from "./keyed";
 import { mergeSketches } from "./sketch";
+import { hasEnded } from "./subscriptions";
 import { type ClosedTicket, type CustomerState, DAY, type SubscriptionFact, type TicketFact, dayKey } from "./state";
 
-const ENDED = new Set(["canceled", "incomplete_expired"]);
 
 /**
  * The customer as the facts stood at `t`: every fact that happened after `t` is left out. Used to score
@@ -32,6 +32,8 @@ export function stateAsOf(s: CustomerState, t: number): CustomerState {
       disputes: upTo(b.disputes, (d) => d.at),
       checkouts: upTo(b.checkouts, (c) => c.at),
       trialEndingAt: b.trialEndingAt,
+      trialEnding: b.trialEnding && b.trialEnding.at <= t ? b.trialEnding : undefined,
+      paymentMethod: b.paymentMethod && b.paymentMethod.at <= t ? b.paymentMethod : undefined,
       firstPaidAt: before(b.firstPaidAt),
       firstRenewalAt: before(b.firstRenewalAt),
     },
@@ -58,11 +60,11 @@ function subscriptionsAsOf(subs: Record<string, SubscriptionFact>, t: number): R
       continue;
     }
     const rolled: SubscriptionFact = { ...sub, cancelAtPeriodEnd: false, cancelAt: undefined, canceledAt: undefined, endedAt: undefined };
-    if (ENDED.has(sub.status) || (sub.status === "trialing" && sub.trialEnd !== undefined && sub.trialEnd <= t)) rolled.status = "active";
+    if (hasEnded(sub) || (sub.status === "trialing" && sub.trialEnd !== undefined && sub.trialEnd <= t)) rolled.status = "active";
     if (sub.trialEnd !== undefined && sub.trialEnd > t && sub.trialStart !== undefined && sub.trialStart <= t) rolled.status = "trialing";
     // Stripe's canceled_at is when the cancellation was asked for; the subscription ends at ended_at.
     const endedBy = sub.endedAt ?? sub.canceledAt;
-    if (ENDED.has(sub.status) && endedBy !== undefined && endedBy <= t) {
+    if (hasEnded(sub) && endedBy !== undefined && endedBy <= t) {
       rolled.status = sub.status;
       rolled.canceledAt = sub.canceledAt;
       rolled.endedAt = sub.endedAt;

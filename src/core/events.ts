@@ -17,6 +17,9 @@ export const sourceNameSchema = z.enum([
   "delighted",
   "typeform",
   "api",
+  /** Declared sources (plugins/*.json): no TypeScript of their own. */
+  "paddle",
+  "front",
 ]);
 export type SourceName = z.infer<typeof sourceNameSchema>;
 
@@ -28,6 +31,12 @@ export const subjectSchema = z.object({
   stripePaymentIntentId: z.string().optional(),
   hubspotCompanyId: z.string().optional(),
   hubspotContactId: z.string().optional(),
+  /** HubSpot deals and tickets: their company comes from the associations API (connectors/hubspot/associations.ts). */
+  hubspotDealId: z.string().optional(),
+  hubspotTicketId: z.string().optional(),
+  /** Zendesk requester and organization ids: looked up through Zendesk's API (connectors/zendesk.ts). */
+  zendeskUserId: z.string().optional(),
+  zendeskOrganizationId: z.string().optional(),
   segmentGroupId: z.string().optional(),
   accountId: z.string().optional(),
   userId: z.string().optional(),
@@ -84,6 +93,10 @@ export const invoicePaidSchema = z.object({
   chargeId: z.string().optional(),
   paymentIntentId: z.string().optional(),
   promotionCode: z.string().optional(),
+  /** Discount ids (`di_…`) whose promotion code the payload does not carry: resolved later through Stripe's API. */
+  discountIds: z.array(z.string()).max(20).optional(),
+  /** Sum of the invoice's metered (usage-based) line amounts: the MRR of metered prices. */
+  meteredAmount: money.optional(),
 });
 
 export const paymentFailedSchema = z.object({
@@ -105,6 +118,10 @@ export const subscriptionChangedSchema = z.object({
   /** Monthly recurring revenue in minor units of `currency`. */
   mrr: money,
   currency: z.string(),
+  /** Items whose monthly amount Stripe's payload does not state (metered without usage): `mrr` leaves them out. */
+  mrrUnknownItems: z.number().int().positive().optional(),
+  /** The subscription has its own default payment method (or source). */
+  hasPaymentMethod: z.boolean().optional(),
   planId: z.string().optional(),
   quantity: z.number().int().nonnegative().optional(),
   startedAt: ms.optional(),
@@ -135,6 +152,8 @@ export const trialEndingSchema = z.object({
   type: z.literal("trial.ending"),
   subscriptionId: z.string(),
   trialEnd: ms,
+  /** The subscription has a default payment method (or source) as the trial ends; absent when unknown. */
+  hasPaymentMethod: z.boolean().optional(),
 });
 
 export const checkoutCompletedSchema = z.object({
@@ -177,6 +196,8 @@ export const customerProfileSchema = z.object({
   domain: z.string().optional(),
   currency: z.string().optional(),
   referralCode: z.string().optional(),
+  /** The customer has a default payment method for invoices (or a default source). */
+  hasPaymentMethod: z.boolean().optional(),
   metadata: z.record(z.string(), z.string()).default({}),
 });
 
@@ -225,7 +246,7 @@ export const dealChangedSchema = z.object({
 export const ticketChangedSchema = z.object({
   ...base,
   type: z.literal("ticket.changed"),
-  desk: z.enum(["zendesk", "intercom", "freshdesk", "helpscout", "hubspot"]),
+  desk: z.enum(["zendesk", "intercom", "freshdesk", "helpscout", "hubspot", "front"]),
   ticketId: z.string(),
   status: ticketStatusSchema.optional(),
   priority: ticketPrioritySchema.optional(),
@@ -266,13 +287,27 @@ export const accountGroupedSchema = z.object({
   plan: z.string().optional(),
 });
 
-export const surveyRespondedSchema = z.object({
-  ...base,
-  type: z.literal("survey.responded"),
-  responseId: z.string(),
-  score: z.number().int().min(0).max(10),
-  comment: z.string().optional(),
-});
+/** What a survey asked: NPS (0–10 likelihood to recommend), CSAT (satisfaction) or CES (effort; higher = easier). */
+export const surveyKindSchema = z.enum(["nps", "csat", "ces"]);
+export type SurveyKind = z.infer<typeof surveyKindSchema>;
+
+export const surveyRespondedSchema = z
+  .object({
+    ...base,
+    type: z.literal("survey.responded"),
+    responseId: z.string(),
+    /** The answer on the survey's own scale: 0–10 for NPS; `scale` for CSAT and CES. */
+    score: z.number().int().min(0).max(10),
+    /** Absent = nps (answers stored before CSAT was read). */
+    kind: surveyKindSchema.optional(),
+    /** The scale's lowest and highest answers (CSAT/CES), e.g. 1–5. */
+    scale: z.object({ min: z.number().int().min(0), max: z.number().int().max(10) }).optional(),
+    comment: z.string().optional(),
+  })
+  .refine((e) => !e.scale || (e.scale.min < e.scale.max && e.score >= e.scale.min && e.score <= e.scale.max), {
+    message: "score must lie on its scale",
+    path: ["score"],
+  });
 
 export const loyaltyActivitySchema = z.object({
   ...base,

@@ -7,6 +7,7 @@ import {
   usesMainFeatures,
 } from "./onboarding";
 import { sketchCount } from "./sketch";
+import { hasEnded } from "./subscriptions";
 import type { CustomerState } from "./state";
 
 /**
@@ -19,6 +20,23 @@ import type { CustomerState } from "./state";
 export const stages = ["awareness", "conversion", "purchase", "onboarding", "renewal", "loyalty", "churned"] as const;
 export type Stage = (typeof stages)[number];
 
+/**
+ * Which CRM deal stages close a deal, by stage id: HubSpot's default sales pipeline by default; a custom
+ * pipeline's stage ids are added here (TENURE_CONFIG.crm.dealStages). Any other stage is open.
+ */
+export const dealStagesSchema = z
+  .object({
+    won: z.array(z.string().min(1)).default(["closedwon"]),
+    lost: z.array(z.string().min(1)).default(["closedlost"]),
+  })
+  .strict();
+export type DealStages = z.output<typeof dealStagesSchema>;
+export const defaultDealStages: DealStages = dealStagesSchema.parse({});
+
+/** HubSpot's default lifecycle stages (the company property `lifecyclestage`), by internal value. */
+const CRM_CUSTOMER_STAGES = new Set(["customer", "evangelist"]);
+const CRM_CONVERTING_STAGES = new Set(["lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity"]);
+
 export const lifecycleConfigSchema = z.object({
   /** Usage event names that count as the product's main features; empty = any distinct event. */
   coreFeatures: z.array(z.string()).default([]),
@@ -30,6 +48,8 @@ export const lifecycleConfigSchema = z.object({
   firstValueHours: z.number().positive().default(24),
   /** "Uses the main features" means used within this many days before `now`. */
   mainFeatureWindowDays: z.number().positive().default(30),
+  /** Deal stage semantics; absent = HubSpot's default pipeline. */
+  dealStages: dealStagesSchema.optional(),
 });
 export type LifecycleConfig = z.output<typeof lifecycleConfigSchema>;
 
@@ -47,7 +67,6 @@ export interface StageResult {
   recentCoreFeatures: string[];
 }
 
-const ENDED = new Set(["canceled", "incomplete_expired"]);
 
 export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig): StageResult {
   const onboarding = onboardingStatus(state, now, cfg);
@@ -57,6 +76,9 @@ export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig)
   // Renewals older than the kept invoices still count: the register remembers the first one.
   const firstRenewalReg = state.billing.firstRenewalAt;
   if (firstRenewalReg !== undefined && firstRenewalReg <= now && !renewalTimes.includes(firstRenewalReg)) renewalTimes.push(firstRenewalReg);
+  // The first won deal is the purchase; each later won deal (a renewal or an expansion) counts as a renewal.
+  const won = wonDealTimes(state, now, cfg);
+  renewalTimes.push(...won.slice(1));
   const base = {
     onboarding,
     renewals: renewalTimes.length,
@@ -67,9 +89,11 @@ export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig)
 
   const churned = churnedAt(state);
   if (churned !== null) return at("churned", churned);
-  const { purchasedAt, onboardedAt, adoptedAt } = onboarding;
+  const { onboardedAt, adoptedAt } = onboarding;
+  // Billing says when the customer bought; without billing, the CRM may (a won deal, lifecycle stage customer).
+  const purchasedAt = onboarding.purchasedAt ?? crmCustomerSince(state, now, won);
   if (purchasedAt === null) {
-    const converting = conversionSince(state);
+    const converting = conversionSince(state, now, cfg);
     return converting !== undefined ? at("conversion", converting) : at("awareness", awarenessSince(state));
   }
   const onboardedSince = onboardedAt === null ? null : Math.max(purchasedAt, onboardedAt);
@@ -90,7 +114,7 @@ export function stageOf(state: CustomerState, now: number, cfg: LifecycleConfig)
 /** Every subscription ended (none live): when the last one ended. Null if any is live or none exist. */
 export function churnedAt(state: CustomerState): number | null {
   const subs = Object.values(state.billing.subscriptions);
-  if (subs.length === 0 || subs.some((s) => !ENDED.has(s.status))) return null;
+  if (subs.length === 0 || subs.some((s) => !hasEnded(s))) return null;
   const real = subs.filter((s) => s.status === "canceled");
   if (real.length === 0) return null;
   return Math.max(...real.map((s) => s.endedAt ?? s.canceledAt ?? s.at));
@@ -100,19 +124,42 @@ export function churnedAt(state: CustomerState): number | null {
  * Earliest sign of a trial, an open (or won, not yet invoiced) deal, or a signup. A user known only
  * from identify/group calls is a signup too, but those carry no first-seen time, so `since` may be null.
  */
-function conversionSince(state: CustomerState): number | null | undefined {
+function conversionSince(state: CustomerState, now: number, cfg: LifecycleConfig): number | null | undefined {
   const times: number[] = [];
   for (const s of Object.values(state.billing.subscriptions)) times.push(s.trialStart ?? s.startedAt ?? s.at);
   for (const c of Object.values(state.billing.checkouts)) times.push(c.at);
-  for (const d of Object.values(state.crm.deals)) if (isLiveDeal(d)) times.push(d.at);
+  for (const d of Object.values(state.crm.deals)) if (dealStatus(d, cfg) !== "lost") times.push(d.at);
+  const crmStage = state.crm.properties.lifecyclestage;
+  if (crmStage?.value && CRM_CONVERTING_STAGES.has(crmStage.value) && crmStage.at <= now) times.push(crmStage.at);
   for (const e of Object.values(state.usage.events)) times.push(e.firstAt);
   if (times.length) return Math.min(...times);
   return sketchCount(state.usage.known) > 0 ? null : undefined;
 }
 
-function isLiveDeal(d: CustomerState["crm"]["deals"][string]): boolean {
-  if (d.status) return d.status !== "lost";
-  return d.stage !== "closedlost";
+type Deal = CustomerState["crm"]["deals"][string];
+
+/** A deal's status under the configured stage semantics; a deal known without a stage keeps the status it came with. */
+export function dealStatus(d: Deal, cfg: Pick<LifecycleConfig, "dealStages">): "open" | "won" | "lost" {
+  const stages = cfg.dealStages ?? defaultDealStages;
+  if (d.stage !== undefined) return stages.won.includes(d.stage) ? "won" : stages.lost.includes(d.stage) ? "lost" : "open";
+  return d.status ?? "open";
+}
+
+/** When each won deal closed (its close date, else when it was last seen), oldest first, up to `now`. */
+function wonDealTimes(state: CustomerState, now: number, cfg: LifecycleConfig): number[] {
+  return Object.values(state.crm.deals)
+    .filter((d) => dealStatus(d, cfg) === "won" && d.at <= now)
+    .map((d) => Math.min(d.closeDate ?? d.at, d.at))
+    .filter((t) => t <= now)
+    .sort((a, b) => a - b);
+}
+
+/** The CRM's word that this is a customer: the first won deal, or the lifecycle stage set to customer. */
+function crmCustomerSince(state: CustomerState, now: number, won: readonly number[]): number | null {
+  const times = [...won.slice(0, 1)];
+  const crmStage = state.crm.properties.lifecyclestage;
+  if (crmStage?.value && CRM_CUSTOMER_STAGES.has(crmStage.value) && crmStage.at <= now) times.push(crmStage.at);
+  return times.length ? Math.min(...times) : null;
 }
 
 function awarenessSince(state: CustomerState): number | null {

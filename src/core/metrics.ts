@@ -2,10 +2,12 @@ import { toAccount, type Account } from "./metrics/accounts";
 import { definitions } from "./metrics/definitions";
 import { activeAccounts, loyaltyEnrollment, pointsMetrics, referralFunnel, referralRate } from "./metrics/engagement";
 import { nps } from "./metrics/nps";
+import { csat } from "./metrics/csat";
 import { onboardingMetrics } from "./metrics/onboarding";
 import { buckets, periodLabel } from "./metrics/periods";
 import { healthDistribution, stageFunnel } from "./metrics/portfolio";
 import { revenueMetrics } from "./metrics/revenue";
+import { sampleSizes } from "./metrics/samples";
 import { topTicketTopics } from "./metrics/topics";
 import type { LoyaltyData, Metric, MetricsInput, Period, Window } from "./metrics/types";
 
@@ -15,6 +17,8 @@ import type { LoyaltyData, Metric, MetricsInput, Period, Window } from "./metric
  */
 
 export { definitions } from "./metrics/definitions";
+export { sampleOf, samples, type Sample } from "./metrics/samples";
+export { windowTopics, type TopicExample } from "./metrics/topics";
 export { portfolioScoreByDay, type DailyScore, type ScorePoint } from "./metrics/score-trend";
 export type { LoyaltyData, Metric, MetricCustomer, MetricsInput, Period, StageTransition, Window } from "./metrics/types";
 
@@ -30,6 +34,7 @@ function windowMetrics(accounts: readonly Account[], loyalty: LoyaltyData | null
   const customers = accounts.map((a) => a.customer);
   return {
     nps: nps(customers, w),
+    csat: csat(customers, w),
     ...revenueMetrics(accounts, w, input.grossMargin),
     loyaltyEnrollment: loyaltyEnrollment(accounts, loyalty, w),
     activeAccounts: activeAccounts(customers, w),
@@ -46,6 +51,10 @@ function valuesOf(m: WindowMetrics): MetricValues {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, (v as Metric).value])) as MetricValues;
 }
 
+function valuesAndSamples(m: WindowMetrics) {
+  return { values: valuesOf(m), n: sampleSizes(m) };
+}
+
 export function computeMetrics(input: MetricsInput, q: MetricsQuery) {
   const accounts = input.customers.map(toAccount);
   const w = q.window;
@@ -60,7 +69,7 @@ export function computeMetrics(input: MetricsInput, q: MetricsQuery) {
     period: periodLabel(b.from, q.period),
     from: b.from,
     to: b.to,
-    values: valuesOf(windowMetrics(accounts, input.loyalty, input, b)),
+    ...valuesAndSamples(windowMetrics(accounts, input.loyalty, input, b)),
   }));
   return {
     window: { from: w.from, to: w.to, period: q.period },

@@ -1,5 +1,5 @@
 import type { Action } from "./actions";
-import { RULE_ORDER, explainedByCancellation, staleFacts, triggeredAlerts, type Triggered } from "./alert-rules";
+import { RULE_ORDER, absorbModelChange, explainedByCancellation, isModelChangeEntry, modelChanged, staleFacts, triggeredAlerts, type Triggered } from "./alert-rules";
 import type { AlertRules } from "./config";
 import type { NormalizedEvent } from "./events";
 import type { Band, Driver } from "./health";
@@ -19,10 +19,13 @@ export interface Snapshot {
   firstValueMissed: boolean;
   mrr: number;
   currency?: string;
+  /** Live MRR per currency (never summed across currencies), and items whose amount is unknown (metered). */
+  mrrByCurrency?: Record<string, number>;
+  mrrUnknownItems?: number;
   renewalDate: number | null;
 }
 
-export type AlertRule = "entered_red" | "score_drop" | "first_value_missed" | "cancel_scheduled" | "payment_failed";
+export type AlertRule = "entered_red" | "score_drop" | "first_value_missed" | "cancel_scheduled" | "payment_failed" | "trial_ending_no_payment_method";
 export interface AlertLogEntry {
   at: number;
   actionId: string;
@@ -50,14 +53,18 @@ export interface PlanInput {
   /** Events applied in this step (empty for a time-driven recompute). */
   events: readonly NormalizedEvent[];
   /** The event-time timeline (points at day closes), oldest first; points after `now` are ignored. */
-  history: readonly { at: number; score: number; band?: Band }[];
+  history: readonly { at: number; score: number; band?: Band; modelVersion?: string }[];
   alerts: AlertLog;
   /** The instant that caused this step: the newest applied event, or the recompute time. */
   causeAt: number;
   now: number;
   rules: AlertRules;
   /** Whether what an event reported still holds in the customer's state now. */
-  stillTrue?: { cancelScheduled: (subscriptionId: string) => boolean; invoiceUnpaid: (invoiceId: string) => boolean };
+  stillTrue?: {
+    cancelScheduled: (subscriptionId: string) => boolean;
+    invoiceUnpaid: (invoiceId: string) => boolean;
+    trialWithoutPaymentMethod?: (subscriptionId: string) => boolean;
+  };
   /**
    * The deployment has a usage source configured and it has reported usage for some account at least once.
    * Without one, "no usage yet" says nothing about the customer, so the first-value rule stays silent.
@@ -117,7 +124,7 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
       });
     }
     // A band change that only a replay of old facts passed through is no news for the CRM timeline either.
-    if (before && before.band !== after.band && !staleFacts(p)) {
+    if (before && before.band !== after.band && !staleFacts(p) && !modelChanged(p)) {
       actions.push({
         id: `hubspot.note:${p.customerId}:${after.band}:${p.causeAt}`,
         customerId: p.customerId,
@@ -131,6 +138,7 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
   // A condition that stopped holding may alert again when it returns.
   if (alerts.entered_red && after.band !== "red") alerts.entered_red.cleared = true;
   if (alerts.score_drop && after.band === "green") alerts.score_drop.cleared = true;
+  absorbModelChange(p, alerts);
   const snoozed = (alerts.snoozedUntil ?? 0) > p.now;
   const quiet = snoozed || staleFacts(p) || after.stage === "churned";
   if (!quiet) {
@@ -143,6 +151,7 @@ export function planActions(p: PlanInput): { actions: Action[]; alerts: AlertLog
       const last = alerts[rule];
       if (!last || last.recovered) continue;
       alerts[rule] = { ...last, recovered: true };
+      if (isModelChangeEntry(last)) continue;
       if (actions.some((a) => a.id === `slack.recovery:${last.actionId}`)) continue;
       actions.push({
         id: `slack.recovery:${last.actionId}`,
@@ -166,7 +175,7 @@ function planAlert(p: PlanInput, alerts: AlertLog): Action | null {
     for (const t of due.filter(isScoreRule)) for (const r of [t.rule, ...t.covers]) alerts[r] = { at: cause.at, actionId: cause.actionId };
     due = due.filter((t) => !isScoreRule(t));
   }
-  const cooling = RULE_ORDER.some((r) => alerts[r] !== undefined && p.now - alerts[r]!.at < p.rules.cooldownHours * 3_600_000);
+  const cooling = RULE_ORDER.some((r) => alerts[r] !== undefined && !isModelChangeEntry(alerts[r]!) && p.now - alerts[r]!.at < p.rules.cooldownHours * 3_600_000);
   if (cooling || due.length === 0) return null;
   const [head, ...rest] = due;
   const summary = rest.length ? `${head!.summary} Also: ${rest.map((t) => t.summary).join(" ")}` : head!.summary;
@@ -200,6 +209,7 @@ function alertPayload(p: PlanInput, rule: AlertRule, summary: string, was: { sco
     hubspotCompanyId: p.hubspotCompanyId,
     hubspotOwnerId: p.hubspotOwnerId,
     ownerEmail: p.ownerEmail,
+    segments: p.after.segments,
     summary,
   };
 }

@@ -54,6 +54,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         subscriptionId: ev.subscriptionId,
         chargeId: ev.chargeId,
         promotionCode: ev.promotionCode,
+        ...(ev.meteredAmount !== undefined ? { meteredAmount: ev.meteredAmount } : {}),
       });
       s.profile.currency ??= ev.currency;
       if (ev.amountPaid > 0) b.firstPaidAt = minDefined(b.firstPaidAt, ev.occurredAt);
@@ -79,6 +80,8 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         status: ev.status,
         mrr: ev.mrr,
         currency: ev.currency,
+        mrrUnknownItems: ev.mrrUnknownItems,
+        hasPaymentMethod: ev.hasPaymentMethod,
         planId: ev.planId,
         quantity: ev.quantity,
         startedAt: minDefined(prev?.startedAt, ev.startedAt),
@@ -97,9 +100,14 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
       s.profile.currency ??= ev.currency;
       return;
     }
-    case "trial.ending":
+    case "trial.ending": {
       b.trialEndingAt = maxDefined(b.trialEndingAt, ev.trialEnd);
+      const t = b.trialEnding;
+      if (!t || ev.trialEnd > t.trialEnd || (ev.trialEnd === t.trialEnd && newer(ev.occurredAt, ev.id, t))) {
+        b.trialEnding = { subscriptionId: ev.subscriptionId, trialEnd: ev.trialEnd, hasPaymentMethod: ev.hasPaymentMethod, at: ev.occurredAt, by: ev.id };
+      }
       return;
+    }
     case "checkout.completed":
       setEntry(b.checkouts, ev.sessionId, {
         at: ev.occurredAt,
@@ -123,6 +131,7 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
     case "customer.profile":
       if (ev.currency) s.profile.currency ??= ev.currency;
       if (ev.referralCode) s.profile.referralCode ??= ev.referralCode;
+      if (ev.hasPaymentMethod !== undefined) b.paymentMethod = lww(b.paymentMethod, ev.hasPaymentMethod, ev.occurredAt, ev.id);
       return;
     case "company.changed":
       for (const [k, v] of Object.entries(ev.properties)) {
@@ -213,7 +222,13 @@ function applyFact(s: CustomerState, ev: NormalizedEvent): void {
         r.comment ??= ev.comment;
         return;
       }
-      setEntry(s.sentiment.responses, ev.responseId, { score: ev.score, at: ev.occurredAt, by: ev.id, comment: ev.comment ?? r?.comment });
+      setEntry(s.sentiment.responses, ev.responseId, {
+        score: ev.score,
+        at: ev.occurredAt,
+        by: ev.id,
+        comment: ev.comment ?? r?.comment,
+        ...(ev.kind && ev.kind !== "nps" ? { kind: ev.kind, scale: ev.scale } : {}),
+      });
       return;
     }
     case "loyalty.activity":

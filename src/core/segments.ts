@@ -4,6 +4,7 @@ import type { HealthScore } from "./health";
 import { parseCrmTime } from "./health/factors";
 import { type StageResult, stages } from "./lifecycle";
 import type { CustomerState } from "./state";
+import { isLive, primaryMrr } from "./subscriptions";
 
 /**
  * Segments: labels that decide which content, offers and attention a customer gets. Each rule is
@@ -46,7 +47,7 @@ export const segmentRulesSchema = z.object({
       renewalDateProperties: z.array(z.string()).default(["renewal_date"]),
     })
     .prefault({}),
-  /** MRR (minor units, summed across live subscriptions regardless of currency) at or above the threshold. */
+  /** Live MRR in the customer's main currency (minor units; other currencies are not added) at or above the threshold. */
   vip: z
     .object({ enabled, segment: z.string().default("vip"), minMrr: z.number().int().nonnegative().default(100_000) })
     .prefault({}),
@@ -54,7 +55,6 @@ export const segmentRulesSchema = z.object({
 export type SegmentRules = z.output<typeof segmentRulesSchema>;
 export const defaultSegmentRules: SegmentRules = segmentRulesSchema.parse({});
 
-const LIVE = new Set(["active", "past_due", "unpaid"]);
 
 export function segments(
   state: CustomerState,
@@ -75,10 +75,9 @@ export function segments(
   return [...out].sort();
 }
 
+/** Live MRR in the customer's main currency (src/core/subscriptions.ts); other currencies are not converted. */
 export function mrr(state: CustomerState): number {
-  return Object.values(state.billing.subscriptions)
-    .filter((s) => LIVE.has(s.status))
-    .reduce((n, s) => n + s.mrr, 0);
+  return primaryMrr(state).mrr;
 }
 
 function hasAdmin(state: CustomerState, roles: string[]): boolean {
@@ -97,7 +96,7 @@ export function nextRenewalAt(state: CustomerState, properties: string[]): numbe
     if (t !== null) return t;
   }
   const ends = Object.values(state.billing.subscriptions)
-    .filter((s) => LIVE.has(s.status) && s.currentPeriodEnd !== undefined)
+    .filter((s) => isLive(s) && s.currentPeriodEnd !== undefined)
     .map((s) => s.currentPeriodEnd as number);
   return ends.length ? Math.min(...ends) : null;
 }

@@ -1,9 +1,10 @@
 import type { TenureConfig } from "./config";
-import { scoreHealth, type Band, type HealthScore } from "./health";
+import { scoreHealth, type Band, type HealthModel, type HealthScore } from "./health";
 import { stageOf, type StageResult } from "./lifecycle";
 import type { Snapshot } from "./plan";
 import { segments } from "./segments";
 import type { CustomerState } from "./state";
+import { isLive, liveMrrByCurrency, primaryMrr } from "./subscriptions";
 
 export interface Scored {
   health: HealthScore;
@@ -11,22 +12,14 @@ export interface Scored {
   snapshot: Snapshot;
 }
 
-const ENDED = new Set(["canceled", "incomplete_expired"]);
-
+/** Live MRR in the customer's main currency: see src/core/subscriptions.ts (never a sum across currencies). */
 export function currentMrr(state: CustomerState): { mrr: number; currency?: string } {
-  let mrr = 0;
-  let currency = state.profile.currency;
-  for (const sub of Object.values(state.billing.subscriptions)) {
-    if (ENDED.has(sub.status)) continue;
-    mrr += sub.mrr;
-    currency ??= sub.currency;
-  }
-  return { mrr, currency };
+  return primaryMrr(state);
 }
 
 export function renewalDate(state: CustomerState): number | null {
   const ends = Object.values(state.billing.subscriptions)
-    .filter((s) => !ENDED.has(s.status) && s.currentPeriodEnd)
+    .filter((s) => isLive(s) && s.currentPeriodEnd)
     .map((s) => s.currentPeriodEnd!);
   return ends.length ? Math.min(...ends) : null;
 }
@@ -40,9 +33,14 @@ export function scoreCustomer(
   trend: { d7: number | null; d30: number | null },
 ): Scored {
   const stage = stageOf(state, now, cfg.lifecycle);
-  const health = scoreHealth(state, now, cfg.health, previousBand, { lifecycle: cfg.lifecycle, stage });
+  const unweighted = scoreHealth(state, now, cfg.health, previousBand, { lifecycle: cfg.lifecycle, stage });
+  const segs = segments(state, unweighted, stage, now, cfg.segments);
+  // Segment overrides change weights only; components (what segments read) stay the same, so one pass settles it.
+  const health = hasSegmentOverride(cfg.health)
+    ? scoreHealth(state, now, cfg.health, previousBand, { lifecycle: cfg.lifecycle, stage, segments: segs })
+    : unweighted;
   const { mrr, currency } = currentMrr(state);
-  const segs = segments(state, health, stage, now, cfg.segments);
+  const byCurrency = liveMrrByCurrency(state);
   return {
     health,
     stage,
@@ -59,7 +57,13 @@ export function scoreCustomer(
       firstValueMissed: stage.onboarding.firstValueMissed,
       mrr,
       currency,
+      mrrByCurrency: byCurrency.mrr,
+      mrrUnknownItems: byCurrency.unknownItems,
       renewalDate: renewalDate(state),
     },
   };
+}
+
+function hasSegmentOverride(model: HealthModel): boolean {
+  return model.overrides.some((o) => (o.when.segment?.length ?? 0) > 0);
 }

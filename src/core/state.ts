@@ -1,4 +1,4 @@
-import type { SubscriptionStatus, TicketPriority, TicketStatus } from "./events";
+import type { SubscriptionStatus, SurveyKind, TicketPriority, TicketStatus } from "./events";
 import type { Sketch } from "./sketch";
 
 /**
@@ -20,6 +20,9 @@ export interface SubscriptionFact {
   status: SubscriptionStatus;
   mrr: number;
   currency: string;
+  /** Items whose monthly amount is unknown (metered without usage): not in `mrr`, shown as unknown. */
+  mrrUnknownItems?: number;
+  hasPaymentMethod?: boolean;
   planId?: string;
   quantity?: number;
   startedAt?: number;
@@ -45,6 +48,7 @@ export interface InvoiceFact {
   subscriptionId?: string;
   chargeId?: string;
   promotionCode?: string;
+  meteredAmount?: number;
 }
 
 export interface PaymentFailureFact {
@@ -78,6 +82,15 @@ export const CLOSED_CLOSED = 4;
 
 export type DealField = "status" | "stage" | "amount" | "closeDate";
 
+export interface SurveyAnswer {
+  score: number;
+  at: number;
+  by: string;
+  comment?: string;
+  kind?: SurveyKind;
+  scale?: { min: number; max: number };
+}
+
 /** One UTC day of product usage: distinct users (a bounded sketch) and distinct features used. */
 export interface UsageDay {
   u: Sketch;
@@ -101,6 +114,10 @@ export interface CustomerState {
     disputes: Record<string, { at: number; amount: number; chargeId: string }>;
     checkouts: Record<string, { at: number; promotionCode?: string; referralCode?: string; clientReferenceId?: string }>;
     trialEndingAt?: number;
+    /** The newest trial_will_end: which subscription, when, and whether it had a payment method then. */
+    trialEnding?: { subscriptionId: string; trialEnd: number; hasPaymentMethod?: boolean; at: number; by: string };
+    /** Whether the customer has a default payment method (customer.created/updated). */
+    paymentMethod?: Lww<boolean>;
     /** Earliest paid invoice (amount > 0) and earliest paid renewal: kept when old invoices are compacted away. */
     firstPaidAt?: number;
     firstRenewalAt?: number;
@@ -147,7 +164,8 @@ export interface CustomerState {
     seats?: Lww<number>;
     plan?: Lww<string>;
   };
-  sentiment: { responses: Record<string, { score: number; at: number; by: string; comment?: string }> };
+  /** Survey answers by response id; `kind` absent = NPS. CSAT/CES answers keep their scale. */
+  sentiment: { responses: Record<string, SurveyAnswer> };
   loyalty: { activities: Record<string, { kind: string; at: number }> };
 }
 

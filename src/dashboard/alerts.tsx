@@ -127,9 +127,9 @@ export const AlertsPage: FC<AlertsPageProps> = ({ csrf, notice, q, rules, rows, 
                         </td>
                         <td>
                           {String(a.payload.summary ?? "")}
-                          <div class="muted">
-                            Slack: {a.delivery}
-                            {a.lastError ? ` (${a.lastError})` : ""}
+                          <div class="muted" data-delivery={a.delivery}>
+                            Slack: {a.deliveredTo ?? a.delivery}
+                            {a.lastError && !a.deliveredTo ? ` (${a.lastError})` : ""}
                           </div>
                           <AlertActivityList items={items} />
                         </td>

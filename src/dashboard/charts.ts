@@ -3,6 +3,8 @@
  * <desc> for screen readers and returns the table of the numbers it draws, shown next to it.
  */
 
+import { CHAR_PX, LABEL_GAP } from "./time-axis";
+
 export interface ChartTable {
   head: string[];
   rows: (string | number)[][];
@@ -17,24 +19,24 @@ export interface Chart {
 
 export const palette = { green: "#2e7d32", yellow: "#f9a825", red: "#c62828", gray: "#78909c", blue: "#1565c0", purple: "#6a1b9a", teal: "#00838f" };
 
-const W = 640;
-const H = 240;
-const M = { top: 16, right: 16, bottom: 36, left: 48 };
+export const W = 640;
+export const H = 240;
+export const M = { top: 16, right: 16, bottom: 36, left: 48 };
 
 export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100));
+export const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100));
 
-function frame(id: string, title: string, desc: string, body: string, width = W, height = H): string {
+export function frame(id: string, title: string, desc: string, body: string, width = W, height = H): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-labelledby="${esc(id)}-t ${esc(id)}-d" class="chart" data-chart="${esc(id)}">` +
     `<title id="${esc(id)}-t">${esc(title)}</title><desc id="${esc(id)}-d">${esc(desc)}</desc>${body}</svg>`
   );
 }
 
-const empty = (width = W, height = H) => `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty">No data yet</text>`;
+export const empty = (width = W, height = H) => `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="empty">No data yet</text>`;
 
 /** Round axis bounds and 4–5 ticks between them; whole-number steps for counts. */
 export function niceTicks(min: number, max: number, integer = false): number[] {
@@ -49,19 +51,30 @@ export function niceTicks(min: number, max: number, integer = false): number[] {
   return ticks;
 }
 
-function yAxis(ticks: number[], y: (v: number) => number, unit: string): string {
+export function yAxis(ticks: number[], y: (v: number) => number, unit: string, width = W): string {
   return ticks
-    .map((t) => `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end" class="tick">${esc(fmt(t))}${esc(unit)}</text>`)
+    .map((t) => `<line x1="${M.left}" x2="${width - M.right}" y1="${y(t)}" y2="${y(t)}" class="grid"/><text x="${M.left - 6}" y="${y(t) + 4}" text-anchor="end" class="tick">${esc(fmt(t))}${esc(unit)}</text>`)
     .join("");
 }
 
-function xLabels(labels: string[], x: (i: number) => number): string {
-  const every = Math.max(1, Math.ceil(labels.length / 8));
+/** Category labels: every `every`-th one, so that each has room for the longest label; too long ones are cut with "…". */
+export function categoryLabels(labels: string[], slot: number): { every: number; shown: (i: number) => boolean; text: (l: string) => string } {
+  const maxChars = Math.max(...labels.map((l) => l.length), 1);
+  // Short labels are spaced out; a label longer than two slots is cut rather than thinning the axis further.
+  // The outer labels may reach into the margins (at least M.right = 16 px) but not past them.
+  const fit = Math.min(maxChars, Math.max(3, Math.floor(Math.min(slot * 2 - LABEL_GAP, slot + 2 * M.right) / CHAR_PX)));
+  const every = Math.max(1, Math.ceil((fit * CHAR_PX + LABEL_GAP) / slot));
   const last = labels.length - 1;
   // The last label is always shown; the regular one before it is dropped when they would overlap.
-  const shown = (i: number) => i === last || (i % every === 0 && (every === 1 || last - i >= every / 2));
+  const shown = (i: number) => i === last || (i % every === 0 && last - i >= every);
+  const text = (l: string) => (l.length <= fit ? l : `${l.slice(0, fit - 1)}…`);
+  return { every, shown, text };
+}
+
+function xLabels(labels: string[], x: (i: number) => number, slot: number): string {
+  const { shown, text } = categoryLabels(labels, slot);
   return labels
-    .map((l, i) => (shown(i) ? `<text x="${x(i)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${esc(l)}</text>` : ""))
+    .map((l, i) => (shown(i) ? `<text x="${x(i)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${esc(text(l))}</text>` : ""))
     .join("");
 }
 
@@ -96,44 +109,7 @@ export function barChart(o: { id: string; title: string; desc: string; bars: Bar
       );
     })
     .join("");
-  const svg = frame(o.id, o.title, o.desc, yAxis(ticks, y, unit) + bars + xLabels(o.bars.map((b) => b.label), (i) => M.left + (i + 0.5) * slot));
-  return { id: o.id, title: o.title, svg, table };
-}
-
-export interface Line {
-  name: string;
-  color: string;
-  values: (number | null)[];
-}
-
-export function lineChart(o: { id: string; title: string; desc: string; labels: string[]; lines: Line[]; unit?: string; min?: number; max?: number }): Chart {
-  const unit = o.unit ?? "";
-  const table: ChartTable = { head: ["", ...o.lines.map((l) => l.name)], rows: o.labels.map((lab, i) => [lab, ...o.lines.map((l) => (l.values[i] == null ? "–" : fmt(l.values[i]!) + unit))]) };
-  const all = o.lines.flatMap((l) => l.values.filter((v): v is number => v !== null));
-  if (all.length === 0) return { id: o.id, title: o.title, svg: frame(o.id, o.title, o.desc, empty()), table };
-  const ticks = niceTicks(o.min ?? Math.min(...all), o.max ?? Math.max(...all));
-  const lo = ticks[0]!;
-  const hi = ticks[ticks.length - 1]!;
-  const y = (v: number) => M.top + (H - M.top - M.bottom) * (1 - (v - lo) / (hi - lo));
-  const n = o.labels.length;
-  const x = (i: number) => M.left + (n <= 1 ? (W - M.left - M.right) / 2 : (i * (W - M.left - M.right)) / (n - 1));
-  const paths = o.lines
-    .map((l) => {
-      let d = "";
-      let pen = false;
-      l.values.forEach((v, i) => {
-        if (v === null) return void (pen = false);
-        d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-        pen = true;
-      });
-      const dots = l.values
-        .map((v, i) => (v === null ? "" : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${l.color}"><title>${esc(l.name)} ${esc(o.labels[i] ?? "")}: ${esc(fmt(v) + unit)}</title></circle>`))
-        .join("");
-      return `<path d="${d}" fill="none" stroke="${l.color}" stroke-width="2" class="line"/>${dots}`;
-    })
-    .join("");
-  const legend = o.lines.length > 1 ? o.lines.map((l, i) => `<rect x="${M.left + i * 150}" y="2" width="10" height="10" fill="${l.color}"/><text x="${M.left + i * 150 + 14}" y="11" class="tick">${esc(l.name)}</text>`).join("") : "";
-  const svg = frame(o.id, o.title, o.desc, yAxis(ticks, y, unit) + paths + xLabels(o.labels, x) + legend);
+  const svg = frame(o.id, o.title, o.desc, yAxis(ticks, y, unit) + bars + xLabels(o.bars.map((b) => b.label), (i) => M.left + (i + 0.5) * slot, slot));
   return { id: o.id, title: o.title, svg, table };
 }
 

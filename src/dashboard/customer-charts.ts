@@ -1,21 +1,31 @@
 import { sketchCount } from "../core/sketch";
-import { dayKey } from "../core/state";
-import { isoTime } from "../core/time";
 import type { CustomerDetail } from "../store/dashboard";
-import { barChart, lineChart, palette, type Chart } from "./charts";
+import { barChart, palette, type Chart } from "./charts";
+import { timeBarChart, timeLineChart } from "./time-charts";
+import { DAY, WINDOW_DAYS, isoDay, lastDays } from "./time-axis";
 
-const DAY = 86_400_000;
+/** Usage days are kept for 120 days: the usage chart never claims a longer window than that. */
+const USAGE_DAYS_KEPT = 120;
 
-export function customerCharts(c: CustomerDetail, now: number): { history: Chart; components: Chart; usage: Chart } {
+/** The window a customer page shows, from its `days` query parameter; 90 days unless one of the choices. */
+export function customerWindowDays(v: string | undefined): number {
+  const n = Number(v);
+  return (WINDOW_DAYS as readonly number[]).includes(n) ? n : 90;
+}
+
+export function customerCharts(c: CustomerDetail, now: number, days = 90): { days: number; history: Chart; components: Chart; usage: Chart } {
   const components = (c.health?.components ?? {}) as Record<string, number | null>;
-  const days = Array.from({ length: 30 }, (_, i) => dayKey(now - (29 - i) * DAY));
+  const window = lastDays(days, now);
+  const usageWindow = lastDays(Math.min(days, USAGE_DAYS_KEPT), now);
+  const usageDays = Array.from({ length: (usageWindow.to - usageWindow.from) / DAY }, (_, i) => usageWindow.from + i * DAY);
   return {
-    history: lineChart({
+    days,
+    history: timeLineChart({
       id: "score-history",
-      title: "Score history",
+      title: `Score history (last ${days} days)`,
       desc: `Health score of ${c.name ?? c.id} at the close of each day it changed (UTC, in event time: when the facts happened).`,
-      labels: c.history.map((h) => isoTime(h.at)?.slice(5, 10) ?? String(h.at)),
-      lines: [{ name: "Score", color: palette.blue, values: c.history.map((h) => h.score) }],
+      window,
+      lines: [{ name: "Score", color: palette.blue, points: c.history.map((h) => ({ at: h.at, value: h.score })) }],
       min: 0,
       max: 100,
     }),
@@ -28,11 +38,13 @@ export function customerCharts(c: CustomerDetail, now: number): { history: Chart
         .map(([name, v]) => ({ label: name, value: v, color: v >= 75 ? palette.green : v >= 50 ? palette.yellow : palette.red })),
       max: 100,
     }),
-    usage: barChart({
+    usage: timeBarChart({
       id: "usage",
-      title: "Active users per day (30 days)",
-      desc: "Distinct users with tracked product usage on each of the last 30 days (UTC).",
-      bars: days.map((d) => ({ label: d.slice(5), value: sketchCount(c.state.usage.days[d]?.u), color: palette.teal })),
+      title: `Active users per day (last ${usageDays.length} days)`,
+      desc: `Distinct users with tracked product usage on each of the last ${usageDays.length} days (UTC).`,
+      window: usageWindow,
+      bars: usageDays.map((d) => ({ from: d, to: d + DAY, value: sketchCount(c.state.usage.days[isoDay(d)]?.u) })),
+      color: palette.teal,
     }),
   };
 }

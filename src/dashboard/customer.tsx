@@ -2,14 +2,29 @@ import type { FC } from "hono/jsx";
 import { ticketSummaries } from "../core/tickets";
 import type { CustomerDetail } from "../store/dashboard";
 import type { customerRewards } from "../store/loyalty-dashboard";
-import type { Chart } from "./charts";
+import type { customerCharts } from "./customer-charts";
+import { WINDOW_DAYS } from "./time-axis";
 import { ActionTable } from "./actions-table";
+import { IdentityAdmin } from "./identity-admin";
 import { Band, Figure, Layout, date, dateTime, money, type Notice } from "./layout";
 
 type Rewards = Awaited<ReturnType<typeof customerRewards>>;
+type CustomerCharts = ReturnType<typeof customerCharts>;
 
+const WindowLinks: FC<{ id: string; days: number }> = ({ id, days }) => (
+  <p class="muted" aria-label="Chart window">
+    Charts over the last{" "}
+    {WINDOW_DAYS.map((d, i) => (
+      <>
+        {i > 0 ? " · " : ""}
+        {d === days ? <strong aria-current="true">{d}</strong> : <a href={`/customers/${encodeURIComponent(id)}?days=${d}`}>{d}</a>}
+      </>
+    ))}{" "}
+    days
+  </p>
+);
 
-export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: CustomerDetail; rewards: Rewards; charts: { history: Chart; components: Chart; usage: Chart } }> = ({ csrf, notice, c, rewards, charts }) => {
+export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: CustomerDetail; rewards: Rewards; charts: CustomerCharts }> = ({ csrf, notice, c, rewards, charts }) => {
   const h = c.health ?? {};
   // Open tickets first, then the most recently opened; the 50 newest are enough for a page.
   const tickets = ticketSummaries(c.state).sort((a, b) => Number(b.view.open) - Number(a.view.open) || (b.view.openedAt ?? 0) - (a.view.openedAt ?? 0));
@@ -26,7 +41,8 @@ export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: Custome
           <tr><th>Linked ids</th><td>{c.identities.map((i) => `${i.kind}: ${i.value}`).join(" · ") || "–"}</td></tr>
         </tbody>
       </table>
-      <div class="grid" style="margin-top:1rem">
+      <WindowLinks id={c.id} days={charts.days} />
+      <div class="grid">
         <Figure chart={charts.history} />
         <Figure chart={charts.components} />
       </div>
@@ -89,6 +105,7 @@ export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: Custome
       )}
       <h2>Actions sent</h2>
       <ActionTable actions={c.actions} csrf={csrf} back={`/customers/${encodeURIComponent(c.id)}`} />
+      <IdentityAdmin csrf={csrf} id={c.id} identities={c.identities} />
     </Layout>
   );
 };

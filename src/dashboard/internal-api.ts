@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { loadConfig, type Env } from "../env";
+import type { Env } from "../env";
+import { admitInProcess } from "../routes/auth";
 
 /** The app the dashboard is mounted in: its forms call the same admin API handlers a script would. */
 export interface ApiHost {
@@ -11,14 +12,18 @@ export function hasRoute(host: ApiHost, method: string, path: string): boolean {
   return host.routes.some((r) => r.method === method && r.path === path);
 }
 
-/** Calls an admin API route in-process with the admin token; the caller already proved a session. */
+/**
+ * Calls an admin API route in-process; the caller's guard already proved the session, its CSRF token and its
+ * role, so the request is admitted without a token (Access deployments need no ADMIN_TOKEN for the dashboard).
+ */
 export async function callApi(host: ApiHost, c: Context<any>, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const token = loadConfig(c.env).ADMIN_TOKEN ?? "";
-  const request = new Request(new URL(path, c.req.url), {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const request = admitInProcess(
+    new Request(new URL(path, c.req.url), {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
   let ctx: ExecutionContext | undefined;
   try {
     ctx = c.executionCtx as unknown as ExecutionContext;

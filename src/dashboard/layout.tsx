@@ -39,6 +39,7 @@ const pages = [
   ["/portfolio", "Portfolio"],
   ["/alerts", "Alerts"],
   ["/outbox", "Outbox"],
+  ["/unmatched", "Unmatched"],
   ["/loyalty", "Loyalty"],
   ["/model", "Model"],
 ] as const;

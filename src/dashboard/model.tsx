@@ -1,13 +1,26 @@
 import type { FC } from "hono/jsx";
 import type { HealthModel } from "../core/health";
-import { CsrfField, Layout, type Notice } from "./layout";
+import type { ModelChange } from "../core/model-version";
+import { CsrfField, Layout, dateTime, type Notice } from "./layout";
+import { CalibrationPanel, CreateVersionForm, PreviewPanel, VersionsTable, type CalibrationShown, type PreviewResult, type VersionRow } from "./model-versions";
 
-export const ModelPage: FC<{ csrf: string; notice?: Notice | null; model: HealthModel; backtest: boolean; result?: Record<string, any> | null }> = ({ csrf, notice, model, backtest, result }) => {
+/** Version management, shown to admins: the list, a preview, a calibration, and the create form's last input. */
+export interface ModelAdmin {
+  versions: VersionRow[];
+  /** Newest first: each moment the model changed. */
+  activations?: { versionId: string; previousId: string; at: number; actor: string }[];
+  preview?: { result: PreviewResult; changes: ModelChange[] } | null;
+  calibration?: CalibrationShown | null;
+  draft?: { model: string; note: string } | null;
+}
+
+export const ModelPage: FC<{ csrf: string; notice?: Notice | null; model: HealthModel; versionId?: string; backtest: boolean; result?: Record<string, any> | null; admin?: ModelAdmin | null }> = ({ csrf, notice, model, versionId, backtest, result, admin }) => {
   const total = Object.values(model.weights).reduce((a, b) => a + b, 0);
   return (
     <Layout title="Health model" path="/model" csrf={csrf} notice={notice}>
+      {admin?.preview ? <PreviewPanel csrf={csrf} preview={admin.preview.result} changes={admin.preview.changes} isActive={admin.preview.result.versionId === versionId} /> : null}
       <p>
-        Version <strong>{model.version}</strong> · red below {model.bands.red}, green above {model.bands.green}, hysteresis {model.bands.hysteresis} points.
+        Active version <strong data-active-version={versionId ?? model.version}>{versionId ?? model.version}</strong> · red below {model.bands.red}, green above {model.bands.green}, hysteresis {model.bands.hysteresis} points.
       </p>
       <h2>Weights</h2>
       <table>
@@ -38,6 +51,27 @@ export const ModelPage: FC<{ csrf: string; notice?: Notice | null; model: Health
           <button type="submit">Run backtest</button>
         </form>
       )}
+      {admin ? (
+        <>
+          <h2>Versions</h2>
+          <p class="muted">Versions never change once created. Activating one re-scores every customer in the background; a band change it causes raises no alert. Roll back by activating an older version.</p>
+          <VersionsTable csrf={csrf} versions={admin.versions} />
+          {admin.activations?.length ? (
+            <p class="muted" data-activations>
+              Model changes: {admin.activations.map((a) => `${dateTime(a.at)} ${a.previousId} → ${a.versionId} by ${a.actor}`).join("; ")}
+            </p>
+          ) : null}
+          <h2>New version</h2>
+          <CreateVersionForm csrf={csrf} draft={admin.draft?.model} note={admin.draft?.note} />
+          <h2>Calibrate from history</h2>
+          <form method="post" action="/model/calibrate" class="filters">
+            <CsrfField csrf={csrf} />
+            <label>Churn within (days) <input type="number" name="horizonDays" min="7" max="365" value="90" /></label>
+            <button type="submit">Calibrate</button>
+          </form>
+          {admin.calibration ? <CalibrationPanel csrf={csrf} result={admin.calibration} /> : null}
+        </>
+      ) : null}
       {result ? (
         <table data-backtest>
           <tbody>

@@ -40,6 +40,8 @@ export interface WorklistProps {
   csrf: string;
   notice?: Notice | null;
   now: number;
+  /** "My accounts": whether it was asked for, and the signed-in email it matches (null with the admin token). */
+  mine: { asked: boolean; email: string | null };
   search: string | null;
   attention: { rows: WorklistRow[]; total: number; offset: number; limit: number };
   renewals: WorklistRow[];
@@ -112,17 +114,49 @@ const ShortTable: FC<{ rows: WorklistRow[]; list: string; when: (r: WorklistRow)
 
 const windowTitle = (days: RenewalWindow, i: number) => (i === 0 ? `Next ${days} days` : `${renewalWindows[i - 1]! + 1}–${days} days`);
 
-export const WorklistPage: FC<WorklistProps> = ({ csrf, notice, now, search, attention, renewals, churned, results }) => {
+/** All accounts or only the signed-in person's; with the admin token there is no person, and the page says so. */
+const Scope: FC<{ mine: WorklistProps["mine"] }> = ({ mine }) => {
+  const filtering = mine.asked && mine.email !== null;
+  return (
+    <>
+      <nav class="scope" aria-label="Whose accounts">
+        {filtering ? <a href="/">All accounts</a> : <strong aria-current="page">All accounts</strong>}
+        {" · "}
+        {filtering ? <strong aria-current="page">My accounts</strong> : <a href="/?mine=1">My accounts</a>}
+      </nav>
+      {filtering ? (
+        <p class="muted" data-mine={mine.email}>
+          Accounts whose HubSpot owner is {mine.email} (owners are read from HubSpot daily and when HubSpot is set up).
+        </p>
+      ) : mine.asked ? (
+        <p class="notice" role="status">
+          “My accounts” matches the signed-in person’s email with HubSpot owners, and the admin token has no email: sign in through
+          Cloudflare Access to see yours. Showing every account.
+        </p>
+      ) : null}
+    </>
+  );
+};
+
+export const WorklistPage: FC<WorklistProps> = ({ csrf, notice, now, mine, search, attention, renewals, churned, results }) => {
   const { offset, limit, total } = attention;
-  const pageLink = (o: number) => (o > 0 ? `/?offset=${o}` : "/");
+  const filtering = mine.asked && mine.email !== null;
+  const pageLink = (o: number) => {
+    const q = new URLSearchParams();
+    if (filtering) q.set("mine", "1");
+    if (o > 0) q.set("offset", String(o));
+    return q.size > 0 ? `/?${q}` : "/";
+  };
   return (
     <Layout title="Worklist" path="/" csrf={csrf} notice={notice}>
+      <Scope mine={mine} />
       <form method="get" action="/" class="filters" role="search">
+        {filtering ? <input type="hidden" name="mine" value="1" /> : null}
         <label>
           Find an account <input type="search" name="q" value={search ?? ""} placeholder="name, domain or id" maxlength={100} />
         </label>
         <button type="submit">Search</button>
-        {search ? <a href="/">Clear</a> : null}
+        {search ? <a href={filtering ? "/?mine=1" : "/"}>Clear</a> : null}
       </form>
       {results ? (
         <section aria-label="Search results">

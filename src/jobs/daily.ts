@@ -9,7 +9,7 @@ import type { EventsQueueMessage } from "./messages";
  * and an invocation never carries the D1 work of two jobs. Loyalty goes first (payouts are due today); the
  * recompute, the longest, last.
  */
-export const DAILY_JOBS = ["loyalty-daily", "reconcile-stripe", "prune-inbox", "recompute"] as const;
+export const DAILY_JOBS = ["loyalty-daily", "reconcile-stripe", "hubspot-owners", "prune-inbox", "recompute"] as const;
 export type DailyJob = (typeof DAILY_JOBS)[number];
 
 export function firstPage(job: DailyJob, asOf: number): EventsQueueMessage {
@@ -18,6 +18,8 @@ export function firstPage(job: DailyJob, asOf: number): EventsQueueMessage {
       return { job, asOf, phase: "referrals", after: "" };
     case "reconcile-stripe":
       return { job, asOf, startingAfter: null };
+    case "hubspot-owners":
+      return { job, asOf };
     case "prune-inbox":
       return { job, asOf, step: 0 };
     case "recompute":

@@ -26,10 +26,22 @@ export const timelineJobSchema = z.object({ job: z.literal("timeline"), customer
 /** Erases one person (src/jobs/erase.ts): where it has got to lives in the erasure's row, so the message is only its id. */
 export const eraseJobSchema = z.object({ job: z.literal("erase"), erasureId: z.string().min(1) });
 
+/** Plans today's HubSpot owners sync (src/jobs/owners-sync.ts): one outbox action, whose pages plan each other. */
+export const hubspotOwnersJobSchema = z.object({ job: z.literal("hubspot-owners"), asOf });
+
 /** Re-scores the customers whose first-value deadline passed shortly before `asOf` (src/jobs/first-value.ts); `after` is the last id done. */
 export const firstValueJobSchema = z.object({ job: z.literal("first-value"), asOf, after: z.string() });
 
-export const jobMessageSchema = z.discriminatedUnion("job", [pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema, firstValueJobSchema]);
+/** Re-scores every customer with the version just activated (src/jobs/model-rescore.ts); `after` is the last id done. */
+export const modelRescoreJobSchema = z.object({ job: z.literal("model-rescore"), versionId: z.string().min(1), after: z.string() });
+
+/** Plans the daily digest of held alerts (src/jobs/digest.ts); `after` is the last alert id done. */
+export const digestJobSchema = z.object({ job: z.literal("digest"), asOf, after: z.string() });
+
+/** A preview too large for one request (src/jobs/model-preview.ts): its cursor lives in its row. */
+export const modelPreviewJobSchema = z.object({ job: z.literal("model-preview"), previewId: z.string().min(1) });
+
+export const jobMessageSchema = z.discriminatedUnion("job", [hubspotOwnersJobSchema, pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema, firstValueJobSchema, modelRescoreJobSchema, modelPreviewJobSchema, digestJobSchema]);
 
 export type PruneInboxJob = z.infer<typeof pruneInboxJobSchema>;
 export type ReconcileStripeJob = z.infer<typeof reconcileStripeJobSchema>;
@@ -37,6 +49,9 @@ export type LoyaltyDailyJob = z.infer<typeof loyaltyDailyJobSchema>;
 export type TimelineJobMessage = z.infer<typeof timelineJobSchema>;
 export type EraseJob = z.infer<typeof eraseJobSchema>;
 export type FirstValueJob = z.infer<typeof firstValueJobSchema>;
+export type DigestJob = z.infer<typeof digestJobSchema>;
+export type ModelRescoreJob = z.infer<typeof modelRescoreJobSchema>;
+export type ModelPreviewJob = z.infer<typeof modelPreviewJobSchema>;
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** The daily re-score, a page of customers per message (src/recompute.ts); its shape predates the jobs above. */

@@ -5,7 +5,7 @@ import type { PruneInboxJob } from "./messages";
 
 /**
  * The inbox's retention, one bounded page per queue message: at most CHUNKS_PER_PAGE chunks of at most
- * 1,000 rows, each chunk two D1 calls (three statements) at most. A chunk that comes back short finishes
+ * 1,000 rows, each chunk two D1 calls (four statements) at most. A chunk that comes back short finishes
  * its step; the page stops when its chunks are spent and hands the step it reached to the next message.
  */
 export const CHUNKS_PER_PAGE = 20;

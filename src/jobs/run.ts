@@ -5,13 +5,21 @@ import { recomputePages } from "../recompute";
 import { nextDailyJob, type DailyJob } from "./daily";
 import { sendJobs } from "./enqueue";
 import { loyaltyDailyPage } from "./loyalty-daily";
-import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type RecomputeMessage, type TimelineJobMessage } from "./messages";
+import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type ModelRescoreJob, type RecomputeMessage, type TimelineJobMessage } from "./messages";
 import { timelinePage } from "./timeline";
 import { erasePage } from "./erase";
 import { firstValuePage } from "./first-value";
+import { digestPage } from "./digest";
 import type { TimelineJob } from "../pipeline";
 import { pruneInboxPage, retentionPolicy } from "./prune-inbox";
 import { reconcileStripePage } from "./reconcile-stripe";
+import { startOwnersSync } from "./owners-sync";
+import { modelRescorePage } from "./model-rescore";
+import { modelPreviewPage } from "./model-preview";
+import { activeTenureConfig } from "../store/model-versions";
+
+/** TENURE_CONFIG with the active health model version (src/store/model-versions.ts). */
+const configOf = async (env: Env) => activeTenureConfig(env.DB, tenureConfig(loadConfig(env).TENURE_CONFIG));
 
 /** Customer pages per recompute message: each step has its own CPU budget, and a failed step costs one page. */
 export const RECOMPUTE_PAGES_PER_MESSAGE = 1;
@@ -32,17 +40,27 @@ export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMe
   if (page.kind === "job" && page.body.job === "timeline") return runTimelinePage(env, page.body);
   if (page.kind === "job" && page.body.job === "erase") return erasePage(env.DB, Date.now(), page.body);
   if (page.kind === "job" && page.body.job === "first-value") return runFirstValuePage(env, page.body);
+  if (page.kind === "job" && page.body.job === "digest") return digestPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), page.body);
+  if (page.kind === "job" && page.body.job === "model-rescore") return runModelRescorePage(env, page.body);
+  if (page.kind === "job" && page.body.job === "model-preview") return modelPreviewPage(env, page.body, Date.now());
   return (await runPage(env, page)) ?? nextDailyJob(jobName(page), asOfOf(page));
 }
 
 async function runTimelinePage(env: Env, job: TimelineJobMessage): Promise<EventsQueueMessage | null> {
-  const next = await timelinePage(env.DB, tenureConfig(loadConfig(env).TENURE_CONFIG), Date.now(), job);
+  const next = await timelinePage(env.DB, await configOf(env), Date.now(), job);
   return next ? { job: "timeline", ...next } : null;
 }
 
 /** The hourly first-value check is its own chain, outside the daily one. */
 async function runFirstValuePage(env: Env, job: FirstValueJob): Promise<EventsQueueMessage | null> {
-  const { next, timelineJobs } = await firstValuePage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
+  const { next, timelineJobs } = await firstValuePage(env, () => configOf(env), job);
+  await sendTimelineJobs(env, timelineJobs);
+  return next;
+}
+
+/** An activation's re-score is its own chain, outside the daily one. */
+async function runModelRescorePage(env: Env, job: ModelRescoreJob): Promise<EventsQueueMessage | null> {
+  const { next, timelineJobs } = await modelRescorePage(env, job, Date.now());
   await sendTimelineJobs(env, timelineJobs);
   return next;
 }
@@ -61,7 +79,7 @@ export async function sendTimelineJobs(env: Env, jobs: TimelineJob[]): Promise<v
 async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | null> {
   if (page.kind === "recompute") {
     const { recomputeAfter, asOf } = page.body;
-    const { next, timelineJobs } = await recomputePages(env, tenureConfig(loadConfig(env).TENURE_CONFIG), asOf, { after: recomputeAfter, maxPages: RECOMPUTE_PAGES_PER_MESSAGE });
+    const { next, timelineJobs } = await recomputePages(env, await configOf(env), asOf, { after: recomputeAfter, maxPages: RECOMPUTE_PAGES_PER_MESSAGE });
     await sendTimelineJobs(env, timelineJobs);
     return next === null ? null : { recomputeAfter: next, asOf };
   }
@@ -74,14 +92,23 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
     }
     case "reconcile-stripe":
       return (await reconcileStripePage(env, job)).nextJob;
+    case "hubspot-owners":
+      await startOwnersSync(env, job.asOf);
+      return null;
     case "timeline":
       return runTimelinePage(env, job);
     case "erase":
       return erasePage(env.DB, Date.now(), job);
     case "first-value":
       return runFirstValuePage(env, job);
+    case "digest":
+      return digestPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
+    case "model-rescore":
+      return runModelRescorePage(env, job);
+    case "model-preview":
+      return modelPreviewPage(env, job, Date.now());
     case "loyalty-daily": {
-      const r = await loyaltyDailyPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), job);
+      const r = await loyaltyDailyPage(env, await configOf(env), job);
       if (r.paid || r.held || r.occasions) log("info", "loyalty daily page", { phase: job.phase, paid: r.paid, held: r.held, occasions: r.occasions });
       return r.next;
     }
@@ -125,7 +152,7 @@ export async function consumeJobPages(env: Env, pages: { msg: Message<unknown>; 
 export async function deadLetterJobPages(env: Env, pages: { msg: Message<unknown>; page: JobPage }[]): Promise<void> {
   for (const { msg, page } of pages) {
     log("error", "a job page failed on every retry; the rest of this job is skipped until its next run", describeJobPage(page));
-    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase" || page.body.job === "first-value") ? null : nextDailyJob(jobName(page), asOfOf(page));
+    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase" || page.body.job === "first-value" || page.body.job === "digest" || page.body.job === "model-rescore" || page.body.job === "model-preview") ? null : nextDailyJob(jobName(page), asOfOf(page));
     if (next) await sendJobs(env.EVENTS, [next]);
     msg.ack();
   }

@@ -1,11 +1,15 @@
 import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "../../connectors/connector";
-import type { Destination } from "../core/actions";
+import { ownersPageAction, type Destination } from "../core/actions";
 import type { Config } from "../env";
 import { log } from "../log";
-import { getAction, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
+import { getAction, insertActionStmts, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
 import { markUnconfirmedStmt } from "../store/outbox-unconfirmed";
 import { saveOwnerStmt } from "../store/owners";
+import { z } from "zod";
 import { supersededAlerts } from "./alert-check";
+import { enrichmentStmts } from "./enrichment";
+import { heldForDigest } from "./digest-hold";
+import { holdForDigestStmt } from "../store/digest";
 import { nextDelay } from "./backoff";
 import { changedProperties, loadSynced, syncedStmts } from "./hubspot-sync";
 import { LEASE_RESERVE_MS, realTimers, vendorFetch, type Timers } from "./vendor-fetch";
@@ -27,6 +31,10 @@ export interface DeliverDeps {
   report?: (destination: Destination, outcomes: DeliveryOutcome[]) => Promise<void>;
   /** Sleeps and call timeouts; real timers unless a test drives the clock. */
   timers?: Timers;
+  /** Hands actions a delivery planned (the next owners page) to the queue; the sweeper finds them if this fails. */
+  send?: (actionIds: string[]) => Promise<void>;
+  /** Hands inbox events a delivered lookup re-drove (src/outbox/enrichment.ts) to the events queue. */
+  redrive?: (eventIds: string[]) => Promise<void>;
 }
 
 export const LEASE_MS = 60_000;
@@ -49,9 +57,12 @@ export async function deliverDestination(deps: DeliverDeps, destination: Destina
   }
 
   const superseded = await supersededAlerts(deps.db, rows);
-  const { send, unchanged, sentProps } = await dropUnchanged(deps.db, rows.filter((r) => !superseded.has(r.id)));
+  const held = heldForDigest(deps.cfg, rows.filter((r) => !superseded.has(r.id)));
+  const { send, unchanged, sentProps } = await dropUnchanged(deps.db, rows.filter((r) => !superseded.has(r.id) && !held.has(r.id)));
+  const delivered: { row: OutboxRow; result: unknown }[] = [];
   const stmts: D1PreparedStatement[] = unchanged.map((r) => markDeliveredStmt(deps.db, r.id, r.updatedAt, { unchanged: true }, now));
   for (const [id, reason] of superseded) stmts.push(markFinalStmt(deps.db, id, "skipped", reason, now));
+  for (const id of held) stmts.push(holdForDigestStmt(deps.db, id, now));
   if (send.length > 0) {
     // Every call of this delivery ends before the lease does, so no other worker can send the same rows meanwhile.
     const calls = vendorFetch({
@@ -72,11 +83,48 @@ export async function deliverDestination(deps: DeliverDeps, destination: Destina
       const row = byId.get(o.id);
       if (!row) continue;
       const outcome = isPause(o) ? { ...o, retryAfterMs: pausedMs ?? undefined } : o;
+      if (o.status === "delivered") delivered.push({ row, result: o.result });
       stmts.push(...outcomeStmts(deps.db, row, outcome, sentProps.get(o.id), deps.now(), isPause(o), calls.log.unknown));
     }
   }
+  const planned = followUps(delivered, stmts, deps);
+  const enriched = await enrichmentStmts(deps.db, delivered, deps.now());
+  stmts.push(...enriched.stmts);
   if (stmts.length > 0) await deps.db.batch(stmts);
+  if (enriched.eventIds.length > 0) {
+    try {
+      await deps.redrive?.(enriched.eventIds);
+    } catch (err) {
+      log("warn", "re-driven events left for the sweeper", { events: enriched.eventIds.length, error: String(err) });
+    }
+  }
+  if (planned.length > 0) {
+    try {
+      await deps.send?.(planned);
+    } catch (err) {
+      log("warn", "follow-up actions left for the sweeper", { actions: planned.length, error: String(err) });
+    }
+  }
   return rows.length;
+}
+
+const nextPageSchema = z.object({ next: z.string().min(1) });
+
+/**
+ * Actions that a delivered one plans: an owners page with a next cursor plans the page after it. The insert
+ * commits in the same batch as the delivery, so a crash can neither lose the next page nor plan it twice.
+ */
+function followUps(delivered: { row: OutboxRow; result: unknown }[], stmts: D1PreparedStatement[], deps: DeliverDeps): string[] {
+  const ids: string[] = [];
+  for (const { row, result } of delivered) {
+    if (row.payload.type !== "hubspot.owners_page") continue;
+    const next = nextPageSchema.safeParse(result);
+    if (!next.success) continue;
+    const action = ownersPageAction(row.payload.day, next.data.next);
+    stmts.push(...insertActionStmts(deps.db, [action], deps.now()));
+    ids.push(action.id);
+  }
+  return ids;
 }
 
 function outcomeStmts(
@@ -137,6 +185,8 @@ function connectorDeps(deps: DeliverDeps, fetch: typeof globalThis.fetch): Conne
     fetch,
     now: deps.now,
     lookupResult: async (actionId: string) => (await getAction(deps.db, actionId))?.result ?? null,
-    rememberOwner: async (owner) => void (await saveOwnerStmt(deps.db, owner, deps.now()).run()),
+    rememberOwners: async (owners) => {
+      if (owners.length > 0) await deps.db.batch(owners.map((o) => saveOwnerStmt(deps.db, o, deps.now())));
+    },
   };
 }

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { DeliveryOutcome } from "../../connectors/connector";
 import type { Destination } from "../core/actions";
 import type { Config, Env } from "../env";
+import { declaredRateLimit } from "../plugins/destinations";
 import { admit, DEFAULT_POLICY, initialBreaker, parseRate, record, type BreakerState, type GatePolicy, type Outcome } from "./breaker";
 
 /**
@@ -39,7 +40,7 @@ export class DeliveryGate extends DurableObject<Env> {
 }
 
 export function gatePolicy(cfg: Config, destination: Destination): GatePolicy {
-  const spec = { hubspot: cfg.HUBSPOT_RATE_LIMIT, slack: cfg.SLACK_RATE_LIMIT, stripe: cfg.STRIPE_RATE_LIMIT }[destination];
+  const spec = { hubspot: cfg.HUBSPOT_RATE_LIMIT, slack: cfg.SLACK_RATE_LIMIT, stripe: cfg.STRIPE_RATE_LIMIT, zendesk: cfg.ZENDESK_RATE_LIMIT, webhook: cfg.WEBHOOK_RATE_LIMIT, declared: declaredRateLimit() }[destination];
   return { ...DEFAULT_POLICY, ...parseRate(spec) };
 }
 

@@ -3,6 +3,7 @@ import type { Destination } from "../core/actions";
 import { loadConfig, type Env } from "../env";
 import { deliverDestination, type DeliverDeps } from "./deliver";
 import { gatePolicy, gateStub, summarize } from "./gate";
+import { enqueue } from "../jobs/enqueue";
 
 /** Wires the delivery loop to the real connectors and the Worker's fetch. */
 export function deliverDeps(env: Env): DeliverDeps {
@@ -17,6 +18,8 @@ export function deliverDeps(env: Env): DeliverDeps {
     report: async (destination, outcomes) => {
       await gateStub(env, destination)?.report(gatePolicy(cfg, destination), summarize(outcomes));
     },
+    send: (ids) => enqueue(env.ACTIONS, ids.map((actionId) => ({ actionId }))),
+    redrive: (ids) => enqueue(env.EVENTS, ids.map((eventId) => ({ eventId }))),
   };
 }
 

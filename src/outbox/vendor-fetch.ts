@@ -1,5 +1,5 @@
 import type { Destination } from "../core/actions";
-import type { Config } from "../env";
+import { zendeskApiBase, type Config } from "../env";
 
 /**
  * The fetch a connector gets. Every request takes one token from its destination's gate (picked by the URL's
@@ -63,9 +63,10 @@ export function destinationOfUrl(cfg: Config, url: string): Destination | null {
     ["hubspot", cfg.HUBSPOT_API_BASE],
     ["slack", cfg.SLACK_API_BASE],
     ["stripe", cfg.STRIPE_API_BASE],
+    ["zendesk", zendeskApiBase(cfg) ?? ""],
   ];
   const plain = url.replace(/^(https?:\/\/[^/:]+):(443|80)(?=\/)/, "$1");
-  return bases.find(([, base]) => plain === base || plain.startsWith(`${base.replace(/\/+$/, "")}/`))?.[0] ?? null;
+  return bases.find(([, base]) => base !== "" && (plain === base || plain.startsWith(`${base.replace(/\/+$/, "")}/`)))?.[0] ?? null;
 }
 
 /**

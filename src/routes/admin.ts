@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { Env } from "../env";
 import { AppError, notFound } from "../errors";
-import { linkIdentityStmt, redriveUnmatched } from "../store/identity";
+import { forgetUnlinkStmt, linkIdentityStmt, redriveUnmatched } from "../store/identity";
+import { mergedInto } from "../store/merge";
 import { connectors } from "../../connectors/registry";
 import type { Destination } from "../core/actions";
 import { loadConfig } from "../env";
@@ -49,7 +50,12 @@ admin.get("/customers", async (c) => {
 admin.get("/customers/:id", async (c) => {
   const id = c.req.param("id");
   const row = await c.env.DB.prepare(`SELECT * FROM customers WHERE id = ?`).bind(id).first<CustomerRow>();
-  if (!row) throw notFound(`Customer ${id}`);
+  if (!row) {
+    const merged = await mergedInto(c.env.DB, id);
+    if (!merged) throw notFound(`Customer ${id}`);
+    const location = `/api/customers/${encodeURIComponent(merged.survivorId)}`;
+    return c.json({ id, mergedInto: merged.survivorId, mergedAt: new Date(merged.mergedAt).toISOString(), location }, 308, { Location: location });
+  }
   const idents = await identitiesOf(c.env.DB, [id]);
   return c.json(customerView(row, idents.get(id) ?? []));
 });
@@ -68,7 +74,7 @@ admin.post("/customers/:id/links", async (c) => {
   if (!exists) throw notFound(`Customer ${id}`);
   const owner = await c.env.DB.prepare(`SELECT customer_id FROM identities WHERE kind = ? AND value = ?`).bind(body.kind, value).first<{ customer_id: string }>();
   if (owner && owner.customer_id !== id) throw new AppError(409, "already_linked", `${body.kind} ${value} already belongs to customer ${owner.customer_id}.`);
-  await linkIdentityStmt(c.env.DB, { kind: body.kind, value }, id, Date.now()).run();
+  await c.env.DB.batch([linkIdentityStmt(c.env.DB, { kind: body.kind, value }, id, Date.now()), forgetUnlinkStmt(c.env.DB, id, { kind: body.kind, value })]);
   const redriven = await redriveUnmatched(c.env.DB, [{ kind: body.kind, value }]);
   if (redriven.length) await c.env.EVENTS.sendBatch(redriven.map((eventId) => ({ body: { eventId } })));
   return c.json({ linked: { kind: body.kind, value }, redriven: redriven.length }, 201);

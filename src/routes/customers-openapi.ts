@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stages } from "../core/lifecycle";
 import { adminErrors, badRequest, error, json, jsonBody, notFound, pathParam, queryParams, schemaRef } from "./openapi-parts";
+import { mergePaths } from "./customers-merge-openapi";
 
 /** OpenAPI paths of customers, identity links and personal-data erasure (src/routes/admin.ts). */
 
@@ -47,9 +48,22 @@ export const customerPaths = {
       summary: "One customer with health, drivers and stage",
       tags: ["Customers"],
       parameters: [customerId],
-      responses: { "200": json(schemaRef("Customer")), ...notFound("customer"), ...adminErrors },
+      responses: {
+        "200": json(schemaRef("Customer")),
+        "308": json(
+          {
+            type: "object",
+            required: ["id", "mergedInto", "location"],
+            properties: { id: { type: "string" }, mergedInto: { type: "string" }, mergedAt: { type: "string", format: "date-time" }, location: { type: "string" } },
+          },
+          "The customer was merged into another; `Location` (and `mergedInto`) name the survivor",
+        ),
+        ...notFound("customer"),
+        ...adminErrors,
+      },
     },
   },
+  ...mergePaths,
   "/api/customers/{id}/links": {
     post: {
       operationId: "linkCustomerIdentity",

@@ -1,20 +1,16 @@
 import { Hono, type Context } from "hono";
 import { z, ZodError } from "zod";
 import { tenureConfig } from "../config";
-import { computeMetrics, portfolioScoreByDay } from "../core/metrics";
-import { periodStart } from "../core/metrics/periods";
-import { isPlausibleTime } from "../core/time";
 import { currentSession, login, logout, requireRole, requireSession, showLogin, type DashEnv } from "../dashboard/auth";
 import { CustomerPage } from "../dashboard/customer";
 import { ErrorPage } from "../dashboard/error";
-import { customerCharts } from "../dashboard/customer-charts";
+import { customerCharts, customerWindowDays } from "../dashboard/customer-charts";
 import { callApi, hasRoute, type ApiHost } from "../dashboard/internal-api";
 import { LoyaltyPage } from "../dashboard/loyalty";
-import { ModelPage } from "../dashboard/model";
 import { noticeFrom, safeBack, withNotice } from "../dashboard/notices";
 import { OutboxPage, outboxStatuses } from "../dashboard/outbox";
-import { overviewCharts } from "../dashboard/overview-charts";
 import { OverviewPage } from "../dashboard/overview";
+import { loadOverview, overviewQuery } from "../dashboard/overview-load";
 import { PortfolioPage } from "../dashboard/portfolio";
 import { WorklistPage } from "../dashboard/worklist";
 import { loadWorklist, worklistQuery } from "../dashboard/worklist-load";
@@ -25,32 +21,15 @@ import { errorFields, log } from "../log";
 import { customerDetail, customerNames, outboxCounts, outboxRows, portfolioPage, portfolioSorts } from "../store/dashboard";
 import { countFailed } from "../store/inbox";
 import { customerRewards, loyaltyOverview } from "../store/loyalty-dashboard";
-import { loadMetricsRows, loadScorePoints } from "../store/metrics";
-import { metricsWindow } from "./metrics";
 import { mountAlertRoutes } from "./dashboard-alerts";
+import { mountIdentityRoutes } from "./dashboard-identity";
+import { mergedInto } from "../store/merge";
+import { mountModelRoutes } from "./model-dashboard";
 
 const DAY = 86_400_000;
 
 const cfgOf = (c: Context<DashEnv>) => tenureConfig(loadConfig(c.env).TENURE_CONFIG);
 const notice = (c: Context<DashEnv>) => noticeFrom(c.req.query());
-
-/**
- * A date from a form (yyyy-mm-dd, a whole UTC day), an ISO instant, or ms. `end` makes a date exclusive.
- * Anything that is not a time between 2000 and 2100 is ignored (the default window is shown).
- */
-const dayOrInstant = (end: boolean) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => {
-      if (!v) return undefined;
-      const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!isPlausibleTime(t)) return undefined;
-      return end && /^\d{4}-\d{2}-\d{2}$/.test(v) ? t + DAY : t;
-    });
-
-const overviewQuery = z.object({ from: dayOrInstant(false), to: dayOrInstant(true), period: z.enum(["month", "week"]).catch("month").default("month") });
 
 const portfolioQuery = z.object({
   sort: z.enum(portfolioSorts).catch("score").default("score"),
@@ -76,30 +55,13 @@ export function dashboard(host: ApiHost) {
   d.get("/", async (c) => {
     const session = await currentSession(c);
     if (!session) return showLogin(c);
-    const data = await loadWorklist(c.env.DB, worklistQuery.parse(c.req.query()), cfgOf(c).health.relationship.ownerProperty, Date.now());
+    const data = await loadWorklist(c.env.DB, worklistQuery.parse(c.req.query()), cfgOf(c).health.relationship.ownerProperty, Date.now(), session.person.email);
     return render(c, WorklistPage, { csrf: session.csrf, notice: notice(c), ...data });
   });
 
   d.get("/overview", requireSession, async (c) => {
-    const session = c.get("session");
-    const q = overviewQuery.parse(c.req.query());
-    let window: { from: number; to: number };
-    let problem: string | null = null;
-    try {
-      window = metricsWindow(q, Date.now());
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      window = metricsWindow({}, Date.now());
-      problem = `${err.message} Showing the last 30 days.`;
-    }
-    const trendFrom = q.period === "month" ? Date.UTC(new Date(window.to).getUTCFullYear(), new Date(window.to).getUTCMonth() - 11, 1) : periodStart(window.to, "week") - 11 * 7 * DAY;
-    const cfg = cfgOf(c);
-    const [rows, points] = await Promise.all([loadMetricsRows(c.env.DB, window.to), loadScorePoints(c.env.DB, window.to - 90 * DAY, window.to)]);
-    const input = { ...rows, lifecycle: cfg.lifecycle, grossMargin: 0.8 };
-    const report = computeMetrics(input, { window, period: q.period });
-    const trend = computeMetrics(input, { window: { from: Math.min(trendFrom, window.from), to: window.to }, period: q.period });
-    const charts = overviewCharts(report, trend, portfolioScoreByDay(points, { from: window.to - 90 * DAY, to: window.to }));
-    return render(c, OverviewPage, { csrf: session.csrf, notice: problem ? { kind: "error", text: problem } : notice(c), report, trend, charts });
+    const o = await loadOverview(c.env.DB, overviewQuery.parse(c.req.query()), cfgOf(c).lifecycle, Date.now());
+    return render(c, OverviewPage, { csrf: c.get("session").csrf, notice: o.problem ? { kind: "error", text: o.problem } : notice(c), ...o });
   });
 
   d.post("/login", login);
@@ -114,9 +76,13 @@ export function dashboard(host: ApiHost) {
   d.get("/customers/:id", requireSession, async (c) => {
     const now = Date.now();
     const detail = await customerDetail(c.env.DB, c.req.param("id"), now - 365 * DAY);
-    if (!detail) throw notFound(`Customer ${c.req.param("id")}`);
+    if (!detail) {
+      const merged = await mergedInto(c.env.DB, c.req.param("id"));
+      if (merged) return c.redirect(`/customers/${encodeURIComponent(merged.survivorId)}`, 308);
+      throw notFound(`Customer ${c.req.param("id")}`);
+    }
     const rewards = await customerRewards(c.env.DB, detail.id);
-    return render(c, CustomerPage, { csrf: c.get("session").csrf, notice: notice(c), c: detail, rewards, charts: customerCharts(detail, now) });
+    return render(c, CustomerPage, { csrf: c.get("session").csrf, notice: notice(c), c: detail, rewards, charts: customerCharts(detail, now, customerWindowDays(c.req.query("days"))) });
   });
 
   mountAlertRoutes(d);
@@ -158,20 +124,8 @@ export function dashboard(host: ApiHost) {
     return render(c, LoyaltyPage, { csrf: c.get("session").csrf, notice: notice(c), data: await loyaltyOverview(c.env.DB) });
   });
 
-  d.get("/model", requireSession, (c) =>
-    render(c, ModelPage, { csrf: c.get("session").csrf, notice: notice(c), model: cfgOf(c).health, backtest: hasRoute(host, "POST", "/api/model/backtest") }),
-  );
-
-  d.post("/model/backtest", requireRole("admin"), async (c) => {
-    const backtest = hasRoute(host, "POST", "/api/model/backtest");
-    if (!backtest) throw notFound("Backtest");
-    const f = c.get("form");
-    const num = (v: string | undefined, fallback: number) => (v && /^\d+$/.test(v) ? Number(v) : fallback);
-    const res = await callApi(host, c, "POST", "/api/model/backtest", { horizonDays: num(f.horizonDays, 90), stepDays: num(f.stepDays, 7) });
-    const ok = res.status === 200;
-    const props = { csrf: c.get("session").csrf, model: cfgOf(c).health, backtest, result: ok ? res.json : null, notice: ok ? null : { kind: "error" as const, text: res.json?.error?.message ?? "The backtest failed." } };
-    return render(c, ModelPage, props, ok ? 200 : 400);
-  });
+  mountModelRoutes(d, host);
+  mountIdentityRoutes(d, host);
 
   return d;
 }

@@ -47,7 +47,7 @@ export const metricsPaths = {
                     type: "object",
                     properties: {
                       ...Object.fromEntries(
-                        (["nps", "retention", "logoChurn", "revenueChurn", "netRevenueRetention", "customerLifetimeValue", "newCustomers", "loyaltyEnrollment", "activeAccounts", "pointsEarned", "pointsRedeemed", "referralRate", "onboardingCompletion", "timeToFirstValue"] as const).map((k) => [k, metric(k)]),
+                        (["nps", "csat", "retention", "logoChurn", "revenueChurn", "netRevenueRetention", "customerLifetimeValue", "newCustomers", "loyaltyEnrollment", "activeAccounts", "pointsEarned", "pointsRedeemed", "referralRate", "onboardingCompletion", "timeToFirstValue"] as const).map((k) => [k, metric(k)]),
                       ),
                       healthDistribution: metric("healthDistribution", { type: "object" }),
                       stageFunnel: metric("stageFunnel", { type: "array", items: { type: "object", properties: { stage: { type: "string" }, current: { type: "integer" }, reached: { type: "integer" }, conversion: { type: ["number", "null"] } } } }),
@@ -55,7 +55,7 @@ export const metricsPaths = {
                       topTicketTopics: metric("topTicketTopics", { type: "array", items: { type: "object", properties: { period: { type: "string" }, tickets: { type: "integer" }, topics: { type: "array" } } } }),
                     },
                   },
-                  series: { type: "array", items: { type: "object", properties: { period: { type: "string" }, from: { type: "integer" }, to: { type: "integer" }, values: { type: "object" } } } },
+                  series: { type: "array", items: { type: "object", properties: { period: { type: "string" }, from: { type: "integer" }, to: { type: "integer" }, values: { type: "object" }, n: { type: "object", description: "Sample size behind each rate of the period (responses, customers paying at its start, new customers...)." } } } },
                   segments: { type: ["object", "null"], properties: { by: { type: "string" }, groups: { type: "array", items: { type: "object", properties: { value: { type: "string" }, customers: { type: "integer" }, values: { type: "object" } } } } } },
                 },
               },

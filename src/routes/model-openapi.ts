@@ -3,6 +3,7 @@ import { healthModelSchema } from "../core/health";
 import { stages } from "../core/lifecycle";
 import { MAX_REPLAY_CUSTOMERS } from "../history";
 import { adminErrors, badRequest, json, jsonBody, jsonSchemaOf } from "./openapi-parts";
+import { modelVersionPaths } from "./model-versions-openapi";
 
 /** OpenAPI paths of the health model: the model in force, re-scoring, and backtests (src/routes/model.ts). */
 
@@ -23,12 +24,22 @@ const band = { enum: ["green", "yellow", "red"] };
 const perBand = (value: object) => ({ type: "object", properties: { green: value, yellow: value, red: value } });
 
 export const modelPaths = {
+  ...modelVersionPaths,
   "/api/model": {
     get: {
       operationId: "getHealthModel",
-      summary: "The health model in force (weights, bands, overrides, version)",
+      summary: "The active health model version (weights, bands, overrides, version)",
       tags: ["Model"],
-      responses: { "200": json({ type: "object", properties: { model: jsonSchemaOf(healthModelSchema, "output") } }), ...adminErrors },
+      responses: {
+        "200": json({
+          type: "object",
+          properties: {
+            versionId: { type: "string", description: "The active version's id (`default`: TENURE_CONFIG's model)." },
+            model: jsonSchemaOf(healthModelSchema, "output"),
+          },
+        }),
+        ...adminErrors,
+      },
     },
   },
   "/api/recompute": {

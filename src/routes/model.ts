@@ -7,14 +7,24 @@ import { loadConfig, type Env } from "../env";
 import { MAX_REPLAY_CUSTOMERS, customerPages, historyFromState, historyFromTimeline, loadReplayPage, type ReplayedHistory } from "../history";
 import { recomputeAll } from "../recompute";
 import { scoresAsOf } from "../store/timeline";
+import { activeModel, activeTenureConfig } from "../store/model-versions";
 import { requireAdmin } from "./auth";
+import { modelCalibrate } from "./model-calibrate";
+import { modelVersions } from "./model-versions";
 
 export const model = new Hono<{ Bindings: Env }>();
 model.use("*", requireAdmin);
 
 const instant = z.union([z.number().int().nonnegative(), z.iso.datetime().transform((s) => Date.parse(s))]);
 
-model.get("/model", (c) => c.json({ model: tenureConfig(loadConfig(c.env).TENURE_CONFIG).health }));
+model.route("/", modelVersions);
+model.route("/", modelCalibrate);
+
+/** The active model version (the deployment default until another version is activated). */
+model.get("/model", async (c) => {
+  const active = await activeModel(c.env.DB, tenureConfig(loadConfig(c.env).TENURE_CONFIG).health);
+  return c.json({ versionId: active.id, model: active.model });
+});
 
 /**
  * Without `asOf`: re-scores every customer now and stores the result (what the daily cron does).
@@ -25,7 +35,7 @@ model.post("/recompute", async (c) => {
   const body = z
     .object({ asOf: instant.optional(), customerIds: z.array(z.string()).max(500).optional(), after: z.string().optional() })
     .parse(await c.req.json().catch(() => ({})));
-  const cfg = tenureConfig(loadConfig(c.env).TENURE_CONFIG);
+  const cfg = await activeTenureConfig(c.env.DB, tenureConfig(loadConfig(c.env).TENURE_CONFIG));
   if (body.asOf === undefined) return c.json({ recomputed: await recomputeAll(c.env, cfg, Date.now()) });
   const asOf = body.asOf;
   const customers: { id: string; score: number; band: string; stage: string; at: number }[] = [];
@@ -50,7 +60,7 @@ model.post("/model/backtest", async (c) => {
   const body = z
     .object({ model: z.unknown().optional(), horizonDays: z.number().int().min(1).max(730).default(90), stepDays: z.number().int().min(1).max(90).default(7) })
     .parse(await c.req.json().catch(() => ({})));
-  const base = tenureConfig(loadConfig(c.env).TENURE_CONFIG);
+  const base = await activeTenureConfig(c.env.DB, tenureConfig(loadConfig(c.env).TENURE_CONFIG));
   const health = body.model === undefined ? base.health : healthModelSchema.parse(body.model);
   const cfg = { ...base, health };
   const now = Date.now();

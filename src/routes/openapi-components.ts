@@ -56,8 +56,10 @@ const customer = {
       },
     },
     stage: { type: "object", properties: { current: { enum: [...stages, null] }, since: { ...nullable("integer"), description: "ms since epoch" } } },
-    mrr: { type: "integer", description: "Monthly recurring revenue, minor units" },
+    mrr: { type: "integer", description: "Monthly recurring revenue of live subscriptions (active, past_due) in `currency`, minor units" },
     currency: nullable("string"),
+    mrrByCurrency: { type: ["object", "null"], additionalProperties: { type: "integer" }, description: "Live MRR per currency, minor units; currencies are never added together" },
+    mrrUnknownItems: { type: "integer", description: "Live subscription items whose monthly amount is unknown (metered with no invoice yet, tiered without tiers): not counted in MRR" },
     renewalDate: { ...nullable("integer"), description: "ms since epoch" },
     onboarding: { type: ["object", "null"], properties: { status: str, firstValueMissed: { type: "boolean" } } },
     updatedAt: ms(),
@@ -133,6 +135,7 @@ const erasure = {
 export const components = {
   securitySchemes: {
     adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret, as `Authorization: Bearer <ADMIN_TOKEN>`." },
+    memberToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A member token: a JWT (HS256, TENURE_MEMBER_SECRET) with sub, email, exp (at most 24 h ahead) and one of account_id, stripe_customer_id, hubspot_company_id." },
   },
   schemas: {
     Error: errorSchema,

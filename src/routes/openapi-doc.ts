@@ -1,10 +1,13 @@
+import { alertsPaths } from "./alerts-openapi";
 import { customerPaths } from "./customers-openapi";
 import { inboundPaths } from "./inbound-openapi";
 import { loyaltyPaths } from "./loyalty-openapi";
+import { memberPaths } from "./member-openapi";
 import { metricsPaths } from "./metrics-openapi";
 import { modelPaths } from "./model-openapi";
 import { components } from "./openapi-components";
 import { pipelinePaths } from "./pipeline-openapi";
+import { pluginPaths } from "./plugins-openapi";
 import { setupPaths } from "./setup-openapi";
 
 /**
@@ -37,6 +40,7 @@ export const openapiDocument = {
     { name: "Model", description: "The health model, re-scoring and backtests." },
     { name: "Metrics", description: "Customer-success metrics." },
     { name: "Loyalty", description: "Referrals, points, redemptions." },
+    { name: "Members", description: "The loyalty program as its members see it: the member API (a member token signed with TENURE_MEMBER_SECRET), referral links and the widget." },
     { name: "Setup", description: "One-time vendor setup and backfills of existing records." },
   ],
   paths: {
@@ -45,8 +49,11 @@ export const openapiDocument = {
     ...pipelinePaths,
     ...modelPaths,
     ...metricsPaths,
+    ...alertsPaths,
     ...loyaltyPaths,
+    ...memberPaths,
     ...setupPaths,
+    ...pluginPaths,
   },
   components,
 };

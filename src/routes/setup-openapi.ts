@@ -11,9 +11,11 @@ const stripeSetupBody = z.object({
   renewalPercentOff: z.number().min(1).max(100).default(15).describe("The first-renewal offer, once."),
 });
 
-const results = (items: object) =>
-  json({ type: "object", properties: { ok: { type: "boolean" }, results: { type: "array", items } } }, "Everything exists now");
-const partly = (items: object) => json({ type: "object", properties: { ok: { const: false }, results: { type: "array", items } } }, "Some items failed: see each result's status and detail");
+const results = (items: object, extra: object = {}) =>
+  json({ type: "object", properties: { ok: { type: "boolean" }, results: { type: "array", items }, ...extra } }, "Everything exists now");
+const partly = (items: object, extra: object = {}) =>
+  json({ type: "object", properties: { ok: { const: false }, results: { type: "array", items }, ...extra } }, "Some items failed: see each result's status and detail");
+const ownersSync = { ownersSync: { type: ["string", "null"], description: "The outbox id of the first page of today's HubSpot owners sync (names and emails)." } };
 const hubspotResult = { type: "object", properties: { kind: { enum: ["group", "property"] }, name: { type: "string" }, status: { enum: ["created", "exists", "wrong_type", "error"] }, detail: { type: "string" } } };
 const stripeResult = { type: "object", properties: { id: { type: "string" }, status: { enum: ["created", "exists", "error"] }, detail: { type: "string" } } };
 const connectorDisabled = (secret: string) => error(`\`connector_disabled\`: ${secret} is not set; or \`admin_disabled\`, \`config_error\``);
@@ -23,9 +25,9 @@ export const setupPaths = {
     post: {
       operationId: "setupHubspotProperties",
       summary: "Create the \"Customer health\" property group and properties on HubSpot companies",
-      description: "Idempotent (what `npm run setup:hubspot` calls): a property that exists with another type is reported as wrong_type, never overwritten.",
+      description: "Idempotent (what `npm run setup:hubspot` calls): a property that exists with another type is reported as wrong_type, never overwritten. Also plans today's sync of HubSpot owners' names and emails (the daily run repeats it).",
       tags: ["Setup"],
-      responses: { "200": results(hubspotResult), "207": partly(hubspotResult), ...adminErrors, "503": connectorDisabled("HUBSPOT_ACCESS_TOKEN") },
+      responses: { "200": results(hubspotResult, ownersSync), "207": partly(hubspotResult, ownersSync), ...adminErrors, "503": connectorDisabled("HUBSPOT_ACCESS_TOKEN") },
     },
   },
   "/api/setup/stripe": {

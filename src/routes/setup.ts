@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { startOwnersSync } from "../jobs/owners-sync";
 import { setupHubspotProperties } from "../../connectors/hubspot";
 import { setupStripeCoupons } from "../../connectors/stripe-setup";
 import { tenureConfig } from "../config";
@@ -16,7 +17,9 @@ setup.post("/setup/hubspot", async (c) => {
   if (!cfg.HUBSPOT_ACCESS_TOKEN) throw new AppError(503, "connector_disabled", "Set HUBSPOT_ACCESS_TOKEN to create Tenure's HubSpot properties.");
   const results = await setupHubspotProperties({ cfg, fetch: (i, init) => fetch(i, init), now: Date.now });
   const problems = results.filter((r) => r.status !== "created" && r.status !== "exists");
-  return c.json({ ok: problems.length === 0, results }, problems.length === 0 ? 200 : 207);
+  // Owner names and emails right away, rather than at the next daily run.
+  const ownersSync = await startOwnersSync(c.env, Date.now());
+  return c.json({ ok: problems.length === 0, results, ownersSync }, problems.length === 0 ? 200 : 207);
 });
 
 /**

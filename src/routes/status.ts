@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { connectors } from "../../connectors/registry";
-import { sources } from "../../webhooks/registry";
+import { declaredPlugins, sources } from "../../webhooks/registry";
+import { declaredDestinations } from "../plugins/destinations";
 import { loadConfig, type Env } from "../env";
 import { sweeperStats } from "../store/sweeper";
 
@@ -20,5 +21,12 @@ status.get("/health", async (c) => {
   // Inbox rows the 2-minute sweeper had to hand to the queue because their request did not: should stay 0.
   const swept = db === "ok" ? await sweeperStats(c.env.DB).catch(() => null) : null;
   const sweeper = swept && { rescued: swept.rescued, lastRescueAt: swept.lastRescueAt === null ? null : new Date(swept.lastRescueAt).toISOString() };
-  return c.json({ ok: db === "ok", db, sources: srcs, connectors: conns, sweeper, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN" }, db === "ok" ? 200 : 503);
+  const off = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (matching events stay unmatched until it is set)`);
+  const enrichment = { hubspot: off(connectors.hubspot.disabledReason(cfg)), zendesk: off(connectors.zendesk.disabledReason(cfg)) };
+  // Declared sources: a weak scheme (shared token, basic auth) signs no bytes, and a refused declaration is listed, not served.
+  const plugins = {
+    sources: Object.fromEntries(declaredPlugins.loaded.map((p) => [p.name, `${srcs[p.name]}${p.weak ? ` (weaker: ${p.scheme} signs nothing)` : ""}`])),
+    broken: [...declaredPlugins.broken, ...declaredDestinations.broken].map((b) => `${b.file}: ${b.error.path}: ${b.error.message}`),
+  };
+  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, sweeper, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
 });

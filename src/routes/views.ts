@@ -41,6 +41,8 @@ export function customerView(r: CustomerRow, identities: { kind: string; value: 
     stage: { current: r.stage, since: r.stage_since },
     mrr: r.mrr,
     currency: r.currency,
+    mrrByCurrency: h?.snapshot?.mrrByCurrency ?? null,
+    mrrUnknownItems: h?.snapshot?.mrrUnknownItems ?? 0,
     renewalDate: h?.snapshot?.renewalDate ?? null,
     onboarding: h?.snapshot ? { status: h.snapshot.onboardingStatus, firstValueMissed: h.snapshot.firstValueMissed } : null,
     updatedAt: r.updated_at,

@@ -1,3 +1,5 @@
+import { describeDelivery } from "../core/alert-routing";
+
 /** The Alerts page's query: alerts with their derived status and owner, filtered, grouped by account, paged. */
 
 export const ALERT_STATUSES = ["open", "acknowledged", "snoozed", "resolved"] as const;
@@ -19,6 +21,8 @@ export interface AlertListRow {
   payload: Record<string, unknown>;
   delivery: string;
   lastError: string | null;
+  /** Where Slack delivery put it (a routed channel, a DM, the digest), from the stored result; null when it says nothing. */
+  deliveredTo: string | null;
   createdAt: number;
   status: AlertStatus;
   /** Who acknowledged or snoozed it, and when (null while open). */
@@ -36,6 +40,7 @@ type Raw = {
   payload: string;
   delivery: string;
   last_error: string | null;
+  result: string | null;
   created_at: number;
   alert_status: AlertStatus;
   by_user: string | null;
@@ -61,7 +66,7 @@ export async function listAlerts(db: D1Database, f: AlertFilter, now: number): P
                 WHEN x.state = 'acknowledged' THEN 'acknowledged'
                 ELSE 'open' END AS alert_status
          FROM (
-           SELECT o.id, o.customer_id, c.name AS customer_name, o.payload, o.status AS delivery, o.last_error, o.created_at,
+           SELECT o.id, o.customer_id, c.name AS customer_name, o.payload, o.status AS delivery, o.last_error, o.result, o.created_at,
              s.status AS state, s.by_user, s.at AS state_at, s.snoozed_until,
              (SELECT r.created_at FROM outbox r WHERE r.id = 'slack.recovery:' || o.id) AS resolved_at,
              COALESCE(
@@ -88,6 +93,7 @@ export async function listAlerts(db: D1Database, f: AlertFilter, now: number): P
       payload: parsePayload(r.payload),
       delivery: r.delivery,
       lastError: r.last_error,
+      deliveredTo: r.result ? describeDelivery(parsePayload(r.result)) : null,
       createdAt: r.created_at,
       status: r.alert_status,
       by: r.alert_status === "acknowledged" || r.alert_status === "snoozed" ? r.by_user : null,

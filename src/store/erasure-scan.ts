@@ -12,6 +12,8 @@ export const ERASE_TABLES = [
   // A link keyed by one of their identifiers (an account id that is their email) is theirs.
   { table: "identities", columns: ["value"], onMatch: "delete" },
   { table: "unmatched_keys", columns: ["value"], onMatch: "delete" },
+  { table: "identity_conflicts", columns: ["value", "held"], onMatch: "delete" },
+  { table: "identity_unlinks", columns: ["value"], onMatch: "delete" },
   // HubSpot notes and Slack alert text, pending or sent; vendor replies and errors.
   { table: "outbox", columns: ["payload", "last_error", "result"], onMatch: "scrub", customer: "customer_id" },
   { table: "alert_states", columns: ["by_user"], onMatch: "scrub", customer: "customer_id" },
@@ -19,6 +21,8 @@ export const ERASE_TABLES = [
   { table: "alert_activity", columns: ["note"], onMatch: "scrub" },
   { table: "loyalty_ledger", columns: ["kind", "ref", "reason"], onMatch: "scrub", customer: "customer_id" },
   { table: "referrals", columns: ["code", "reason"], onMatch: "scrub" },
+  // A review or share a member claimed through the widget: submitted by their user id, often at a URL naming them.
+  { table: "member_claims", columns: ["submitted_by", "url"], onMatch: "delete" },
   { table: "hubspot_synced", columns: ["value"], onMatch: "scrub" },
   { table: "backfill_runs", columns: ["last_error"], onMatch: "scrub" },
 ] as const;

@@ -1,8 +1,12 @@
-import type { Subject } from "../core/events";
+import type { NormalizedEvent, Subject } from "../core/events";
+import { accountIdOf, mayMatchByDomain, type IdentitySourceRules } from "../core/identity";
 
 /** Kinds of explicit ids that point at an account; the first four may create a customer. */
 export const PRIMARY_KINDS = ["stripe", "hubspot", "segment_group", "account"] as const;
-export type IdentityKind = (typeof PRIMARY_KINDS)[number] | "stripe_charge" | "stripe_pi" | "domain";
+export type IdentityKind = (typeof PRIMARY_KINDS)[number] | "stripe_charge" | "stripe_pi" | "domain" | EnrichedKind;
+/** Ids that find their customer through a vendor lookup (src/store/associations.ts), never by themselves. */
+export const ENRICHED_KINDS = ["hubspot_deal", "hubspot_ticket", "zendesk_user", "zendesk_org"] as const;
+export type EnrichedKind = (typeof ENRICHED_KINDS)[number];
 export interface IdentityKey {
   kind: IdentityKind | "contact";
   value: string;
@@ -17,9 +21,15 @@ export function subjectKeys(subject: Subject, freeMail: ReadonlySet<string>, mat
   add("stripe", subject.stripeCustomerId);
   add("hubspot", subject.hubspotCompanyId);
   add("segment_group", subject.segmentGroupId);
+  // One account key space: Segment's groupId is the account id Stripe metadata and the CRM carry.
   add("account", subject.accountId);
+  if (subject.segmentGroupId !== subject.accountId) add("account", subject.segmentGroupId);
   add("stripe_charge", subject.stripeChargeId);
   add("stripe_pi", subject.stripePaymentIntentId);
+  add("hubspot_deal", subject.hubspotDealId);
+  add("hubspot_ticket", subject.hubspotTicketId);
+  add("zendesk_user", subject.zendeskUserId);
+  add("zendesk_org", subject.zendeskOrganizationId);
   if (subject.hubspotContactId) add("contact", `hubspot:${subject.hubspotContactId}`);
   if (subject.userId) add("contact", `segment:${subject.userId}`);
   const domain = subject.domain?.toLowerCase() ?? subject.email?.split("@")[1]?.toLowerCase();
@@ -109,7 +119,107 @@ export async function redriveUnmatched(db: D1Database, keys: IdentityKey[]): Pro
   for (const id of list) {
     stmts.push(db.prepare(`UPDATE inbox_events SET status = 'received', attempts = 0 WHERE id = ? AND status = 'unmatched'`).bind(id));
     stmts.push(db.prepare(`DELETE FROM unmatched_keys WHERE event_id = ?`).bind(id));
+    stmts.push(db.prepare(`DELETE FROM identity_conflicts WHERE event_id = ?`).bind(id));
   }
   await db.batch(stmts);
   return list;
+}
+
+/** An event's keys under the identity rules: domain matching per source, and the configured CRM account property. */
+export function eventKeys(e: NormalizedEvent, rules: IdentitySourceRules & { freeMailDomains: string[]; matchByDomain: boolean }, freeMail: ReadonlySet<string>): IdentityKey[] {
+  const keys = subjectKeys(e.subject, freeMail, mayMatchByDomain(rules, e.source));
+  const account = accountIdOf(e, rules.accountProperty);
+  if (account && !keys.some((k) => k.kind === "account" && k.value === account)) {
+    // Among the explicit ids, which come first.
+    const at = keys.findIndex((k) => !(PRIMARY_KINDS as readonly string[]).includes(k.kind));
+    keys.splice(at === -1 ? keys.length : at, 0, { kind: "account", value: account });
+  }
+  return keys;
+}
+
+/** The explicit ids each customer holds, by kind. */
+export async function holdingsOf(db: D1Database, customerIds: string[]): Promise<Map<string, Record<string, string[]>>> {
+  const out = new Map<string, Record<string, string[]>>();
+  if (customerIds.length === 0) return out;
+  const { results } = await db
+    .prepare(`SELECT customer_id, kind, value FROM identities WHERE customer_id IN (SELECT value FROM json_each(?)) AND kind IN ('stripe', 'hubspot', 'segment_group', 'account')`)
+    .bind(JSON.stringify(customerIds))
+    .all<{ customer_id: string; kind: string; value: string }>();
+  for (const id of customerIds) out.set(id, {});
+  for (const r of results) (out.get(r.customer_id)![r.kind] ??= []).push(r.value);
+  return out;
+}
+
+/** Keys someone unlinked, with the customers they must not be linked to again: key string -> customer ids. */
+export async function unlinkedKeys(db: D1Database, keys: IdentityKey[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  const list = keys.filter((k) => k.kind !== "contact").map((k) => [k.kind, k.value]);
+  if (list.length === 0) return out;
+  const { results } = await db
+    .prepare(
+      `SELECT u.kind, u.value, u.customer_id FROM identity_unlinks u
+       JOIN json_each(?) j ON u.kind = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`,
+    )
+    .bind(JSON.stringify(list))
+    .all<{ kind: string; value: string; customer_id: string }>();
+  for (const r of results) {
+    const k = `${r.kind}:${r.value}`;
+    out.set(k, (out.get(k) ?? new Set()).add(r.customer_id));
+  }
+  return out;
+}
+
+/** Removes one key from a customer, for good: the pipeline never links it to that customer again by itself. */
+export function unlinkStmts(db: D1Database, customerId: string, key: IdentityKey, now: number): D1PreparedStatement[] {
+  return [
+    db.prepare(`DELETE FROM identities WHERE kind = ? AND value = ? AND customer_id = ?`).bind(key.kind, key.value, customerId),
+    db.prepare(`INSERT INTO identity_unlinks (kind, value, customer_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET at = excluded.at`).bind(key.kind, key.value, customerId, now),
+  ];
+}
+
+/** Linking a key by hand lifts an earlier unlink of it from that customer. */
+export function forgetUnlinkStmt(db: D1Database, customerId: string, key: IdentityKey): D1PreparedStatement {
+  return db.prepare(`DELETE FROM identity_unlinks WHERE kind = ? AND value = ? AND customer_id = ?`).bind(key.kind, key.value, customerId);
+}
+
+/** Ids taken by a live customer or a merge pointer: a new customer never takes one. */
+export async function takenIds(db: D1Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM customers WHERE id IN (SELECT value FROM json_each(?1))
+       UNION SELECT loser_id AS id FROM customer_merges WHERE loser_id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
+}
+
+export interface IdentityConflictRow {
+  eventId: string;
+  kind: string;
+  value: string;
+  customerId: string;
+  held: string;
+  reason: string;
+}
+
+export function conflictStmts(db: D1Database, rows: IdentityConflictRow[], now: number): D1PreparedStatement[] {
+  const stmt = db.prepare(
+    `INSERT INTO identity_conflicts (event_id, kind, value, customer_id, held, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (event_id, kind, value) DO UPDATE SET customer_id = excluded.customer_id, held = excluded.held, reason = excluded.reason`,
+  );
+  return rows.map((r) => stmt.bind(r.eventId, r.kind, r.value, r.customerId, r.held, r.reason, now));
+}
+
+export async function listConflicts(db: D1Database, limit: number): Promise<(IdentityConflictRow & { at: number })[]> {
+  const { results } = await db
+    // Only conflicts still holding an event back: one applied since (linked, merged, re-driven) is resolved.
+    .prepare(
+      `SELECT c.event_id, c.kind, c.value, c.customer_id, c.held, c.reason, c.at FROM identity_conflicts c
+       JOIN inbox_events e ON e.id = c.event_id AND e.status = 'unmatched' ORDER BY c.at DESC, c.event_id LIMIT ?`,
+    )
+    .bind(limit)
+    .all<{ event_id: string; kind: string; value: string; customer_id: string; held: string; reason: string; at: number }>();
+  return results.map((r) => ({ eventId: r.event_id, kind: r.kind, value: r.value, customerId: r.customer_id, held: r.held, reason: r.reason, at: r.at }));
 }

@@ -37,8 +37,10 @@ export function insertActionStmts(db: D1Database, actions: Action[], now: number
        next_attempt_at = CASE WHEN outbox.status = 'pending' THEN outbox.next_attempt_at ELSE excluded.next_attempt_at END,
        last_error = CASE WHEN outbox.status = 'pending' THEN outbox.last_error END`,
   );
+  // Actions that carry an account's latest state are replaced by newer ones rather than queued behind them.
+  const latestWins = (a: Action) => a.payload.type === "hubspot.properties" || (a.payload.type === "declared.request" && a.payload.coalesce === true);
   return actions.map((a) =>
-    (a.payload.type === "hubspot.properties" ? upsert : insert).bind(
+    (latestWins(a) ? upsert : insert).bind(
       a.id,
       a.customerId,
       destinationOf(a.payload.type),

@@ -20,6 +20,8 @@ export const DEDUPE_WINDOW_DAYS = {
   delighted: 7,
   typeform: 7,
   api: 30,
+  paddle: 7,
+  front: 7,
 } as const satisfies Record<SourceName, number>;
 
 export const DAY_MS = DAY;
@@ -34,7 +36,19 @@ export const ROWS_PER_STATEMENT = 1000;
  * - `raw-payload`: raw bodies past RAW_PAYLOAD_RETENTION_DAYS are dropped from rows of one status that are kept.
  * `received` and `failed` rows are never deleted: they still have work to do (a re-drive, for `failed`).
  */
-export type PruneStep = { kind: "expired"; source: SourceName } | { kind: "unmatched" } | { kind: "raw-payload"; status: InboxStatus } | { kind: "outbox" };
+export type PruneStep =
+  | { kind: "expired"; source: SourceName }
+  | { kind: "unmatched" }
+  | { kind: "raw-payload"; status: InboxStatus }
+  | { kind: "outbox" }
+  | { kind: "referral-clicks" };
+
+/**
+ * Referral link clicks are counted per code and day (for recent stats); days older than this are folded into
+ * one running total per code (day `before`), so the table grows with codes, not with days, and a code's total
+ * clicks never change.
+ */
+export const REFERRAL_CLICK_DAYS = 400;
 
 /**
  * Delivered or skipped actions are history once this old: the dashboard shows recent ones, and an action id
@@ -50,6 +64,7 @@ export const PRUNE_STEPS: readonly PruneStep[] = [
   { kind: "unmatched" },
   ...STATUSES.map((status) => ({ kind: "raw-payload" as const, status })),
   { kind: "outbox" },
+  { kind: "referral-clicks" },
 ];
 
 export interface RetentionPolicy {
@@ -67,7 +82,9 @@ export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number):
         ? policy.unmatchedDays
         : step.kind === "outbox"
           ? OUTBOX_RETENTION_DAYS
-          : policy.rawPayloadDays;
+          : step.kind === "referral-clicks"
+            ? REFERRAL_CLICK_DAYS
+            : policy.rawPayloadDays;
   return now - days * DAY_MS;
 }
 
@@ -79,6 +96,7 @@ export interface PruneChunk {
 
 /** Runs one bounded chunk of a step: at most `limit` rows, two D1 calls at most. */
 export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number, limit = ROWS_PER_STATEMENT): Promise<PruneChunk> {
+  if (step.kind === "referral-clicks") return foldReferralClicks(db, new Date(cutoff).toISOString().slice(0, 10), limit);
   if (step.kind === "outbox") {
     const r = await db
       .prepare(
@@ -115,16 +133,35 @@ export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number
 }
 
 /**
- * Deletes inbox rows and the unmatched keys that point at them (a foreign key), in one transaction. The
+ * Deletes inbox rows, the unmatched keys that point at them (a foreign key) and their identity conflicts, in one transaction. The
  * status and age are checked again, so a row that moved on since it was selected (an unmatched event
  * re-driven meanwhile) stays.
  */
 async function deleteRows(db: D1Database, ids: string[], statuses: string[], cutoff: number): Promise<number> {
   const still = `SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1)) AND status IN (SELECT value FROM json_each(?2)) AND received_at < ?3`;
   const args = [JSON.stringify(ids), JSON.stringify(statuses), cutoff];
-  const [, deleted] = await db.batch([
+  const [, , deleted] = await db.batch([
     db.prepare(`DELETE FROM unmatched_keys WHERE event_id IN (${still})`).bind(...args),
+    // A refused event's conflict is listed for as long as the event is kept.
+    db.prepare(`DELETE FROM identity_conflicts WHERE event_id IN (${still})`).bind(...args),
     db.prepare(`DELETE FROM inbox_events WHERE id IN (${still})`).bind(...args),
   ]);
   return deleted?.meta.changes ?? 0;
+}
+
+/** Folds the old day counters of up to `limit` codes into each code's `before` total, in one transaction. */
+async function foldReferralClicks(db: D1Database, beforeDay: string, limit: number): Promise<PruneChunk> {
+  const codes = `SELECT DISTINCT code FROM referral_clicks WHERE day < ?1 AND day != 'before' ORDER BY code LIMIT ?2`;
+  const old = `day < ?1 AND day != 'before' AND code IN (${codes})`;
+  const [, deleted] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO referral_clicks (code, day, clicks) SELECT code, 'before', SUM(clicks) FROM referral_clicks WHERE ${old} GROUP BY code
+         ON CONFLICT (code, day) DO UPDATE SET clicks = clicks + excluded.clicks`,
+      )
+      .bind(beforeDay, limit),
+    db.prepare(`DELETE FROM referral_clicks WHERE ${old}`).bind(beforeDay, limit),
+  ]);
+  const rows = deleted?.meta.changes ?? 0;
+  return { rows, full: rows >= limit };
 }

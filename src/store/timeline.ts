@@ -8,6 +8,8 @@ export interface StoredPoint {
   score: number;
   band: Band;
   stage: Stage;
+  /** The model version that made the point (points of another version are not compared with today's score). */
+  modelVersion?: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface StoredPoint {
 export async function loadTimelines(db: D1Database, wanted: { id: string; since: number }[]): Promise<Map<string, StoredPoint[]>> {
   const out = new Map<string, StoredPoint[]>();
   const stmt = db.prepare(
-    `SELECT at, score, band, stage FROM score_history WHERE customer_id = ?1
+    `SELECT at, score, band, stage, model_version AS modelVersion FROM score_history WHERE customer_id = ?1
        AND at >= COALESCE((SELECT MAX(at) FROM score_history WHERE customer_id = ?1 AND at < ?2), ?2) ORDER BY at`,
   );
   for (let i = 0; i < wanted.length; i += 50) {

@@ -68,9 +68,14 @@ function toRow(raw: unknown): WorklistRow {
 /** The JSON path of the owner property in the stored CRM state; a property name that is not a plain identifier matches nothing. */
 export const ownerPath = (ownerProperty: string) => (/^[A-Za-z0-9_]+$/.test(ownerProperty) ? `$.crm.properties."${ownerProperty}".value` : "$.__none");
 
+const from = `FROM customers c LEFT JOIN owners o ON o.id = CAST(json_extract(c.state, ?1) AS TEXT)`;
 const select = `SELECT c.id, c.name, c.domain, c.score, c.band, c.stage, c.stage_since, c.mrr, c.currency, c.health,
-    json_extract(c.state, ?1) AS owner_id, o.name AS owner_name
-  FROM customers c LEFT JOIN owners o ON o.id = CAST(json_extract(c.state, ?1) AS TEXT)`;
+    json_extract(c.state, ?1) AS owner_id, o.name AS owner_name ${from}`;
+/** "My accounts": ?9 is the signed-in person's email (lower-case), or null for everyone's. */
+const mine = `(?9 IS NULL OR o.email = ?9)`;
+
+/** Numbered parameters must all be bound up to the highest one; the ones a statement does not use are null. */
+const unused = (n: number): null[] => Array.from({ length: n }, () => null);
 
 /** Not churned: NULL stages count as live. */
 const live = `(c.stage IS NULL OR c.stage != 'churned')`;
@@ -79,50 +84,55 @@ export interface Page {
   limit: number;
   offset: number;
   ownerProperty: string;
+  /** Only the accounts this HubSpot owner (by email) owns; null or absent for every account. */
+  ownerEmail?: string | null;
 }
+
+const emailOf = (q: { ownerEmail?: string | null }) => q.ownerEmail?.toLowerCase() ?? null;
 
 /**
  * Scored, live accounts in red or yellow, most MRR at risk first: mrr × (100 − score), per account in its own
  * currency (the order compares magnitudes; no figure is summed across currencies).
  */
 export async function attentionPage(db: D1Database, p: Page): Promise<{ rows: WorklistRow[]; total: number }> {
-  const where = `WHERE ${live} AND c.score IS NOT NULL AND c.band IN ('red', 'yellow')`;
+  const where = `WHERE ${live} AND ${mine} AND c.score IS NOT NULL AND c.band IN ('red', 'yellow')`;
   const [rows, count] = await db.batch([
-    db.prepare(`${select} ${where} ORDER BY c.mrr * (100 - c.score) DESC, c.score ASC, c.id LIMIT ?2 OFFSET ?3`).bind(ownerPath(p.ownerProperty), p.limit, p.offset),
-    db.prepare(`SELECT COUNT(*) AS n FROM customers c ${where}`),
+    db.prepare(`${select} ${where} ORDER BY c.mrr * (100 - c.score) DESC, c.score ASC, c.id LIMIT ?2 OFFSET ?3`).bind(ownerPath(p.ownerProperty), p.limit, p.offset, ...unused(5), emailOf(p)),
+    db.prepare(`SELECT COUNT(*) AS n ${from} ${where}`).bind(ownerPath(p.ownerProperty), ...unused(7), emailOf(p)),
   ]);
   return { rows: rows!.results.map(toRow), total: Number((count!.results[0] as { n: number }).n) };
 }
 
 /** Live accounts renewing in [from, to), soonest first. */
-export async function renewalsBetween(db: D1Database, q: { from: number; to: number; limit: number; ownerProperty: string }): Promise<WorklistRow[]> {
+export async function renewalsBetween(db: D1Database, q: { from: number; to: number; limit: number; ownerProperty: string; ownerEmail?: string | null }): Promise<WorklistRow[]> {
   const { results } = await db
     .prepare(
-      `${select} WHERE ${live} AND json_extract(c.health, '$.snapshot.renewalDate') >= ?2 AND json_extract(c.health, '$.snapshot.renewalDate') < ?3
+      `${select} WHERE ${live} AND ${mine} AND json_extract(c.health, '$.snapshot.renewalDate') >= ?2 AND json_extract(c.health, '$.snapshot.renewalDate') < ?3
        ORDER BY json_extract(c.health, '$.snapshot.renewalDate'), c.id LIMIT ?4`,
     )
-    .bind(ownerPath(q.ownerProperty), q.from, q.to, q.limit)
+    .bind(ownerPath(q.ownerProperty), q.from, q.to, q.limit, ...unused(4), emailOf(q))
     .all();
   return results.map(toRow);
 }
 
 /** Churned accounts, most recently churned first. */
 export async function churnedPage(db: D1Database, p: Page): Promise<{ rows: WorklistRow[]; total: number }> {
+  const where = `WHERE c.stage = 'churned' AND ${mine}`;
   const [rows, count] = await db.batch([
-    db.prepare(`${select} WHERE c.stage = 'churned' ORDER BY c.stage_since DESC NULLS LAST, c.id LIMIT ?2 OFFSET ?3`).bind(ownerPath(p.ownerProperty), p.limit, p.offset),
-    db.prepare(`SELECT COUNT(*) AS n FROM customers c WHERE c.stage = 'churned'`),
+    db.prepare(`${select} ${where} ORDER BY c.stage_since DESC NULLS LAST, c.id LIMIT ?2 OFFSET ?3`).bind(ownerPath(p.ownerProperty), p.limit, p.offset, ...unused(5), emailOf(p)),
+    db.prepare(`SELECT COUNT(*) AS n ${from} ${where}`).bind(ownerPath(p.ownerProperty), ...unused(7), emailOf(p)),
   ]);
   return { rows: rows!.results.map(toRow), total: Number((count!.results[0] as { n: number }).n) };
 }
 
 /** Customers whose name, domain or id contains `text` (any stage), by name. */
-export async function searchCustomers(db: D1Database, q: { text: string; limit: number; ownerProperty: string }): Promise<WorklistRow[]> {
+export async function searchCustomers(db: D1Database, q: { text: string; limit: number; ownerProperty: string; ownerEmail?: string | null }): Promise<WorklistRow[]> {
   const { results } = await db
     .prepare(
-      `${select} WHERE c.name LIKE ?2 ESCAPE '\\' OR c.domain LIKE ?2 ESCAPE '\\' OR c.id LIKE ?2 ESCAPE '\\'
+      `${select} WHERE (c.name LIKE ?2 ESCAPE '\\' OR c.domain LIKE ?2 ESCAPE '\\' OR c.id LIKE ?2 ESCAPE '\\') AND ${mine}
        ORDER BY COALESCE(c.name, c.domain, c.id) COLLATE NOCASE, c.id LIMIT ?3`,
     )
-    .bind(ownerPath(q.ownerProperty), containsPattern(q.text), q.limit)
+    .bind(ownerPath(q.ownerProperty), containsPattern(q.text), q.limit, ...unused(5), emailOf(q))
     .all();
   return results.map(toRow);
 }

@@ -25,7 +25,14 @@ for (const [i, company] of companies.entries()) {
   if (i % 2 === 0) hub.lists.addDeal({ dealname: `Renewal ${i}`, dealstage: i % 4 ? "closedwon" : "appointmentscheduled", amount: "12000", closedate: "2026-10-01T00:00:00.000Z", hs_is_closed_won: i % 4 ? "true" : "false" }, [company]);
 }
 const orphanDeal = hub.lists.addDeal({ dealname: "Nobody's", dealstage: "closedlost" });
-const totals = { companies: 120, contacts: 240, deals: 61 };
+for (const [i, company] of companies.entries()) {
+  if (i % 3 === 0) hub.lists.addTicket({ subject: `Export broken ${i}`, hs_pipeline: "0", hs_pipeline_stage: i % 2 ? "4" : "1", hs_ticket_priority: "HIGH" }, [company]);
+}
+// A ticket the list shows without a company: its association is read through the v4 API afterwards.
+const orphanTicket = hub.lists.addTicket({ subject: "Who is this?", hs_pipeline: "0", hs_pipeline_stage: "1" });
+hub.associations.associate("tickets", orphanTicket, companies[7]!, true);
+const totals = { companies: 120, contacts: 240, deals: 61, tickets: 41 };
+const allRecords = totals.companies + totals.contacts + totals.deals + totals.tickets;
 
 const queue = recordingQueue();
 const deps = (): BackfillDeps => ({ db: env.DB, cfg, fetch, now: Date.now, events: queue });
@@ -39,7 +46,7 @@ async function runToEnd() {
 }
 
 describe("HubSpot backfill", () => {
-  it("imports companies, contacts and deals page by page, resuming after a rate-limited page", async () => {
+  it("imports companies, contacts, deals and tickets page by page, resuming after a rate-limited page", async () => {
     await startBackfill(deps(), "hubspot");
     await backfillStep(deps(), "hubspot");
     hub.failNext(1, 429);
@@ -52,9 +59,11 @@ describe("HubSpot backfill", () => {
       ["companies", totals.companies, totals.companies],
       ["contacts", totals.contacts, totals.contacts],
       ["deals", totals.deals, totals.deals],
+      ["tickets", totals.tickets, totals.tickets],
     ]);
     const lists = hub.requests.filter((r) => r.method === "GET" && r.path.startsWith("/crm/v3/objects/"));
-    expect(lists.filter((r) => r.status === 200)).toHaveLength(2 + 3 + 1);
+    expect(lists.filter((r) => r.status === 200)).toHaveLength(2 + 3 + 1 + 1);
+    expect(lists.find((r) => r.path.startsWith("/crm/v3/objects/tickets?"))!.path).toContain("associations=companies");
     expect(lists.every((r) => /limit=100/.test(r.path))).toBe(true);
   });
 
@@ -89,7 +98,26 @@ describe("HubSpot backfill", () => {
     expect(hub.companies.get(companies[0]!)!.updatedAt).not.toBe(before);
     await startBackfill(deps(), "hubspot");
     const again = await runToEnd();
-    expect(again.progress).toMatchObject({ status: "done", read: totals.companies + totals.contacts + totals.deals, imported: 0 });
+    expect(again.progress).toMatchObject({ status: "done", read: allRecords, imported: 0 });
+  });
+
+  it("puts tickets on their company: through the list's associations, or the v4 lookup for one listed without", async () => {
+    const stateOf = async (companyId: string) =>
+      JSON.parse((await env.DB.prepare(`SELECT c.state FROM customers c JOIN identities i ON i.customer_id = c.id WHERE i.kind = 'hubspot' AND i.value = ?`).bind(companyId).first<{ state: string }>())!.state);
+    const three = await stateOf(companies[3]!);
+    const [ticket] = Object.values(three.support.tickets) as any[];
+    expect(ticket).toMatchObject({ desk: "hubspot", subject: "Export broken 3", priority: { value: "high" } });
+    expect(Object.values(ticket.statusLog).map((s: any) => s.status)).toEqual(["solved"]);
+    // The lookup may have gone out with the property writes above; delivering it again sends nothing.
+    await runQueue("tenure-actions", [{ actionId: `enrich:hubspot:tickets:${orphanTicket}` }]);
+    // Records listed with their company planned no lookup; the one without did.
+    const lookups = await env.DB.prepare(`SELECT id FROM outbox WHERE type = 'hubspot.associations'`).all<{ id: string }>();
+    expect(lookups.results.map((r) => r.id)).toEqual([`enrich:hubspot:tickets:${orphanTicket}`]);
+    await applyReceived();
+    expect(Object.keys((await stateOf(companies[7]!)).support.tickets)).toEqual([`hubspot:${orphanTicket}`]);
+    const orphan = await env.DB.prepare(`SELECT status FROM inbox_events WHERE vendor_type = 'ticket.snapshot' AND payload LIKE ?`).bind(`%"id":"${orphanTicket}"%`).first<{ status: string }>();
+    expect(orphan!.status).toBe("processed");
+    expect(hub.requests.filter((r) => r.path.startsWith(`/crm/v4/objects/tickets/${orphanTicket}/`))).toHaveLength(1);
   });
 });
 

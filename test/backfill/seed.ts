@@ -4,8 +4,18 @@ import type { FakeStripe } from "../fakes/stripe";
 
 const DAY_S = 86_400;
 
-export function seedStripe(stripe: FakeStripe, n: { customers: number; nowS: number }): { customers: string[]; subscriptions: string[]; invoices: string[] } {
-  const out = { customers: [] as string[], subscriptions: [] as string[], invoices: [] as string[] };
+export interface SeededStripe {
+  customers: string[];
+  subscriptions: string[];
+  invoices: string[];
+  /** Refunds listed (a charge refunded twice has two), and the charges they refunded. */
+  refunds: string[];
+  refundedCharges: string[];
+  disputes: string[];
+}
+
+export function seedStripe(stripe: FakeStripe, n: { customers: number; nowS: number }): SeededStripe {
+  const out: SeededStripe = { customers: [], subscriptions: [], invoices: [], refunds: [], refundedCharges: [], disputes: [] };
   for (let i = 0; i < n.customers; i++) {
     const created = n.nowS - (200 - (i % 150)) * DAY_S;
     const id = `cus_bf${String(i).padStart(5, "0")}`;
@@ -13,6 +23,7 @@ export function seedStripe(stripe: FakeStripe, n: { customers: number; nowS: num
     out.customers.push(id);
     if (i % 2 === 0) out.subscriptions.push(addSubscription(stripe, id, i, created).id);
     if (i % 3 === 0) out.invoices.push(...addInvoices(stripe, id, i, created));
+    if (i % 9 === 0) addRefundsAndDisputes(stripe, out, id, i, created);
   }
   return out;
 }
@@ -78,4 +89,16 @@ function addInvoices(stripe: FakeStripe, customer: string, i: number, created: n
 /** A small deterministic spread (no randomness in tests). */
 function n(i: number): number {
   return (i * 7919) % 101;
+}
+
+/** A paid charge of the customer's first invoice, partly refunded (twice for every 18th), disputed for every 27th. */
+function addRefundsAndDisputes(stripe: FakeStripe, out: SeededStripe, customer: string, i: number, created: number): void {
+  const pad = String(i).padStart(5, "0");
+  const amount = [4900, 9900, 19900][i % 3]!;
+  const charge = `ch_bf${pad}`;
+  stripe.lists.addCharge({ id: charge, object: "charge", customer, invoice: `in_bf${pad}_0`, payment_intent: `pi_bf${pad}`, amount, currency: "usd", created: created + 60, paid: true, status: "succeeded", billing_details: { email: null } });
+  out.refundedCharges.push(charge);
+  out.refunds.push(stripe.lists.addRefund({ id: `re_bf${pad}_a`, charge, amount: 1000, created: created + 5 * DAY_S }).id);
+  if (i % 18 === 0) out.refunds.push(stripe.lists.addRefund({ id: `re_bf${pad}_b`, charge, amount: 500, created: created + 6 * DAY_S }).id);
+  if (i % 27 === 0) out.disputes.push(stripe.lists.addDispute({ id: `dp_bf${pad}`, charge, amount: amount - 1500, created: created + 9 * DAY_S, reason: "product_unacceptable" }).id);
 }

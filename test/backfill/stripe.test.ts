@@ -14,7 +14,9 @@ afterAll(() => server.close());
 
 const NOW_S = Math.floor(Date.now() / 1000);
 const seeded = seedStripe(fakes.stripe, { customers: 230, nowS: NOW_S });
-const total = seeded.customers.length + seeded.subscriptions.length + seeded.invoices.length;
+const total = seeded.customers.length + seeded.subscriptions.length + seeded.invoices.length + seeded.refundedCharges.length + seeded.disputes.length;
+/** Records listed: a charge refunded twice is listed under both refunds, and imported once. */
+const listed = total - seeded.refundedCharges.length + seeded.refunds.length;
 
 const queue = recordingQueue();
 const deps = (): BackfillDeps => ({ db: env.DB, cfg, fetch, now: Date.now, events: queue });
@@ -77,12 +79,16 @@ describe("Stripe backfill", () => {
       ["customers", seeded.customers.length, seeded.customers.length],
       ["subscriptions", seeded.subscriptions.length, seeded.subscriptions.length],
       ["invoices", seeded.invoices.length, seeded.invoices.length],
+      ["refunds", seeded.refunds.length, seeded.refundedCharges.length],
+      ["disputes", seeded.disputes.length, seeded.disputes.length],
     ]);
     expect(await importedRows()).toBe(total);
     expect(await importedRecords()).toBe(total);
-    // Every new row with facts was enqueued once; ignored ones (drafts, voids) were not.
+    // Every new row with facts was enqueued; ignored ones (drafts, voids) were not. A charge listed under its
+    // two refunds is one row, handed over again while unclaimed (as a redelivered webhook is): applied once.
     const received = await env.DB.prepare(`SELECT id FROM inbox_events WHERE status = 'received' ORDER BY id`).all<{ id: string }>();
-    expect([...queue.sent].sort()).toEqual(received.results.map((r) => r.id));
+    expect([...new Set(queue.sent)].sort()).toEqual(received.results.map((r) => r.id));
+    expect(queue.sent.length - new Set(queue.sent).size).toBe(seeded.refunds.length - seeded.refundedCharges.length);
   });
 
   it("feeds the records through the webhook normalizer and the pipeline", async () => {
@@ -93,6 +99,8 @@ describe("Stripe backfill", () => {
         { vendor_type: "invoice.draft", status: "ignored", n: expect.any(Number) },
         { vendor_type: "invoice.paid", status: "received", n: expect.any(Number) },
         { vendor_type: "invoice.payment_failed", status: "received", n: expect.any(Number) },
+        { vendor_type: "charge.refunded", status: "received", n: seeded.refundedCharges.length },
+        { vendor_type: "charge.dispute.created", status: "received", n: seeded.disputes.length },
       ]),
     );
     await applyReceived();
@@ -104,12 +112,18 @@ describe("Stripe backfill", () => {
     expect(Object.keys(state.billing.invoices).sort()).toEqual(["in_bf00006_0", "in_bf00006_1"]);
     expect(Object.keys(state.billing.failures)).toEqual(["in_bf00006_2:2"]);
     expect(c!.mrr).toBeGreaterThan(0);
+    // Refunds and disputes land on the charge's customer: a charge refunded twice counts its total once.
+    const refunded = await env.DB.prepare(`SELECT c.state FROM customers c JOIN identities i ON i.customer_id = c.id WHERE i.kind = 'stripe' AND i.value = 'cus_bf00054'`).first<{ state: string }>();
+    const billing = JSON.parse(refunded!.state).billing;
+    expect(Object.values(billing.refunds)).toEqual([expect.objectContaining({ amount: 1500 })]);
+    expect(Object.keys(billing.disputes)).toEqual(["dp_bf00054"]);
+    expect(await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE vendor_type IN ('charge.refunded', 'charge.dispute.created') AND status != 'processed'`)).toBe(0);
   });
 
   it("a second run imports nothing twice; a changed record becomes one new fact", async () => {
     await startBackfill(deps(), "stripe");
     const again = await runToEnd();
-    expect(again.progress).toMatchObject({ status: "done", read: total, imported: 0 });
+    expect(again.progress).toMatchObject({ status: "done", read: listed, imported: 0 });
 
     const sub = fakes.stripe.state.subscriptions.get("sub_bf00002")! as unknown as Record<string, unknown>;
     Object.assign(sub, { status: "canceled", canceled_at: NOW_S - 60, ended_at: NOW_S - 60 });

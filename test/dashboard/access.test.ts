@@ -145,6 +145,23 @@ describe("roles on every form that changes something", () => {
     expect(ok.res.headers.get("location")).toContain("notice=replayed");
   });
 
+  it("an admin's dashboard actions work without any ADMIN_TOKEN, while the API itself stays closed", async () => {
+    const saved = accessEnv;
+    accessEnv = { ...accessEnv, ADMIN_TOKEN: undefined } as typeof env;
+    try {
+      const admin = await team.token(ADMIN);
+      const ok = await send("/outbox/replay", { jwt: admin, form: { _csrf: await csrfFor(admin), ...replayForm } });
+      expect(ok.res.status).toBe(303);
+      expect(ok.res.headers.get("location")).toContain("notice=replayed");
+      const ctx = createExecutionContext();
+      const api = await app.request(`${ORIGIN}/api/actions/replay`, { method: "POST", body: "{}", headers: { "content-type": "application/json", "cf-access-jwt-assertion": admin } }, accessEnv, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(api.status).toBe(503);
+    } finally {
+      accessEnv = saved;
+    }
+  });
+
   it("every dashboard POST but logout refuses a viewer", async () => {
     const posts = [...new Set(dashboard(app).routes.filter((r) => r.method === "POST").map((r) => r.path))].filter((p) => p !== "/login" && p !== "/logout");
     expect(posts).toEqual(expect.arrayContaining(["/outbox/replay", "/outbox/:id/retry", "/model/backtest", "/alerts/:id/acknowledge", "/alerts/:id/note"]));

@@ -18,7 +18,7 @@ export interface FakeRecord {
   companyIds: string[];
 }
 
-const OBJECTS = ["companies", "contacts", "deals"] as const;
+const OBJECTS = ["companies", "contacts", "deals", "tickets"] as const;
 type ObjectType = (typeof OBJECTS)[number];
 
 /** What HubSpot returns when `properties` is not given. */
@@ -26,13 +26,15 @@ const DEFAULT_PROPERTIES: Record<ObjectType, string[]> = {
   companies: ["name", "domain"],
   contacts: ["firstname", "lastname", "email"],
   deals: ["dealname", "amount", "closedate", "pipeline", "dealstage"],
+  tickets: ["content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority", "subject"],
 };
-const MODIFIED: Record<ObjectType, string> = { companies: "hs_lastmodifieddate", contacts: "lastmodifieddate", deals: "hs_lastmodifieddate" };
-const SINGULAR: Record<ObjectType, string> = { companies: "company", contacts: "contact", deals: "deal" };
+const MODIFIED: Record<ObjectType, string> = { companies: "hs_lastmodifieddate", contacts: "lastmodifieddate", deals: "hs_lastmodifieddate", tickets: "hs_lastmodifieddate" };
+const SINGULAR: Record<ObjectType, string> = { companies: "company", contacts: "contact", deals: "deal", tickets: "ticket" };
 
 export class HubSpotLists {
   readonly contacts = new Map<string, FakeRecord>();
   readonly deals = new Map<string, FakeRecord>();
+  readonly tickets = new Map<string, FakeRecord>();
   private nextId = 5_000_001;
 
   constructor(
@@ -50,6 +52,10 @@ export class HubSpotLists {
     return this.add(this.deals, properties, companyIds, id);
   }
 
+  addTicket(properties: Record<string, string>, companyIds: string[] = [], id?: string): string {
+    return this.add(this.tickets, properties, companyIds, id);
+  }
+
   private add(into: Map<string, FakeRecord>, properties: Record<string, string>, companyIds: string[], id?: string): string {
     const key = id ?? String(this.nextId++);
     const at = new Date(this.now()).toISOString();
@@ -59,7 +65,7 @@ export class HubSpotLists {
 
   /** Serves the list endpoints; null for any other request. */
   handle(method: string, url: URL): Response | null {
-    const m = /^\/crm\/v3\/objects\/(companies|contacts|deals)\/?$/.exec(url.pathname);
+    const m = /^\/crm\/v3\/objects\/(companies|contacts|deals|tickets)\/?$/.exec(url.pathname);
     if (method !== "GET" || !m) return null;
     const type = m[1] as ObjectType;
     const q = url.searchParams;
@@ -83,6 +89,7 @@ export class HubSpotLists {
   private records(type: ObjectType): FakeRecord[] {
     if (type === "contacts") return [...this.contacts.values()];
     if (type === "deals") return [...this.deals.values()];
+    if (type === "tickets") return [...this.tickets.values()];
     return [...this.companies.values()].map((c) => ({ ...c, companyIds: [] }));
   }
 

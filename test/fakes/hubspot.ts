@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, Stall, type Clock, type RecordedRequest } from "./common";
 import { HubSpotLists } from "./hubspot-lists";
+import { HubSpotAssociations } from "./hubspot-associations";
 import { hubspotError, PropertyStore, type FakeProperty } from "./hubspot-properties";
 import { searchNotes } from "./hubspot-search";
 
@@ -41,6 +42,9 @@ export interface FakeNote {
 const BURST_WINDOW_MS = 10_000;
 const DAY_MS = 86_400_000;
 
+/** HubSpot's cursors are opaque; this one is too, so a client cannot get away with passing an owner id. */
+const ownerCursor = (id: string) => btoa(`owner:${id}`).replace(/=+$/, "");
+
 export class FakeHubSpot {
   readonly companies = new Map<string, FakeCompany>();
   readonly notes: FakeNote[] = [];
@@ -50,6 +54,8 @@ export class FakeHubSpot {
   readonly props = new PropertyStore();
   /** The CRM list endpoints, and the contacts and deals only they serve. */
   readonly lists = new HubSpotLists(this.companies, (name) => this.props.properties.has(name), () => this.now());
+  /** v4 associations from deals, tickets and contacts to companies. */
+  readonly associations = new HubSpotAssociations((type, id) => this.lists[type].get(id)?.companyIds);
   readonly faults = new FaultSwitch();
   /** Requests held unanswered (`stall.hangNext`) until `stall.release()`. */
   readonly stall = new Stall();
@@ -102,9 +108,28 @@ export class FakeHubSpot {
     const limited = this.takeQuota(now);
     if (limited) return limited;
     const url = new URL(req.url);
-    const res = this.lists.handle(req.method, url) ?? this.route(req.method, url.pathname, rawBody);
+    const res = this.listOwners(req.method, url) ?? this.associations.handle(req.method, url) ?? this.lists.handle(req.method, url) ?? this.route(req.method, url.pathname, rawBody);
     for (const [k, v] of Object.entries(this.limitHeaders(now))) res.headers.set(k, v);
     return res;
+  }
+
+  /**
+   * GET /crm/v3/owners: owners by id, `limit` 1–500 (default 100), `after` the opaque cursor from paging.next,
+   * archived owners only with `archived=true`.
+   * https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide
+   */
+  private listOwners(method: string, url: URL): Response | null {
+    if (method !== "GET" || !/^\/crm\/v3\/owners\/?$/.test(url.pathname)) return null;
+    const limit = Number(url.searchParams.get("limit") ?? "100");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return hubspotError(400, "VALIDATION_ERROR", `limit must be between 1 and 500, got ${url.searchParams.get("limit")}`);
+    const after = url.searchParams.get("after");
+    const ids = [...this.owners.keys()].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+    const start = after === null ? 0 : ids.findIndex((id) => ownerCursor(id) === after) + 1;
+    if (after !== null && start === 0) return hubspotError(400, "VALIDATION_ERROR", `Invalid after cursor ${after}`);
+    const page = ids.slice(start, start + limit);
+    const results = page.map((id) => ({ id, ...this.owners.get(id), userId: Number(id) + 1, archived: false, teams: [] }));
+    const more = start + limit < ids.length;
+    return json(200, { results, ...(more ? { paging: { next: { after: ownerCursor(page.at(-1)!), link: `${url.origin}${url.pathname}?after=${ownerCursor(page.at(-1)!)}` } } } : {}) });
   }
 
   private route(method: string, path: string, rawBody: string): Response {

@@ -32,6 +32,19 @@ function setup() {
 }
 
 describe("FakeSlack", () => {
+  it("delivers a post to a user id into the bot's DM with them, as conversations.open names it; an unknown user is refused", async () => {
+    const { call, fake } = setup();
+    const opened = await call("conversations.open", { users: "U0ANA" });
+    expect(opened.body).toEqual({ ok: true, channel: { id: "D0ANA" } });
+    const posted = await call("chat.postMessage", { channel: "U0ANA", text: "hi" });
+    expect(posted.body).toMatchObject({ ok: true, channel: "D0ANA" });
+    const updated = await call("chat.update", { channel: "D0ANA", ts: posted.body.ts, text: "hi again" });
+    expect(updated.body).toMatchObject({ ok: true, channel: "D0ANA" });
+    expect(fake.inDm("U0ANA").map((m) => m.text)).toEqual(["hi again"]);
+    expect((await call("chat.postMessage", { channel: "U0NOBODY", text: "hi" })).body).toEqual({ ok: false, error: "channel_not_found" });
+    expect((await call("conversations.open", { users: "U0NOBODY" })).body).toEqual({ ok: false, error: "user_not_found" });
+  });
+
   it("says ok:false with HTTP 200 for a bad token, an unknown channel, a channel the bot is not in", async () => {
     const { call, fake } = setup();
     const badToken = await call("chat.postMessage", { channel: "C0ALERTS", text: "hi" }, { token: "xoxb-wrong" });

@@ -5,6 +5,8 @@ import { validateBlocks } from "./slack-blocks";
  * A Slack Web API that behaves like the real one where Tenure can tell the difference:
  * - failures are HTTP 200 with `ok:false` and an error code (not_authed, invalid_auth,
  *   channel_not_found, not_in_channel, no_text, invalid_blocks, message_not_found, users_not_found);
+ * - a post to a user id lands in the bot's DM with them (a D… channel, named in the answer), as does
+ *   conversations.open; an unknown user id is channel_not_found;
  * - chat.postMessage is limited to one message per second per channel: HTTP 429, Retry-After: 1,
  *   `{ok:false, error:"ratelimited"}`;
  * - JSON and form-encoded bodies are both accepted, reads take query strings, like the real API;
@@ -86,6 +88,8 @@ export class FakeSlack {
         return this.update(args);
       case "users.lookupByEmail":
         return this.lookupByEmail(args);
+      case "conversations.open":
+        return this.openConversation(args);
       case "conversations.history":
       case "conversations.replies":
         return this.tier3Limited(method) ?? (method === "conversations.history" ? this.history(args) : this.replies(args));
@@ -94,8 +98,21 @@ export class FakeSlack {
     }
   }
 
+  /** A user's DM with the bot, as Slack names it: a D… id of its own. */
+  dmOf(userId: string): string {
+    return `D${userId.slice(1)}`;
+  }
+
+  /** The DM messages a user got. */
+  inDm(userId: string): FakeSlackMessage[] {
+    return this.inChannel(this.dmOf(userId));
+  }
+
   private resolveChannel(ref: unknown): { id: string } | { error: string } {
     if (typeof ref !== "string" || ref === "") return { error: "channel_not_found" };
+    // Posting to a user id opens (or reuses) the bot's DM with them; the answer names the D… channel.
+    const dmUser = [...this.users.values()].find((u) => u === ref || this.dmOf(u) === ref);
+    if (dmUser) return { id: this.dmOf(dmUser) };
     const name = ref.replace(/^#/, "");
     const entry = this.channels.has(ref) ? [ref, this.channels.get(ref)!] as const : [...this.channels].find(([, c]) => c.name === name);
     if (!entry) return { error: "channel_not_found" };
@@ -184,6 +201,14 @@ export class FakeSlack {
       has_more: more,
       response_metadata: { next_cursor: more ? btoa(`next:${start + limit}`) : "" },
     });
+  }
+
+  /** https://docs.slack.dev/reference/methods/conversations.open: one user's DM; an unknown user is `user_not_found`. */
+  private openConversation(args: Args): Response {
+    const users = typeof args.users === "string" ? args.users.split(",").filter(Boolean) : [];
+    if (users.length !== 1) return fail(users.length === 0 ? "users_list_not_supplied" : "not_implemented");
+    const known = [...this.users.values()].includes(users[0]!);
+    return known ? json(200, { ok: true, channel: { id: this.dmOf(users[0]!) } }) : fail("user_not_found");
   }
 
   private lookupByEmail(args: Args): Response {

@@ -20,10 +20,12 @@ const PARAMS: Record<string, string[]> = {
   events: [...COMMON, "type", "types", "delivery_success"],
   promotion_codes: [...COMMON, "code", "coupon", "customer", "active"],
   balance_transactions: [...COMMON, "invoice"],
+  refunds: [...COMMON, "charge", "payment_intent"],
+  disputes: [...COMMON, "charge", "payment_intent"],
 };
 const KIND: Record<string, string> = {
   customers: "customer", subscriptions: "subscription", invoices: "invoice", events: "event",
-  promotion_codes: "promotion_code", balance_transactions: "customer_balance_transaction",
+  promotion_codes: "promotion_code", balance_transactions: "customer_balance_transaction", refunds: "refund", disputes: "dispute",
 };
 
 const invalid = (message: string, param?: string, code?: string) =>
@@ -31,6 +33,9 @@ const invalid = (message: string, param?: string, code?: string) =>
 
 export class StripeLists {
   readonly invoices = new Map<string, StripeRecord>();
+  readonly charges = new Map<string, StripeRecord>();
+  readonly refunds = new Map<string, StripeRecord>();
+  readonly disputes = new Map<string, StripeRecord>();
   /** Oldest first, as they happened. */
   readonly events: StripeRecord[] = [];
 
@@ -63,6 +68,31 @@ export class StripeLists {
     const inv = { created: this.created, livemode: false, ...init, object: "invoice" };
     this.invoices.set(inv.id, inv);
     return inv;
+  }
+
+  /** A charge (not listed here; refunds and disputes point at it, and a refund list can expand it). */
+  addCharge(init: StripeRecord): StripeRecord {
+    const ch = { created: this.created, livemode: false, refunded: false, amount_refunded: 0, ...init, object: "charge" };
+    this.charges.set(ch.id, ch);
+    return ch;
+  }
+
+  /** A refund of a charge: the charge's amount_refunded grows by it, as Stripe's does. */
+  addRefund(init: { id: string; charge: string; amount: number; [key: string]: unknown }): StripeRecord {
+    const charge = this.charges.get(init.charge);
+    if (!charge) throw new Error(`addRefund: no charge ${init.charge}`);
+    charge.amount_refunded = Number(charge.amount_refunded ?? 0) + init.amount;
+    charge.refunded = charge.amount_refunded === charge.amount;
+    const re = { created: this.created, currency: charge.currency, status: "succeeded", payment_intent: charge.payment_intent ?? null, ...init, object: "refund" };
+    this.refunds.set(re.id, re);
+    return re;
+  }
+
+  addDispute(init: { id: string; charge: string; amount: number; [key: string]: unknown }): StripeRecord {
+    const charge = this.charges.get(init.charge);
+    const dp = { created: this.created, currency: charge?.currency ?? "usd", status: "needs_response", reason: "general", payment_intent: charge?.payment_intent ?? null, livemode: false, ...init, object: "dispute" };
+    this.disputes.set(dp.id, dp);
+    return dp;
   }
 
   /** An event as GET /v1/events returns it (and as a webhook carries it). */
@@ -120,6 +150,12 @@ export class StripeLists {
       if (typeof active === "string") all = all.filter((c) => String(c.active) === active);
     }
     if (resource === "events") return filterEvents(all, p);
+    if (resource === "refunds" || resource === "disputes") {
+      for (const field of ["charge", "payment_intent"]) if (typeof p[field] === "string") all = all.filter((r) => r[field] === p[field]);
+      // expand[]=data.charge puts the charge object in place of its id (https://docs.stripe.com/expand).
+      const expand = Array.isArray(p.expand) ? p.expand : typeof p.expand === "string" ? [p.expand] : [];
+      if (expand.includes("data.charge")) all = all.map((r) => ({ ...r, charge: this.charges.get(String(r.charge)) ?? r.charge }));
+    }
     return all;
   }
 
@@ -133,6 +169,10 @@ export class StripeLists {
         return [...this.invoices.values()];
       case "promotion_codes":
         return [...this.state.promotionCodes.values()].map((c) => ({ ...c }));
+      case "refunds":
+        return [...this.refunds.values()].map((r) => ({ ...r }));
+      case "disputes":
+        return [...this.disputes.values()].map((d) => ({ ...d }));
       default:
         return [...this.events];
     }

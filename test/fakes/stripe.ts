@@ -1,5 +1,6 @@
 import { bearer, FaultSwitch, readBody, nextId, recordOf, RollingWindow, Stall, type Clock, type RecordedRequest } from "./common";
 import { decodeStripeForm, fingerprint, type FormObject } from "./stripe-form";
+import { StripeDiscounts } from "./stripe-discounts";
 import { StripeLists } from "./stripe-lists";
 import { StripeState, stripeError } from "./stripe-resources";
 
@@ -35,6 +36,8 @@ export class FakeStripe {
   readonly state: StripeState;
   /** GET list endpoints and the records (invoices, events) only they serve. */
   readonly lists: StripeLists;
+  /** Discount objects, and GET /v1/invoices/:id with expand[]=discounts. */
+  readonly discounts: StripeDiscounts;
   readonly requests: RecordedRequest[] = [];
   readonly faults = new FaultSwitch();
   /** Requests held unanswered (`stall.hangNext`) until `stall.release()`. */
@@ -49,6 +52,7 @@ export class FakeStripe {
     this.now = opts.now ?? Date.now;
     this.state = new StripeState(this.now);
     this.lists = new StripeLists(this.state, this.now);
+    this.discounts = new StripeDiscounts(this.lists, this.now);
     this.limiter = new RollingWindow(opts.requestsPerSecond ?? 25, 1_000);
   }
 
@@ -80,7 +84,8 @@ export class FakeStripe {
     const auth = this.authenticate(req);
     if (auth) return auth;
     if (!this.limiter.take(this.now()).ok) {
-      return stripeError(429, "invalid_request_error", "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", { code: "rate_limit" });
+      const limited = stripeError(429, "invalid_request_error", "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", { code: "rate_limit" });
+      return withHeaders(limited, { "retry-after": "1" });
     }
     const url = new URL(req.url);
     const endpoint = `${req.method} ${url.pathname}`;
@@ -175,6 +180,7 @@ export class FakeStripe {
       const found = s.subscriptions.get(id);
       if (method === "GET" && found) return jsonOk(found);
     }
+    if (resource === "invoices" && id && !sub && method === "GET") return this.discounts.retrieveInvoice(id, params);
     if (method === "GET" && resource && !id) return this.lists.list(resource, params) ?? notFound(method, path);
     return notFound(method, path);
   }

@@ -57,6 +57,10 @@ describe("daily jobs", () => {
     expect(pages("loyalty-daily:referrals")).toBe(1);
     expect(pages("prune-inbox")).toBe(1);
     expect(pages("reconcile-stripe")).toBe(1);
+    // HubSpot's owners (names and emails) are planned as one outbox action for the day; its pages plan each other.
+    expect(pages("hubspot-owners")).toBe(1);
+    const owners = await env.DB.prepare(`SELECT id, status FROM outbox WHERE type = 'hubspot.owners_page'`).all();
+    expect(owners.results).toEqual([{ id: `hubspot.owners:${new Date(now).toISOString().slice(0, 10)}:first`, status: "pending" }]);
     // One job after the other, in the daily order, one page in flight at a time.
     const order = runs.map((r) => jobOf(r.body).split(":")[0]).filter((j, i, all) => j !== all[i - 1]);
     expect(order).toEqual([...DAILY_JOBS]);

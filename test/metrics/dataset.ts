@@ -31,7 +31,7 @@ function invoice(s: CustomerState, id: string, paidAt: number, amountPaid: numbe
 function customer(id: string, band: string | null, stage: string, mrr: number, build: (s: CustomerState) => void): MetricCustomer {
   const state = emptyState();
   build(state);
-  return { id, name: `Customer ${id}`, band, stage, mrr, segments: band === "green" ? ["vip"] : [], state };
+  return { id, name: `Customer ${id}`, band, stage, mrr, currency: "usd", segments: band === "green" ? ["vip"] : [], state };
 }
 
 export function portfolio(): MetricCustomer[] {

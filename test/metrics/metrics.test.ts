@@ -59,14 +59,24 @@ describe("metrics over the October portfolio (see dataset.ts)", () => {
     expect(report(false).loyaltyProgram).toBe("loyalty tables absent");
   });
 
-  it("health distribution counts customers and sums current MRR per band", () => {
+  it("health distribution counts customers and sums current MRR per band and currency", () => {
     // green A 10000 + D 3000; yellow B 5000 + E 4000; red C 0 + G 0; unscored F.
     expect(m.healthDistribution.value).toEqual({
-      green: { customers: 2, mrr: 13000 },
-      yellow: { customers: 2, mrr: 9000 },
-      red: { customers: 2, mrr: 0 },
-      unscored: { customers: 1, mrr: 0 },
+      green: { customers: 2, mrr: { usd: 13000 } },
+      yellow: { customers: 2, mrr: { usd: 9000 } },
+      red: { customers: 2, mrr: {} },
+      unscored: { customers: 1, mrr: {} },
     });
+  });
+
+  it("never adds amounts in different currencies: MRR per band and CLV are per currency", () => {
+    const i = input(false);
+    i.customers.find((c) => c.id === "D")!.currency = "eur";
+    const r = computeMetrics(i, { window: OCTOBER, period: "month" }).metrics;
+    expect(r.healthDistribution.value.green.mrr).toEqual({ eur: 3000, usd: 10000 });
+    // Paying at the end: A 10000, B 5000, E 4000 in USD (ARPA 6333.33); D 3000 in EUR. Monthly churn 1/3 × 30/31.
+    // USD 6333.33 × 0.8 ÷ 0.32258 = 15707; EUR 3000 × 0.8 ÷ 0.32258 = 7440.
+    expect(r.customerLifetimeValue).toMatchObject({ value: null, currency: null, byCurrency: { usd: 15707, eur: 7440 }, arpaByCurrency: { usd: 6333.33, eur: 3000 } });
   });
 
   it("stage funnel: current counts and conversion between the furthest stages reached", () => {
@@ -85,15 +95,19 @@ describe("metrics over the October portfolio (see dataset.ts)", () => {
     ]);
   });
 
-  it("top ticket topics: tags and title keywords, once per ticket, across desks", () => {
-    // October tickets: A {billing, invoice, pdf, missing}, B {billing (tag "Billing" and title), address, change},
-    // D {export, reports} ("How" is a stopword, "to" too short). C's ticket is from September.
-    // billing 2; the rest 1 each, ties alphabetical: address, change, export, invoice.
+  it("top ticket topics: phrases from subjects and tags that repeat across tickets and desks, with examples", () => {
+    // October tickets: A "Invoice PDF missing" [billing, invoice], B "Billing address change" [Billing],
+    // D "How to export reports". C's ticket is from September. Only "billing" is in two tickets (A's tag, B's tag
+    // and subject); a phrase seen once is not a topic.
     const [october] = m.topTicketTopics.value;
     expect(october!.period).toBe("2026-10");
     expect(october!.tickets).toBe(3);
-    expect(october!.topics.map((t) => [t.topic, t.tickets])).toEqual([["billing", 2], ["address", 1], ["change", 1], ["export", 1], ["invoice", 1]]);
-    expect(october!.topics[0]!.examples).toEqual(["Invoice PDF missing", "Billing address change"]);
+    expect(october!.topics.map((t) => [t.topic, t.tickets])).toEqual([["billing", 2]]);
+    // Newest first: B's ticket (Oct 21) before A's (Oct 3).
+    expect(october!.topics[0]!.examples).toEqual([
+      { customerId: "B", ticket: "intercom:2", subject: "Billing address change" },
+      { customerId: "A", ticket: "zendesk:1", subject: "Invoice PDF missing" },
+    ]);
   });
 
   it("every metric states its definition", () => {

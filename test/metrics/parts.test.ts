@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { portfolioScoreByDay } from "../../src/core/metrics";
 import { endedSubscriptionMrr, mrrAt, payingAt, toAccount } from "../../src/core/metrics/accounts";
 import { buckets, periodLabel } from "../../src/core/metrics/periods";
-import { ticketTopics } from "../../src/core/metrics/topics";
+import { ticketPhrases } from "../../src/core/topics";
 import { median } from "../../src/core/metrics/types";
 import { emptyState } from "../../src/core/state";
 import { at } from "./dataset";
@@ -75,8 +75,8 @@ describe("small helpers", () => {
     expect(median([])).toBeNull();
   });
 
-  it("ticket topics drop stopwords, numbers and short words", () => {
-    const t = { desk: "zendesk", statusLog: {}, slaBreached: false, tags: ["SSO", " "], subject: "Can't log in with SSO after 2FA reset #123" };
-    expect(ticketTopics(t).sort()).toEqual(["2fa", "log", "reset", "sso"]);
+  it("ticket phrases drop stop words, numbers and ticket references; particles may end a phrase", () => {
+    const t = { tags: ["SSO", " "], subject: "Can't log in with SSO after 2FA reset #123" };
+    expect(ticketPhrases(t).sort()).toEqual(["2fa", "2fa reset", "log", "log in", "reset", "sso", "sso after 2fa"]);
   });
 });

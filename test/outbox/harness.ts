@@ -36,7 +36,7 @@ export function useOutbox(): () => OutboxHarness {
     const clock = new SimClock(T0);
     const fakes = createFakes(cfg, { now: clock.now });
     server = startFakeServer(fakes, basesOf(cfg));
-    const tokens: Record<Destination, number> = { hubspot: 0, slack: 0, stripe: 0 };
+    const tokens: Record<Destination, number> = { hubspot: 0, slack: 0, stripe: 0, zendesk: 0, webhook: 0, declared: 0 };
     let answer = (_: Destination) => 0;
     const deps: DeliverDeps = {
       db: env.DB,

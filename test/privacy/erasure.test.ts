@@ -94,6 +94,13 @@ describe("erasure: nothing of the person is left, in any table or payload, in an
     await drain(20);
     const { n } = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM customers`).first<{ n: number }>())!;
     expect(n).toBe(2);
+    // Review claims members made through the loyalty widget: hers names her, Kim's must stay.
+    const customerOf = async (domain: string) => (await env.DB.prepare(`SELECT customer_id FROM identities WHERE kind = 'domain' AND value = ?`).bind(domain).first<string>("customer_id"))!;
+    const claim = env.DB.prepare(`INSERT INTO member_claims (id, customer_id, kind, url, status, submitted_by, created_at) VALUES (?, ?, 'review', ?, 'pending', ?, ?)`);
+    await env.DB.batch([
+      claim.bind("claim_dana", await customerOf("erase.example"), "https://reviews.example/u/ostrowska", DANA.userId, Date.now()),
+      claim.bind("claim_kim", await customerOf("keep.example"), "https://reviews.example/u/keep-co", KIM.userId, Date.now()),
+    ]);
     // The issue's inputs are all there before: the mixed-case email, names, date of birth, user id.
     expect(await occurrences(needlesOf(DANA))).toEqual(expect.arrayContaining(["inbox_events: dana.ops@erase.example", "inbox_events: ostrowska", "inbox_events: 1988-04-12", "contacts: dana.ops@erase.example"]));
   });
@@ -122,6 +129,8 @@ describe("erasure: nothing of the person is left, in any table or payload, in an
     }
     expect(await scores()).toEqual(before.scores);
     expect(await anonymousFacts()).toEqual(before.facts);
+    const claims = await env.DB.prepare(`SELECT id FROM member_claims ORDER BY id`).all<{ id: string }>();
+    expect(claims.results.map((c) => c.id)).toEqual(["claim_kim"]);
   });
 
   it("her facts that arrive after the erasure are scrubbed before they are applied or kept", async () => {

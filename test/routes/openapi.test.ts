@@ -14,7 +14,7 @@ const BASE = "https://tenure.example.com";
 const doc = JSON.parse(JSON.stringify(openapiDocument)) as Record<string, any>;
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
 
-const documentedPrefix = (path: string) => /^\/(api|webhooks|slack)\//.test(path) || path === "/health" || path === "/openapi.json";
+const documentedPrefix = (path: string) => /^\/(api|webhooks|slack|member|r)\//.test(path) || ["/health", "/openapi.json", "/widget.js"].includes(path);
 /** Hono's `:id` (and `:id{regex}`) as OpenAPI's `{id}`. */
 const openapiPath = (path: string) => path.replace(/:([A-Za-z_][A-Za-z0-9_]*)(\{[^}]*\})?/g, "{$1}");
 
@@ -72,6 +72,8 @@ describe("GET /openapi.json", () => {
         const r = responsesOf(op);
         for (const status of ["401", "429", "503"]) expect(r[status], `${key} ${status}`).toBeDefined();
         expect(r["429"].headers?.["Retry-After"], key).toBeDefined();
+      } else if (path.startsWith("/member/")) {
+        expect(op.security, key).toEqual([{ memberToken: [] }]);
       } else {
         expect(op.security, key).toEqual([]);
       }
@@ -89,6 +91,8 @@ describe("GET /openapi.json", () => {
         const schema = schemaOf(op, s);
         // /health answers its own body with ok: false when D1 is down.
         if (key === "GET /health" && s === "503") continue;
+        // A referral link answers a person's browser: its errors are HTML pages.
+        if (key === "GET /r/{code}") continue;
         expect(schema, `${key} ${s}`).toEqual({ $ref: "#/components/schemas/Error" });
       }
     }

@@ -13,8 +13,11 @@ import { ADMIN } from "../support/drain";
 const BASE = "https://tenure.example.com";
 const TOKEN = env.ADMIN_TOKEN as string;
 
-/** Routes that answer anonymous requests on purpose (webhooks and Slack authenticate by signature). */
-const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /", "POST /login", "POST /webhooks/:source", "POST /slack/events"]);
+/**
+ * Routes that answer anonymous requests on purpose: webhooks and Slack authenticate by signature, the widget's
+ * script holds no data (its member routes need a member token), and a referral link is meant to be shared.
+ */
+const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /", "POST /login", "POST /webhooks/:source", "POST /slack/events", "GET /widget.js", "GET /r/:code"]);
 
 const routes = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
 const apiRoutes = routes.filter((r) => r.path.startsWith("/api/") || r.path === "/api");

@@ -12,6 +12,7 @@ import { signSegment } from "../support/sign/segment";
 import { signStripe } from "../support/sign/stripe";
 import { signTypeform } from "../support/sign/typeform";
 import { signZendesk } from "../support/sign/zendesk";
+import { signFront, signPaddle } from "../plugins/sign";
 
 /**
  * Every registered source with its real signing algorithm (the shared test signers), its configured
@@ -43,6 +44,9 @@ const schemes: Partial<Record<SourceName, Scheme>> = {
   segment: { sign: (b, secret) => signSegment(secret, b), timestamped: false, signsBody: true },
   delighted: { sign: (b, secret) => signDelighted(secret, b), timestamped: false, signsBody: true },
   typeform: { sign: (b, secret) => signTypeform(secret, b), timestamped: false, signsBody: true },
+  // Declared sources (plugins/*.json), signed by the vendors' own algorithms.
+  paddle: { sign: (b, secret, now) => signPaddle(secret, b, now), timestamped: true, signsBody: true },
+  front: { sign: (b, secret, now) => signFront(secret, b, now), timestamped: true, signsBody: true },
 };
 
 export interface SignedSource extends Scheme {

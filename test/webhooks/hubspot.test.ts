@@ -89,7 +89,8 @@ describe("hubspot batch parsing", () => {
     expect(ds[0]!.events[0]).toMatchObject({ type: "company.changed", properties: { lifecyclestage: "evangelist" } });
     expect(ds[1]).toMatchObject({ events: [], ignoredReason: expect.stringMatching(/index 1: eventId/) });
     expect(ds[2]).toMatchObject({ vendorType: "product.creation", events: [] });
-    expect(ds[3]).toMatchObject({ vendorType: "company.associationChange", events: [] });
+    // An association change becomes a fact about the contact, whose companies the outbox then looks up.
+    expect(ds[3]).toMatchObject({ vendorType: "company.associationChange", events: [{ type: "contact.changed", contactId: "551", subject: { hubspotContactId: "551" }, properties: {} }] });
     expect(new Set(ds.map((d) => d.dedupeKey)).size).toBe(4);
   });
 
@@ -175,10 +176,10 @@ describe("hubspot normalization", () => {
     expect(deletion!.events).toEqual([]);
   });
 
-  it("deal stage closedwon / closedlost, amount and close date; no company subject from a deal id", () => {
+  it("deal stage closedwon / closedlost, amount and close date; the deal id is the only identity hint", () => {
     const ds = normalize("deal.propertyChange");
     expect(ds.map((d) => d.events[0])).toEqual([
-      expect.objectContaining({ type: "deal.changed", dealId: "35112200", stage: "closedwon", status: "won", subject: {} }),
+      expect.objectContaining({ type: "deal.changed", dealId: "35112200", stage: "closedwon", status: "won", subject: { hubspotDealId: "35112200" } }),
       expect.objectContaining({ dealId: "35112200", amount: 24000.5 }),
       expect.objectContaining({ dealId: "35112200", closeDate: 1764547200000 }),
       expect.objectContaining({ dealId: "35112201", status: "lost" }),
@@ -192,6 +193,21 @@ describe("hubspot normalization", () => {
     expect(HUBSPOT_CLOSED_TICKET_STAGES).toContain("4");
     expect(closed!.events[0]).toMatchObject({ status: "solved" });
     expect(reopened!.events[0]).toMatchObject({ status: "open" });
+  });
+
+  it("deals and tickets carry their own id as the identity hint", () => {
+    expect(normalize("ticket.creation")[0]!.events[0]).toMatchObject({ subject: { hubspotTicketId: "2099001" } });
+  });
+
+  it("association changes to a company become a bare fact about the other record; others are ignored with a reason", () => {
+    const [dealToCompany, companyToTicket, dealToContact] = normalize("deal.associationChange");
+    expect(dealToCompany!.events).toEqual([expect.objectContaining({ type: "deal.changed", dealId: "35112200", subject: { hubspotDealId: "35112200" } })]);
+    expect(Object.keys(dealToCompany!.events[0]!).sort()).toEqual(["dealId", "id", "occurredAt", "source", "subject", "type"]);
+    // A removal is looked up like any change: the API says what remains.
+    expect(companyToTicket!.events).toEqual([expect.objectContaining({ type: "ticket.changed", desk: "hubspot", ticketId: "2099001", subject: { hubspotTicketId: "2099001" } })]);
+    expect(companyToTicket!.events[0]).not.toHaveProperty("status");
+    expect(dealToContact).toMatchObject({ events: [], ignoredReason: expect.stringContaining("DEAL_TO_CONTACT") });
+    expect(dealToCompany!.dedupeKey).not.toBe(companyToTicket!.dedupeKey);
   });
 
   it("developer-platform object.* events map through objectTypeId", () => {

@@ -72,7 +72,7 @@ function kindOf(ev: HubspotEvent): { kind: Kind | undefined; action: string } {
 function mapEvent(ev: HubspotEvent): Mapped[] {
   const { kind, action } = kindOf(ev);
   if (!kind) return skip(`Tenure does not use ${ev.subscriptionType}${ev.objectTypeId ? ` (${ev.objectTypeId})` : ""}`);
-  if (action === "associationChange") return skip("associations are resolved by identity resolution, not from webhooks");
+  if (action === "associationChange") return mapAssociationChange(ev);
   if (ev.objectId === undefined) return skip(`${ev.subscriptionType} without objectId`);
   const objectId = idString(ev.objectId);
   switch (kind) {
@@ -174,8 +174,8 @@ function dateMs(value: string | null): number | undefined {
 }
 
 function mapDeal(ev: HubspotEvent, action: string, dealId: string): Mapped[] {
-  // A deal id is not a company: the deal's company is found by identity resolution.
-  const base = { type: "deal.changed" as const, subject: {}, dealId };
+  // A deal id is not a company: its company comes from the associations API, looked up through the outbox.
+  const base = { type: "deal.changed" as const, subject: { hubspotDealId: dealId }, dealId };
   if (action === "creation") return [{ facts: [base] }];
   if (action !== "propertyChange") return skip(`Tenure does not use deal.${action}`);
   const value = propertyValue(ev);
@@ -197,7 +197,7 @@ function mapDeal(ev: HubspotEvent, action: string, dealId: string): Mapped[] {
 }
 
 function mapTicket(ev: HubspotEvent, action: string, ticketId: string): Mapped[] {
-  const base = { type: "ticket.changed" as const, desk: "hubspot" as const, subject: {}, ticketId };
+  const base = { type: "ticket.changed" as const, desk: "hubspot" as const, subject: { hubspotTicketId: ticketId }, ticketId };
   if (action === "creation") return [{ facts: [{ ...base, status: "open", openedAt: ev.occurredAt }] }];
   if (action !== "propertyChange") return skip(`Tenure does not use ticket.${action}`);
   const value = propertyValue(ev);
@@ -213,5 +213,28 @@ function mapTicket(ev: HubspotEvent, action: string, ticketId: string): Mapped[]
       return value === null ? skip("ticket subject cleared") : [{ facts: [{ ...base, title: value }] }];
     default:
       return skip(`Tenure does not use the ticket property ${ev.propertyName ?? "(none)"}`);
+  }
+}
+
+const ASSOCIATED_KINDS: Record<string, Exclude<Kind, "company">> = { CONTACT: "contact", DEAL: "deal", TICKET: "ticket" };
+
+/**
+ * An association between a company and a contact, deal or ticket changed. The event names both records, but
+ * a removal or a second company says nothing of which one is now primary: it becomes a fact about the other
+ * record that carries no new field, and the pipeline looks the record's companies up again through the API.
+ * https://developers.hubspot.com/docs/api/webhooks#association-change-events
+ */
+function mapAssociationChange(ev: HubspotEvent): Mapped[] {
+  const [from = "", to = ""] = (ev.associationType ?? "").toUpperCase().split("_TO_");
+  const other = from === "COMPANY" ? { kind: ASSOCIATED_KINDS[to], id: ev.toObjectId } : to === "COMPANY" ? { kind: ASSOCIATED_KINDS[from], id: ev.fromObjectId } : null;
+  if (!other?.kind || other.id === undefined) return skip(`Tenure reads associations to companies only (got ${ev.associationType ?? "no associationType"})`);
+  const objectId = idString(other.id);
+  switch (other.kind) {
+    case "contact":
+      return [{ keySuffix: `assoc:${objectId}`, facts: [{ type: "contact.changed", subject: { hubspotContactId: objectId }, contactId: objectId, properties: {} }] }];
+    case "deal":
+      return [{ keySuffix: `assoc:${objectId}`, facts: [{ type: "deal.changed", subject: { hubspotDealId: objectId }, dealId: objectId }] }];
+    case "ticket":
+      return [{ keySuffix: `assoc:${objectId}`, facts: [{ type: "ticket.changed", desk: "hubspot", subject: { hubspotTicketId: objectId }, ticketId: objectId }] }];
   }
 }

@@ -31,5 +31,10 @@ export const hubspotEventSchema = z.looseObject({
   primaryObjectId: id.optional(),
   mergedObjectIds: z.array(id).optional(),
   newObjectId: id.optional(),
+  /** associationChange events: e.g. "DEAL_TO_COMPANY", from one record to the other. */
+  associationType: z.string().optional(),
+  fromObjectId: id.optional(),
+  toObjectId: id.optional(),
+  associationRemoved: z.boolean().optional(),
 });
 export type HubspotEvent = z.infer<typeof hubspotEventSchema>;

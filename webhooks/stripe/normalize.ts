@@ -1,7 +1,7 @@
-import type { z } from "zod";
 import type { NormalizedEvent, Subject } from "../../src/core/events";
 import type { Delivery } from "../source";
 import { emailDomain } from "../source";
+import { monthlyRevenue } from "./mrr";
 import {
   chargeSchema,
   checkoutSessionSchema,
@@ -11,14 +11,12 @@ import {
   type StripeEvent,
   type StripeInvoice,
   type StripeSubscription,
-  subscriptionItemSchema,
   subscriptionPreviousSchema,
   subscriptionSchema,
   type UsedType,
   objectSchemas,
 } from "./schemas";
 
-type Item = z.infer<typeof subscriptionItemSchema>;
 const s2ms = (s: number | null | undefined) => (s == null ? undefined : s * 1000);
 const clean = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
@@ -59,6 +57,8 @@ function mapEvent(ev: StripeEvent, type: UsedType): { events: NormalizedEvent[];
               chargeId: pay.chargeId,
               paymentIntentId: pay.paymentIntentId,
               promotionCode: promotionCodeOf(inv.discounts),
+              discountIds: promotionCodeOf(inv.discounts) ? undefined : unresolvedDiscounts(inv.discounts),
+              meteredAmount: meteredAmountOf(inv),
             }),
           },
         ],
@@ -89,9 +89,8 @@ function mapEvent(ev: StripeEvent, type: UsedType): { events: NormalizedEvent[];
     case "customer.subscription.trial_will_end": {
       const sub = subscriptionSchema.parse(obj);
       if (sub.trial_end == null) return { events: [], ignoredReason: "trial_will_end without trial_end" };
-      return {
-        events: [{ ...common, type: "trial.ending", subject: { stripeCustomerId: sub.customer }, subscriptionId: sub.id, trialEnd: sub.trial_end * 1000 }],
-      };
+      const trial = { type: "trial.ending" as const, subscriptionId: sub.id, trialEnd: sub.trial_end * 1000, hasPaymentMethod: hasSubscriptionPaymentMethod(sub) };
+      return { events: [{ ...common, subject: { stripeCustomerId: sub.customer }, ...trial }] };
     }
     case "checkout.session.completed": {
       const cs = checkoutSessionSchema.parse(obj);
@@ -168,6 +167,7 @@ function mapEvent(ev: StripeEvent, type: UsedType): { events: NormalizedEvent[];
             type: "customer.profile",
             subject,
             metadata: m,
+            hasPaymentMethod: Boolean(cu.invoice_settings?.default_payment_method ?? cu.default_source),
             ...clean({ name: cu.name ?? undefined, email, domain: emailDomain(email), currency: cu.currency?.toLowerCase(), referralCode: m.referral_code }),
           },
         ],
@@ -198,34 +198,43 @@ function invoicePayment(inv: StripeInvoice): { chargeId?: string; paymentIntentI
   return clean({ chargeId: inv.charge ?? p?.charge ?? undefined, paymentIntentId: inv.payment_intent ?? p?.payment_intent ?? undefined });
 }
 
+/** A subscription's own default payment method or source (the customer's default is read from customer events). */
+function hasSubscriptionPaymentMethod(sub: StripeSubscription): boolean {
+  return Boolean(sub.default_payment_method ?? sub.default_source);
+}
+
+/** The invoice's usage-based (metered) line amounts, or undefined when it has none. */
+function meteredAmountOf(inv: StripeInvoice): number | undefined {
+  const metered = (inv.lines?.data ?? []).filter((l) => l.price?.recurring?.usage_type === "metered" || l.plan?.usage_type === "metered");
+  return metered.length ? metered.reduce((n, l) => n + (l.amount ?? 0), 0) : undefined;
+}
+
+/**
+ * Basil+ invoices list `discounts` as ids ("di_…"); the promotion code is then only in the discount object,
+ * which src/jobs/stripe-discounts.ts fetches. Undefined when there is nothing to resolve.
+ */
+function unresolvedDiscounts(discounts: StripeInvoice["discounts"]): string[] | undefined {
+  const ids = (discounts ?? []).filter((d): d is string => typeof d === "string" && d.startsWith("di_")).slice(0, 20);
+  return ids.length ? ids : undefined;
+}
+
 function promotionCodeOf(discounts: StripeInvoice["discounts"]): string | undefined {
   for (const d of discounts ?? []) if (typeof d === "object" && d.promotion_code) return d.promotion_code;
   return undefined;
-}
-
-/** Monthly recurring revenue of a set of items, in minor units. */
-export function monthlyRevenue(items: readonly Item[]): number {
-  let total = 0;
-  for (const it of items) {
-    const amount = it.price?.unit_amount ?? it.plan?.amount ?? 0;
-    const interval = it.price?.recurring?.interval ?? it.plan?.interval ?? "month";
-    const count = it.price?.recurring?.interval_count ?? it.plan?.interval_count ?? 1;
-    const perMonth = { day: 365 / 12, week: 52 / 12, month: 1, year: 1 / 12 }[interval as "day" | "week" | "month" | "year"] ?? 1;
-    total += (amount * (it.quantity ?? 1) * perMonth) / count;
-  }
-  return Math.round(total);
 }
 
 function subscriptionChanged(ev: StripeEvent, common: { id: string; source: "stripe"; occurredAt: number }): NormalizedEvent {
   const sub: StripeSubscription = subscriptionSchema.parse(ev.data.object);
   const prev = ev.type === "customer.subscription.updated" ? subscriptionPreviousSchema.parse(ev.data.previous_attributes) : undefined;
   const items = sub.items.data;
-  const mrr = sub.status === "canceled" || sub.status === "incomplete_expired" ? 0 : monthlyRevenue(items);
+  const revenue = monthlyRevenue(items);
+  const ended = ev.type === "customer.subscription.deleted" || sub.status === "canceled" || sub.status === "incomplete_expired";
+  const mrr = sub.status === "canceled" || sub.status === "incomplete_expired" ? 0 : revenue.mrr;
   const quantity = items.reduce((n, it) => n + (it.quantity ?? 1), 0);
   const periodEnd = sub.current_period_end ?? maxOf(items.map((i) => i.current_period_end));
   let change: Extract<NormalizedEvent, { type: "subscription.changed" }>["change"];
   if (prev && (prev.items || prev.status || prev.quantity != null || prev.plan)) {
-    const previousMrr = prev.items ? monthlyRevenue(prev.items.data) : undefined;
+    const previousMrr = prev.items ? monthlyRevenue(prev.items.data).mrr : undefined;
     const previousQuantity = prev.items ? prev.items.data.reduce((n, it) => n + (it.quantity ?? 1), 0) : (prev.quantity ?? undefined);
     const direction: "upgrade" | "downgrade" | "none" = previousMrr === undefined || previousMrr === mrr ? "none" : mrr > previousMrr ? "upgrade" : "downgrade";
     const prevStatus = subscriptionSchema.shape.status.safeParse(prev.status);
@@ -247,7 +256,9 @@ function subscriptionChanged(ev: StripeEvent, common: { id: string; source: "str
     mrr: ev.type === "customer.subscription.deleted" ? 0 : mrr,
     currency: sub.currency.toLowerCase(),
     cancelAtPeriodEnd: sub.cancel_at_period_end,
+    hasPaymentMethod: hasSubscriptionPaymentMethod(sub),
     ...clean({
+      mrrUnknownItems: ended ? undefined : revenue.unknownItems || undefined,
       planId: items[0]?.price?.id ?? items[0]?.plan?.id ?? undefined,
       quantity,
       startedAt: s2ms(sub.start_date ?? sub.created),

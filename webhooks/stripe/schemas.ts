@@ -46,21 +46,52 @@ export const invoiceSchema = z.object({
     .nullish(),
   discounts: z.array(discountRef).nullish(),
   lines: z
-    .looseObject({ data: z.array(z.object({ period: z.object({ end: ts, start: ts }).nullish() })) })
+    .looseObject({
+      data: z.array(
+        z.object({
+          period: z.object({ end: ts, start: ts }).nullish(),
+          amount: z.number().int().nullish(),
+          price: z.object({ recurring: z.object({ usage_type: z.string().nullish() }).nullish() }).nullish(),
+          plan: z.object({ usage_type: z.string().nullish() }).nullish(),
+        }),
+      ),
+    })
     .nullish(),
 });
 export type StripeInvoice = z.infer<typeof invoiceSchema>;
+
+/** Tiers are sent only when the price was fetched with `expand[]=...tiers`; a tiered price without them is unknown. */
+const tierSchema = z.object({ up_to: z.number().int().positive().nullable(), unit_amount: z.number().int().nullish(), flat_amount: z.number().int().nullish() });
 
 const priceSchema = z.object({
   id: z.string().optional(),
   unit_amount: z.number().int().nullish(),
   currency: z.string().optional(),
-  recurring: z.object({ interval: z.enum(["day", "week", "month", "year"]), interval_count: z.number().int().positive().default(1) }).nullish(),
+  billing_scheme: z.string().nullish(),
+  tiers_mode: z.enum(["graduated", "volume"]).nullish(),
+  tiers: z.array(tierSchema).nullish(),
+  recurring: z
+    .object({
+      interval: z.enum(["day", "week", "month", "year"]),
+      interval_count: z.number().int().positive().default(1),
+      usage_type: z.string().nullish(),
+    })
+    .nullish(),
 });
+export type StripePrice = z.infer<typeof priceSchema>;
 
 export const subscriptionItemSchema = z.object({
   price: priceSchema.nullish(),
-  plan: z.object({ id: z.string().optional(), amount: z.number().int().nullish(), interval: z.string().optional(), interval_count: z.number().int().optional() }).nullish(),
+  plan: z
+    .object({
+      id: z.string().optional(),
+      amount: z.number().int().nullish(),
+      interval: z.string().optional(),
+      interval_count: z.number().int().optional(),
+      usage_type: z.string().nullish(),
+      billing_scheme: z.string().nullish(),
+    })
+    .nullish(),
   quantity: z.number().int().nonnegative().nullish(),
   current_period_end: ts.nullish(),
 });
@@ -81,6 +112,8 @@ export const subscriptionSchema = z.object({
   canceled_at: ts.nullish(),
   ended_at: ts.nullish(),
   current_period_end: ts.nullish(),
+  default_payment_method: ref.nullish(),
+  default_source: ref.nullish(),
   cancellation_details: z
     .looseObject({ reason: z.string().nullish(), feedback: z.string().nullish(), comment: z.string().nullish() })
     .nullish(),
@@ -138,6 +171,8 @@ export const customerSchema = z.object({
   email: z.string().nullish(),
   name: z.string().nullish(),
   currency: z.string().nullish(),
+  default_source: ref.nullish(),
+  invoice_settings: z.object({ default_payment_method: ref.nullish() }).nullish(),
   metadata,
 });
 

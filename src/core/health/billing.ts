@@ -1,5 +1,6 @@
 import { entry } from "../keyed";
 import type { CustomerState, SubscriptionFact } from "../state";
+import { hasEnded, trialWithoutPaymentMethod } from "../subscriptions";
 import { DAY, type ComponentResult, type Factor, ago, isoDay, noData, plural, settle, times } from "./factors";
 import type { HealthModel } from "./model";
 
@@ -7,7 +8,6 @@ type Params = HealthModel["billing"];
 
 /** Neutral baseline for a customer with a billing relationship and nothing notable in it. */
 const BASELINE = 85;
-const ENDED = new Set(["canceled", "incomplete_expired"]);
 
 /**
  * Billing health. Only scored once a subscription or invoice is known: failures alone (for a customer
@@ -22,7 +22,16 @@ export function scoreBilling(state: CustomerState, now: number, p: Params): Comp
     ...subscriptionFactors(subs, now, p),
     ...renewalFactors(state, now, p),
     ...refundFactors(state, now, p),
+    ...trialFactors(state, now, p),
   ]);
+}
+
+/** The trial ends soon (or just ended) and the customer has no payment method: the first invoice will fail. */
+function trialFactors(state: CustomerState, now: number, p: Params): Factor[] {
+  const t = trialWithoutPaymentMethod(state);
+  if (!t || t.trialEnd > now + p.trialNoPaymentMethodDays * DAY || t.trialEnd < now - p.trialNoPaymentMethodDays * DAY) return [];
+  const when = t.trialEnd >= now ? `ends ${isoDay(t.trialEnd)}` : `ended ${isoDay(t.trialEnd)}`;
+  return [{ factor: "billing.trial_no_payment_method", delta: -p.trialNoPaymentMethodPenalty, detail: `trial ${when} with no payment method on file` }];
 }
 
 function failureFactors(state: CustomerState, now: number, p: Params): Factor[] {
@@ -59,7 +68,7 @@ function failureFactors(state: CustomerState, now: number, p: Params): Factor[] 
 
 function subscriptionFactors(subs: SubscriptionFact[], now: number, p: Params): Factor[] {
   if (subs.length === 0) return [];
-  const live = subs.filter((s) => !ENDED.has(s.status));
+  const live = subs.filter((s) => !hasEnded(s));
   if (live.length === 0) {
     const ended = Math.max(...subs.map((s) => s.endedAt ?? s.canceledAt ?? s.at));
     return [{ factor: "billing.canceled", delta: -p.canceledPenalty, detail: `subscription ended ${isoDay(ended)}` }];

@@ -49,6 +49,9 @@ export const billingParamsSchema = z.object({
   maxFailurePenalty: points.default(50),
   pastDuePenalty: points.default(20),
   unpaidPenalty: points.default(30),
+  /** A trial ends within `trialNoPaymentMethodDays` and no payment method is on file. */
+  trialNoPaymentMethodPenalty: points.default(15),
+  trialNoPaymentMethodDays: z.number().positive().default(7),
   cancelScheduledPenalty: points.default(30),
   canceledPenalty: points.default(50),
   downgradeWindowDays: days.default(90),

@@ -7,18 +7,22 @@ type Params = HealthModel["sentiment"];
 /** Neutral baseline: a passive respondent. */
 const BASELINE = 70;
 
-/** What the customer says: the latest NPS answer, repeated detractors, and the latest support rating. */
+/** What the customer says: the latest NPS answer, repeated detractors, and the latest support or CSAT rating. */
 export function scoreSentiment(state: CustomerState, now: number, p: Params): ComponentResult {
   const responses = Object.entries(state.sentiment.responses)
+    .filter(([, r]) => r.kind === undefined || r.kind === "nps")
     .map(([id, r]) => ({ id, ...r }))
     .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
   const newestRating = state.support.latestCsat;
-  const ratings = newestRating
+  const ticketRatings = newestRating
     ? [newestRating]
     : [
         ...Object.values(state.support.tickets).flatMap((t) => (t.csat ? [t.csat] : [])),
         ...Object.values(state.support.closed ?? {}).flatMap(([, , , value, at]) => (value !== null && at !== null ? [{ value, at, by: "" }] : [])),
-      ].sort((a, b) => b.at - a.at || (a.by < b.by ? 1 : -1));
+      ];
+  // A CSAT survey answer (Delighted, Typeform) is a rating too, on 0..100 like a ticket's.
+  const surveyRatings = Object.values(state.sentiment.responses).flatMap((r) => (r.kind === "csat" && r.scale ? [{ value: csatPercent(r.score, r.scale), at: r.at, by: r.by, survey: true }] : []));
+  const ratings: { value: number; at: number; by: string; survey?: boolean }[] = [...ticketRatings, ...surveyRatings].sort((a, b) => b.at - a.at || (a.by < b.by ? 1 : -1));
   if (responses.length === 0 && ratings.length === 0) return noData;
   const factors: Factor[] = [];
   const latest = responses[0];
@@ -36,10 +40,15 @@ export function scoreSentiment(state: CustomerState, now: number, p: Params): Co
     factors.push({
       factor: "sentiment.csat",
       delta: (rating.value - p.csatNeutral) * 0.25,
-      detail: `latest support rating ${Math.round(rating.value)}/100, ${ago(rating.at, now)}`,
+      detail: `latest ${rating.survey ? "CSAT survey" : "support"} rating ${Math.round(rating.value)}/100, ${ago(rating.at, now)}`,
     });
   }
   return settle(BASELINE, factors);
+}
+
+/** An answer on its scale as 0..100 (the scale's lowest = 0, highest = 100). */
+export function csatPercent(score: number, scale: { min: number; max: number }): number {
+  return ((score - scale.min) / (scale.max - scale.min)) * 100;
 }
 
 function npsFactor(r: { score: number; at: number; comment?: string }, now: number, p: Params): Factor {

@@ -2,6 +2,7 @@ import type { LifecycleConfig, StageResult } from "../lifecycle";
 import { coreThreshold } from "../onboarding";
 import { mergeSketches, sketchCount } from "../sketch";
 import type { CustomerState } from "../state";
+import { isLiveOrTrial } from "../subscriptions";
 import { DAY, type ComponentResult, type Factor, ago, clamp, daysBetween, isoDay, noData, plural, settle } from "./factors";
 import type { HealthModel } from "./model";
 
@@ -9,7 +10,6 @@ type Params = HealthModel["usage"];
 
 /** Neutral baseline for a customer who uses the product in an unremarkable way. */
 const BASELINE = 70;
-const LIVE = new Set(["trialing", "active", "past_due", "unpaid"]);
 
 export interface UsageInput {
   state: CustomerState;
@@ -42,7 +42,7 @@ export function scoreUsage(input: UsageInput): ComponentResult {
 function seats(state: CustomerState): number | null {
   if (state.usage.seats && state.usage.seats.value > 0) return state.usage.seats.value;
   const quantities = Object.values(state.billing.subscriptions)
-    .filter((s) => LIVE.has(s.status) && s.quantity !== undefined)
+    .filter((s) => isLiveOrTrial(s) && s.quantity !== undefined)
     .reduce((n, s) => n + (s.quantity ?? 0), 0);
   return quantities > 0 ? quantities : null;
 }

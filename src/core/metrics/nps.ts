@@ -8,7 +8,7 @@ export function nps(customers: readonly MetricCustomer[], w: Window): Metric {
   let detractors = 0;
   for (const c of customers) {
     for (const r of Object.values(c.state.sentiment.responses)) {
-      if (!within(r.at, w)) continue;
+      if (!within(r.at, w) || (r.kind !== undefined && r.kind !== "nps")) continue;
       if (r.score >= 9) promoters++;
       else if (r.score <= 6) detractors++;
       else passives++;

@@ -1,17 +1,21 @@
 import { stages } from "../lifecycle";
 import { definitions } from "./definitions";
-import { percent, type Metric, type MetricCustomer, type StageTransition } from "./types";
+import { currencyOf, percent, type Metric, type MetricCustomer, type StageTransition } from "./types";
 
 const bands = ["green", "yellow", "red"] as const;
 
-export type Distribution = Record<(typeof bands)[number] | "unscored", { customers: number; mrr: number }>;
+/** MRR per band is kept per currency: amounts in different currencies are never added. */
+export type Distribution = Record<(typeof bands)[number] | "unscored", { customers: number; mrr: Record<string, number> }>;
 
 export function healthDistribution(customers: readonly MetricCustomer[]): Metric<Distribution> {
-  const out: Distribution = { green: { customers: 0, mrr: 0 }, yellow: { customers: 0, mrr: 0 }, red: { customers: 0, mrr: 0 }, unscored: { customers: 0, mrr: 0 } };
+  const out: Distribution = { green: { customers: 0, mrr: {} }, yellow: { customers: 0, mrr: {} }, red: { customers: 0, mrr: {} }, unscored: { customers: 0, mrr: {} } };
   for (const c of customers) {
     const key = (bands as readonly string[]).includes(c.band ?? "") ? (c.band as (typeof bands)[number]) : "unscored";
     out[key].customers++;
-    out[key].mrr += c.mrr;
+    if (c.mrr !== 0) {
+      const cur = currencyOf(c);
+      out[key].mrr[cur] = (out[key].mrr[cur] ?? 0) + c.mrr;
+    }
   }
   return { value: out, unit: "breakdown", definition: definitions.healthDistribution };
 }

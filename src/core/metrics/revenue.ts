@@ -1,6 +1,6 @@
 import { mrrAt, payingAt, type Account } from "./accounts";
 import { definitions } from "./definitions";
-import { MONTH_MS, percent, round, within, type Metric, type Window } from "./types";
+import { currencyOf, MONTH_MS, percent, round, within, type Metric, type Window } from "./types";
 
 export interface RevenueMetrics {
   retention: Metric;
@@ -19,6 +19,12 @@ export function cohorts(accounts: readonly Account[], w: Window) {
   return { start, end, added };
 }
 
+function byCurrency(accounts: readonly Account[]): [string, Account[]][] {
+  const out = new Map<string, Account[]>();
+  for (const a of accounts) out.set(currencyOf(a.customer), [...(out.get(currencyOf(a.customer)) ?? []), a]);
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function revenueMetrics(accounts: readonly Account[], w: Window, grossMargin: number): RevenueMetrics {
   const { start, end, added } = cohorts(accounts, w);
   const churned = start.filter((a) => a.churnedAt !== null && a.churnedAt < w.to).length;
@@ -32,23 +38,33 @@ export function revenueMetrics(accounts: readonly Account[], w: Window, grossMar
     keptMrr += after;
     lostMrr += Math.max(0, before - after);
   }
-  const endMrr = end.reduce((s, a) => s + mrrAt(a, w.to), 0);
-  const arpa = end.length > 0 ? endMrr / end.length : null;
   const monthlyChurn = start.length > 0 ? (churned / start.length) * (MONTH_MS / (w.to - w.from)) : 0;
-  const clv = arpa !== null && monthlyChurn > 0 ? Math.round((arpa * grossMargin) / monthlyChurn) : null;
+  // ARPA and CLV per currency, with the portfolio's churn rate: amounts in different currencies are never added.
+  const arpaBy: Record<string, number> = {};
+  const clvBy: Record<string, number | null> = {};
+  for (const [cur, members] of byCurrency(end)) {
+    const arpa = members.reduce((s, a) => s + mrrAt(a, w.to), 0) / members.length;
+    arpaBy[cur] = round(arpa, 2);
+    clvBy[cur] = monthlyChurn > 0 ? Math.round((arpa * grossMargin) / monthlyChurn) : null;
+  }
+  const currencies = Object.keys(clvBy);
+  const single = currencies.length === 1 ? currencies[0]! : null;
   const S = start.length;
   const E = end.length;
   const N = added.length;
   return {
     retention: { value: percent(E - N, S), unit: "percent", definition: definitions.retention, start: S, end: E, new: N },
     logoChurn: { value: percent(churned, S), unit: "percent", definition: definitions.logoChurn, churned, start: S },
-    revenueChurn: { value: percent(lostMrr, startMrr), unit: "percent", definition: definitions.revenueChurn, lostMrr, startMrr },
-    netRevenueRetention: { value: percent(keptMrr, startMrr), unit: "percent", definition: definitions.netRevenueRetention, endMrr: keptMrr, startMrr },
+    revenueChurn: { value: percent(lostMrr, startMrr), unit: "percent", definition: definitions.revenueChurn, lostMrr, startMrr, start: S },
+    netRevenueRetention: { value: percent(keptMrr, startMrr), unit: "percent", definition: definitions.netRevenueRetention, endMrr: keptMrr, startMrr, start: S },
     customerLifetimeValue: {
-      value: clv,
+      value: single === null ? null : clvBy[single]!,
       unit: "minor_units",
       definition: definitions.customerLifetimeValue,
-      arpa: arpa === null ? null : round(arpa, 2),
+      currency: single,
+      byCurrency: clvBy,
+      arpa: single === null ? null : arpaBy[single]!,
+      arpaByCurrency: arpaBy,
       grossMargin,
       monthlyChurnRate: round(monthlyChurn, 4),
     },

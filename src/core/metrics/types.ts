@@ -9,6 +9,8 @@ export interface MetricCustomer {
   stage: string | null;
   /** Current MRR (minor units) from the customers table. */
   mrr: number;
+  /** The currency of `mrr` (lowercase ISO 4217); null when unknown. */
+  currency?: string | null;
   /** Segments on the latest health snapshot. */
   segments: string[];
   state: CustomerState;
@@ -45,7 +47,7 @@ export interface Window {
   to: number;
 }
 
-export type Period = "month" | "week";
+export type Period = "month" | "week" | "day";
 
 export type Unit = "percent" | "count" | "minor_units" | "hours" | "points" | "nps" | "breakdown";
 
@@ -70,6 +72,11 @@ export function round(x: number, digits = 1): number {
 /** 100 × part / whole, to one decimal; null when the whole is 0. */
 export function percent(part: number, whole: number): number | null {
   return whole > 0 ? round((part / whole) * 100) : null;
+}
+
+/** The currency a customer's amounts are in; "unknown" when no invoice or subscription said. */
+export function currencyOf(c: Pick<MetricCustomer, "currency">): string {
+  return c.currency ? c.currency.toLowerCase() : "unknown";
 }
 
 export function within(at: number, w: Window): boolean {

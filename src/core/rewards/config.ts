@@ -66,6 +66,30 @@ export const referralRulesSchema = z.strictObject({
   fingerprintMetadataKey: z.string().default("card_fingerprint"),
 });
 
+/** What members can redeem points for (GET /member/rewards): each item a fixed credit in one currency. */
+export const catalogueItemSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/, "catalogue ids: 1–40 lower-case letters, digits and dashes"),
+  name: z.string().min(1).max(80),
+  points: z.number().int().positive(),
+  credit: z.strictObject({ amount: z.number().int().positive(), currency: z.string().regex(/^[a-z]{3}$/, "currency: lowercase ISO code") }),
+});
+export type CatalogueItem = z.output<typeof catalogueItemSchema>;
+
+export const DEFAULT_CATALOGUE: CatalogueItem[] = [
+  { id: "usd-5", name: "$5 account credit", points: 500, credit: { amount: 500, currency: "usd" } },
+  { id: "usd-10", name: "$10 account credit", points: 1000, credit: { amount: 1000, currency: "usd" } },
+  { id: "eur-5", name: "€5 account credit", points: 500, credit: { amount: 500, currency: "eur" } },
+  { id: "eur-10", name: "€10 account credit", points: 1000, credit: { amount: 1000, currency: "eur" } },
+  { id: "gbp-4", name: "£4 account credit", points: 500, credit: { amount: 400, currency: "gbp" } },
+  { id: "gbp-8", name: "£8 account credit", points: 1000, credit: { amount: 800, currency: "gbp" } },
+];
+
+const catalogueSchema = z
+  .array(catalogueItemSchema)
+  .max(50)
+  .default(DEFAULT_CATALOGUE)
+  .refine((items) => new Set(items.map((i) => i.id)).size === items.length, "catalogue ids must be unique");
+
 export const rewardRulesSchema = z.strictObject({
   /** Recorded on every ledger row, so a reward can be explained by the rules it was decided under. */
   version: z.string().min(1).default("rewards-1"),
@@ -110,6 +134,7 @@ export const rewardRulesSchema = z.strictObject({
       maxScore: z.number().min(0).max(100).default(100),
     })
     .prefault({}),
+  catalogue: catalogueSchema,
   /** High-value accounts: the core model's `vip` segment. */
   vip: z.strictObject({ segment: z.string().default("vip"), pointsMultiplier: z.number().min(1).max(10).default(2) }).prefault({}),
 });

@@ -1,6 +1,7 @@
 import type { Action } from "../actions";
 import type { StageResult } from "../lifecycle";
 import { nextRenewalAt } from "../segments";
+import { isLive } from "../subscriptions";
 import type { CustomerState } from "../state";
 import { isoTime } from "../time";
 import type { RewardRules } from "./config";
@@ -9,7 +10,6 @@ import { ledgerEntry, rewardIds, type LedgerEntry } from "./ledger";
 /** Occasions (anniversaries, birthdays) and the first-year renewal offer, decided daily. Pure. */
 
 const DAY = 86_400_000;
-const LIVE = new Set(["active", "past_due"]);
 
 /** The anniversary of `since` that falls in the window ending now: its year and number, or null. */
 export function anniversaryDue(since: number, now: number, windowDays: number): { year: number; n: number; at: number } | null {
@@ -119,7 +119,7 @@ export function renewalOfferDue(o: Pick<OccasionInput, "state" | "stage" | "scor
   const renewalAt = nextRenewalAt(o.state, []);
   if (renewalAt === null || renewalAt < o.now || renewalAt > o.now + r.daysBefore * DAY) return null;
   const sub = Object.entries(o.state.billing.subscriptions)
-    .filter(([, s]) => LIVE.has(s.status) && s.currentPeriodEnd === renewalAt && !s.cancelAtPeriodEnd && s.cancelAt === undefined)
+    .filter(([, s]) => isLive(s) && s.currentPeriodEnd === renewalAt && !s.cancelAtPeriodEnd && s.cancelAt === undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1))[0];
   return sub ? { subscriptionId: sub[0], renewalAt } : null;
 }

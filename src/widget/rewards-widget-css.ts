@@ -1,0 +1,36 @@
+/**
+ * The <tenure-rewards> widget's styles, adopted into its shadow root as a constructed stylesheet (no inline
+ * style, so a strict CSP needs no 'unsafe-inline'). The --tenure-* custom properties are the theme.
+ */
+export const rewardsWidgetCss = [
+  ":host { --_accent: var(--tenure-accent, #4338ca); --_bg: var(--tenure-bg, #ffffff); --_fg: var(--tenure-fg, #111827);",
+  "  --_muted: var(--tenure-muted, #4b5563); --_border: var(--tenure-border, #d1d5db); --_radius: var(--tenure-radius, 12px);",
+  "  display: block; color: var(--_fg); background: var(--_bg); font-family: var(--tenure-font, system-ui, -apple-system, 'Segoe UI', sans-serif);",
+  "  font-size: 15px; line-height: 1.45; border: 1px solid var(--_border); border-radius: var(--_radius); padding: 16px; box-sizing: border-box; max-width: 100%; }",
+  ":host([hidden]) { display: none; }",
+  "*, *::before, *::after { box-sizing: border-box; }",
+  "h2 { font-size: 1.15em; margin: 0 0 4px; } h3 { font-size: 1em; margin: 0 0 8px; }",
+  ".balance { font-size: 2em; font-weight: 700; color: var(--_accent); margin: 0; }",
+  ".muted { color: var(--_muted); font-size: 0.9em; }",
+  ".grid { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(min(100%, 240px), 1fr)); margin-top: 12px; }",
+  "section { border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 4px); padding: 12px; min-width: 0; }",
+  "ul, ol { list-style: none; margin: 0; padding: 0; } li { padding: 6px 0; display: flex; justify-content: space-between; align-items: center; gap: 8px; }",
+  "li > :first-child { flex: 1 1 auto; min-width: 0; overflow-wrap: anywhere; } li > :last-child { flex: none; white-space: nowrap; }",
+  "[data-panel=history] { grid-column: 1 / -1; }",
+  "li + li { border-top: 1px solid var(--_border); }",
+  "button { font: inherit; cursor: pointer; border-radius: 8px; padding: 8px 12px; min-height: 40px; border: 1px solid var(--_accent); background: var(--_accent); color: #fff; }",
+  "button.secondary { background: transparent; color: var(--_accent); }",
+  "button[disabled] { cursor: not-allowed; opacity: 0.55; }",
+  "button:focus-visible, input:focus-visible { outline: 3px solid var(--_accent); outline-offset: 2px; }",
+  ".claim { margin-top: 12px; } .claim label.sub { font-weight: 400; margin-top: 8px; }",
+  "select { font: inherit; width: 100%; padding: 8px; border: 1px solid var(--_border); border-radius: 8px; color: var(--_fg); background: var(--_bg); margin-bottom: 4px; }",
+  "select:focus-visible { outline: 3px solid var(--_accent); outline-offset: 2px; }",
+  "input { font: inherit; width: 100%; padding: 8px; border: 1px solid var(--_border); border-radius: 8px; color: var(--_fg); background: var(--_bg); }",
+  "label { display: block; font-weight: 600; margin-bottom: 4px; }",
+  ".row { display: flex; gap: 8px; flex-wrap: wrap; margin-top: 8px; align-items: center; }",
+  ".earned { color: #047857; font-weight: 600; } .spent { color: #b91c1c; font-weight: 600; }",
+  ".confirm { margin-top: 8px; padding: 8px; border: 2px solid var(--_accent); border-radius: 8px; }",
+  ".status:empty { display: none; } .status { margin: 8px 0 0; padding: 8px; border-radius: 8px; background: color-mix(in srgb, var(--_accent) 10%, var(--_bg)); }",
+  ".signed-out { text-align: center; padding: 16px 0; }",
+  "@media (max-width: 420px) { :host { padding: 12px; font-size: 14px; } .balance { font-size: 1.6em; } section { padding: 10px; } }",
+].join("\n");
