@@ -41,7 +41,15 @@ export type PruneStep =
   | { kind: "unmatched" }
   | { kind: "raw-payload"; status: InboxStatus }
   | { kind: "outbox" }
-  | { kind: "referral-clicks" };
+  | { kind: "referral-clicks" }
+  | { kind: "associations" };
+
+/**
+ * What a vendor's API said an id belongs to (src/store/associations.ts) is kept this long after it was fetched.
+ * An event it attached linked its ids to the customer (identities), so later events resolve without it; an id
+ * seen again after the lookup was pruned is simply looked up again.
+ */
+export const ASSOCIATION_RETENTION_DAYS = 90;
 
 /**
  * Referral link clicks are counted per code and day (for recent stats); days older than this are folded into
@@ -65,6 +73,7 @@ export const PRUNE_STEPS: readonly PruneStep[] = [
   ...STATUSES.map((status) => ({ kind: "raw-payload" as const, status })),
   { kind: "outbox" },
   { kind: "referral-clicks" },
+  { kind: "associations" },
 ];
 
 export interface RetentionPolicy {
@@ -84,7 +93,9 @@ export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number):
           ? OUTBOX_RETENTION_DAYS
           : step.kind === "referral-clicks"
             ? REFERRAL_CLICK_DAYS
-            : policy.rawPayloadDays;
+            : step.kind === "associations"
+              ? ASSOCIATION_RETENTION_DAYS
+              : policy.rawPayloadDays;
   return now - days * DAY_MS;
 }
 
@@ -97,6 +108,11 @@ export interface PruneChunk {
 /** Runs one bounded chunk of a step: at most `limit` rows, two D1 calls at most. */
 export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number, limit = ROWS_PER_STATEMENT): Promise<PruneChunk> {
   if (step.kind === "referral-clicks") return foldReferralClicks(db, new Date(cutoff).toISOString().slice(0, 10), limit);
+  if (step.kind === "associations") {
+    const r = await db.prepare(`DELETE FROM associations WHERE rowid IN (SELECT rowid FROM associations WHERE fetched_at < ? LIMIT ?)`).bind(cutoff, limit).run();
+    const rows = r.meta.changes ?? 0;
+    return { rows, full: rows >= limit };
+  }
   if (step.kind === "outbox") {
     const r = await db
       .prepare(

@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
 import { RECONCILE_WINDOW_DAYS } from "../../src/reconcile";
-import { DEDUPE_WINDOW_DAYS, OUTBOX_RETENTION_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
+import { ASSOCIATION_RETENTION_DAYS, DEDUPE_WINDOW_DAYS, OUTBOX_RETENTION_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
 import { drain } from "../support/drain";
 import { editedFixture, fixture } from "../support/fixtures";
 import { jobHarness, runPages } from "../support/jobs";
@@ -216,5 +216,18 @@ describe("referral click counters", () => {
     // Another daily run folds nothing twice.
     await prune(Date.now());
     expect(await clicks()).toEqual(after);
+  });
+});
+
+describe("vendor associations", () => {
+  it("are deleted ASSOCIATION_RETENTION_DAYS after they were fetched; newer ones stay", async () => {
+    const add = env.DB.prepare(`INSERT INTO associations (object_kind, object_value, to_kind, to_value, rank, fetched_at) VALUES (?, ?, 'hubspot', '1001', 0, ?)`);
+    await env.DB.batch([
+      add.bind("hubspot_deal", "old-deal", Date.now() - (ASSOCIATION_RETENTION_DAYS + 1) * DAY),
+      add.bind("hubspot_ticket", "new-ticket", Date.now() - (ASSOCIATION_RETENTION_DAYS - 1) * DAY),
+    ]);
+    await prune(Date.now());
+    const left = await env.DB.prepare(`SELECT object_value FROM associations WHERE object_value IN ('old-deal', 'new-ticket')`).all<{ object_value: string }>();
+    expect(left.results.map((r) => r.object_value)).toEqual(["new-ticket"]);
   });
 });
