@@ -2,6 +2,7 @@ import { entry } from "../keyed";
 import type { CustomerState } from "../state";
 import { DAY, type ComponentResult, type Factor, ago, daysBetween, noData, parseCrmTime, plural, settle } from "./factors";
 import type { HealthModel } from "./model";
+import { dealStatus, type LifecycleConfig } from "../lifecycle";
 
 type Params = HealthModel["relationship"];
 
@@ -12,7 +13,7 @@ const BASELINE = 70;
  * The relationship as the CRM records it. A property HubSpot never sent is unknown and not judged;
  * a property sent empty (e.g. owner removed) is.
  */
-export function scoreRelationship(state: CustomerState, now: number, p: Params): ComponentResult {
+export function scoreRelationship(state: CustomerState, now: number, p: Params, lifecycle?: Pick<LifecycleConfig, "dealStages">): ComponentResult {
   const { properties, deals, contacts } = state.crm;
   if (Object.keys(properties).length + Object.keys(deals).length + Object.keys(contacts).length === 0) return noData;
   const lastContact = latestTime(state, p.lastContactProperties);
@@ -20,7 +21,7 @@ export function scoreRelationship(state: CustomerState, now: number, p: Params):
     ...ownerFactor(state, p),
     ...contactFactor(lastContact, now, p),
     ...renewalFactor(state, lastContact, now, p),
-    ...dealFactors(state, now, p),
+    ...dealFactors(state, now, p, lifecycle ?? {}),
     ...threadFactor(state),
   ]);
 }
@@ -71,14 +72,16 @@ function renewalFactor(state: CustomerState, last: number | null, now: number, p
   ];
 }
 
-function dealFactors(state: CustomerState, now: number, p: Params): Factor[] {
+/** Won, lost and open as the team's pipelines define them (`crm.dealStages`), as the stage reads them too. */
+function dealFactors(state: CustomerState, now: number, p: Params, lifecycle: Pick<LifecycleConfig, "dealStages">): Factor[] {
   const since = now - p.dealWindowDays * DAY;
   const out: Factor[] = [];
   const deals = Object.values(state.crm.deals);
   const closedAt = (d: (typeof deals)[number]) => d.closeDate ?? d.at;
-  const lost = deals.filter((d) => d.status === "lost" && closedAt(d) >= since && closedAt(d) <= now);
-  const won = deals.filter((d) => d.status === "won" && closedAt(d) >= since && closedAt(d) <= now);
-  const open = deals.filter((d) => d.status === "open");
+  const status = (d: (typeof deals)[number]) => dealStatus(d, lifecycle);
+  const lost = deals.filter((d) => status(d) === "lost" && closedAt(d) >= since && closedAt(d) <= now);
+  const won = deals.filter((d) => status(d) === "won" && closedAt(d) >= since && closedAt(d) <= now);
+  const open = deals.filter((d) => status(d) === "open");
   if (lost.length > 0) {
     const latest = Math.max(...lost.map(closedAt));
     out.push({ factor: "relationship.deal_lost", delta: -10, detail: `${plural(lost.length, "deal")} lost, latest ${ago(latest, now)}` });

@@ -56,7 +56,7 @@ export function scoreHealth(
     support: scoreSupport(state, now, model.support),
     usage: scoreUsage({ state, now, params: model.usage, lifecycle, stage }),
     sentiment: scoreSentiment(state, now, model.sentiment),
-    relationship: scoreRelationship(state, now, model.relationship),
+    relationship: scoreRelationship(state, now, model.relationship, lifecycle),
   };
   const total = sumWeights(weights, componentNames);
   const present = componentNames.filter((c) => results[c].score !== null && weights[c] > 0);
