@@ -1,13 +1,12 @@
 import type { Connector, ConnectorDeps, DeliveryOutcome, OutboxAction } from "../../connectors/connector";
-import { ownersPageAction, type Destination } from "../core/actions";
+import type { Destination } from "../core/actions";
 import type { Config } from "../env";
 import { log } from "../log";
-import { getAction, insertActionStmts, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
+import { getAction, leaseDue, markDeliveredStmt, markFinalStmt, markRetryStmt, type OutboxRow } from "../store/outbox";
 import { markUnconfirmedStmt } from "../store/outbox-unconfirmed";
 import { saveOwnerStmt } from "../store/owners";
-import { z } from "zod";
 import { supersededAlerts } from "./alert-check";
-import { enrichmentStmts } from "./enrichment";
+import { deliveredEffects } from "./delivered-effects";
 import { heldForDigest } from "./digest-hold";
 import { holdForDigestStmt } from "../store/digest";
 import { nextDelay } from "./backoff";
@@ -33,7 +32,7 @@ export interface DeliverDeps {
   timers?: Timers;
   /** Hands actions a delivery planned (the next owners page) to the queue; the sweeper finds them if this fails. */
   send?: (actionIds: string[]) => Promise<void>;
-  /** Hands inbox events a delivered lookup re-drove (src/outbox/enrichment.ts) to the events queue. */
+  /** Hands inbox events a delivered lookup re-drove (src/outbox/delivered-effects.ts) to the events queue. */
   redrive?: (eventIds: string[]) => Promise<void>;
 }
 
@@ -87,44 +86,24 @@ export async function deliverDestination(deps: DeliverDeps, destination: Destina
       stmts.push(...outcomeStmts(deps.db, row, outcome, sentProps.get(o.id), deps.now(), isPause(o), calls.log.unknown));
     }
   }
-  const planned = followUps(delivered, stmts, deps);
-  const enriched = await enrichmentStmts(deps.db, delivered, deps.now());
-  stmts.push(...enriched.stmts);
+  const effects = await deliveredEffects(deps.db, delivered, deps.now());
+  stmts.push(...effects.stmts);
   if (stmts.length > 0) await deps.db.batch(stmts);
-  if (enriched.eventIds.length > 0) {
+  if (effects.eventIds.length > 0) {
     try {
-      await deps.redrive?.(enriched.eventIds);
+      await deps.redrive?.(effects.eventIds);
     } catch (err) {
-      log("warn", "re-driven events left for the sweeper", { events: enriched.eventIds.length, error: String(err) });
+      log("warn", "re-driven events left for the sweeper", { events: effects.eventIds.length, error: String(err) });
     }
   }
-  if (planned.length > 0) {
+  if (effects.actionIds.length > 0) {
     try {
-      await deps.send?.(planned);
+      await deps.send?.(effects.actionIds);
     } catch (err) {
-      log("warn", "follow-up actions left for the sweeper", { actions: planned.length, error: String(err) });
+      log("warn", "follow-up actions left for the sweeper", { actions: effects.actionIds.length, error: String(err) });
     }
   }
   return rows.length;
-}
-
-const nextPageSchema = z.object({ next: z.string().min(1) });
-
-/**
- * Actions that a delivered one plans: an owners page with a next cursor plans the page after it. The insert
- * commits in the same batch as the delivery, so a crash can neither lose the next page nor plan it twice.
- */
-function followUps(delivered: { row: OutboxRow; result: unknown }[], stmts: D1PreparedStatement[], deps: DeliverDeps): string[] {
-  const ids: string[] = [];
-  for (const { row, result } of delivered) {
-    if (row.payload.type !== "hubspot.owners_page") continue;
-    const next = nextPageSchema.safeParse(result);
-    if (!next.success) continue;
-    const action = ownersPageAction(row.payload.day, next.data.next);
-    stmts.push(...insertActionStmts(deps.db, [action], deps.now()));
-    ids.push(action.id);
-  }
-  return ids;
 }
 
 function outcomeStmts(

@@ -71,11 +71,8 @@ export const ownerPath = (ownerProperty: string) => (/^[A-Za-z0-9_]+$/.test(owne
 const from = `FROM customers c LEFT JOIN owners o ON o.id = CAST(json_extract(c.state, ?1) AS TEXT)`;
 const select = `SELECT c.id, c.name, c.domain, c.score, c.band, c.stage, c.stage_since, c.mrr, c.currency, c.health,
     json_extract(c.state, ?1) AS owner_id, o.name AS owner_name ${from}`;
-/** "My accounts": ?9 is the signed-in person's email (lower-case), or null for everyone's. */
-const mine = `(?9 IS NULL OR o.email = ?9)`;
-
-/** Numbered parameters must all be bound up to the highest one; the ones a statement does not use are null. */
-const unused = (n: number): null[] => Array.from({ length: n }, () => null);
+/** "My accounts": ?2 is the signed-in person's email (lower-case), or null for everyone's. */
+const mine = `(?2 IS NULL OR o.email = ?2)`;
 
 /** Not churned: NULL stages count as live. */
 const live = `(c.stage IS NULL OR c.stage != 'churned')`;
@@ -97,8 +94,8 @@ const emailOf = (q: { ownerEmail?: string | null }) => q.ownerEmail?.toLowerCase
 export async function attentionPage(db: D1Database, p: Page): Promise<{ rows: WorklistRow[]; total: number }> {
   const where = `WHERE ${live} AND ${mine} AND c.score IS NOT NULL AND c.band IN ('red', 'yellow')`;
   const [rows, count] = await db.batch([
-    db.prepare(`${select} ${where} ORDER BY c.mrr * (100 - c.score) DESC, c.score ASC, c.id LIMIT ?2 OFFSET ?3`).bind(ownerPath(p.ownerProperty), p.limit, p.offset, ...unused(5), emailOf(p)),
-    db.prepare(`SELECT COUNT(*) AS n ${from} ${where}`).bind(ownerPath(p.ownerProperty), ...unused(7), emailOf(p)),
+    db.prepare(`${select} ${where} ORDER BY c.mrr * (100 - c.score) DESC, c.score ASC, c.id LIMIT ?3 OFFSET ?4`).bind(ownerPath(p.ownerProperty), emailOf(p), p.limit, p.offset),
+    db.prepare(`SELECT COUNT(*) AS n ${from} ${where}`).bind(ownerPath(p.ownerProperty), emailOf(p)),
   ]);
   return { rows: rows!.results.map(toRow), total: Number((count!.results[0] as { n: number }).n) };
 }
@@ -107,10 +104,10 @@ export async function attentionPage(db: D1Database, p: Page): Promise<{ rows: Wo
 export async function renewalsBetween(db: D1Database, q: { from: number; to: number; limit: number; ownerProperty: string; ownerEmail?: string | null }): Promise<WorklistRow[]> {
   const { results } = await db
     .prepare(
-      `${select} WHERE ${live} AND ${mine} AND json_extract(c.health, '$.snapshot.renewalDate') >= ?2 AND json_extract(c.health, '$.snapshot.renewalDate') < ?3
-       ORDER BY json_extract(c.health, '$.snapshot.renewalDate'), c.id LIMIT ?4`,
+      `${select} WHERE ${live} AND ${mine} AND json_extract(c.health, '$.snapshot.renewalDate') >= ?3 AND json_extract(c.health, '$.snapshot.renewalDate') < ?4
+       ORDER BY json_extract(c.health, '$.snapshot.renewalDate'), c.id LIMIT ?5`,
     )
-    .bind(ownerPath(q.ownerProperty), q.from, q.to, q.limit, ...unused(4), emailOf(q))
+    .bind(ownerPath(q.ownerProperty), emailOf(q), q.from, q.to, q.limit)
     .all();
   return results.map(toRow);
 }
@@ -119,8 +116,8 @@ export async function renewalsBetween(db: D1Database, q: { from: number; to: num
 export async function churnedPage(db: D1Database, p: Page): Promise<{ rows: WorklistRow[]; total: number }> {
   const where = `WHERE c.stage = 'churned' AND ${mine}`;
   const [rows, count] = await db.batch([
-    db.prepare(`${select} ${where} ORDER BY c.stage_since DESC NULLS LAST, c.id LIMIT ?2 OFFSET ?3`).bind(ownerPath(p.ownerProperty), p.limit, p.offset, ...unused(5), emailOf(p)),
-    db.prepare(`SELECT COUNT(*) AS n ${from} ${where}`).bind(ownerPath(p.ownerProperty), ...unused(7), emailOf(p)),
+    db.prepare(`${select} ${where} ORDER BY c.stage_since DESC NULLS LAST, c.id LIMIT ?3 OFFSET ?4`).bind(ownerPath(p.ownerProperty), emailOf(p), p.limit, p.offset),
+    db.prepare(`SELECT COUNT(*) AS n ${from} ${where}`).bind(ownerPath(p.ownerProperty), emailOf(p)),
   ]);
   return { rows: rows!.results.map(toRow), total: Number((count!.results[0] as { n: number }).n) };
 }
@@ -129,10 +126,10 @@ export async function churnedPage(db: D1Database, p: Page): Promise<{ rows: Work
 export async function searchCustomers(db: D1Database, q: { text: string; limit: number; ownerProperty: string; ownerEmail?: string | null }): Promise<WorklistRow[]> {
   const { results } = await db
     .prepare(
-      `${select} WHERE (c.name LIKE ?2 ESCAPE '\\' OR c.domain LIKE ?2 ESCAPE '\\' OR c.id LIKE ?2 ESCAPE '\\') AND ${mine}
-       ORDER BY COALESCE(c.name, c.domain, c.id) COLLATE NOCASE, c.id LIMIT ?3`,
+      `${select} WHERE (c.name LIKE ?3 ESCAPE '\\' OR c.domain LIKE ?3 ESCAPE '\\' OR c.id LIKE ?3 ESCAPE '\\') AND ${mine}
+       ORDER BY COALESCE(c.name, c.domain, c.id) COLLATE NOCASE, c.id LIMIT ?4`,
     )
-    .bind(ownerPath(q.ownerProperty), containsPattern(q.text), q.limit, ...unused(5), emailOf(q))
+    .bind(ownerPath(q.ownerProperty), emailOf(q), containsPattern(q.text), q.limit)
     .all();
   return results.map(toRow);
 }

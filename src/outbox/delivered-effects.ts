@@ -1,24 +1,36 @@
+import { z } from "zod";
 import { associationsResultSchema } from "../../connectors/hubspot/associations";
+import { ownersPageAction } from "../core/actions";
 import { zendeskLookupResultSchema } from "../../connectors/zendesk/lookup";
 import type { IdentityKey } from "../store/identity";
 import { redriveKeyStmts, saveAssociationStmts, unlinkMovedStmt, waitingEventIds, type AssociationTarget } from "../store/associations";
-import type { OutboxRow } from "../store/outbox";
+import { insertActionStmts, type OutboxRow } from "../store/outbox";
 
 const OBJECT_KINDS = { deals: "hubspot_deal", tickets: "hubspot_ticket" } as const;
 
 /**
- * What a delivered lookup changes, committed with its delivery: the association is stored, the object's
- * unmatched events go back to `received` (their ids are returned for the queue; the sweeper finds any it
- * loses), and an object that moved company stops pointing at its old customer.
+ * What delivered actions change, committed in the same batch as their delivery, so a crash can neither lose
+ * it nor do it twice:
+ * - a lookup's association is stored, the object's unmatched events go back to `received` (their ids are
+ *   returned for the queue; the sweeper finds any it loses), and an object that moved company stops pointing
+ *   at its old customer;
+ * - an owners page with a next cursor plans the page after it (its id is returned for the queue).
  */
-export async function enrichmentStmts(
+export async function deliveredEffects(
   db: D1Database,
   delivered: readonly { row: OutboxRow; result: unknown }[],
   now: number,
-): Promise<{ stmts: D1PreparedStatement[]; eventIds: string[] }> {
+): Promise<{ stmts: D1PreparedStatement[]; eventIds: string[]; actionIds: string[] }> {
   const stmts: D1PreparedStatement[] = [];
   const eventIds = new Set<string>();
+  const actionIds: string[] = [];
   for (const { row, result } of delivered) {
+    const next = nextOwnersPage(row, result);
+    if (next) {
+      stmts.push(...insertActionStmts(db, [next], now));
+      actionIds.push(next.id);
+      continue;
+    }
     const found = lookedUp(row, result);
     if (!found) continue;
     stmts.push(...saveAssociationStmts(db, found.key, found.targets, now));
@@ -29,7 +41,15 @@ export async function enrichmentStmts(
     for (const id of await waitingEventIds(db, found.key)) eventIds.add(id);
     stmts.push(...redriveKeyStmts(db, found.key));
   }
-  return { stmts, eventIds: [...eventIds] };
+  return { stmts, eventIds: [...eventIds], actionIds };
+}
+
+const nextPageSchema = z.object({ next: z.string().min(1) });
+
+function nextOwnersPage(row: OutboxRow, result: unknown) {
+  if (row.payload.type !== "hubspot.owners_page") return null;
+  const next = nextPageSchema.safeParse(result);
+  return next.success ? ownersPageAction(row.payload.day, next.data.next) : null;
 }
 
 function lookedUp(row: OutboxRow, result: unknown): { key: IdentityKey; targets: AssociationTarget[] } | null {
