@@ -1,17 +1,11 @@
 import type { FC } from "hono/jsx";
 import type { ModelChange } from "../core/model-version";
+import type { VersionSummary } from "../store/model-versions";
 import { Band, CsrfField, dateTime } from "./layout";
 
 /** Parts of the Model page an admin uses to manage versions (src/routes/model-dashboard.ts). */
 
-export interface VersionRow {
-  id: string;
-  active: boolean;
-  createdAt: number;
-  parent: string | null;
-  note: string;
-  author: string;
-}
+export type VersionRow = VersionSummary;
 
 const pct = (v: number | null | undefined) => (v == null ? "–" : `${Math.round(v * 1000) / 10}%`);
 const num = (v: number | null | undefined, digits = 3) => (v == null ? "–" : Number(v).toFixed(digits));

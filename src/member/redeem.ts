@@ -4,8 +4,8 @@ import { chooseReward } from "../core/member";
 import { rewardIds } from "../core/rewards";
 import { AppError } from "../errors";
 import { loyaltySyncStmt } from "../store/loyalty";
-import { balanceStmt } from "../store/loyalty-points";
-import { redemptionRowStmt, rewardRedemptionStmts } from "../store/member-redemptions";
+import { balanceStmt, redeemStmts } from "../store/loyalty-points";
+import { redemptionRowStmt, type RewardRedemption } from "../store/member-redemptions";
 import type { MemberAccount } from "../store/member";
 
 /**
@@ -30,9 +30,9 @@ export async function redeemReward(db: D1Database, cfg: TenureConfig, account: M
       metadata: { tenure_reward_id: id, tenure_catalogue_item: item.id },
     },
   };
-  const r = { id, customerId: account.id, rewardId: item.id, points: item.points, amount: item.credit.amount, currency: item.credit.currency, at: now };
+  const r: RewardRedemption = { id, customerId: account.id, rewardId: item.id, points: item.points, amount: item.credit.amount, currency: item.credit.currency, at: now };
   const [insert, , , row, balance] = await db.batch<Record<string, unknown>>([
-    ...rewardRedemptionStmts(db, r, action, cfg.rewards.version),
+    ...redeemStmts(db, r, action, cfg.rewards.version),
     loyaltySyncStmt(db, account.id, [], now),
     redemptionRowStmt(db, id),
     balanceStmt(db, account.id),

@@ -9,30 +9,33 @@ export interface Redemption {
   amount: number;
   currency: string;
   at: number;
+  /** A member's redemption of a catalogue reward (src/member/redeem.ts): the ledger row is kind `reward`, ref'd by it. */
+  rewardId?: string;
 }
 
 /**
  * The ledger row is inserted only if the balance covers it, evaluated inside the insert; the credit
- * action is inserted only if that row exists. D1 runs a batch as one transaction, one at a time.
+ * action is inserted only if that row exists. D1 runs a batch as one transaction, one at a time, so
+ * concurrent redemptions cannot overdraw; a reused id conflicts on the row's id and inserts nothing.
  */
 export function redeemStmts(db: D1Database, r: Redemption, action: Action, rulesVersion: string): D1PreparedStatement[] {
   return [
     db
       .prepare(
         `INSERT INTO loyalty_ledger (id, customer_id, entry, kind, points, amount, currency, ref, reason, action_id, rules_version, at)
-         SELECT ?1, ?2, 'points.redeemed', 'redemption', -?3, ?4, ?5, NULL, NULL, ?6, ?7, ?8
+         SELECT ?1, ?2, 'points.redeemed', ?9, -?3, ?4, ?5, ?10, NULL, ?6, ?7, ?8
          WHERE (SELECT COALESCE(SUM(points), 0) FROM loyalty_ledger WHERE customer_id = ?2) >= ?3
          ON CONFLICT (id) DO NOTHING`,
       )
-      .bind(r.id, r.customerId, r.points, r.amount, r.currency, action.id, rulesVersion, r.at),
+      .bind(r.id, r.customerId, r.points, r.amount, r.currency, action.id, rulesVersion, r.at, r.rewardId ? "reward" : "redemption", r.rewardId ?? null),
     db
       .prepare(
         `INSERT INTO outbox (id, customer_id, destination, type, payload, status, attempts, next_attempt_at, created_at, updated_at)
          SELECT ?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?6
-         WHERE EXISTS (SELECT 1 FROM loyalty_ledger WHERE id = ?7 AND customer_id = ?2 AND points = -?8 AND amount = ?9)
+         WHERE EXISTS (SELECT 1 FROM loyalty_ledger WHERE id = ?7 AND customer_id = ?2 AND points = -?8 AND amount = ?9 AND ref IS ?10)
          ON CONFLICT (id) DO NOTHING`,
       )
-      .bind(action.id, r.customerId, destinationOf(action.payload.type), action.payload.type, JSON.stringify(action.payload), r.at, r.id, r.points, r.amount),
+      .bind(action.id, r.customerId, destinationOf(action.payload.type), action.payload.type, JSON.stringify(action.payload), r.at, r.id, r.points, r.amount, r.rewardId ?? null),
   ];
 }
 
