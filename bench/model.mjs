@@ -37,7 +37,7 @@ function benchSeed(seed, accounts) {
     }),
   );
   const e = result.evaluation;
-  return { seed, defaultAuc: e.baselineAuc, calibratedAuc: e.auc, interval: e.aucInterval, naiveAuc: naive, ceilingAuc: ceiling, samples: e.samples, churned: e.churned, fitSeconds: seconds, weights: result.weights };
+  return { seed, defaultAuc: e.baselineAuc, calibratedAuc: e.auc, interval: e.aucInterval, fitAuc: e.fitAuc, lambda: e.lambda, naiveAuc: naive, ceilingAuc: ceiling, samples: e.samples, churned: e.churned, fitSeconds: seconds, weights: result.weights };
 }
 
 export function benchModel({ seeds = [1, 2, 3], accounts = 400 } = {}) {
@@ -47,14 +47,15 @@ export function benchModel({ seeds = [1, 2, 3], accounts = 400 } = {}) {
 export function printModel(r) {
   console.log(`\nModel: calibration on generated cohorts (${r.accounts} accounts, ${r.weeks} weeks, ${r.horizonDays}-day churn; AUC on the later snapshots)`);
   console.log(table(
-    ["seed", "default", "calibrated (95% CI)", "naive", "ceiling", "calibrated / ceiling", "eval samples (churn)", "fit s"],
+    ["seed", "default", "calibrated (95% CI)", "in-sample", "naive", "ceiling", "calibrated / ceiling", "eval samples (churn)", "fit s"],
     r.seeds.map((s) =>
       s.refused
-        ? [s.seed, "refused", s.refused, "", "", "", "", ""]
+        ? [s.seed, "refused", s.refused, "", "", "", "", "", ""]
         : [
             s.seed,
             round(s.defaultAuc, 3),
             `${round(s.calibratedAuc, 3)} (${round(s.interval[0], 3)}–${round(s.interval[1], 3)})`,
+            round(s.fitAuc, 3),
             round(s.naiveAuc, 3),
             round(s.ceilingAuc, 3),
             round(s.calibratedAuc / s.ceilingAuc, 3),
@@ -63,5 +64,5 @@ export function printModel(r) {
           ],
     ),
   ));
-  for (const s of r.seeds) if (!s.refused) console.log(`  seed ${s.seed} weights: ${Object.entries(s.weights).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  for (const s of r.seeds) if (!s.refused) console.log(`  seed ${s.seed} weights (ridge ${s.lambda}): ${Object.entries(s.weights).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 }

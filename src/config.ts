@@ -4,6 +4,7 @@ import { rewardRulesSchema } from "./core/rewards/config";
 import { healthModelSchema } from "./core/health";
 import { lifecycleConfigSchema } from "./core/lifecycle";
 import { segmentRulesSchema } from "./core/segments";
+import { surveyRulesSchema } from "./core/surveys";
 import { ConfigError } from "./env";
 
 const overrideSchema = z
@@ -17,6 +18,8 @@ const overrideSchema = z
     rewards: rewardRulesSchema.optional(),
     /** `{ "dealStages": { "won": [...], "lost": [...] } }`: which deal stages close a deal. */
     crm: crmRulesSchema.optional(),
+    /** `{ "typeform": { "csat": [refs or ids], "ces": [...] } }`: which survey questions are CSAT and CES. */
+    surveys: surveyRulesSchema.optional(),
   })
   .strict();
 
@@ -45,6 +48,7 @@ export function tenureConfig(json: string | undefined): TenureConfig {
       identity: { ...cfg.identity, ...o.identity },
       alerts: { ...cfg.alerts, ...o.alerts },
       rewards: o.rewards ?? cfg.rewards,
+      ...(o.surveys ? { surveys: o.surveys } : {}),
     };
   }
   // One entry per distinct TENURE_CONFIG value; a deployment has one or two, but never let it grow.

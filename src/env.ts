@@ -7,6 +7,8 @@ export interface Bindings {
   EVENTS: Queue<EventMessage>;
   ACTIONS: Queue<ActionMessage>;
   GATE?: DurableObjectNamespace;
+  /** Per-account serialization (src/shard/account-shard.ts). */
+  SHARDS?: DurableObjectNamespace<import("./shard/account-shard").AccountShard>;
 }
 
 export interface EventMessage {
@@ -88,6 +90,11 @@ export const configSchema = z.object({
   ZENDESK_API_BASE: optionalSecret,
   INTERCOM_CLIENT_SECRET: optionalSecret,
   FRESHDESK_WEBHOOK_TOKEN: optionalSecret,
+  /** Freshdesk's API (satisfaction ratings are API-only): `{domain}.freshdesk.com`, Basic `{api key}:X`. */
+  FRESHDESK_DOMAIN: optionalSecret,
+  FRESHDESK_API_KEY: optionalSecret,
+  /** Overrides `https://{FRESHDESK_DOMAIN}.freshdesk.com` (tests, a proxy). */
+  FRESHDESK_API_BASE: optionalSecret,
   HELPSCOUT_WEBHOOK_SECRET: optionalSecret,
   SEGMENT_SHARED_SECRET: optionalSecret,
   DELIGHTED_WEBHOOK_SECRET: optionalSecret,
@@ -115,6 +122,8 @@ export const configSchema = z.object({
   INTERCOM_API_BASE: optionalSecret,
   /** How long HubSpot property writes wait to coalesce a burst into full batches of 100. */
   HUBSPOT_COALESCE_MS: intVar(5000),
+  /** How many account shards apply events (src/shard/); 0 (the default for now) applies them in the consumer itself. */
+  ACCOUNT_SHARDS: intVar(0),
   /** Slack alerts wait this long and are re-checked before posting, so a burst of facts settles first. */
   SLACK_ALERT_SETTLE_MS: intVar(120_000),
 

@@ -5,6 +5,7 @@ import { configureLog } from "./log";
 import { handleQueue } from "./queues";
 
 export { DeliveryGate } from "./outbox/gate";
+export { AccountShard } from "./shard/account-shard";
 
 /** Queue and cron runs scrub secrets and honour LOG_LEVEL like requests do (the app's middleware does it there). */
 function configureLogs(env: Env): void {

@@ -28,6 +28,8 @@ import {
   referralWriteStmts,
 } from "./store/loyalty";
 import { insertActionStmts } from "./store/outbox";
+import { buildReferralCode, codeEligible } from "./core/rewards/codes";
+import { customersWithCodes, newCodeStmts } from "./store/loyalty-codes";
 import { entry } from "./core/keyed";
 
 /**
@@ -39,7 +41,17 @@ export interface LoyaltyContext {
   reward: RewardContext;
   /** Card fingerprints already known for this customer. */
   fingerprints: string[];
+  /** The customer already holds a referral code. */
+  hasCode: boolean;
+  /** Codes the steps of this batch may still create (shared by the batch's contexts; see CODES_PER_BATCH). */
+  codeBudget: { left: number };
 }
+
+/**
+ * At most this many customers of one consumer batch get their code in their step (two statements each), so a
+ * batch of new customers stays within D1's queries per invocation; the daily walk makes the others' codes.
+ */
+export const CODES_PER_BATCH = 10;
 
 export interface LoyaltyInput {
   customerId: string;
@@ -54,6 +66,7 @@ export interface LoyaltyInput {
 export async function loadLoyaltyContexts(db: D1Database, inputs: readonly LoyaltyInput[], now: number): Promise<Map<string, LoyaltyContext>> {
   const out = new Map<string, LoyaltyContext>();
   if (inputs.length === 0) return out;
+  const codeBudget = { left: CODES_PER_BATCH };
   const positions = await programPositions(db, inputs.map((i) => i.customerId), now);
   const each = inputs.map((input) => {
     const position = positions.get(input.customerId)!;
@@ -75,9 +88,10 @@ export async function loadLoyaltyContexts(db: D1Database, inputs: readonly Loyal
     const partyIds = [...referrerIds, ...position.open.map((r) => r.referredId), ...(referrerIds.length ? [input.customerId] : [])];
     return { input, position, ownerIds, referrerIds, partyIds };
   });
-  const [parties, counts] = await Promise.all([
+  const [parties, counts, withCodes] = await Promise.all([
     loadParties(db, plans.flatMap((p) => p.partyIds)),
     monthCounts(db, [...new Set(plans.flatMap((p) => p.referrerIds))]),
+    customersWithCodes(db, inputs.map((i) => i.customerId)),
   ]);
   for (const { input, position, ownerIds, referrerIds, partyIds } of plans) {
     // This customer's own party is rebuilt from the step's state; only its known fingerprints are kept.
@@ -90,6 +104,8 @@ export async function loadLoyaltyContexts(db: D1Database, inputs: readonly Loyal
     const { asReferred, open, paid, badges } = position;
     out.set(input.customerId, {
       fingerprints,
+      hasCode: withCodes.has(input.customerId),
+      codeBudget,
       reward: {
         asReferred,
         referrer: asReferred ? (parties.get(asReferred.referrerId) ?? null) : null,
@@ -150,9 +166,22 @@ export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: numb
   stmts.push(...newPrints.map((f) => fingerprintStmt(db, s.customerId, f, now)));
   stmts.push(...birthdayStmts(db, s.customerId, s.events, rules.occasions.birthday.contactProperty, now));
   const selfCompanies = s.externalIds.hubspot ?? [];
-  stmts.push(...plan.touched.map((id) => loyaltySyncStmt(db, id, id === s.customerId ? selfCompanies : [], now, deps.hubspotCoalesceMs ?? 0)));
-  const syncActions: Action[] = plan.touched.includes(s.customerId) ? selfCompanies.map((co) => syncAction(s.customerId, co)) : [];
-  return { stmts, actions: [...plan.actions, ...syncActions] };
+  stmts.push(...plan.touched.map((id) => loyaltySyncStmt(db, id, id === s.customerId ? selfCompanies : [], now, rules.referral.linkBase, deps.hubspotCoalesceMs ?? 0)));
+  const codeActions: Action[] = [];
+  // With referral.codeOnPaying, an eligible customer's code commits with the step that made them eligible (up to
+  // the batch's budget); otherwise, and past the budget, the daily walk makes it (src/rewards/default-codes.ts).
+  if (rules.referral.codeOnPaying && !s.loyalty.hasCode && s.loyalty.codeBudget.left > 0 && codeEligible(rules.referral, s.snapshot.stage)) {
+    s.loyalty.codeBudget.left--;
+    const fresh = buildReferralCode(s.customerId, rules.referral);
+    stmts.push(...newCodeStmts(db, s.customerId, fresh.code, fresh.action, now));
+    codeActions.push(fresh.action);
+    if (!plan.touched.includes(s.customerId) && selfCompanies.length > 0) {
+      stmts.push(loyaltySyncStmt(db, s.customerId, selfCompanies, now, rules.referral.linkBase, deps.hubspotCoalesceMs ?? 0));
+    }
+  }
+  const synced = plan.touched.includes(s.customerId) || codeActions.length > 0;
+  const syncActions: Action[] = synced ? selfCompanies.map((co) => syncAction(s.customerId, co)) : [];
+  return { stmts, actions: [...plan.actions, ...codeActions, ...syncActions] };
 }
 
 /** Referral writes, ledger rows, enrollments and outbox rows of a plan, in commit order. */

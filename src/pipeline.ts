@@ -8,7 +8,7 @@ import { scoreCustomer } from "./core/snapshot";
 import { type CustomerState, dayKey, emptyState } from "./core/state";
 import { DAY, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
-import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
+import { claimReceived, markProcessedStmt, markUnmatchedStmt, stillReceived, type InboxRow } from "./store/inbox";
 import {
   ENRICHED_KINDS,
   PRIMARY_KINDS,
@@ -22,6 +22,7 @@ import {
   upsertContactStmt,
   type IdentityKey,
 } from "./store/identity";
+import { applyGuardStmt } from "./store/apply-guard";
 import { loadCustomers, saveCustomerStmts, type StoredCustomer } from "./store/customers";
 import { loadTimelines, timelineStmts, type StoredPoint } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
@@ -82,7 +83,7 @@ export interface TimelineJob {
   to: string;
 }
 
-interface Resolved {
+export interface Resolved {
   row: InboxRow;
   customerId: string | null;
   keys: IdentityKey[];
@@ -95,9 +96,22 @@ interface Resolved {
 }
 
 export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
+  const { result, groups } = await resolveEvents(deps, eventIds);
+  return mergeResults(result, await applyGroups(deps, groups));
+}
+
+/** A batch's events, resolved: what one customer's step applies (src/shard/ applies it on the customer's shard). */
+export type CustomerGroups = [customerId: string, group: Resolved[]][];
+
+/**
+ * The ordered part of a batch: claims its rows, starts erasures, resolves identities one row at a time (merging
+ * customers that explicit ids prove are one), plans lookups and commits the unmatched. What it returns for each
+ * customer is applied by `applyGroups`, on that customer's shard.
+ */
+export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Promise<{ result: ProcessResult; groups: CustomerGroups }> {
   const claimed = await claimReceived(deps.db, eventIds);
-  const result: ProcessResult = { done: [], retry: [], actionIds: [], newKeys: [], timelineJobs: [], erasureIds: [] };
-  if (claimed.length === 0) return result;
+  const result = emptyResult();
+  if (claimed.length === 0) return { result, groups: [] };
   const rows = await scrubErasedArrivals(deps.db, claimed, deps.now);
   rows.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
   const erasures = rows.filter((r) => r.events.length > 0 && r.events.every((e) => e.type === "contact.erased"));
@@ -143,6 +157,24 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
 
   const groups = new Map<string, Resolved[]>();
   for (const r of resolved) if (r.customerId) groups.set(r.customerId, [...(groups.get(r.customerId) ?? []), r]);
+  return { result, groups: [...groups] };
+}
+
+/**
+ * The per-customer part: loads each customer, applies its events, scores, plans and commits, customers
+ * independent of each other. Run by the customer's shard (src/shard/account-shard.ts), one call at a time per
+ * shard, so concurrent batches never race on one customer; in-process where there are no shards.
+ */
+export async function applyGroups(deps: PipelineDeps, list: CustomerGroups): Promise<ProcessResult> {
+  const result = emptyResult();
+  if (list.length === 0) return result;
+  // A duplicate message claimed by a concurrent consumer may have been applied since this batch claimed it.
+  const waiting = await stillReceived(deps.db, list.flatMap(([, group]) => group.map((g) => g.row.id)));
+  const groups = new Map<string, Resolved[]>();
+  for (const [id, group] of list) {
+    const open = group.filter((g) => waiting.has(g.row.id));
+    if (open.length > 0) groups.set(id, open);
+  }
   const ids = [...groups.keys()];
   const stored = await loadCustomers(deps.db, ids);
   // Resolved to a customer that a merge retired since: retried, its keys now resolve to the survivor.
@@ -179,6 +211,22 @@ export async function processEvents(deps: PipelineDeps, eventIds: string[]): Pro
   }
   await commitSteps(deps.db, steps, result);
   return result;
+}
+
+export function emptyResult(): ProcessResult {
+  return { done: [], retry: [], actionIds: [], newKeys: [], timelineJobs: [], erasureIds: [] };
+}
+
+export function mergeResults(into: ProcessResult, ...parts: ProcessResult[]): ProcessResult {
+  for (const p of parts) {
+    into.done.push(...p.done);
+    into.retry.push(...p.retry);
+    into.actionIds.push(...p.actionIds);
+    into.newKeys.push(...p.newKeys);
+    into.timelineJobs.push(...p.timelineJobs);
+    into.erasureIds.push(...p.erasureIds);
+  }
+  return into;
 }
 
 const CUSTOMERS_PER_TURN = 10;
@@ -270,16 +318,19 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
   const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty);
   const newKeys: IdentityKey[] = [];
+  const linking: IdentityKey[] = [];
   for (const g of group) {
     for (const k of g.fresh) {
       if (k.kind === "contact") continue;
       step.stmts.push(linkIdentityStmt(db, k, customerId, now));
+      linking.push(k);
       newKeys.push(k);
     }
     step.stmts.push(...contactStmts(db, g.row.events, customerId, now, newKeys));
     step.stmts.push(markProcessedStmt(db, g.row.id, customerId, now));
   }
-  return { stmts: step.stmts, actions: step.actions, newKeys, timelineJob: step.timelineJob };
+  const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking);
+  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */

@@ -4,7 +4,8 @@ import type { ActionMessage, EventMessage, Env } from "./env";
 import { loadConfig } from "./env";
 import { errorFields, log } from "./log";
 import { deliverAll } from "./outbox/run";
-import { processEvents } from "./pipeline";
+import { mergeResults, resolveEvents } from "./pipeline";
+import { applyOnShards } from "./shard/route";
 import { enqueue, sendJobs } from "./jobs/enqueue";
 import { eventMessageSchema } from "./jobs/messages";
 import { consumeJobPages, deadLetterJobPages, readJobPage, sendTimelineJobs, type JobPage } from "./jobs/run";
@@ -68,10 +69,10 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   if (rest.length === 0) return;
   const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
   const cfg = loadConfig(env);
-  const result = await processEvents(
-    { db: env.DB, cfg: await activeTenureConfig(env.DB, tenureConfig(cfg.TENURE_CONFIG)), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS, ...outboundDeps(cfg) },
-    msgs.map((m) => m.body.eventId),
-  );
+  const deps = { db: env.DB, cfg: await activeTenureConfig(env.DB, tenureConfig(cfg.TENURE_CONFIG)), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS, ...outboundDeps(cfg) };
+  // Identities resolve here, in order; each customer's events are then applied on its account shard.
+  const { result, groups } = await resolveEvents(deps, msgs.map((m) => m.body.eventId));
+  mergeResults(result, await applyOnShards(env.SHARDS, cfg.ACCOUNT_SHARDS, deps, groups));
   const retry = new Set(result.retry);
   for (const { msg, body } of msgs) {
     if (retry.has(body.eventId)) msg.retry({ delaySeconds: 2 });

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { NormalizedEvent, SourceName } from "../src/core/events";
 import type { SecretName } from "../src/env";
+import type { SurveyRules } from "../src/core/surveys";
 
 /** What the route hands a source: the raw bytes as text, never a parsed body. */
 export interface VerifyInput {
@@ -34,6 +35,11 @@ export interface Delivery {
 export interface NormalizeContext {
   /** Configured names of core-feature and other usage events, for sources that classify usage. */
   now: number;
+  /**
+   * TENURE_CONFIG.surveys: which survey questions are CSAT and CES (src/core/surveys.ts). Read only by the sources
+   * that need it, so a broken TENURE_CONFIG never stops the others' deliveries from being stored.
+   */
+  surveys?: () => SurveyRules | undefined;
 }
 
 export interface WebhookSource<P = unknown> {

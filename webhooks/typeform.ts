@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ratingKindOf, type RatingFields } from "../src/core/surveys";
 import { compact, emailSubject, eventId, ignored, isoMs } from "./delivery";
 import { hmac, requireHeader, SignatureError, timingSafeEqualStr, toBase64 } from "./signature";
 import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } from "./source";
@@ -14,11 +15,13 @@ import { type Delivery, defineSource, type NormalizeContext, type VerifyInput } 
  * CSAT and CES: a `rating` or `opinion_scale` question whose ref (set in Typeform's question settings, "Question
  * reference") is `csat` or `ces`, or starts with `csat_` / `ces_`, is read as that, on the scale the form
  * definition states (rating 1..steps, default 5; opinion scale 0 or 1..steps). Such a question is never NPS.
+ * TENURE_CONFIG `surveys.typeform.csat` / `.ces` name the questions (by reference or field id) instead.
  */
 
 const SIGNATURE_HEADER = "Typeform-Signature";
 
 const definitionFieldSchema = z.looseObject({
+  id: z.string().optional(),
   ref: z.string().optional(),
   type: z.string().optional(),
   properties: z.looseObject({ steps: z.number().int().positive().optional(), start_at_one: z.boolean().optional() }).nullable().optional(),
@@ -26,7 +29,7 @@ const definitionFieldSchema = z.looseObject({
 
 const answerSchema = z.looseObject({
   type: z.string(),
-  field: z.looseObject({ type: z.string().optional(), ref: z.string().optional() }).optional(),
+  field: z.looseObject({ id: z.string().optional(), type: z.string().optional(), ref: z.string().optional() }).optional(),
   number: z.number().optional(),
   email: z.string().optional(),
   text: z.string().optional(),
@@ -67,38 +70,31 @@ async function verifyTypeform({ rawBody, headers, secret }: VerifyInput): Promis
 
 type Definition = z.infer<typeof definitionFieldSchema>;
 
-/** csat / ces from the question's ref, or undefined (an NPS or unrelated question). */
-export function ratingKindOf(ref: string | undefined): "csat" | "ces" | undefined {
-  const r = (ref ?? "").toLowerCase();
-  if (r === "csat" || r.startsWith("csat_")) return "csat";
-  if (r === "ces" || r.startsWith("ces_")) return "ces";
-  return undefined;
-}
-
 function scaleOf(a: Answer, defs: readonly Definition[]): { min: number; max: number } {
-  const props = defs.find((d) => d.ref !== undefined && d.ref === a.field?.ref)?.properties;
+  const props = defs.find((d) => (d.id !== undefined && d.id === a.field?.id) || (d.ref !== undefined && d.ref === a.field?.ref))?.properties;
   if (a.field?.type === "rating") return { min: 1, max: props?.steps ?? 5 };
   const min = props?.start_at_one ? 1 : 0;
   return { min, max: min + (props?.steps ?? 11) - 1 };
 }
 
 /** Every CSAT/CES answer of the response, with its scale; answers off their scale are dropped. */
-function ratingAnswers(answers: readonly Answer[], defs: readonly Definition[]) {
+function ratingAnswers(answers: readonly Answer[], defs: readonly Definition[], fields: RatingFields | undefined) {
   const out: { kind: "csat" | "ces"; ref: string; score: number; scale: { min: number; max: number } }[] = [];
   for (const a of answers) {
-    const kind = ratingKindOf(a.field?.ref);
-    if (!kind || (a.field?.type !== "rating" && a.field?.type !== "opinion_scale") || !Number.isInteger(a.number)) continue;
+    const kind = ratingKindOf(a.field, fields);
+    const ref = a.field?.ref ?? a.field?.id;
+    if (!kind || !ref || (a.field?.type !== "rating" && a.field?.type !== "opinion_scale") || !Number.isInteger(a.number)) continue;
     const scale = scaleOf(a, defs);
     if (scale.max > 10 || a.number! < scale.min || a.number! > scale.max) continue;
-    out.push({ kind, ref: a.field!.ref!, score: a.number!, scale });
+    out.push({ kind, ref, score: a.number!, scale });
   }
   return out;
 }
 
-function npsScore(answers: readonly Answer[]): number | undefined {
+function npsScore(answers: readonly Answer[], fields: RatingFields | undefined): number | undefined {
   const scored = (kind: string) =>
     answers.find(
-      (a) => a.field?.type === kind && !ratingKindOf(a.field.ref) && typeof a.number === "number" && Number.isInteger(a.number) && a.number >= 0 && a.number <= 10,
+      (a) => a.field?.type === kind && !ratingKindOf(a.field, fields) && typeof a.number === "number" && Number.isInteger(a.number) && a.number >= 0 && a.number <= 10,
     )?.number;
   return scored("nps") ?? scored("opinion_scale");
 }
@@ -117,8 +113,9 @@ function normalizeTypeform(p: TypeformPayload, raw: string, ctx: NormalizeContex
   const base = { dedupeKey: p.event_id, vendorType: p.event_type, occurredAt, raw };
   if (p.event_type !== "form_response" || !r) return [ignored(base, `Tenure does not use ${p.event_type}`)];
   const answers = r.answers ?? [];
-  const score = npsScore(answers);
-  const ratings = ratingAnswers(answers, r.definition?.fields ?? []);
+  const fields = ctx.surveys?.()?.typeform;
+  const score = npsScore(answers, fields);
+  const ratings = ratingAnswers(answers, r.definition?.fields ?? [], fields);
   if (score === undefined && ratings.length === 0) return [ignored(base, "the response has no 0–10 nps or opinion_scale answer, and no csat/ces rating")];
   const comment = answers.find((a) => a.type === "text" && COMMENT_FIELDS.has(a.field?.type ?? "") && a.text?.trim())?.text?.trim();
   const common = { source: "typeform" as const, occurredAt, subject: emailSubject(emailOf(r.hidden, answers)), type: "survey.responded" as const, ...compact({ comment }) };

@@ -1,6 +1,7 @@
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
 import { UsageMeter } from "./usage-meter";
+import { AccountShard as AppAccountShard } from "../../src/shard/account-shard";
 
 // Every class and named export of the app (its Durable Objects), unchanged.
 export * from "../../src/index";
@@ -8,6 +9,13 @@ export * from "../../src/index";
 /** The path the benchmark reads the counts from; it never reaches the app and is not counted. */
 const METER_PATH = "/__bench/meter";
 const meter = new UsageMeter();
+/** The app's account shard, its D1 calls counted like the handlers' (it applies most of each event's writes). */
+export class AccountShard extends AppAccountShard {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, meter.env(env));
+  }
+}
+
 // The app's handlers under their general types, whichever of their parameters the app declares today.
 const app = worker as ExportedHandler<Env>;
 

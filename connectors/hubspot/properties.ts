@@ -52,6 +52,10 @@ export const propertyDefinitions: readonly PropertyDefinition[] = [
   text(P.segments, "Tenure segments", "Segments the customer belongs to, separated by semicolons."),
   number(P.points, "Loyalty points", "Points earned in the loyalty program."),
   number(P.referrals, "Referral count", "Customers referred by this customer."),
+  text(P.referralCode, "Referral code", "This customer's referral code (also a Stripe promotion code)."),
+  text(P.referralLink, "Referral link", "The shareable link that carries the referral code."),
+  text(P.lastReward, "Last loyalty reward", "The latest points, credit, badge or occasion in the loyalty program."),
+  datetime(P.lastRewardAt, "Last loyalty reward at", "When the latest loyalty reward happened."),
   datetime(P.lastScoredAt, "Last scored at", "When Tenure last scored this customer."),
 ];
 

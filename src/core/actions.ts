@@ -176,6 +176,8 @@ export const declaredRequestSchema = z.object({
   plugin: z.string(),
   /** The destination holds state: one row per account, replaced by each newer value (like hubspot.properties). */
   coalesce: z.boolean().optional(),
+  /** A batching destination: the row waits this long (ms) for others to join its request. */
+  windowMs: z.number().int().nonnegative().optional(),
   event: outboundEventTypeSchema,
   at: z.number().int(),
   data: flatDataSchema,

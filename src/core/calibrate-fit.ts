@@ -22,8 +22,10 @@ export function fitLogistic(x: readonly (readonly number[])[], y: readonly boole
   const sd = new Array(k).fill(0);
   for (const row of x) for (let j = 0; j < k; j++) mean[j] += row[j]! / n;
   for (const row of x) for (let j = 0; j < k; j++) sd[j] += (row[j]! - mean[j]) ** 2 / n;
-  for (let j = 0; j < k; j++) sd[j] = Math.sqrt(sd[j]) || 1;
-  const z = x.map((row) => [1, ...row.map((v, j) => (v - mean[j]) / sd[j])]);
+  // A feature that does not vary (a component no row has) gets no coefficient, not one fitted to rounding noise.
+  const constant = sd.map((v, j) => Math.sqrt(v) <= 1e-9 * (1 + Math.abs(mean[j])));
+  for (let j = 0; j < k; j++) sd[j] = constant[j] ? 1 : Math.sqrt(sd[j]);
+  const z = x.map((row) => [1, ...row.map((v, j) => (constant[j] ? 0 : (v - mean[j]) / sd[j]))]);
   const beta = new Array(k + 1).fill(0);
   let it = 0;
   for (; it < MAX_ITERATIONS; it++) {

@@ -21,14 +21,8 @@ export interface CalibrationRow {
   score: number;
   /** Component scores 0..100 in componentNames order; null where the component had no data. */
   components: (number | null)[];
-  /** Score change over the 30 days before `at` (0 without a point that old). */
-  scoreTrend: number;
-  /** Usage component change over the 30 days before `at`. */
-  usageTrend: number;
   churned: boolean;
 }
-
-const TREND_DAYS = 30;
 
 /** The latest point at or before `at`, or null. */
 function pointAt<T extends { at: number }>(points: readonly T[], at: number): T | null {
@@ -64,16 +58,11 @@ export function buildRows(histories: readonly CalibrationHistory[], opts: { hori
         continue;
       }
       const now = pointAt(h.points, at)!;
-      const before = pointAt(h.points, at - TREND_DAYS * DAY);
-      const usageNow = now.components.usage ?? null;
-      const usageBefore = before?.components.usage ?? null;
       rows.push({
         customerId: h.customerId,
         at,
         score: now.score,
         components: componentNames.map((c) => now.components[c] ?? null),
-        scoreTrend: before ? now.score - before.score : 0,
-        usageTrend: usageNow !== null && usageBefore !== null ? usageNow - usageBefore : 0,
         churned,
       });
     }

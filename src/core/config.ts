@@ -4,6 +4,7 @@ import { defaultHealthModel, type HealthModel } from "./health";
 import { dealStagesSchema, defaultLifecycleConfig, type LifecycleConfig } from "./lifecycle";
 import { defaultRewardRules, type RewardRules } from "./rewards/config";
 import { identitySourceRulesSchema } from "./identity";
+import type { SurveyRules } from "./surveys";
 
 /** Free-mail domains never identify a company. */
 export const DEFAULT_FREE_MAIL = [
@@ -76,6 +77,8 @@ export interface TenureConfig {
   /** The loyalty program (src/core/rewards). */
   rewards: RewardRules;
   segments: SegmentRules;
+  /** Which survey questions are CSAT and CES (src/core/surveys.ts); absent: the default naming. */
+  surveys?: SurveyRules;
 }
 
 export const defaultConfig: TenureConfig = {

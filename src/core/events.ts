@@ -23,6 +23,9 @@ export const sourceNameSchema = z.enum([
 ]);
 export type SourceName = z.infer<typeof sourceNameSchema>;
 
+/** Declared sources (bundled in plugins/ or stored through POST /api/plugins) take any safe name no built-in takes. */
+export const declaredSourceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, "must be 2 to 40 lowercase letters, digits and dashes, starting with a letter");
+
 /** Identity hints: whatever the source knows about whose fact this is. Resolved to a customer in the pipeline. */
 export const subjectSchema = z.object({
   stripeCustomerId: z.string().optional(),
@@ -30,6 +33,8 @@ export const subjectSchema = z.object({
   stripeChargeId: z.string().optional(),
   stripePaymentIntentId: z.string().optional(),
   hubspotCompanyId: z.string().optional(),
+  /** A HubSpot merge: this company was merged into `hubspotCompanyId` (src/core/crm-merge.ts). */
+  hubspotMergedCompanyId: z.string().optional(),
   hubspotContactId: z.string().optional(),
   /** HubSpot deals and tickets: their company comes from the associations API (connectors/hubspot/associations.ts). */
   hubspotDealId: z.string().optional(),
@@ -74,7 +79,7 @@ export type TicketPriority = z.infer<typeof ticketPrioritySchema>;
 const base = {
   /** Tenure event id: `${source}:${dedupe key}`; unique in the inbox. */
   id: z.string().min(1),
-  source: sourceNameSchema,
+  source: z.union([sourceNameSchema, declaredSourceNameSchema]),
   /** When the fact happened, by the vendor's clock (ms since epoch). */
   occurredAt: ms,
   subject: subjectSchema,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { sourceNameSchema, type NormalizedEvent, type SourceName } from "./events";
+import { sourceNameSchema, type NormalizedEvent } from "./events";
 
 /**
  * Which customer an event's keys prove it belongs to, and when they prove two customers are one account.
@@ -32,8 +32,8 @@ export function mayCreate(rules: IdentitySourceRules, source: string): boolean {
   return rules.createFrom === undefined || (rules.createFrom as string[]).includes(source);
 }
 
-export function mayMatchByDomain(rules: IdentitySourceRules & { matchByDomain: boolean }, source: SourceName): boolean {
-  return rules.matchByDomain && (rules.matchByDomainFrom === undefined || rules.matchByDomainFrom.includes(source));
+export function mayMatchByDomain(rules: IdentitySourceRules & { matchByDomain: boolean }, source: string): boolean {
+  return rules.matchByDomain && (rules.matchByDomainFrom === undefined || (rules.matchByDomainFrom as string[]).includes(source));
 }
 
 /** The account id a CRM company fact carries in the configured property, if any. */

@@ -88,6 +88,10 @@ export const HUBSPOT_PROPERTIES = {
   segments: "tenure_segments",
   points: "tenure_loyalty_points",
   referrals: "tenure_referral_count",
+  referralCode: "tenure_referral_code",
+  referralLink: "tenure_referral_link",
+  lastReward: "tenure_loyalty_last_reward",
+  lastRewardAt: "tenure_loyalty_last_reward_at",
   lastScoredAt: "tenure_last_scored_at",
 } as const;
 

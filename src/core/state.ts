@@ -73,12 +73,15 @@ export interface TicketFact {
   subject?: string;
 }
 
-/** [openedAt, last activity, flags (CLOSED_REOPENED | CLOSED_SLA | CLOSED_CLOSED), csat, csat time, subject, tags joined by "|"] */
+/** [openedAt, last activity, flags (CLOSED_REOPENED | CLOSED_SLA | CLOSED_CLOSED | CLOSED_URGENT | CLOSED_HIGH), csat, csat time, subject, tags joined by "|"] */
 export type ClosedTicket = [openedAt: number | null, lastActivity: number, flags: number, csat: number | null, csatAt: number | null, subject: string, tags: string];
 export const CLOSED_REOPENED = 1;
 export const CLOSED_SLA = 2;
 /** The desk's last word was "closed" (not "solved"). */
 export const CLOSED_CLOSED = 4;
+/** Its priority was urgent / high: the urgent share of recent tickets reads it after the ticket is archived. */
+export const CLOSED_URGENT = 8;
+export const CLOSED_HIGH = 16;
 
 export type DealField = "status" | "stage" | "amount" | "closeDate";
 

@@ -1,5 +1,5 @@
 import type { TicketPriority, TicketStatus } from "./events";
-import { CLOSED_CLOSED, CLOSED_REOPENED, CLOSED_SLA, type ClosedTicket, type CustomerState, SUBJECT_KEPT_CHARS, type TicketFact } from "./state";
+import { CLOSED_CLOSED, CLOSED_HIGH, CLOSED_REOPENED, CLOSED_SLA, CLOSED_URGENT, type ClosedTicket, type CustomerState, SUBJECT_KEPT_CHARS, type TicketFact } from "./state";
 
 /** What the model reads of one ticket, whether it is kept whole or archived. */
 export interface TicketView {
@@ -50,7 +50,7 @@ export function viewClosed(c: ClosedTicket): TicketView {
   return {
     status: flags & CLOSED_CLOSED ? "closed" : "solved",
     open: false,
-    priority: "normal",
+    priority: priorityOf(flags),
     openedAt,
     lastActivity,
     reopened: (flags & CLOSED_REOPENED) !== 0,
@@ -71,9 +71,15 @@ export function ticketSummaries(state: CustomerState): { key: string; subject?: 
   return out;
 }
 
+const priorityOf = (flags: number): TicketPriority => (flags & CLOSED_URGENT ? "urgent" : flags & CLOSED_HIGH ? "high" : "normal");
+
 export function archiveTicket(t: TicketFact): ClosedTicket {
   const v = viewTicket(t);
-  const flags = (v.reopened ? CLOSED_REOPENED : 0) | (v.sla ? CLOSED_SLA : 0) | (v.status === "closed" ? CLOSED_CLOSED : 0);
+  const flags =
+    (v.reopened ? CLOSED_REOPENED : 0) |
+    (v.sla ? CLOSED_SLA : 0) |
+    (v.status === "closed" ? CLOSED_CLOSED : 0) |
+    (v.priority === "urgent" ? CLOSED_URGENT : v.priority === "high" ? CLOSED_HIGH : 0);
   return [v.openedAt, v.lastActivity, flags, v.csat?.value ?? null, v.csat?.at ?? null, (t.subject ?? "").slice(0, SUBJECT_KEPT_CHARS), t.tags.slice(0, 5).join("|")];
 }
 
@@ -97,5 +103,6 @@ export function restoreTicket(desk: TicketFact["desk"], c: ClosedTicket): Ticket
     csat: csat !== null && csatAt !== null ? { value: csat, at: csatAt, by: "" } : undefined,
     tags: tags ? tags.split("|") : [],
     subject: subject || undefined,
+    ...(flags & (CLOSED_URGENT | CLOSED_HIGH) ? { priority: { value: priorityOf(flags), at: openedAt ?? lastActivity, by: "" } } : {}),
   };
 }

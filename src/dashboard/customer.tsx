@@ -6,6 +6,7 @@ import type { customerCharts } from "./customer-charts";
 import { WINDOW_DAYS } from "./time-axis";
 import { ActionTable } from "./actions-table";
 import { IdentityAdmin } from "./identity-admin";
+import { MrrRow, SurveyRow } from "./customer-surveys";
 import { Band, Figure, Layout, date, dateTime, money, type Notice } from "./layout";
 
 type Rewards = Awaited<ReturnType<typeof customerRewards>>;
@@ -35,7 +36,8 @@ export const CustomerPage: FC<{ csrf: string; notice?: Notice | null; c: Custome
         <tbody>
           <tr><th>Score</th><td>{c.score ?? "–"} <Band band={c.band} /> <span class="muted">trend 7d {h.trend?.d7 ?? "–"}, 30d {h.trend?.d30 ?? "–"}</span></td></tr>
           <tr><th>Stage</th><td>{c.stage ?? "–"} <span class="muted">since {date(c.stageSince)}</span></td></tr>
-          <tr><th>MRR</th><td>{money(c.mrr, c.currency)}</td></tr>
+          <MrrRow c={c} />
+          <SurveyRow state={c.state} />
           <tr><th>Renewal</th><td>{date(h.snapshot?.renewalDate)}</td></tr>
           <tr><th>Segments</th><td>{(h.snapshot?.segments ?? []).join(", ") || "–"}</td></tr>
           <tr><th>Linked ids</th><td>{c.identities.map((i) => `${i.kind}: ${i.value}`).join(" · ") || "–"}</td></tr>

@@ -117,7 +117,9 @@ export interface CalibrationShown {
     fitChurned: number;
     cutoff: number;
     customers: number;
-    capped: boolean;
+    rows: number;
+    sampledRows: number;
+    fitAuc: number | null;
   };
 }
 
@@ -129,7 +131,8 @@ export const CalibrationPanel: FC<{ csrf: string; result: CalibrationShown }> = 
         <tr><th>Out-of-sample AUC</th><td>{num(r.evaluation.auc)} (95% interval {num(r.evaluation.aucInterval[0])}–{num(r.evaluation.aucInterval[1])})</td></tr>
         <tr><th>Model in force, same snapshots</th><td>{num(r.evaluation.baselineAuc)}</td></tr>
         <tr><th>Evaluated</th><td>{r.evaluation.samples} snapshots after {dateTime(r.evaluation.cutoff)} ({r.evaluation.churned} followed by churn)</td></tr>
-        <tr><th>Fitted on</th><td>{r.evaluation.fitSamples} earlier snapshots ({r.evaluation.fitChurned} churned customers), {r.evaluation.customers} customers{r.evaluation.capped ? " (capped)" : ""}</td></tr>
+        <tr><th>Fitted on</th><td>{r.evaluation.fitSamples} earlier snapshots ({r.evaluation.fitChurned} churned customers), {r.evaluation.customers} customers{r.evaluation.sampledRows < r.evaluation.rows ? `, a sample of ${r.evaluation.sampledRows} of ${r.evaluation.rows} snapshots` : ""}</td></tr>
+        <tr><th>AUC on the fitted snapshots</th><td>{num(r.evaluation.fitAuc)}</td></tr>
         <tr><th>Weights</th><td>{Object.entries(r.weights).map(([k, v]) => `${k} ${v}`).join(", ")}</td></tr>
         {(["green", "yellow", "red"] as const).map((b) => (
           <tr><th>Churn rate, {b}</th><td>{pct(r.evaluation.churnRateByBand[b])} <span class="muted">({r.evaluation.samplesByBand[b] ?? 0} snapshots)</span></td></tr>

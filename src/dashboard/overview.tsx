@@ -9,6 +9,7 @@ import { WINDOW_DAYS, type TimeWindow } from "./time-axis";
 
 const cards: [keyof MetricsReport["metrics"], string][] = [
   ["nps", "NPS"],
+  ["csat", "CSAT"],
   ["retention", "Customer retention"],
   ["logoChurn", "Logo churn"],
   ["revenueChurn", "Revenue churn"],
@@ -63,6 +64,11 @@ const MetricCard: FC<{ name: string; label: string; m: Metric<unknown> }> = ({ n
         <p data-n={s.n}>
           n={s.n} {s.what}
           {s.tentative ? " · too few to trust" : ""}
+        </p>
+      ) : null}
+      {name === "csat" && typeof m.cesResponses === "number" && m.cesResponses > 0 ? (
+        <p data-ces={String(m.ces)} data-n={m.cesResponses}>
+          CES {String(m.ces)} of 100 · n={m.cesResponses} responses
         </p>
       ) : null}
     </div>

@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { errorFields, log } from "../log";
 import { sendJobs } from "./enqueue";
 import type { EventsQueueMessage } from "./messages";
+import { firstFeedbackPage } from "./hubspot-feedback";
 
 /**
  * The daily jobs run one after the other, as one chain of pages: when a job's last page is done (or its page
@@ -9,7 +10,7 @@ import type { EventsQueueMessage } from "./messages";
  * and an invocation never carries the D1 work of two jobs. Loyalty goes first (payouts are due today); the
  * recompute, the longest, last.
  */
-export const DAILY_JOBS = ["loyalty-daily", "reconcile-stripe", "hubspot-owners", "prune-inbox", "recompute"] as const;
+export const DAILY_JOBS = ["loyalty-daily", "reconcile-stripe", "freshdesk-csat", "hubspot-owners", "hubspot-feedback", "prune-inbox", "recompute"] as const;
 export type DailyJob = (typeof DAILY_JOBS)[number];
 
 export function firstPage(job: DailyJob, asOf: number): EventsQueueMessage {
@@ -18,8 +19,12 @@ export function firstPage(job: DailyJob, asOf: number): EventsQueueMessage {
       return { job, asOf, phase: "referrals", after: "" };
     case "reconcile-stripe":
       return { job, asOf, startingAfter: null };
+    case "freshdesk-csat":
+      return { job, asOf, page: 1 };
     case "hubspot-owners":
       return { job, asOf };
+    case "hubspot-feedback":
+      return firstFeedbackPage(asOf);
     case "prune-inbox":
       return { job, asOf, step: 0 };
     case "recompute":

@@ -4,7 +4,7 @@ import type { AlertLog } from "../core/plan";
 import { dayKey } from "../core/state";
 import type { PipelineDeps, TimelineJob, scoreStep } from "../pipeline";
 import { loadCustomers, type StoredCustomer } from "../store/customers";
-import { mergedInto, moveStmts, recordMovedStmt, referralConflict, retireStmts } from "../store/merge";
+import { dropUnusedCodeStmt, mergedInto, moveStmts, recordMovedStmt, referralConflict, retireStmts } from "../store/merge";
 import { firstValueStmts } from "../store/first-value";
 import { loadTimelines } from "../store/timeline";
 import { log } from "../log";
@@ -49,8 +49,8 @@ export async function mergeCustomers(
     if (loserPointer.survivorId === survivorId) return { status: "already_merged", survivorId, loserId };
     return { status: "refused", code: "merged_customer", message: `Customer ${loserId} was already merged into ${loserPointer.survivorId}.`, survivorId: loserPointer.survivorId };
   }
-  const conflict = await referralConflict(deps.db, survivorId, loserId);
-  if (conflict) return { status: "refused", code: "referral_conflict", message: `Cannot merge ${loserId} into ${survivorId}: ${conflict}.` };
+  const codes = await referralConflict(deps.db, survivorId, loserId);
+  if ("conflict" in codes) return { status: "refused", code: "referral_conflict", message: `Cannot merge ${loserId} into ${survivorId}: ${codes.conflict}.` };
 
   for (let attempt = 1; ; attempt++) {
     const stored = await loadCustomers(deps.db, [survivorId, loserId]);
@@ -63,7 +63,7 @@ export async function mergeCustomers(
       return { status: "refused", code: "not_found", message: `Customer ${!survivor ? survivorId : loserId} not found.` };
     }
     try {
-      return await commitMerge(deps, rescore, survivor, loser, p);
+      return await commitMerge(deps, rescore, survivor, loser, { ...p, dropCode: codes.drop });
     } catch (err) {
       if (attempt >= ATTEMPTS) throw err;
       log("info", "merge raced a concurrent write; retrying from fresh state", { survivorId, loserId, attempt });
@@ -76,7 +76,7 @@ async function commitMerge(
   rescore: Rescore,
   survivor: StoredCustomer,
   loser: StoredCustomer,
-  p: { via: "admin" | "auto"; reason?: string },
+  p: { via: "admin" | "auto"; reason?: string; dropCode: string | null },
 ): Promise<MergeOutcome> {
   const { db, now } = deps;
   const state = mergeStates(survivor.state, loser.state);
@@ -88,6 +88,8 @@ async function commitMerge(
   const scored = rescore(deps, survivor.id, merged, [], history, externalIds);
   const stmts = [
     ...helpers,
+    // A customer holds one referral code: of two, the unused one goes first (its rows would collide in the move).
+    ...(p.dropCode ? [dropUnusedCodeStmt(db, p.dropCode)] : []),
     ...moves.map((m) => m.stmt),
     ...scored.stmts,
     // scoreStep saw the merged state as "before": the first-value deadline is compared with the survivor's own.
@@ -96,8 +98,10 @@ async function commitMerge(
   ];
   const results = await db.batch(stmts);
   const moved: Record<string, number> = {};
+  const offset = helpers.length + (p.dropCode ? 1 : 0);
+  if (p.dropCode && (results[helpers.length]?.meta.changes ?? 0) > 0) moved["referral_codes.dropped"] = 1;
   moves.forEach((m, i) => {
-    const n = results[helpers.length + i]?.meta.changes ?? 0;
+    const n = results[offset + i]?.meta.changes ?? 0;
     if (n > 0) moved[m.table] = (moved[m.table] ?? 0) + n;
   });
   await recordMovedStmt(db, loser.id, moved).run();

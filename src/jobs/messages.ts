@@ -16,8 +16,14 @@ export const pruneInboxJobSchema = z.object({ job: z.literal("prune-inbox"), asO
 /** Lists Stripe's recent events and stores the ones no webhook brought; `startingAfter` is the last event id listed. */
 export const reconcileStripeJobSchema = z.object({ job: z.literal("reconcile-stripe"), asOf, startingAfter: z.string().min(1).nullable() });
 
-/** Releases referral rewards past their hold, then walks customers for occasions; `after` is the last id done. */
-export const loyaltyDailyJobSchema = z.object({ job: z.literal("loyalty-daily"), asOf, phase: z.enum(["referrals", "occasions"]), after: z.string() });
+/** Reads one page of Freshdesk's satisfaction ratings (src/jobs/freshdesk-csat.ts); `page` is Freshdesk's page number. */
+export const freshdeskCsatJobSchema = z.object({ job: z.literal("freshdesk-csat"), asOf, page: z.number().int().positive() });
+
+/** Reads one page of HubSpot's survey responses created since `since` (src/jobs/hubspot-feedback.ts); `after` is HubSpot's search cursor. */
+export const hubspotFeedbackJobSchema = z.object({ job: z.literal("hubspot-feedback"), asOf, since: z.number().int().nonnegative(), after: z.string().min(1).max(500).nullable() });
+
+/** Releases referral rewards past their hold, then walks customers for occasions, then for missing referral codes; `after` is the last id done. */
+export const loyaltyDailyJobSchema = z.object({ job: z.literal("loyalty-daily"), asOf, phase: z.enum(["referrals", "occasions", "codes"]), after: z.string() });
 
 /** Recomputes days [from, to] (yyyy-mm-dd) of one customer's event-time timeline that a step left for later. */
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -41,10 +47,15 @@ export const digestJobSchema = z.object({ job: z.literal("digest"), asOf, after:
 /** A preview too large for one request (src/jobs/model-preview.ts): its cursor lives in its row. */
 export const modelPreviewJobSchema = z.object({ job: z.literal("model-preview"), previewId: z.string().min(1) });
 
-export const jobMessageSchema = z.discriminatedUnion("job", [hubspotOwnersJobSchema, pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema, firstValueJobSchema, modelRescoreJobSchema, modelPreviewJobSchema, digestJobSchema]);
+/** A calibration too large for one request (src/jobs/model-calibrate.ts): its cursor and sample live in its row. */
+export const modelCalibrateJobSchema = z.object({ job: z.literal("model-calibrate"), runId: z.string().min(1) });
+
+export const jobMessageSchema = z.discriminatedUnion("job", [freshdeskCsatJobSchema, hubspotFeedbackJobSchema, hubspotOwnersJobSchema, pruneInboxJobSchema, reconcileStripeJobSchema, loyaltyDailyJobSchema, timelineJobSchema, eraseJobSchema, firstValueJobSchema, modelRescoreJobSchema, modelPreviewJobSchema, modelCalibrateJobSchema, digestJobSchema]);
 
 export type PruneInboxJob = z.infer<typeof pruneInboxJobSchema>;
 export type ReconcileStripeJob = z.infer<typeof reconcileStripeJobSchema>;
+export type FreshdeskCsatJob = z.infer<typeof freshdeskCsatJobSchema>;
+export type HubspotFeedbackJob = z.infer<typeof hubspotFeedbackJobSchema>;
 export type LoyaltyDailyJob = z.infer<typeof loyaltyDailyJobSchema>;
 export type TimelineJobMessage = z.infer<typeof timelineJobSchema>;
 export type EraseJob = z.infer<typeof eraseJobSchema>;
@@ -52,6 +63,7 @@ export type FirstValueJob = z.infer<typeof firstValueJobSchema>;
 export type DigestJob = z.infer<typeof digestJobSchema>;
 export type ModelRescoreJob = z.infer<typeof modelRescoreJobSchema>;
 export type ModelPreviewJob = z.infer<typeof modelPreviewJobSchema>;
+export type ModelCalibrateJob = z.infer<typeof modelCalibrateJobSchema>;
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** The daily re-score, a page of customers per message (src/recompute.ts); its shape predates the jobs above. */

@@ -13,9 +13,12 @@ import { digestPage } from "./digest";
 import type { TimelineJob } from "../pipeline";
 import { pruneInboxPage, retentionPolicy } from "./prune-inbox";
 import { reconcileStripePage } from "./reconcile-stripe";
+import { freshdeskCsatPage } from "./freshdesk-csat";
+import { hubspotFeedbackPage } from "./hubspot-feedback";
 import { startOwnersSync } from "./owners-sync";
 import { modelRescorePage } from "./model-rescore";
 import { modelPreviewPage } from "./model-preview";
+import { modelCalibratePage } from "./model-calibrate";
 import { activeTenureConfig } from "../store/model-versions";
 
 /** TENURE_CONFIG with the active health model version (src/store/model-versions.ts). */
@@ -43,6 +46,7 @@ export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMe
   if (page.kind === "job" && page.body.job === "digest") return digestPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), page.body);
   if (page.kind === "job" && page.body.job === "model-rescore") return runModelRescorePage(env, page.body);
   if (page.kind === "job" && page.body.job === "model-preview") return modelPreviewPage(env, page.body, Date.now());
+  if (page.kind === "job" && page.body.job === "model-calibrate") return modelCalibratePage(env, page.body, Date.now());
   return (await runPage(env, page)) ?? nextDailyJob(jobName(page), asOfOf(page));
 }
 
@@ -92,6 +96,10 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
     }
     case "reconcile-stripe":
       return (await reconcileStripePage(env, job)).nextJob;
+    case "freshdesk-csat":
+      return freshdeskCsatPage(env, job, Date.now());
+    case "hubspot-feedback":
+      return hubspotFeedbackPage(env, job, Date.now());
     case "hubspot-owners":
       await startOwnersSync(env, job.asOf);
       return null;
@@ -107,6 +115,8 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
       return runModelRescorePage(env, job);
     case "model-preview":
       return modelPreviewPage(env, job, Date.now());
+    case "model-calibrate":
+      return modelCalibratePage(env, job, Date.now());
     case "loyalty-daily": {
       const r = await loyaltyDailyPage(env, await configOf(env), job);
       if (r.paid || r.held || r.occasions) log("info", "loyalty daily page", { phase: job.phase, paid: r.paid, held: r.held, occasions: r.occasions });
@@ -152,7 +162,7 @@ export async function consumeJobPages(env: Env, pages: { msg: Message<unknown>; 
 export async function deadLetterJobPages(env: Env, pages: { msg: Message<unknown>; page: JobPage }[]): Promise<void> {
   for (const { msg, page } of pages) {
     log("error", "a job page failed on every retry; the rest of this job is skipped until its next run", describeJobPage(page));
-    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase" || page.body.job === "first-value" || page.body.job === "digest" || page.body.job === "model-rescore" || page.body.job === "model-preview") ? null : nextDailyJob(jobName(page), asOfOf(page));
+    const next = page.kind === "job" && (page.body.job === "timeline" || page.body.job === "erase" || page.body.job === "first-value" || page.body.job === "digest" || page.body.job === "model-rescore" || page.body.job === "model-preview" || page.body.job === "model-calibrate") ? null : nextDailyJob(jobName(page), asOfOf(page));
     if (next) await sendJobs(env.EVENTS, [next]);
     msg.ack();
   }

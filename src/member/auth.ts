@@ -3,6 +3,7 @@ import { loadConfig, type Env } from "../env";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { resolveAccount, type MemberAccount } from "../store/member";
+import { countsAsGuess, memberLockRemainingS, memberThrottleKey, memberLockedMessage, noteMemberGuess } from "./throttle";
 import { verifyMemberToken, type TokenRefusal } from "./token";
 
 /** The member a request is for, once its token verified and its account resolved. */
@@ -35,15 +36,30 @@ function refused(c: { header: (k: string, v: string) => void }, reason: TokenRef
   return new AppError(401, "invalid_member_token", REASONS[reason], { reason });
 }
 
-/** Verifies the member token on every request; a member only ever sees the account their token names. */
+function locked(c: { header: (k: string, v: string) => void }, retryAfterS: number): AppError {
+  c.header("retry-after", String(retryAfterS));
+  return new AppError(429, "too_many_attempts", memberLockedMessage(retryAfterS), { retryAfter: retryAfterS }, true);
+}
+
+/**
+ * Verifies the member token on every request; a member only ever sees the account their token names. A client
+ * with too many recent forged or mangled tokens gets 429 with Retry-After before its token is looked at.
+ */
 export const requireMember = createMiddleware<{ Bindings: Env; Variables: MemberVars }>(async (c, next) => {
   const secret = loadConfig(c.env).TENURE_MEMBER_SECRET;
   if (!secret) throw memberDisabled();
   const header = c.req.header("authorization") ?? "";
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? "";
-  const check = await verifyMemberToken(token, secret, Date.now());
+  const now = Date.now();
+  const key = memberThrottleKey(c.req.header("cf-connecting-ip"));
+  const wait = token ? await memberLockRemainingS(c.env.DB, key, now) : 0;
+  if (wait > 0) throw locked(c, wait);
+  const check = await verifyMemberToken(token, secret, now);
   if (!check.ok) {
-    if (check.reason !== "missing") log("info", "member token refused", { reason: check.reason });
+    if (countsAsGuess(check.reason)) {
+      const lockedFor = await noteMemberGuess(c.env.DB, key, check.reason, now);
+      if (lockedFor > 0) throw locked(c, lockedFor);
+    } else if (check.reason !== "missing") log("info", "member token refused", { reason: check.reason });
     throw refused(c, check.reason);
   }
   const account = await resolveAccount(c.env.DB, check.account);

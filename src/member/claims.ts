@@ -38,7 +38,7 @@ export async function approveClaim(db: D1Database, cfg: TenureConfig, id: string
         )
         .bind(entry.id, entry.customerId, entry.kind, entry.points, entry.ref, rules.version, entry.at, id),
       ...enrollStmts(db, [claim.customerId], "earn", now),
-      loyaltySyncStmt(db, claim.customerId, [], now),
+      loyaltySyncStmt(db, claim.customerId, [], now, cfg.rewards.referral.linkBase),
     );
   }
   await db.batch(stmts);

@@ -26,7 +26,7 @@ export const memberCors = createMiddleware<{ Bindings: Env }>(async (c, next) =>
   }
   await next();
   corsHeaders(c.res.headers);
-  if (allowed) c.res.headers.set("access-control-expose-headers", "x-request-id");
+  if (allowed) c.res.headers.set("access-control-expose-headers", "x-request-id, retry-after");
   // A member's data is JSON for a script, never a page to render, frame or cache.
   c.res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
   c.res.headers.set("x-content-type-options", "nosniff");

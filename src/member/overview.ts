@@ -1,21 +1,21 @@
 import type { TenureConfig } from "../core/config";
 import { buildBadges, buildWaysToEarn, referralLink, rewardsFor } from "../core/member";
+import { codeEligible } from "../core/rewards/codes";
 import { createReferralCode } from "../rewards/referrals";
 import { codeOf } from "../store/loyalty";
 import { memberTotals, type MemberAccount } from "../store/member";
 
 /** GET /member/me: the member's account, points, badges, referral link and what they can earn and redeem. */
 
-const PAYING_STAGES = new Set(["purchase", "onboarding", "renewal", "loyalty"]);
-
 /**
- * The account's referral code. Every paying customer of an enabled program has one: it is created on the
- * first look (with its Stripe promotion code queued), so no admin call is needed. `queued` names the new action.
+ * The account's referral code. Every eligible customer of an enabled program gets one from the daily walk
+ * (src/rewards/default-codes.ts), or from the step that made them eligible with referral.codeOnPaying
+ * (src/loyalty.ts); one neither has made yet is created on the first look. `queued` names the new action.
  */
 export async function ensureReferralCode(db: D1Database, cfg: TenureConfig, account: MemberAccount, now: number): Promise<{ code: string | null; queued: string[] }> {
   const existing = await codeOf(db, { referrerId: account.id });
   if (existing) return { code: existing.code, queued: [] };
-  if (!cfg.rewards.referral.enabled || !PAYING_STAGES.has(account.stage ?? "")) return { code: null, queued: [] };
+  if (!codeEligible(cfg.rewards.referral, account.stage)) return { code: null, queued: [] };
   const { created, code } = await createReferralCode(db, cfg, account.id, now);
   return { code: code.code, queued: created ? [code.actionId] : [] };
 }

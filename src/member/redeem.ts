@@ -12,12 +12,19 @@ import type { MemberAccount } from "../store/member";
  * A member redeems a catalogue reward for a Stripe balance credit. The request id makes it idempotent: the
  * same id answers the first result, and the credit's outbox id (its Stripe Idempotency-Key) is derived from it.
  */
-export async function redeemReward(db: D1Database, cfg: TenureConfig, account: MemberAccount, req: { rewardId: string; requestId: string }, now: number) {
+export interface RedeemOptions {
+  /** Who asked: the member (the default) or a program manager on their behalf; each has its own request ids. */
+  via?: "member" | "admin";
+  /** Statements that commit with the redemption (an audit row), given its id and points. */
+  with?: (id: string, points: number) => D1PreparedStatement[];
+}
+
+export async function redeemReward(db: D1Database, cfg: TenureConfig, account: MemberAccount, req: { rewardId: string; requestId: string }, now: number, opts: RedeemOptions = {}) {
   const choice = chooseReward(req.rewardId, account.currency, cfg.rewards);
   if (!choice.ok) throw new AppError(choice.status, choice.code, choice.message);
   const { item } = choice;
   if (!account.stripeCustomerId) throw new AppError(422, "no_stripe_customer", "This account has no Stripe customer to credit.");
-  const id = rewardIds.redemption(account.id, `member:${req.requestId}`);
+  const id = rewardIds.redemption(account.id, `${opts.via ?? "member"}:${req.requestId}`);
   const action: Action = {
     id,
     customerId: account.id,
@@ -33,9 +40,10 @@ export async function redeemReward(db: D1Database, cfg: TenureConfig, account: M
   const r: RewardRedemption = { id, customerId: account.id, rewardId: item.id, points: item.points, amount: item.credit.amount, currency: item.credit.currency, at: now };
   const [insert, , , row, balance] = await db.batch<Record<string, unknown>>([
     ...redeemStmts(db, r, action, cfg.rewards.version),
-    loyaltySyncStmt(db, account.id, [], now),
+    loyaltySyncStmt(db, account.id, [], now, cfg.rewards.referral.linkBase),
     redemptionRowStmt(db, id),
     balanceStmt(db, account.id),
+    ...(opts.with?.(id, -item.points) ?? []),
   ]);
   const stored = row!.results[0] as { rewardId: string; points: number; amount: number; currency: string; at: number } | undefined;
   const left = (balance!.results[0] as { balance: number }).balance;

@@ -5,6 +5,7 @@ import { zendeskLookupResultSchema } from "../../connectors/zendesk/lookup";
 import type { IdentityKey } from "../store/identity";
 import { redriveKeyStmts, saveAssociationStmts, unlinkMovedStmt, waitingEventIds, type AssociationTarget } from "../store/associations";
 import { insertActionStmts, type OutboxRow } from "../store/outbox";
+import { creditedNotes } from "../rewards/credited-note";
 
 const OBJECT_KINDS = { deals: "hubspot_deal", tickets: "hubspot_ticket" } as const;
 
@@ -14,7 +15,8 @@ const OBJECT_KINDS = { deals: "hubspot_deal", tickets: "hubspot_ticket" } as con
  * - a lookup's association is stored, the object's unmatched events go back to `received` (their ids are
  *   returned for the queue; the sweeper finds any it loses), and an object that moved company stops pointing
  *   at its old customer;
- * - an owners page with a next cursor plans the page after it (its id is returned for the queue).
+ * - an owners page with a next cursor plans the page after it (its id is returned for the queue);
+ * - a loyalty credit plans its HubSpot timeline note (its ids are returned for the queue).
  */
 export async function deliveredEffects(
   db: D1Database,
@@ -41,6 +43,10 @@ export async function deliveredEffects(
     for (const id of await waitingEventIds(db, found.key)) eventIds.add(id);
     stmts.push(...redriveKeyStmts(db, found.key));
   }
+  // A loyalty credit that reached Stripe is noted on the customer's HubSpot timeline (src/rewards/credited-note.ts).
+  const notes = await creditedNotes(db, delivered, now);
+  stmts.push(...notes.stmts);
+  actionIds.push(...notes.actionIds);
   return { stmts, eventIds: [...eventIds], actionIds };
 }
 

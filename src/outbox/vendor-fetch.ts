@@ -1,5 +1,6 @@
 import type { Destination } from "../core/actions";
 import { zendeskApiBase, type Config } from "../env";
+import { declaredBases } from "../plugins/destinations";
 
 /**
  * The fetch a connector gets. Every request takes one token from its destination's gate (picked by the URL's
@@ -64,6 +65,9 @@ export function destinationOfUrl(cfg: Config, url: string): Destination | null {
     ["slack", cfg.SLACK_API_BASE],
     ["stripe", cfg.STRIPE_API_BASE],
     ["zendesk", zendeskApiBase(cfg) ?? ""],
+    ["webhook", cfg.WEBHOOK_OUT_URL ?? ""],
+    // Declared destinations (plugins/*.json) share the "declared" gate, by each one's API base.
+    ...declaredBases(cfg).map((base): [Destination, string] => ["declared", base]),
   ];
   const plain = url.replace(/^(https?:\/\/[^/:]+):(443|80)(?=\/)/, "$1");
   return bases.find(([, base]) => base !== "" && (plain === base || plain.startsWith(`${base.replace(/\/+$/, "")}/`)))?.[0] ?? null;

@@ -60,3 +60,26 @@ export function buildDeclaredRequest(d: DestinationDeclaration, input: RenderInp
   if (d.idempotencyHeader) headers[d.idempotencyHeader] = input.id;
   return { method: d.request.method, url: `${input.base.replace(/\/+$/, "")}${path}`, headers, body: fillTemplate(d.request.body, scope) };
 }
+
+export interface BatchItemInput {
+  id: string;
+  customerId: string | null;
+  event: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/**
+ * One request for several actions (a declaration with `batch`): each action fills `batch.item`, and the body's
+ * `{{items}}` is their array (`{{count}}` their number). `batchKey` is the idempotency header's value.
+ */
+export function buildDeclaredBatchRequest(d: DestinationDeclaration, input: { batchKey: string; items: BatchItemInput[]; secrets: Record<string, string>; base: string }): PlannedRequest {
+  const item = d.batch?.item ?? null;
+  const items = input.items.map((i) => fillTemplate(item, { id: i.id, customerId: i.customerId, event: i.event, at: i.at, data: i.data }));
+  const scope = { items, count: items.length, secret: input.secrets, base: input.base };
+  const path = d.request.path.replace(PART, (_, p: string) => encodeURIComponent(text(lookup(scope, p))));
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  for (const [k, v] of Object.entries(d.request.headers)) headers[k] = text(fillTemplate(v, scope));
+  if (d.idempotencyHeader) headers[d.idempotencyHeader] = input.batchKey;
+  return { method: d.request.method, url: `${input.base.replace(/\/+$/, "")}${path}`, headers, body: fillTemplate(d.request.body, scope) };
+}

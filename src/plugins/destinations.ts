@@ -59,13 +59,21 @@ export function declaredRateLimit(): string {
 }
 
 /** The declared destinations whose secrets are all set: the pipeline plans requests for these only. */
-export function readyDestinations(cfg: object): { name: string; events: DestinationDeclaration["events"]; coalesce: boolean }[] {
+export function readyDestinations(cfg: object): { name: string; events: DestinationDeclaration["events"]; coalesce: boolean; windowMs?: number }[] {
   return Object.values(declaredDestinations.byName)
     .filter((d) => !("missing" in destinationEnv(d, cfg as Record<string, unknown>)))
-    .map((d) => ({ name: d.name, events: d.events, coalesce: d.coalesce }));
+    .map((d) => ({ name: d.name, events: d.events, coalesce: d.coalesce, ...(d.batch?.windowMs ? { windowMs: d.batch.windowMs } : {}) }));
 }
 
 /** What the pipeline needs to plan the outbound stream and declared destinations, from the deployment's config. */
 export function outboundDeps(cfg: { WEBHOOK_OUT_URL?: string }): { outboundWebhook: boolean; declaredDestinations: ReturnType<typeof readyDestinations> } {
   return { outboundWebhook: cfg.WEBHOOK_OUT_URL !== undefined, declaredDestinations: readyDestinations(cfg) };
+}
+
+/** The API bases of the bundled destinations whose secrets are set: the outbox gates requests to them as "declared". */
+export function declaredBases(cfg: object): string[] {
+  return Object.values(declaredDestinations.byName).flatMap((d) => {
+    const e = destinationEnv(d, cfg as Record<string, unknown>);
+    return "missing" in e ? [] : [e.base];
+  });
 }

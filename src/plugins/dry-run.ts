@@ -4,7 +4,7 @@ import type { Delivery } from "../../webhooks/source";
 import { outboundEventTypeSchema } from "../core/actions";
 import type { NormalizedEvent } from "../core/events";
 import { timeProblems } from "../core/time";
-import { buildDeclaredRequest, type PlannedRequest } from "./destination-request";
+import { buildDeclaredBatchRequest, buildDeclaredRequest, type PlannedRequest } from "./destination-request";
 import { destinationDeclarationSchema } from "./destination-schema";
 import { checkName } from "./load";
 import { type DeclarationProblem, parseSourceDeclaration, pathOf } from "./schema";
@@ -93,6 +93,11 @@ export function dryRunDestination(definition: unknown, sampleBody: string, now: 
   if (!s.success) return { ok: false, error: { path: `sample.body.${pathOf(s.error.issues[0]!.path)}`, message: s.error.issues[0]!.message } };
   if (!d.data.events.includes(s.data.event)) return { ok: false, error: { path: "sample.body.event", message: `${d.data.name} does not take ${s.data.event}` } };
   const secrets = Object.fromEntries(Object.entries(d.data.secrets).map(([k, name]) => [k, `<${name}>`]));
-  const request = buildDeclaredRequest(d.data, { id: `declared:${d.data.name}:dry-run`, customerId: s.data.customerId, event: s.data.event, at: s.data.at ?? now, data: s.data.data, secrets, base: d.data.baseUrl.default });
+  const item = { id: `declared:${d.data.name}:dry-run`, customerId: s.data.customerId, event: s.data.event, at: s.data.at ?? now, data: s.data.data };
+  const base = d.data.baseUrl.default;
+  // A batching destination's request, as it would carry this one event.
+  const request = d.data.batch
+    ? buildDeclaredBatchRequest(d.data, { batchKey: `batch:${d.data.name}:dry-run`, items: [item], secrets, base })
+    : buildDeclaredRequest(d.data, { ...item, secrets, base });
   return { ok: true, request };
 }

@@ -1,8 +1,7 @@
 import type { WebhookSource } from "../../webhooks/source";
-import { sourceNameSchema } from "../core/events";
-import { configSchema } from "../env";
 import { parseSourceDeclaration, type DeclarationProblem, type SourceDeclaration } from "./schema";
 import { isDestinationFile } from "./destinations";
+import { secretProblem } from "./secrets";
 import { declaredSource } from "./source";
 import { isWeakScheme } from "./verify";
 
@@ -33,16 +32,18 @@ export interface LoadedPlugins {
   broken: BrokenPlugin[];
 }
 
+/** Names no declaration may take: the built-in sources', and `api` (events posted through the admin API). */
+export const reservedSourceNames: ReadonlySet<string> = new Set(["stripe", "hubspot", "zendesk", "intercom", "freshdesk", "helpscout", "segment", "delighted", "typeform", "api"]);
+
 /**
- * Checks what the schema alone cannot: the name must be one the event store accepts (src/core/events.ts), not
- * already taken by a built-in source or an earlier declaration, and its secret one the deployment reads.
+ * Checks what the schema alone cannot: the name (any safe name, see the schema) must not be taken by a built-in
+ * source or an earlier declaration, and the secret must be a webhook secret, not another credential (./secrets.ts).
  */
 export function checkName(d: SourceDeclaration, taken: ReadonlySet<string>): DeclarationProblem | undefined {
-  if (!sourceNameSchema.safeParse(d.name).success) {
-    return { path: "name", message: `"${d.name}" is not a registered source name (${sourceNameSchema.options.join(", ")})` };
-  }
+  if (reservedSourceNames.has(d.name)) return { path: "name", message: `"${d.name}" is a built-in source` };
   if (taken.has(d.name)) return { path: "name", message: `a source named "${d.name}" already exists` };
-  if (!Object.hasOwn(configSchema.shape, d.secret)) return { path: "secret", message: `${d.secret} is not a secret this deployment reads (src/env.ts)` };
+  const secret = secretProblem(d.secret);
+  if (secret) return { path: "secret", message: secret };
   return undefined;
 }
 

@@ -51,7 +51,11 @@ export interface DeclaredTarget {
   name: string;
   events: readonly OutboundEventType[];
   coalesce?: boolean;
+  /** A batching destination's window: its actions wait this long for others to join their request. */
+  windowMs?: number;
 }
+
+const windowOf = (t: DeclaredTarget) => (t.windowMs ? { windowMs: t.windowMs } : {});
 
 /**
  * The same announcements, as requests to each declared destination that takes them. A destination that holds
@@ -66,13 +70,13 @@ export function planDeclaredRequests(announced: readonly Action[], targets: read
       const last = taken.at(-1);
       if (last?.payload.type !== "webhook.event" || last.customerId === null) continue;
       const data = { score: now.score, band: now.band, stage: now.stage };
-      out.push({ id: `declared:${t.name}:${last.customerId}`, customerId: last.customerId, payload: { type: "declared.request", plugin: t.name, coalesce: true, event: last.payload.event, at: last.payload.at, data } });
+      out.push({ id: `declared:${t.name}:${last.customerId}`, customerId: last.customerId, payload: { type: "declared.request", plugin: t.name, coalesce: true, event: last.payload.event, at: last.payload.at, data, ...windowOf(t) } });
       continue;
     }
     for (const a of taken) {
       if (a.payload.type !== "webhook.event") continue;
       const { event, at, data } = a.payload;
-      out.push({ id: `declared:${t.name}:${a.id}`, customerId: a.customerId, payload: { type: "declared.request", plugin: t.name, event, at, data } });
+      out.push({ id: `declared:${t.name}:${a.id}`, customerId: a.customerId, payload: { type: "declared.request", plugin: t.name, event, at, data, ...windowOf(t) } });
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { declaredSourceNameSchema } from "../core/events";
 import { destinationDeclarationSchema } from "./destination-schema";
 
 /**
@@ -13,7 +14,7 @@ export const jsonPathSchema = z
   .describe("A JSON path from the payload's root: member (.name, [\"name\"]) and index ([0]) steps.");
 
 /** How a raw value becomes Tenure's: ISO dates and epoch seconds to ms, decimal strings to integers, emails to domains. */
-export const conversionSchema = z.enum(["string", "int", "number", "bool", "lower", "iso-ms", "seconds-ms", "ms", "email", "email-domain", "domain"]);
+export const conversionSchema = z.enum(["string", "trim", "int", "number", "bool", "lower", "iso-ms", "seconds-ms", "ms", "email", "email-domain", "domain"]);
 export type Conversion = z.infer<typeof conversionSchema>;
 
 const pathValue = z.strictObject({
@@ -33,11 +34,40 @@ const sumValue = z.strictObject({
     .describe("Normalise each item to a monthly amount by its billing interval (day, week, month, year) and frequency, both paths inside the item."),
 });
 
-/** One field's value: a JSON path (shorthand string), a path with a conversion and value map, a constant, or a sum over an array. */
-export type ValueSpec = string | z.infer<typeof pathValue> | z.infer<typeof constValue> | z.infer<typeof sumValue> | { first: ValueSpec[] };
+/**
+ * One field's value: a JSON path (shorthand string), a path with a conversion and value map, a constant, a sum over
+ * an array, the first of several that has a value, or several joined into one string (a composite id).
+ */
+export type ValueSpec = string | z.infer<typeof pathValue> | z.infer<typeof constValue> | z.infer<typeof sumValue> | { first: ValueSpec[] } | { join: ValueSpec[]; with?: string };
 export const valueSpecSchema: z.ZodType<ValueSpec> = z.lazy(() =>
-  z.union([jsonPathSchema, pathValue, constValue, sumValue, z.strictObject({ first: z.array(valueSpecSchema).min(1).describe("The first of these that has a value.") })]),
+  z.union([
+    jsonPathSchema,
+    pathValue,
+    constValue,
+    sumValue,
+    z.strictObject({ first: z.array(valueSpecSchema).min(1).describe("The first of these that has a value.") }),
+    z.strictObject({
+      join: z.array(valueSpecSchema).min(2).describe("Every part must have a string or number value; absent when one has none."),
+      with: z.string().max(5).optional().describe('The separator, default ":".'),
+    }),
+  ]),
 );
+
+/** A test on one value: `in` / `notIn` a list (an absent value is in no list), or a number `outside` [min, max]. */
+export const conditionSchema = z
+  .strictObject({
+    value: valueSpecSchema,
+    in: z.array(z.json()).min(1).optional(),
+    notIn: z.array(z.json()).min(1).optional(),
+    outside: z.tuple([z.number(), z.number()]).optional().describe("[min, max]: true when the value is a number below min or above max."),
+  })
+  .refine((c) => [c.in, c.notIn, c.outside].filter((x) => x !== undefined).length === 1, { message: "a condition has exactly one of in, notIn, outside" });
+export type Condition = z.infer<typeof conditionSchema>;
+
+export const ignoreRuleSchema = z.strictObject({
+  if: z.array(conditionSchema).min(1).describe("All of these hold."),
+  reason: z.string().min(1).max(200).describe("Recorded as the delivery's ignored reason."),
+});
 
 export const subjectKeys = ["email", "domain", "accountId", "userId", "name", "stripeCustomerId", "hubspotCompanyId", "hubspotContactId", "segmentGroupId"] as const;
 export const subjectMappingSchema = z
@@ -63,6 +93,10 @@ export const eventMappingSchema = z.strictObject({
   emit: z.enum(emittableTypes).describe("The normalized event it becomes."),
   fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), valueSpecSchema).default({}).describe("Field of the normalized event -> its value."),
   subject: subjectMappingSchema.optional().describe("Overrides the source-level subject for this mapping."),
+  ignoreWhen: z
+    .array(ignoreRuleSchema)
+    .default([])
+    .describe("A delivery of a mapped type that meets every condition of one rule is recorded as ignored (answered 2xx, no facts), e.g. a survey type Tenure does not read."),
 });
 export type EventMapping = z.infer<typeof eventMappingSchema>;
 
@@ -105,23 +139,35 @@ const basicScheme = z.strictObject({
 export const signatureSchemeSchema = z.discriminatedUnion("scheme", [hmacScheme, tokenScheme, basicScheme]);
 export type SignatureScheme = z.infer<typeof signatureSchemeSchema>;
 
-export const eventTimeSchema = z.strictObject({ path: jsonPathSchema, as: z.enum(["iso-ms", "seconds-ms", "ms"]) });
+const timeAt = z.strictObject({ path: jsonPathSchema, as: z.enum(["iso-ms", "seconds-ms", "ms"]) });
+export const eventTimeSchema = z.union([timeAt, z.strictObject({ first: z.array(timeAt).min(1).describe("The first of these that has a time (an updated time, else the created time).") })]);
+export type EventTime = z.infer<typeof eventTimeSchema>;
+
+/** A validation handshake: a signed request carrying this header is answered with its value (Front's X-Front-Challenge). */
+export const challengeSchema = z
+  .strictObject({
+    header: z.string().regex(/^[A-Za-z0-9-]+$/).describe("The header whose value is echoed."),
+    respond: z.enum(["json", "text"]).default("json").describe('json: `"challenge": <value>` in the JSON answer; text: the value alone, as text/plain.'),
+  })
+  .describe("Echo a challenge header once the request's signature is verified, so the vendor accepts the webhook URL.");
+export type ChallengeSpec = z.infer<typeof challengeSchema>;
 
 export const sourceDeclarationSchema = z.strictObject({
   $schema: z.string().optional(),
   kind: z.literal("source"),
-  name: z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, "must be lowercase letters, digits and dashes").describe("Served at POST /webhooks/{name}."),
+  name: declaredSourceNameSchema.describe("Served at POST /webhooks/{name}; any such name no built-in source takes."),
   version: z.int().min(1).describe("Bumped on every change."),
   title: z.string().max(100).optional(),
   docs: z.url().optional().describe("The vendor's webhook documentation."),
   secret: secretNameSchema.describe("The environment secret that verifies deliveries; the source is disabled until it is set."),
   signature: signatureSchemeSchema,
   eventType: jsonPathSchema.describe("Where the vendor's event type is."),
-  eventId: jsonPathSchema.describe("Where the vendor's unique event id is: the dedupe key."),
+  eventId: valueSpecSchema.describe("Where the vendor's unique event id is: the dedupe key. A JSON path, or a value such as a join of a response id and its update time."),
   eventTime: eventTimeSchema.describe("Where the event time is, and its format."),
   subject: subjectMappingSchema.default({}),
   map: z.array(eventMappingSchema).default([]),
   ignore: z.array(z.string().min(1)).default([]).describe("Vendor event types recorded as ignored (answered 2xx, no facts)."),
+  challenge: challengeSchema.optional(),
 });
 export type SourceDeclaration = z.infer<typeof sourceDeclarationSchema>;
 

@@ -4,8 +4,9 @@ import { type Delivery, defineSource, type NormalizeContext, type WebhookSource 
 import { normalizedEventSchema, type NormalizedEvent, type SourceName, type Subject } from "../core/events";
 import type { SecretName } from "../env";
 import type { EventMapping, SourceDeclaration, ValueSpec } from "./schema";
-import { convert, evaluate, pathSteps, readJsonPath } from "./values";
+import { evaluate, eventTimeOf, holds, pathSteps, readJsonPath, specPath } from "./values";
 import { declaredVerifier } from "./verify";
+import { registerChallenge } from "./challenge";
 
 /**
  * A declaration turned into a WebhookSource: the route, body cap, inbox, dedupe and contract suite then treat
@@ -21,13 +22,12 @@ interface Envelope {
 function envelopeOf(d: SourceDeclaration, payload: unknown, raw: string, mapped: (type: string) => boolean): Envelope | { path: (string | number)[]; message: string } {
   const type = readJsonPath(payload, d.eventType);
   if (typeof type !== "string" || type === "") return { path: pathSteps(d.eventType), message: "the event type must be a non-empty string" };
-  const id = readJsonPath(payload, d.eventId);
-  const t = convert(readJsonPath(payload, d.eventTime.path), d.eventTime.as);
-  const occurredAt = typeof t === "number" ? t : undefined;
+  const id = evaluate(payload, d.eventId);
+  const occurredAt = eventTimeOf(payload, d.eventTime);
   if ((typeof id === "string" && id !== "") || (typeof id === "number" && Number.isFinite(id))) return { type, id: String(id), occurredAt };
   // A type Tenure does not use may carry no id (a handshake, a ping): identical bytes are one delivery.
   if (!mapped(type)) return { type, id: `${type}:${contentKey(raw)}`, occurredAt };
-  return { path: pathSteps(d.eventId), message: "the event id must be a non-empty string or a number" };
+  return { path: specPath(d.eventId), message: "the event id must be a non-empty string or a number" };
 }
 
 function subjectOf(specs: Partial<Record<string, ValueSpec>>, payload: unknown): Subject {
@@ -56,6 +56,9 @@ function buildEvent(d: SourceDeclaration, m: EventMapping, env: Envelope, occurr
   };
 }
 
+/** The first ignore rule of the mapping whose every condition holds for this payload. */
+const ignoredBy = (m: EventMapping, payload: unknown) => m.ignoreWhen.find((r) => r.if.every((c) => holds(payload, c)));
+
 /** Where a refused event field came from: the vendor path it was read from, or the mapping itself. */
 function vendorPath(m: EventMapping, index: number, eventPath: readonly PropertyKey[]): (string | number)[] {
   const field = String(eventPath[0] ?? "");
@@ -82,8 +85,10 @@ export function declaredSource(d: SourceDeclaration): WebhookSource<unknown> {
     const hit = byType.get(env.type);
     if (!hit || d.ignore.includes(env.type)) return;
     if (env.occurredAt === undefined) {
-      return void ctx.addIssue({ code: "custom", path: pathSteps(d.eventTime.path), message: `the event time must be ${d.eventTime.as === "iso-ms" ? "an ISO-8601 date" : "a number"}` });
+      const first = "first" in d.eventTime ? d.eventTime.first[0]! : d.eventTime;
+      return void ctx.addIssue({ code: "custom", path: pathSteps(first.path), message: `the event time must be ${first.as === "iso-ms" ? "an ISO-8601 date" : "a number"}` });
     }
+    if (ignoredBy(hit.m, payload)) return;
     const r = normalizedEventSchema.safeParse(buildEvent(d, hit.m, env, env.occurredAt, payload));
     const issue = r.error?.issues[0];
     if (issue) ctx.addIssue({ code: "custom", path: vendorPath(hit.m, hit.index, issue.path), message: `${issue.message} (${hit.m.emit} field ${issue.path.map(String).join(".")})` });
@@ -97,15 +102,19 @@ export function declaredSource(d: SourceDeclaration): WebhookSource<unknown> {
     if (d.ignore.includes(env.type)) return [ignored(base, `${env.type} is declared as ignored`)];
     const hit = byType.get(env.type);
     if (!hit) return [ignored(base, `Tenure does not use ${env.type}`)];
+    const rule = ignoredBy(hit.m, payload);
+    if (rule) return [ignored(base, rule.reason)];
     const event: NormalizedEvent = normalizedEventSchema.parse(buildEvent(d, hit.m, env, occurredAt, payload));
     return [{ ...base, events: [event] }];
   }
 
-  return defineSource<unknown>({
+  const source = defineSource<unknown>({
     name: d.name as SourceName,
     secret: d.secret as SecretName,
     schema,
     verify: declaredVerifier(d.signature, d.secret),
     normalize,
   });
+  registerChallenge(source, d.challenge);
+  return source;
 }

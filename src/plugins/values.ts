@@ -1,5 +1,5 @@
 import { emailDomain, normalizeDomain } from "../../webhooks/source";
-import type { Conversion, ValueSpec } from "./schema";
+import type { Condition, Conversion, EventTime, ValueSpec } from "./schema";
 
 /** Reading declared values out of a vendor payload. Pure: no clock, no I/O. */
 
@@ -42,6 +42,8 @@ export function convert(v: unknown, as: Conversion): unknown {
   switch (as) {
     case "string":
       return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+    case "trim":
+      return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
     case "int": {
       const n = numeric(v);
       return n === undefined ? undefined : Math.round(n);
@@ -110,6 +112,11 @@ export function evaluate(root: unknown, spec: ValueSpec): unknown {
     }
     return undefined;
   }
+  if ("join" in spec) {
+    const parts = spec.join.map((s) => evaluate(root, s));
+    if (!parts.every((p) => typeof p === "string" || (typeof p === "number" && Number.isFinite(p)))) return undefined;
+    return parts.join(spec.with ?? ":");
+  }
   let v = nonEmpty(readJsonPath(root, spec.path));
   if (v !== undefined && spec.as) v = convert(v, spec.as);
   if (spec.map) {
@@ -122,4 +129,33 @@ export function evaluate(root: unknown, spec: ValueSpec): unknown {
 /** Null and empty strings carry nothing: they leave the field absent. */
 function nonEmpty(v: unknown): unknown {
   return v === null || v === "" ? undefined : v;
+}
+
+/** The JSON path a spec reads first: where a refusal of its value points. */
+export function specPath(spec: ValueSpec): (string | number)[] {
+  if (typeof spec === "string") return pathSteps(spec);
+  if ("path" in spec) return pathSteps(spec.path);
+  if ("sum" in spec) return pathSteps(spec.sum);
+  if ("first" in spec) return specPath(spec.first[0]!);
+  if ("join" in spec) return specPath(spec.join[0]!);
+  return [];
+}
+
+/** The event time in ms, from the first of its paths that has one. */
+export function eventTimeOf(root: unknown, t: EventTime): number | undefined {
+  for (const at of "first" in t ? t.first : [t]) {
+    const v = convert(readJsonPath(root, at.path), at.as);
+    if (typeof v === "number") return v;
+  }
+  return undefined;
+}
+
+const same = (a: unknown, b: unknown) => a === b || (a !== undefined && JSON.stringify(a) === JSON.stringify(b));
+
+export function holds(root: unknown, c: Condition): boolean {
+  const v = evaluate(root, c.value);
+  if (c.in) return v !== undefined && c.in.some((x) => same(v, x));
+  if (c.notIn) return v === undefined || !c.notIn.some((x) => same(v, x));
+  const [min, max] = c.outside!;
+  return typeof v === "number" && (v < min || v > max);
 }

@@ -80,7 +80,7 @@ async function releaseOne(db: D1Database, cfg: TenureConfig, before: Referral, p
   const fx = referralEffects({ before, after, referrer, referred, rules, now });
   if (after.status === "paid") fx.ledger.push(...(await referralBadges(db, cfg, after, now)));
   try {
-    await db.batch([...planStmts(db, { referrals: [{ before, after }], ...fx }, rules.version, now), loyaltySyncStmt(db, after.referrerId, [], now)]);
+    await db.batch([...planStmts(db, { referrals: [{ before, after }], ...fx }, rules.version, now), loyaltySyncStmt(db, after.referrerId, [], now, rules.referral.linkBase)]);
   } catch (err) {
     log("warn", "referral changed during release; the next run retries it", { referredId: before.referredId, ...errorFields(err) });
     return null;
@@ -167,6 +167,6 @@ async function occasionsPage(db: D1Database, cfg: TenureConfig, rows: Row[], now
     actions.push(...due.actions);
   }
   const touched = [...new Set(ledger.filter((e) => e.points !== 0).map((e) => e.customerId))];
-  const stmts = [...planStmts(db, { referrals: [], ledger, actions }, cfg.rewards.version, now), ...touched.map((id) => loyaltySyncStmt(db, id, [], now))];
+  const stmts = [...planStmts(db, { referrals: [], ledger, actions }, cfg.rewards.version, now), ...touched.map((id) => loyaltySyncStmt(db, id, [], now, cfg.rewards.referral.linkBase))];
   return { stmts, entries: ledger.length, actionIds: actions.map((a) => a.id) };
 }

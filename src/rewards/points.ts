@@ -25,7 +25,7 @@ export async function recordActivity(db: D1Database, cfg: TenureConfig, a: { cus
   const [insert, , , row, balance] = await db.batch<Record<string, unknown>>([
     ...ledgerStmts(db, [entry], rules.version),
     ...enrollStmts(db, [a.customerId], "earn", now),
-    loyaltySyncStmt(db, a.customerId, [], now),
+    loyaltySyncStmt(db, a.customerId, [], now, cfg.rewards.referral.linkBase),
     ledgerRowStmt(db, entry.id),
     balanceStmt(db, a.customerId),
   ]);
@@ -64,7 +64,7 @@ export async function redeem(db: D1Database, cfg: TenureConfig, req: { customerI
   const r = { id, customerId: req.customerId, points: req.points, amount: quote.amount, currency: quote.currency, at: now };
   const [insert, , , row, balance] = await db.batch<Record<string, unknown>>([
     ...redeemStmts(db, r, action, rules.version),
-    loyaltySyncStmt(db, req.customerId, [], now),
+    loyaltySyncStmt(db, req.customerId, [], now, cfg.rewards.referral.linkBase),
     ledgerRowStmt(db, id),
     balanceStmt(db, req.customerId),
   ]);

@@ -1,10 +1,11 @@
 import type { TenureConfig } from "../core/config";
 import { stageOf } from "../core/lifecycle";
-import { planReferredSide, referralCodeFor, rewardIds, type Referral, type RewardPlan } from "../core/rewards";
+import { planReferredSide, type Referral, type RewardPlan } from "../core/rewards";
+import { buildReferralCode } from "../core/rewards/codes";
 import { AppError, notFound } from "../errors";
 import { planStmts } from "../loyalty";
-import { codeOf, customerState, insertCodeStmt, loadParties, loadReferral, loyaltySyncStmt, monthCounts, type CodeRow } from "../store/loyalty";
-import { insertActionStmts } from "../store/outbox";
+import { codeOf, customerState, loadParties, loadReferral, loyaltySyncStmt, monthCounts, type CodeRow } from "../store/loyalty";
+import { newCodeStmts } from "../store/loyalty-codes";
 
 /** Referral codes and manual attribution (the admin API's side of the referral program). */
 
@@ -21,20 +22,10 @@ export async function createReferralCode(db: D1Database, cfg: TenureConfig, cust
   const existing = await codeOf(db, { referrerId: customerId });
   if (existing) return { created: false, code: existing };
   if (!(await customerState(db, customerId))) throw notFound(`Customer ${customerId}`);
-  const code = referralCodeFor(customerId, cfg.rewards.referral.codePrefix);
+  const { code, action } = buildReferralCode(customerId, cfg.rewards.referral);
   const taken = await codeOf(db, { code });
   if (taken && taken.referrerId !== customerId) throw new AppError(409, "code_collision", `The code ${code} already belongs to another customer.`);
-  const actionId = rewardIds.promotionCode(customerId);
-  await db.batch([
-    insertCodeStmt(db, code, customerId, actionId, now),
-    ...insertActionStmts(db, [
-      {
-        id: actionId,
-        customerId,
-        payload: { type: "stripe.promotion_code", coupon: cfg.rewards.referral.coupon, code, metadata: { tenure_referrer: customerId, tenure_code: code } },
-      },
-    ], now),
-  ]);
+  await db.batch([...newCodeStmts(db, customerId, code, action, now), loyaltySyncStmt(db, customerId, [], now, cfg.rewards.referral.linkBase)]);
   const row = await codeOf(db, { referrerId: customerId });
   return { created: true, code: row! };
 }
@@ -76,7 +67,7 @@ export async function attributeManually(
   const written = plan.referrals[0]?.after;
   if (!written) throw new AppError(500, "not_attributed", "The referral could not be decided.");
   try {
-    await db.batch([...planStmts(db, plan, cfg.rewards.version, now), loyaltySyncStmt(db, referrerId, [], now)]);
+    await db.batch([...planStmts(db, plan, cfg.rewards.version, now), loyaltySyncStmt(db, referrerId, [], now, cfg.rewards.referral.linkBase)]);
   } catch {
     const now2 = await loadReferral(db, referredId);
     throw new AppError(409, "already_referred", `Customer ${referredId} was referred concurrently.`, { referral: now2 });

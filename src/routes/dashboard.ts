@@ -6,7 +6,6 @@ import { CustomerPage } from "../dashboard/customer";
 import { ErrorPage } from "../dashboard/error";
 import { customerCharts, customerWindowDays } from "../dashboard/customer-charts";
 import { callApi, hasRoute, type ApiHost } from "../dashboard/internal-api";
-import { LoyaltyPage } from "../dashboard/loyalty";
 import { noticeFrom, safeBack, withNotice } from "../dashboard/notices";
 import { OutboxPage, outboxStatuses } from "../dashboard/outbox";
 import { OverviewPage } from "../dashboard/overview";
@@ -20,8 +19,9 @@ import { AppError, notFound } from "../errors";
 import { errorFields, log } from "../log";
 import { customerDetail, customerNames, outboxCounts, outboxRows, portfolioPage, portfolioSorts } from "../store/dashboard";
 import { countFailed } from "../store/inbox";
-import { customerRewards, loyaltyOverview } from "../store/loyalty-dashboard";
+import { customerRewards } from "../store/loyalty-dashboard";
 import { mountAlertRoutes } from "./dashboard-alerts";
+import { mountLoyaltyRoutes } from "./loyalty-dashboard";
 import { mountIdentityRoutes } from "./dashboard-identity";
 import { mergedInto } from "../store/merge";
 import { mountModelRoutes } from "./model-dashboard";
@@ -120,10 +120,7 @@ export function dashboard(host: ApiHost) {
     return c.redirect(withNotice("/outbox", res.status === 202 ? { notice: "replayed", n: Number(res.json?.replayed ?? 0) } : { notice: "failed" }), 303);
   });
 
-  d.get("/loyalty", requireSession, async (c) => {
-    return render(c, LoyaltyPage, { csrf: c.get("session").csrf, notice: notice(c), data: await loyaltyOverview(c.env.DB) });
-  });
-
+  mountLoyaltyRoutes(d, host);
   mountModelRoutes(d, host);
   mountIdentityRoutes(d, host);
 

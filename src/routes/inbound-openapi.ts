@@ -35,6 +35,11 @@ export const inboundPaths = {
               description: "Vendor lookups that attach id-only events (HubSpot associations, Zendesk requesters): `enabled`, or `off: <what is missing> …`.",
               properties: { hubspot: { type: "string" }, zendesk: { type: "string" } },
             },
+            polls: {
+              type: "object",
+              description: "Daily reads of vendor APIs for facts no webhook carries (Freshdesk satisfaction ratings, HubSpot survey responses): `enabled`, or `off: <what is missing> …`.",
+              properties: { freshdeskCsat: { type: "string" }, hubspotFeedback: { type: "string" } },
+            },
             sweeper: { type: ["object", "null"], properties: { rescued: { type: "integer" }, lastRescueAt: { type: ["string", "null"], format: "date-time" } } },
             admin: { type: "string" },
             member: { type: "string", description: "The member API and widget: `enabled`, or `disabled: set TENURE_MEMBER_SECRET`." },
@@ -64,7 +69,7 @@ export const inboundPaths = {
         "2xx only after the delivery is committed to D1; duplicates and event types Tenure does not use answer 200 and change nothing.",
       tags: ["Webhooks"],
       security: [],
-      parameters: [pathParam("source", "The vendor that sent it.", { enum: Object.keys(sources) })],
+      parameters: [pathParam("source", "The vendor that sent it: a built-in or bundled source, or one stored through POST /api/plugins.", { anyOf: [{ enum: Object.keys(sources) }, { type: "string", pattern: "^[a-z][a-z0-9-]{1,39}$" }] })],
       requestBody: { required: true, content: { "application/json": { schema: { type: "object", description: "The vendor's payload, byte for byte as it was signed." } } } },
       responses: {
         "200": json({
@@ -80,7 +85,7 @@ export const inboundPaths = {
         "401": error("`invalid_signature`: missing, wrong, stale or future-dated signature (error.reason says which)"),
         "404": error("`unknown_source`: no source of that name"),
         "413": error(`\`payload_too_large\`: the body is over ${kib} KiB`),
-        "503": notConfigured("the source's secret is not set"),
+        "503": notConfigured("the source's secret is not set; or `source_broken`: a stored declaration that no longer parses (error.path)"),
         ...serverErrors,
       },
     },

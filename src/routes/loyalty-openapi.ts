@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { leaderboardPeriods } from "../core/rewards/ledger";
+import { loyaltyManagePaths } from "./loyalty-manage-openapi";
 import { adminErrors, badRequest, error, json, jsonBody, notFound, pathParam, queryParams } from "./openapi-parts";
 
 /** OpenAPI paths of the loyalty program (src/routes/loyalty.ts), spread into the main document. */
@@ -23,6 +24,7 @@ const noCustomer = notFound("customer");
 const referralCode = obj({ code: str, referrerId: str, actionId: str, promotionCodeId: { ...nullableStr, description: "Set once Stripe created it." }, status: nullableStr });
 
 export const loyaltyPaths = {
+  ...loyaltyManagePaths,
   "/api/referrals/codes": {
     post: {
       operationId: "createReferralCode",

@@ -9,11 +9,13 @@ import { recordActivity, enroll, redeem } from "../rewards/points";
 import { attributeManually, createReferralCode } from "../rewards/referrals";
 import { customerLoyalty, leaderboard, loyaltySummary, referralMetrics, referrersOverview } from "../store/loyalty-api";
 import { requireAdmin } from "./auth";
+import { loyaltyManage } from "./loyalty-manage";
 
 /** The loyalty program's admin API: referral codes and attribution, points, redemption, leaderboards. */
 
 export const loyalty = new Hono<{ Bindings: Env }>();
 loyalty.use("*", requireAdmin);
+loyalty.route("/", loyaltyManage);
 
 const id = z.string().min(1).max(200);
 const body = async <T>(req: { json: () => Promise<unknown> }, schema: z.ZodType<T>) => schema.parse(await req.json().catch(() => ({})));

@@ -16,6 +16,7 @@ const memberSecurity = [{ memberToken: [] }];
 /** Answers every /member route can give before its handler runs (src/member/auth.ts). */
 const memberErrors = {
   "401": error("`invalid_member_token`: missing, malformed, expired, wrongly signed, not HS256, `exp` more than 24 h ahead, or naming no known account (error.reason says which); with `WWW-Authenticate: Bearer`"),
+  "429": error("`too_many_attempts`: too many malformed or wrongly signed member tokens from this address; every request is refused until `Retry-After` seconds pass (error.retryAfter)"),
   "503": error("`member_access_disabled`: TENURE_MEMBER_SECRET is not set; or `config_error`"),
   ...serverErrors,
 };
@@ -96,7 +97,7 @@ export const memberPaths = {
     post: member("submitMemberClaim", "Claim points for a review or a social share", {
       description: `Pending until a program manager approves it (POST /api/loyalty/claims/{id}/approve); the same url again answers the existing claim (200). At most 20 pending per account. ${cors}`,
       requestBody: jsonBody(claimBodySchema),
-      responses: { "201": json(obj({ claim }), "Submitted"), "200": json(obj({ claim }), "Already submitted"), ...badRequest(), "429": error("`too_many_pending_claims`"), ...memberErrors },
+      responses: { "201": json(obj({ claim }), "Submitted"), "200": json(obj({ claim }), "Already submitted"), ...badRequest(), ...memberErrors, "429": error("`too_many_pending_claims`; or `too_many_attempts` (too many invalid member tokens from this address, with `Retry-After`)") },
     }),
     get: member("listOwnClaims", "The member's account's claims and their state, newest first (at most 50)", {
       description: cors,

@@ -109,6 +109,9 @@ export function mountModelRoutes(d: Hono<DashEnv>, host: ApiHost): void {
     const horizon = f.horizonDays && /^\d+$/.test(f.horizonDays) ? Number(f.horizonDays) : 90;
     try {
       const r = await calibrateModel(c.env, calibrateBody.parse({ horizonDays: horizon }), c.get("session").person.actor, Date.now());
+      if (r.status === "running") {
+        return page(c, { notice: { kind: "ok", text: `Calibrating ${r.totalCustomers} customers in pages (run ${r.runId}); the candidate appears among the versions when it is done.` } });
+      }
       return page(c, { notice: { kind: "ok", text: `Calibrated: candidate ${r.id} (not active).` }, admin: { calibration: r } });
     } catch (err) {
       const notice = failed(err);

@@ -41,14 +41,23 @@ const evaluation = {
     fitChurned: { type: "integer", description: "Churned customers among the fitted snapshots." },
     cutoff: { ...ms, description: "Snapshots at or after this are evaluated; the fit used only outcomes known before it." },
     censored: int,
-    coefficients: { type: "object", additionalProperties: { type: "number" }, description: "Fitted log-odds of churn per point of each feature." },
-    regressionAuc: { type: ["number", "null"], description: "The regression with its trend features, for comparison." },
+    coefficients: { type: "object", additionalProperties: { type: "number" }, description: "Fitted log-odds of churn per point of each component (trend components included)." },
+    fitAuc: { type: ["number", "null"], description: "The candidate's AUC on the snapshots it was fitted on; far above `auc` means it learnt noise or the later period differs." },
+    lambda: { type: "number", description: "The ridge strength, chosen on a validation fold at the end of the fit period." },
+    validationAuc: { type: ["number", "null"], description: "The candidate's AUC on that validation fold (null: too few churners in it, the default strength was used)." },
+    regressionAuc: { type: ["number", "null"], description: "The regression itself (missing components at their mean), for comparison." },
     horizonDays: int,
     customers: int,
-    capped: { type: "boolean" },
+    rows: { type: "integer", description: "Snapshots built from the customers' timelines." },
+    sampledRows: { type: "integer", description: "Snapshots the fit and evaluation used: a fixed-size sample, the same however the customers were paged." },
     overridesDropped: int,
     fittedFrom: str,
   },
+};
+
+const running = {
+  type: "object",
+  properties: { status: { enum: ["running"] }, runId: str, totalCustomers: int },
 };
 
 const summary = {
@@ -202,8 +211,9 @@ export const modelVersionPaths = {
       operationId: "calibrateHealthModel",
       summary: "Fit component weights to this deployment's churn history; the result is a candidate version with its evaluation",
       description:
-        "Regularised logistic regression over the component scores (and two trend features) of the event-time timeline, fitted on the earlier " +
-        `snapshots and evaluated on the later ones. At most ${MAX_REPLAY_CUSTOMERS} customers (\`evaluation.capped\`). Nothing is activated.`,
+        "Regularised logistic regression over the component scores (trend components included) of the event-time timeline, fitted on the earlier " +
+        `snapshots and evaluated on the later ones. Up to ${MAX_REPLAY_CUSTOMERS} customers it answers at once (201); beyond, or with \`paged\`, ` +
+        "it runs as a chain of pages on the queue (202 with a `runId`, polled with GET /api/model/calibrate/{runId}). Nothing is activated.",
       tags: ["Model"],
       requestBody: jsonBody(calibrateBody),
       responses: {
@@ -211,6 +221,7 @@ export const modelVersionPaths = {
           {
             type: "object",
             properties: {
+              status: { enum: ["done"] },
               id: str,
               active: { type: "boolean" },
               parent: { type: ["string", "null"] },
@@ -220,8 +231,41 @@ export const modelVersionPaths = {
           },
           "Created",
         ),
+        "202": json(running, "Running in pages on the queue"),
         ...badRequest(),
         "422": error("`too_few_churn_events`: not enough churn to say; `needed` is how many more churn events it takes"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/api/model/calibrate/{runId}": {
+    get: {
+      operationId: "getHealthModelCalibration",
+      summary: "A paged calibration: running, done (with its candidate version and evaluation) or refused (with how many churn events are needed)",
+      tags: ["Model"],
+      parameters: [pathParam("runId", "The `runId` POST /api/model/calibrate answered with.")],
+      responses: {
+        "200": json(
+          {
+            type: "object",
+            properties: {
+              runId: str,
+              status: { enum: ["running", "done", "refused"] },
+              horizonDays: int,
+              startedAt: ms,
+              updatedAt: ms,
+              customersRead: int,
+              rowsRead: int,
+              id: { type: "string", description: "The candidate version (when done)." },
+              parent: str,
+              weights: { type: "object", additionalProperties: { type: "number" } },
+              evaluation,
+              refusal: { type: "object", description: "When refused: `reason`, `needed`, `fitChurned`, `evaluationChurned`, `samples`." },
+            },
+          },
+          "The run",
+        ),
+        ...notFound("calibration"),
         ...adminErrors,
       },
     },

@@ -48,7 +48,7 @@ const customer = {
         score: { type: "integer", minimum: 0, maximum: 100 },
         band: { enum: ["green", "yellow", "red"] },
         trend: { type: "object", properties: { d7: nullable("number"), d30: nullable("number") } },
-        components: { type: "object", description: "billing, support, usage, sentiment, relationship: 0–100 or null when there is no data", additionalProperties: nullable("number") },
+        components: { type: "object", description: "billing, support, usage, sentiment, relationship, and the trend components (usageTrend, usageRecency, ticketTrend, urgentShare, npsRecency; weighted 0 by default): 0–100 or null when there is no data", additionalProperties: nullable("number") },
         drivers: { type: "array", items: { type: "object", properties: { factor: str, impact: { type: "number" }, detail: str } } },
         modelVersion: str,
         coverage: { type: "number", description: "Share (0–1) of the model's weight that had data." },

@@ -1,4 +1,5 @@
-import { adminErrors, badRequest, error, json } from "./openapi-parts";
+import { adminErrors, badRequest, error, json, jsonBody, notFound, pathParam } from "./openapi-parts";
+import { storeBodySchema } from "./plugins-stored";
 
 /** OpenAPI paths of declared plugins (src/routes/plugins.ts, docs/plugins.md). */
 
@@ -31,6 +32,28 @@ const destination = {
   },
 };
 
+const int = { type: "integer" };
+const ms = { type: "integer", description: "ms since epoch" };
+const versionSummary = { type: "object", properties: { version: int, createdAt: ms, author: str } };
+const stored = {
+  type: "object",
+  properties: {
+    name: str,
+    kind: { const: "source" },
+    activeVersion: { type: ["integer", "null"], description: "The version served at POST /webhooks/{name}; null when none is." },
+    versions: { type: "array", items: versionSummary, description: "Newest first." },
+    status: { type: "string", description: "`enabled`, `disabled: set <SECRET>`, `inactive`, or `broken: <path>` when the active version no longer parses." },
+    scheme: { enum: ["hmac", "token", "basic-auth"] },
+    weak: { type: "boolean" },
+    secret: str,
+    error: problem,
+  },
+};
+const storedAnswer = { type: "object", properties: { name: str, version: int, id: { type: "string", description: "`name@version`" }, active: { type: "boolean" }, author: str, createdAt: ms } };
+const nameParam = pathParam("name", "A stored source's name.", { type: "string", pattern: "^[a-z][a-z0-9-]{1,39}$" });
+const actorBody = { required: false, content: { "application/json": { schema: { type: "object", properties: { actor: { type: "string", description: "Who acts, recorded with the admin token." } } } } } };
+const invalidPlugin = error("`invalid_plugin`, with `ok: false` beside `error`: error.path names the first problem, `definition.<path>`");
+
 const validateBody = {
   type: "object",
   required: ["definition", "sample"],
@@ -55,7 +78,83 @@ export const pluginPaths = {
       description: "Declarations live in the deployment's plugins/ folder, bundled at build time. A refused one is listed under `broken` with the path of its problem; every other source keeps serving.",
       tags: ["Webhooks"],
       responses: {
-        "200": json({ type: "object", properties: { plugins: { type: "array", items: loaded }, destinations: { type: "array", items: destination }, broken: { type: "array", items: { type: "object", properties: { file: str, error: problem } } } } }),
+        "200": json({
+          type: "object",
+          properties: {
+            plugins: { type: "array", items: loaded },
+            destinations: { type: "array", items: destination },
+            stored: { type: "array", items: stored, description: "Sources stored through POST /api/plugins." },
+            broken: { type: "array", items: { type: "object", properties: { file: { type: "string", description: "A plugins/ file, or `stored:<name>@<version>`." }, error: problem } } },
+          },
+        }),
+        ...adminErrors,
+      },
+    },
+    post: {
+      operationId: "storePlugin",
+      summary: "Store a source declaration as a new version (and activate it)",
+      description:
+        "Checked like a bundled declaration, then stored as an immutable version (`name@version`) and, unless `activate` is false, served at POST /webhooks/{name} at once. " +
+        "Storing the same definition under the same version again answers 200. A name a built-in source or a bundled plugins/ file takes is refused with 409. Destinations are bundled files only.",
+      tags: ["Webhooks"],
+      requestBody: jsonBody(storeBodySchema),
+      responses: {
+        "201": json(storedAnswer, "Stored"),
+        "200": json(storedAnswer, "This exact version was already stored"),
+        "409": error("`plugin_name_taken` (a built-in or bundled name) or `plugin_version_exists` (that version holds another definition: bump `version`)"),
+        "422": invalidPlugin,
+        ...badRequest("The body is not `{ definition, activate?, actor? }`"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/api/plugins/{name}/versions": {
+    get: {
+      operationId: "listPluginVersions",
+      summary: "A stored source's versions (with their definitions) and activations",
+      tags: ["Webhooks"],
+      parameters: [nameParam],
+      responses: {
+        "200": json({
+          type: "object",
+          properties: {
+            name: str,
+            activeVersion: { type: ["integer", "null"] },
+            versions: { type: "array", items: { type: "object", properties: { version: int, id: str, active: { type: "boolean" }, author: str, createdAt: ms, definition: declaration } } },
+            activations: { type: "array", items: { type: "object", properties: { versionId: { type: ["string", "null"] }, previousId: { type: ["string", "null"] }, at: ms, actor: str } } },
+          },
+        }),
+        ...notFound("stored plugin"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/api/plugins/{name}/versions/{version}/activate": {
+    post: {
+      operationId: "activatePluginVersion",
+      summary: "Serve this version of a stored source (activating an older one is the rollback)",
+      tags: ["Webhooks"],
+      parameters: [nameParam, pathParam("version", "The version number.", { type: "integer", minimum: 1 })],
+      requestBody: actorBody,
+      responses: {
+        "200": json({ type: "object", properties: { name: str, activeVersion: int, previousVersion: { type: ["integer", "null"] } } }),
+        ...notFound("stored plugin version"),
+        ...badRequest(),
+        ...adminErrors,
+      },
+    },
+  },
+  "/api/plugins/{name}/deactivate": {
+    post: {
+      operationId: "deactivatePlugin",
+      summary: "Stop serving a stored source (its endpoint answers 404); its versions are kept",
+      tags: ["Webhooks"],
+      parameters: [nameParam],
+      requestBody: actorBody,
+      responses: {
+        "200": json({ type: "object", properties: { name: str, activeVersion: { const: null } } }),
+        ...notFound("stored plugin"),
+        ...badRequest(),
         ...adminErrors,
       },
     },

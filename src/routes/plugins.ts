@@ -8,6 +8,9 @@ import { dryRunDestination, dryRunSource } from "../plugins/dry-run";
 import { declarationJsonSchema, type DeclarationProblem } from "../plugins/schema";
 import type { AppVars } from "../app";
 import { requireAdmin } from "./auth";
+import { describeStored } from "../plugins/stored-list";
+import { declaredSecretValue } from "../plugins/secrets";
+import { storedPlugins } from "./plugins-stored";
 
 /** Declared plugins: the list, the declaration format as JSON Schema, and a dry run (docs/plugins.md). */
 export const plugins = new Hono<{ Bindings: Env; Variables: AppVars }>();
@@ -18,7 +21,9 @@ export const validateBodySchema = z.object({
   sample: z.object({ headers: z.record(z.string(), z.string()).default({}), body: z.string().max(256 * 1024) }),
 });
 
-plugins.get("/plugins", (c) => {
+plugins.route("/", storedPlugins);
+
+plugins.get("/plugins", async (c) => {
   const cfg = loadConfig(c.env);
   const list = declaredPlugins.loaded.map((p) => {
     const configured = typeof (cfg as Record<string, unknown>)[p.secret] === "string";
@@ -28,7 +33,9 @@ plugins.get("/plugins", (c) => {
     const missing = Object.values(d.secrets).filter((name) => typeof (cfg as Record<string, unknown>)[name] !== "string");
     return { name: d.name, version: d.version, kind: "destination", events: d.events, status: missing.length === 0 ? "enabled" : `disabled: set ${missing.join(", ")}` };
   });
-  return c.json({ plugins: list, destinations, broken: [...declaredPlugins.broken, ...declaredDestinations.broken] });
+  const stored = await describeStored(c.env.DB, (name) => declaredSecretValue(cfg, c.env, name) !== undefined);
+  const storedBroken = stored.flatMap((s) => (s.error ? [{ file: `stored:${s.name}@${s.activeVersion}`, error: s.error }] : []));
+  return c.json({ plugins: list, destinations, stored, broken: [...declaredPlugins.broken, ...declaredDestinations.broken, ...storedBroken] });
 });
 
 plugins.get("/plugins/schema", (c) => c.json(declarationJsonSchema()));

@@ -2,8 +2,12 @@ import { Hono } from "hono";
 import { connectors } from "../../connectors/registry";
 import { declaredPlugins, sources } from "../../webhooks/registry";
 import { declaredDestinations } from "../plugins/destinations";
+import { declaredSecretValue } from "../plugins/secrets";
+import { describeStored } from "../plugins/stored-list";
 import { loadConfig, type Env } from "../env";
 import { sweeperStats } from "../store/sweeper";
+import { freshdeskDisabledReason } from "../jobs/freshdesk-ratings";
+import { hubspotFeedbackDisabledReason } from "../jobs/hubspot-feedback-submissions";
 
 export const status = new Hono<{ Bindings: Env }>();
 
@@ -23,10 +27,20 @@ status.get("/health", async (c) => {
   const sweeper = swept && { rescued: swept.rescued, lastRescueAt: swept.lastRescueAt === null ? null : new Date(swept.lastRescueAt).toISOString() };
   const off = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (matching events stay unmatched until it is set)`);
   const enrichment = { hubspot: off(connectors.hubspot.disabledReason(cfg)), zendesk: off(connectors.zendesk.disabledReason(cfg)) };
+  const poll = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (the daily step is skipped)`);
+  const polls = { freshdeskCsat: poll(freshdeskDisabledReason(cfg)), hubspotFeedback: poll(hubspotFeedbackDisabledReason(cfg)) };
   // Declared sources: a weak scheme (shared token, basic auth) signs no bytes, and a refused declaration is listed, not served.
+  // Stored through POST /api/plugins: the active version of each, listed like the bundled ones.
+  const stored = db === "ok" ? await describeStored(c.env.DB, (name) => declaredSecretValue(cfg, c.env, name) !== undefined).catch(() => []) : [];
   const plugins = {
-    sources: Object.fromEntries(declaredPlugins.loaded.map((p) => [p.name, `${srcs[p.name]}${p.weak ? ` (weaker: ${p.scheme} signs nothing)` : ""}`])),
-    broken: [...declaredPlugins.broken, ...declaredDestinations.broken].map((b) => `${b.file}: ${b.error.path}: ${b.error.message}`),
+    sources: {
+      ...Object.fromEntries(declaredPlugins.loaded.map((p) => [p.name, `${srcs[p.name]}${p.weak ? ` (weaker: ${p.scheme} signs nothing)` : ""}`])),
+      ...Object.fromEntries(stored.filter((s) => s.status !== "inactive" && !s.error).map((s) => [s.name, `${s.status} (stored, version ${s.activeVersion ?? "?"})${s.weak ? ` (weaker: ${s.scheme} signs nothing)` : ""}`])),
+    },
+    broken: [
+      ...[...declaredPlugins.broken, ...declaredDestinations.broken].map((b) => `${b.file}: ${b.error.path}: ${b.error.message}`),
+      ...stored.filter((s) => s.error).map((s) => `stored ${s.name}: ${s.error!.path}: ${s.error!.message}`),
+    ],
   };
-  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, sweeper, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
+  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, polls, sweeper, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
 });

@@ -5,11 +5,15 @@ import type { Delivery, WebhookSource } from "../../webhooks/source";
 import { normalizedEventSchema, type SourceName } from "../core/events";
 import { HOUR, timeProblems } from "../core/time";
 import { loadConfig, type Config, type Env } from "../env";
+import { tenureConfig } from "../config";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { commitDeliveries, inboxRow, type NewInboxRow } from "../store/inbox";
 import { enqueue } from "../jobs/enqueue";
 import { readLimited } from "../body";
+import { storedSource } from "../plugins/stored-route";
+import { declaredSecretValue } from "../plugins/secrets";
+import { challengeAnswer } from "../plugins/challenge";
 import type { AppVars } from "../app";
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -30,10 +34,10 @@ webhooks.use("*", async (_c, next) => {
 
 webhooks.post("/:source", async (c) => {
   const name = c.req.param("source");
-  const source = Object.hasOwn(sources, name) ? sources[name as SourceName] : undefined;
+  const source = (Object.hasOwn(sources, name) ? sources[name as SourceName] : undefined) ?? (await storedSource(c.env.DB, name));
   if (!source) throw new AppError(404, "unknown_source", `No webhook source named "${name}". Known: ${Object.keys(sources).join(", ")}.`);
   const cfg = loadConfig(c.env);
-  const secret = cfg[source.secret] as string | undefined;
+  const secret = declaredSecretValue(cfg, c.env, source.secret);
   if (!secret) {
     throw new AppError(503, "source_not_configured", `The ${name} source is disabled: set the ${source.secret} secret to accept its webhooks.`, { secret: source.secret });
   }
@@ -69,7 +73,7 @@ async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cf
     });
   }
 
-  const deliveries = source.normalize(parsed.data, raw, { now });
+  const deliveries = source.normalize(parsed.data, raw, { now, surveys: () => tenureConfig(cfg.TENURE_CONFIG).surveys });
   assertUsable(name, deliveries, now, cfg.MAX_EVENT_FUTURE_HOURS * HOUR);
   const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
   const stored = storeAndHandOff(c.env, rows);
@@ -78,10 +82,13 @@ async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cf
   waitUntilOf(c)?.(stored.catch(() => {}));
   const inserted = await stored;
   log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, requestId: c.get("requestId") });
+  const challenge = challengeAnswer(source, c.req.raw.headers);
+  if (challenge?.respond === "text") return c.text(challenge.value);
   return c.json({
     received: rows.length,
     duplicates: rows.length - inserted.length,
     ignored: rows.filter((r) => r.status === "ignored").length,
+    ...(challenge ? { challenge: challenge.value } : {}),
   });
 }
 

@@ -25,6 +25,11 @@ export const ERASE_TABLES = [
   { table: "member_claims", columns: ["submitted_by", "url"], onMatch: "delete" },
   { table: "hubspot_synced", columns: ["value"], onMatch: "scrub" },
   { table: "backfill_runs", columns: ["last_error"], onMatch: "scrub" },
+  // Who created, activated or calibrated a health model version: the version itself stays as it was.
+  { table: "model_versions", columns: ["author"], onMatch: "scrub" },
+  { table: "model_activations", columns: ["actor"], onMatch: "scrub" },
+  { table: "model_active", columns: ["activated_by"], onMatch: "scrub" },
+  { table: "calibration_runs", columns: ["actor"], onMatch: "scrub" },
 ] as const;
 export type EraseTable = (typeof ERASE_TABLES)[number];
 

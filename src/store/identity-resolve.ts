@@ -1,3 +1,4 @@
+import { CRM_MERGE_MARK, crmMergeOf, decideCrmMerge, type CrmMerge } from "../core/crm-merge";
 import { decide, isExplicit, mayCreate, type IdentitySourceRules } from "../core/identity";
 import { createdAtOf } from "./merge";
 import { holdingsOf, keyString, takenIds, unlinkedKeys, type IdentityConflictRow, type IdentityKey } from "./identity";
@@ -53,7 +54,46 @@ export async function identityResolver(
 
   const blocked = (customerId: string, keys: IdentityKey[]) => keys.some((k) => unlinks.get(keyString(k))?.has(customerId));
 
+  /** After a merge: what the loser held is the survivor's for the rest of the batch. */
+  function absorb(survivorId: string, loserId: string) {
+    redirect.set(loserId, survivorId);
+    for (const [k, c] of known) if (c === loserId) known.set(k, survivorId);
+    for (const [kind, values] of Object.entries(holdings.get(loserId) ?? {})) for (const value of values) hold(survivorId, { kind, value } as IdentityKey);
+    holdings.delete(loserId);
+  }
+
+  /** The keys not linked yet, linked to `id` (never one unlinked from it, never the merge mark). */
+  function link(id: string, keys: IdentityKey[]): IdentityKey[] {
+    const fresh = keys.filter((k) => k.kind !== CRM_MERGE_MARK && !known.has(keyString(k)) && !unlinks.get(keyString(k))?.has(id));
+    for (const k of fresh) {
+      known.set(keyString(k), id);
+      hold(id, k);
+    }
+    return fresh;
+  }
+
+  /** HubSpot merged two companies: their customers become one, the surviving company's customer surviving. */
+  async function resolveCrmMerge(rowId: string, source: string, keys: IdentityKey[], m: CrmMerge): Promise<Resolution> {
+    await load([...new Set(keys.map((k) => known.get(keyString(k))).filter((c): c is string => c !== undefined))]);
+    const decision = decideCrmMerge(m, known);
+    let customerId: string | null = null;
+    if (decision.kind === "merge") {
+      const { survivorId, loserId } = decision;
+      if (created.has(survivorId) || created.has(loserId)) return { customerId: null, fresh: [], conflicts: [], defer: true };
+      const outcome = await merge(survivorId, loserId, `HubSpot merged company ${m.loser.value} into ${m.survivor.value} (event ${rowId})`);
+      if (outcome.status !== "merged" && outcome.status !== "already_merged") {
+        return { customerId: null, fresh: [], conflicts: [{ eventId: rowId, kind: m.loser.kind, value: m.loser.value, customerId: loserId, held: "", reason: outcome.message ?? outcome.status }] };
+      }
+      absorb(survivorId, loserId);
+      customerId = survivorId;
+    } else if (decision.kind === "attach") customerId = decision.customerId;
+    else if (mayCreate(rules, source)) customerId = await newCustomerId({ kind: "hubspot", value: m.survivor.value });
+    return customerId ? { customerId, fresh: link(customerId, keys), conflicts: [] } : { customerId: null, fresh: [], conflicts: [] };
+  }
+
   async function resolve(rowId: string, source: string, keys: IdentityKey[]): Promise<Resolution> {
+    const crmMerge = crmMergeOf(keys);
+    if (crmMerge) return resolveCrmMerge(rowId, source, keys, crmMerge);
     await load([...new Set(keys.map((k) => known.get(keyString(k))).filter((c): c is string => c !== undefined))]);
     let decision = decide(keys, known, holdings, age);
     if (decision.kind === "conflict") {
@@ -75,23 +115,14 @@ export async function identityResolver(
           const k = keys.find((x) => isExplicit(x) && known.get(keyString(x)) === loser)!;
           return { customerId: null, fresh: [], conflicts: [{ eventId: rowId, kind: k.kind, value: k.value, customerId: loser, held: "", reason: outcome.message ?? outcome.status }] };
         }
-        redirect.set(loser, customerId);
-        for (const [k, c] of known) if (c === loser) known.set(k, customerId);
-        for (const [kind, values] of Object.entries(holdings.get(loser) ?? {})) for (const value of values) hold(customerId, { kind, value } as IdentityKey);
-        holdings.delete(loser);
+        absorb(customerId, loser);
       }
     } else {
       const primary = keys.find(isExplicit);
       if (primary && mayCreate(rules, source)) customerId = await newCustomerId(primary);
     }
     if (!customerId) return { customerId: null, fresh: [], conflicts: [] };
-    const id = customerId;
-    const fresh = keys.filter((k) => !known.has(keyString(k)) && !unlinks.get(keyString(k))?.has(id));
-    for (const k of fresh) {
-      known.set(keyString(k), id);
-      hold(id, k);
-    }
-    return { customerId: id, fresh, conflicts: [] };
+    return { customerId, fresh: link(customerId, keys), conflicts: [] };
   }
 
   async function newCustomerId(primary: IdentityKey): Promise<string> {

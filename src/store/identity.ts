@@ -1,9 +1,10 @@
 import type { NormalizedEvent, Subject } from "../core/events";
+import { CRM_MERGE_MARK } from "../core/crm-merge";
 import { accountIdOf, mayMatchByDomain, type IdentitySourceRules } from "../core/identity";
 
 /** Kinds of explicit ids that point at an account; the first four may create a customer. */
 export const PRIMARY_KINDS = ["stripe", "hubspot", "segment_group", "account"] as const;
-export type IdentityKind = (typeof PRIMARY_KINDS)[number] | "stripe_charge" | "stripe_pi" | "domain" | EnrichedKind;
+export type IdentityKind = (typeof PRIMARY_KINDS)[number] | "stripe_charge" | "stripe_pi" | "domain" | EnrichedKind | typeof CRM_MERGE_MARK;
 /** Ids that find their customer through a vendor lookup (src/store/associations.ts), never by themselves. */
 export const ENRICHED_KINDS = ["hubspot_deal", "hubspot_ticket", "zendesk_user", "zendesk_org"] as const;
 export type EnrichedKind = (typeof ENRICHED_KINDS)[number];
@@ -20,6 +21,9 @@ export function subjectKeys(subject: Subject, freeMail: ReadonlySet<string>, mat
   };
   add("stripe", subject.stripeCustomerId);
   add("hubspot", subject.hubspotCompanyId);
+  // A HubSpot merge carries both companies; the mark says which one went (never linked: src/core/crm-merge.ts).
+  add("hubspot", subject.hubspotMergedCompanyId);
+  add(CRM_MERGE_MARK, subject.hubspotMergedCompanyId);
   add("segment_group", subject.segmentGroupId);
   // One account key space: Segment's groupId is the account id Stripe metadata and the CRM carry.
   add("account", subject.accountId);

@@ -1,5 +1,4 @@
 import type { Band } from "../core/health";
-import { HUBSPOT_PROPERTIES } from "../core/plan";
 import { CONVERTED, isPastDue, type LedgerEntry, type MonthlyCap, type Party, type Referral, type ReferralWrite } from "../core/rewards";
 import type { CustomerState } from "../core/state";
 
@@ -141,30 +140,7 @@ export function birthdayStmt(db: D1Database, contactId: string, customerId: stri
     .bind(contactId, customerId, monthDay, now);
 }
 
-export const loyaltySyncId = (companyId: string) => `hubspot.properties:${companyId}:loyalty`;
-
-/**
- * Refreshes the HubSpot loyalty properties of a customer's companies. The values are computed by the
- * statement itself, at commit, so concurrent writers (a redemption, a payout) can never leave a stale total.
- */
-export function loyaltySyncStmt(db: D1Database, customerId: string, companyIds: readonly string[], now: number, delayMs = 0): D1PreparedStatement {
-  const P = HUBSPOT_PROPERTIES;
-  return db
-    .prepare(
-      `INSERT INTO outbox (id, customer_id, destination, type, payload, status, attempts, next_attempt_at, created_at, updated_at)
-       SELECT 'hubspot.properties:' || co.value || ':loyalty', ?1, 'hubspot', 'hubspot.properties',
-         json_object('type', 'hubspot.properties', 'companyId', co.value, 'properties', json_object(
-           '${P.points}', CAST((SELECT COALESCE(SUM(points), 0) FROM loyalty_ledger WHERE customer_id = ?1) AS TEXT),
-           '${P.referrals}', CAST((SELECT COUNT(*) FROM referrals WHERE referrer_id = ?1 AND status IN ('pending', 'held', 'paid')) AS TEXT))),
-         'pending', 0, ?2 + ?4, ?2, ?2
-       FROM (SELECT value FROM identities WHERE customer_id = ?1 AND kind = 'hubspot' UNION SELECT value FROM json_each(?3)) co WHERE true
-       ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at,
-         status = 'pending', attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
-         next_attempt_at = CASE WHEN outbox.status = 'pending' THEN outbox.next_attempt_at ELSE excluded.next_attempt_at END,
-         last_error = CASE WHEN outbox.status = 'pending' THEN outbox.last_error END`,
-    )
-    .bind(customerId, now, JSON.stringify(companyIds), delayMs);
-}
+export { loyaltySyncId, loyaltySyncStmt } from "./loyalty-sync";
 
 export async function loadReferral(db: D1Database, referredId: string): Promise<Referral | null> {
   const r = await db.prepare(`SELECT * FROM referrals WHERE referred_id = ?`).bind(referredId).first<ReferralRaw>();

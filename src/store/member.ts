@@ -104,7 +104,7 @@ export interface HistoryEntry {
  * Ledger entries a member sees: what they earned, spent, were credited or lost. The program's own decisions
  * (attributions, refusals and their fraud reasons, holds) stay with the program manager.
  */
-export const MEMBER_VISIBLE_ENTRIES = ["points.earned", "points.redeemed", "points.reversed", "badge.awarded", "referral.paid", "referral.clawed_back", "referral.friend_reward", "occasion.credit"];
+export const MEMBER_VISIBLE_ENTRIES = ["points.earned", "points.redeemed", "points.reversed", "points.adjusted", "badge.awarded", "referral.paid", "referral.clawed_back", "referral.friend_reward", "occasion.credit"];
 
 /** The member's ledger, newest first, in keyset pages (`after` is the last row's `at` and `id`). */
 export async function memberHistory(db: D1Database, customerId: string, limit: number, after: { at: number; id: string } | null): Promise<HistoryEntry[]> {

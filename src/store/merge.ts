@@ -116,17 +116,40 @@ export function recordMovedStmt(db: D1Database, loserId: string, moved: Record<s
   return db.prepare(`UPDATE customer_merges SET moved = ? WHERE loser_id = ?`).bind(JSON.stringify(moved), loserId);
 }
 
-/** Why two customers cannot be merged by their loyalty rows, or null. */
-export async function referralConflict(db: D1Database, a: string, b: string): Promise<string | null> {
-  const [codes, referred, between] = await db.batch<{ n: number }>([
-    db.prepare(`SELECT COUNT(*) AS n FROM referral_codes WHERE referrer_id IN (?, ?)`).bind(a, b),
-    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE referred_id IN (?, ?)`).bind(a, b),
-    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE (referrer_id = ?1 AND referred_id = ?2) OR (referrer_id = ?2 AND referred_id = ?1)`).bind(a, b),
+/**
+ * Why two customers cannot be merged by their loyalty rows (`conflict`), or which referral code the merge drops
+ * (`drop`): a customer has one code, so when both hold one, one never used (no click, no referral) goes, the
+ * loser's first. Every paying customer gets a code by default, so two unused codes are the common case.
+ */
+export async function referralConflict(db: D1Database, survivor: string, loser: string): Promise<{ conflict: string } | { drop: string | null }> {
+  const [codes, referred, between] = await db.batch<{ n: number } | { code: string; referrer_id: string; used: number }>([
+    db.prepare(
+      `SELECT c.code, c.referrer_id,
+         EXISTS (SELECT 1 FROM referrals r WHERE r.referrer_id = c.referrer_id) OR EXISTS (SELECT 1 FROM referral_clicks k WHERE k.code = c.code) AS used
+       FROM referral_codes c WHERE c.referrer_id IN (?, ?)`,
+    ).bind(survivor, loser),
+    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE referred_id IN (?, ?)`).bind(survivor, loser),
+    db.prepare(`SELECT COUNT(*) AS n FROM referrals WHERE (referrer_id = ?1 AND referred_id = ?2) OR (referrer_id = ?2 AND referred_id = ?1)`).bind(survivor, loser),
   ]);
-  if (between!.results[0]!.n > 0) return "one of them referred the other: merged, the referral would become a self-referral";
-  if (codes!.results[0]!.n > 1) return "both have a referral code, and a customer has one (Stripe promotion codes cannot be merged)";
-  if (referred!.results[0]!.n > 1) return "both were referred, and a customer is referred at most once";
-  return null;
+  if ((between!.results[0] as { n: number }).n > 0) return { conflict: "one of them referred the other: merged, the referral would become a self-referral" };
+  if ((referred!.results[0] as { n: number }).n > 1) return { conflict: "both were referred, and a customer is referred at most once" };
+  const held = codes!.results as { code: string; referrer_id: string; used: number }[];
+  if (held.length < 2) return { drop: null };
+  // The loser's unused code goes first: the survivor keeps the code its people may already have been sent.
+  const unused = held.filter((c) => !c.used).sort((a, b) => (a.referrer_id === loser ? -1 : b.referrer_id === loser ? 1 : 0));
+  if (unused.length === 0) return { conflict: "both have a referral code that has been used, and a customer has one (Stripe promotion codes cannot be merged)" };
+  return { drop: unused[0]!.code };
+}
+
+/** Drops a referral code nobody used, in the merge's batch (only if it is still unused then). */
+export function dropUnusedCodeStmt(db: D1Database, code: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `DELETE FROM referral_codes WHERE code = ?1
+         AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.referrer_id = referral_codes.referrer_id)
+         AND NOT EXISTS (SELECT 1 FROM referral_clicks k WHERE k.code = ?1)`,
+    )
+    .bind(code);
 }
 
 export async function createdAtOf(db: D1Database, ids: string[]): Promise<Map<string, number>> {

@@ -46,7 +46,13 @@ export function insertActionStmts(db: D1Database, actions: Action[], now: number
       destinationOf(a.payload.type),
       a.payload.type,
       JSON.stringify(a.payload),
-      a.payload.type === "hubspot.properties" ? now + coalesceMs : a.payload.type === "slack.alert" || a.payload.type === "slack.recovery" ? now + alertSettleMs : now,
+      a.payload.type === "hubspot.properties"
+        ? now + coalesceMs
+        : a.payload.type === "slack.alert" || a.payload.type === "slack.recovery"
+          ? now + alertSettleMs
+          : a.payload.type === "declared.request"
+            ? now + (a.payload.windowMs ?? 0)
+            : now,
       now,
       now,
     ),

@@ -1,5 +1,6 @@
 import type { SourceName } from "../core/events";
 import { DAY } from "../core/state";
+import { ENRICHED_KINDS } from "./identity";
 import type { InboxStatus } from "./inbox";
 
 /**
@@ -26,6 +27,12 @@ export const DEDUPE_WINDOW_DAYS = {
 
 export const DAY_MS = DAY;
 
+/**
+ * Sources declared in plugins (bundled or stored) have no entry above: their processed rows go after this many
+ * days, long enough for the retry schedules of the vendors a declaration covers (Paddle, Front: hours to 3 days).
+ */
+export const DECLARED_DEDUPE_WINDOW_DAYS = 7;
+
 /** Each statement of the retention job touches at most this many rows. */
 export const ROWS_PER_STATEMENT = 1000;
 
@@ -38,11 +45,13 @@ export const ROWS_PER_STATEMENT = 1000;
  */
 export type PruneStep =
   | { kind: "expired"; source: SourceName }
+  | { kind: "expired-declared" }
   | { kind: "unmatched" }
   | { kind: "raw-payload"; status: InboxStatus }
   | { kind: "outbox" }
   | { kind: "referral-clicks" }
-  | { kind: "associations" };
+  | { kind: "associations" }
+  | { kind: "enriched-identities" };
 
 /**
  * What a vendor's API said an id belongs to (src/store/associations.ts) is kept this long after it was fetched.
@@ -65,15 +74,27 @@ export const REFERRAL_CLICK_DAYS = 400;
  */
 export const OUTBOX_RETENTION_DAYS = 180;
 
+/**
+ * Identities of enriched kinds (src/store/identity.ts: one per HubSpot deal or ticket, Zendesk requester or
+ * organization) grow with every ticket and deal, so they are deleted this long after they were linked. Not
+ * sooner: a lookup's id is deterministic, and its delivered outbox row (older than the identity it led to) must be
+ * gone first, or a later event of the id would plan a lookup the outbox ignores as a duplicate and stay unmatched.
+ * The outbox step runs before this one. Explicit ids (Stripe, HubSpot company, account), domains and people are
+ * never pruned: they are the customer.
+ */
+export const ENRICHED_IDENTITY_RETENTION_DAYS = OUTBOX_RETENTION_DAYS;
+
 const STATUSES: readonly InboxStatus[] = ["processed", "ignored", "unmatched", "failed", "received"];
 
 export const PRUNE_STEPS: readonly PruneStep[] = [
   ...(Object.keys(DEDUPE_WINDOW_DAYS) as SourceName[]).map((source) => ({ kind: "expired" as const, source })),
+  { kind: "expired-declared" },
   { kind: "unmatched" },
   ...STATUSES.map((status) => ({ kind: "raw-payload" as const, status })),
   { kind: "outbox" },
   { kind: "referral-clicks" },
   { kind: "associations" },
+  { kind: "enriched-identities" },
 ];
 
 export interface RetentionPolicy {
@@ -87,7 +108,9 @@ export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number):
   const days =
     step.kind === "expired"
       ? policy.dedupeWindowDays[step.source]
-      : step.kind === "unmatched"
+      : step.kind === "expired-declared"
+        ? DECLARED_DEDUPE_WINDOW_DAYS
+        : step.kind === "unmatched"
         ? policy.unmatchedDays
         : step.kind === "outbox"
           ? OUTBOX_RETENTION_DAYS
@@ -95,7 +118,9 @@ export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number):
             ? REFERRAL_CLICK_DAYS
             : step.kind === "associations"
               ? ASSOCIATION_RETENTION_DAYS
-              : policy.rawPayloadDays;
+              : step.kind === "enriched-identities"
+                ? ENRICHED_IDENTITY_RETENTION_DAYS
+                : policy.rawPayloadDays;
   return now - days * DAY_MS;
 }
 
@@ -110,6 +135,18 @@ export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number
   if (step.kind === "referral-clicks") return foldReferralClicks(db, new Date(cutoff).toISOString().slice(0, 10), limit);
   if (step.kind === "associations") {
     const r = await db.prepare(`DELETE FROM associations WHERE rowid IN (SELECT rowid FROM associations WHERE fetched_at < ? LIMIT ?)`).bind(cutoff, limit).run();
+    const rows = r.meta.changes ?? 0;
+    return { rows, full: rows >= limit };
+  }
+  if (step.kind === "enriched-identities") {
+    // The kinds are literals of ENRICHED_KINDS, so each walks the (kind, created_at) index.
+    const r = await db
+      .prepare(
+        `DELETE FROM identities WHERE rowid IN (
+           SELECT rowid FROM identities WHERE kind IN (SELECT value FROM json_each(?1)) AND created_at < ?2 ORDER BY created_at LIMIT ?3)`,
+      )
+      .bind(JSON.stringify(ENRICHED_KINDS), cutoff, limit)
+      .run();
     const rows = r.meta.changes ?? 0;
     return { rows, full: rows >= limit };
   }
@@ -138,11 +175,17 @@ export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number
     return { rows, full: rows >= limit };
   }
   // Literal SQL per kind, so each walks its index (source, status, received_at) or (status, received_at).
-  const statuses = step.kind === "expired" ? ["processed", "ignored"] : ["unmatched"];
+  const statuses = step.kind === "unmatched" ? ["unmatched"] : ["processed", "ignored"];
   const select =
     step.kind === "expired"
       ? db.prepare(`SELECT id FROM inbox_events WHERE source = ? AND status IN ('processed', 'ignored') AND received_at < ? LIMIT ?`).bind(step.source, cutoff, limit)
-      : db.prepare(`SELECT id FROM inbox_events WHERE status = 'unmatched' AND received_at < ? LIMIT ?`).bind(cutoff, limit);
+      : step.kind === "expired-declared"
+        ? db
+            .prepare(
+              `SELECT id FROM inbox_events WHERE status IN ('processed', 'ignored') AND received_at < ? AND source NOT IN (SELECT value FROM json_each(?)) LIMIT ?`,
+            )
+            .bind(cutoff, JSON.stringify(Object.keys(DEDUPE_WINDOW_DAYS)), limit)
+        : db.prepare(`SELECT id FROM inbox_events WHERE status = 'unmatched' AND received_at < ? LIMIT ?`).bind(cutoff, limit);
   const { results } = await select.all<{ id: string }>();
   if (results.length === 0) return { rows: 0, full: false };
   return { rows: await deleteRows(db, results.map((r) => r.id), statuses, cutoff), full: results.length >= limit };

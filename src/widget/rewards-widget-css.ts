@@ -32,5 +32,7 @@ export const rewardsWidgetCss = [
   ".confirm { margin-top: 8px; padding: 8px; border: 2px solid var(--_accent); border-radius: 8px; }",
   ".status:empty { display: none; } .status { margin: 8px 0 0; padding: 8px; border-radius: 8px; background: color-mix(in srgb, var(--_accent) 10%, var(--_bg)); }",
   ".signed-out { text-align: center; padding: 16px 0; }",
+  ".new { display: inline-block; font-size: 0.75em; font-weight: 700; padding: 0 6px; border-radius: 999px; color: #fff; background: var(--_accent); }",
+  ".news { margin: 0 0 8px; font-weight: 600; }",
   "@media (max-width: 420px) { :host { padding: 12px; font-size: 14px; } .balance { font-size: 1.6em; } section { padding: 10px; } }",
 ].join("\n");

@@ -70,6 +70,7 @@ export const rewardsWidgetScript = String.raw`/* Tenure rewards widget: <tenure-
     "points.earned": "Points earned",
     "points.redeemed": "Reward redeemed",
     "points.reversed": "Points reversed",
+    "points.adjusted": "Points adjusted",
     "badge.awarded": "Badge earned",
     "referral.paid": "Referral reward",
     "referral.clawed_back": "Referral reward reversed",
@@ -85,6 +86,16 @@ export const rewardsWidgetScript = String.raw`/* Tenure rewards widget: <tenure-
     if (e.entry === "points.redeemed") return base;
     named = named || (e.kind ? String(e.kind).replace(/_/g, " ") : null);
     return named ? base + ": " + named : base;
+  }
+
+  // What the member has seen: the newest history time shown, per account, in localStorage (no cookies). Storage
+  // can be blocked (private modes, third-party frames): then nothing is marked new.
+  function seenKey(accountId) { return "tenure-rewards:seen:" + accountId; }
+  function readSeen(accountId) {
+    try { var v = window.localStorage.getItem(seenKey(accountId)); return v === null ? null : Number(v) || 0; } catch (e) { return null; }
+  }
+  function writeSeen(accountId, at) {
+    try { window.localStorage.setItem(seenKey(accountId), String(at)); } catch (e) { /* storage blocked */ }
   }
 
   class TenureRewards extends HTMLElement {
@@ -298,11 +309,17 @@ export const rewardsWidgetScript = String.raw`/* Tenure rewards widget: <tenure-
       var list = h("ol", { part: "history" });
       var more = h("button", { type: "button", class: "secondary", text: "Show more" });
       var next = null;
+      var seen = readSeen(me.account.id);
+      var fresh = 0;
       var add = function (page) {
         page.entries.forEach(function (e) {
           var value = e.points ? h("span", { class: e.points > 0 ? "earned" : "spent", text: (e.points > 0 ? "+" : "") + points(e.points) })
             : e.amount ? h("span", { class: "muted", text: money(e.amount, e.currency || "usd") }) : h("span", { class: "muted", text: "" });
-          list.appendChild(h("li", {}, [h("span", {}, [describe(e, me), h("br"), h("span", { class: "muted", text: day(e.at) })]), value]));
+          var isNew = seen !== null && e.at > seen;
+          if (isNew) fresh++;
+          var label = [describe(e, me), h("br"), h("span", { class: "muted", text: day(e.at) })];
+          if (isNew) label.unshift(h("span", { class: "new", part: "new", text: "New" }), " ");
+          list.appendChild(h("li", isNew ? { "data-new": "true" } : {}, [h("span", {}, label), value]));
         });
         next = page.next;
         more.hidden = !next;
@@ -316,7 +333,10 @@ export const rewardsWidgetScript = String.raw`/* Tenure rewards widget: <tenure-
         }, function () { more.disabled = false; });
       });
       add(history);
+      var newest = history.entries.reduce(function (m, e) { return Math.max(m, e.at); }, seen || 0);
+      if (newest > (seen || 0) || seen === null) writeSeen(me.account.id, newest);
       var children = [list, h("div", { class: "row" }, [more])];
+      if (fresh) children.unshift(h("p", { class: "news", part: "news", text: fresh + (fresh === 1 ? " new entry" : " new entries") + " since your last visit" }));
       if (!history.entries.length) children.unshift(h("p", { class: "muted", text: "Nothing yet: your points and rewards will show here." }));
       return this._panel("history", "History", children);
     }

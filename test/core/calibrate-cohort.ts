@@ -1,6 +1,7 @@
 import type { CalibrationHistory } from "../../src/core/calibrate";
 import { scoreWith } from "../../src/core/calibrate";
 import { defaultHealthModel } from "../../src/core/health";
+import { npsRecencyResult, ticketTrendResult, urgentShareResult, usageTrendResult } from "../../src/core/health/trends";
 
 export const DAY = 86_400_000;
 export const T0 = Date.UTC(2025, 0, 6);
@@ -49,6 +50,13 @@ export function cohort(seed: number, n: number, weeks: number, hazard = 0.012): 
 export function cohortWithTruth(seed: number, n: number, weeks: number, opts: CohortOptions = {}): { histories: CalibrationHistory[]; truth: CohortTruth } {
   const hazard = opts.hazard ?? 0.012;
   const r = rng(seed);
+  // The trend components' own draws (tickets) come from a second stream, so the base cohort stays as it was.
+  const r2 = rng(seed ^ 0x5eed);
+  const poisson = (mean: number) => {
+    let k = 0;
+    for (let p = Math.exp(-mean), u = r2(); u > p; u -= p, p *= mean / ++k);
+    return k;
+  };
   const normal = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const out: CalibrationHistory[] = [];
   const truth: CohortTruth = { health: new Map(), fadeFrom: new Map() };
@@ -63,6 +71,9 @@ export function cohortWithTruth(seed: number, n: number, weeks: number, opts: Co
       if (r() < p) churnWeek = w;
     }
     const points: CalibrationHistory["points"] = [];
+    const usageByWeek: number[] = [];
+    const tickets: { week: number; urgent: boolean }[] = [];
+    let lastAnswer: number | null = null;
     for (let w = start; w < weeks; w++) {
       const at = T0 + w * 7 * DAY + DAY - 1;
       if (churnWeek !== null && w >= churnWeek) break;
@@ -78,7 +89,21 @@ export function cohortWithTruth(seed: number, n: number, weeks: number, opts: Co
         relationship: clamp(70 + 5 * normal()),
       };
       const score = scoreWith(defaultHealthModel.weights, [components.billing, components.support, components.usage, components.sentiment, components.relationship]);
-      points.push({ at, score, components });
+      // Trend components by the scorer's own formulas, from this generator's weekly series: a week's usage score
+      // stands for its active user-days, a low support score brings tickets, a sentiment point is an NPS answer.
+      usageByWeek.push(components.usage);
+      for (let k = poisson(Math.max(0, (90 - components.support) / 25)); k > 0; k--) tickets.push({ week: w, urgent: r2() < 0.2 });
+      if (components.sentiment !== null) lastAnswer = at;
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      const opened = (from: number, to: number) => tickets.filter((t) => t.week > w - to && t.week <= w - from);
+      const trends = {
+        usageTrend: usageTrendResult(sum(usageByWeek.slice(-4)), usageByWeek.length >= 8 ? sum(usageByWeek.slice(-8, -4)) : 0).score,
+        usageRecency: null,
+        ticketTrend: tickets.length ? ticketTrendResult(opened(0, 4).length, opened(4, 17).length / 3).score : null,
+        urgentShare: urgentShareResult(opened(0, 13).filter((t) => t.urgent).length, opened(0, 13).length).score,
+        npsRecency: npsRecencyResult(lastAnswer, at).score,
+      };
+      points.push({ at, score, components: { ...components, ...roundAll(trends) } });
     }
     const churnedAt = churnWeek === null ? null : T0 + churnWeek * 7 * DAY + 3 * DAY;
     out.push({ customerId, points, churnedAt });
@@ -86,4 +111,8 @@ export function cohortWithTruth(seed: number, n: number, weeks: number, opts: Co
     truth.fadeFrom.set(customerId, churnWeek === null ? null : T0 + (churnWeek - FADE_WEEKS) * 7 * DAY);
   }
   return { histories: out, truth };
+}
+
+function roundAll<T extends Record<string, number | null>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : Math.round(v)])) as T;
 }

@@ -215,7 +215,7 @@ describe("bands with hysteresis", () => {
 describe("healthModelSchema", () => {
   it("parses an empty config to the default model", () => {
     expect(healthModelSchema.parse({})).toEqual(defaultHealthModel);
-    expect(defaultHealthModel.weights).toEqual({ billing: 30, support: 20, usage: 20, sentiment: 15, relationship: 15 });
+    expect(defaultHealthModel.weights).toEqual({ billing: 30, support: 20, usage: 20, sentiment: 15, relationship: 15, usageTrend: 0, usageRecency: 0, ticketTrend: 0, urgentShare: 0, npsRecency: 0 });
     expect(defaultHealthModel.bands).toEqual({ red: 50, green: 75, hysteresis: 3 });
   });
   it("fills what a partial config leaves out", () => {

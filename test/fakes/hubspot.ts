@@ -2,6 +2,7 @@ import { z } from "zod";
 import { bearer, FaultSwitch, readBody, json, recordOf, RollingWindow, Stall, type Clock, type RecordedRequest } from "./common";
 import { HubSpotLists } from "./hubspot-lists";
 import { HubSpotAssociations } from "./hubspot-associations";
+import { HubSpotFeedback } from "./hubspot-feedback";
 import { hubspotError, PropertyStore, type FakeProperty } from "./hubspot-properties";
 import { searchNotes } from "./hubspot-search";
 
@@ -15,7 +16,8 @@ import { searchNotes } from "./hubspot-search";
  *   ids that do not exist come back as 207 Multi-Status errors (context.ids) while the rest are written,
  *   as HubSpot's batch endpoints do for missing records;
  * - property groups and typed properties (409 on duplicates), notes with a note-to-company association,
- *   and the notes search (associations.company and hs_timestamp filters, paged with `after`).
+ *   and the notes search (associations.company and hs_timestamp filters, paged with `after`);
+ * - survey responses and the contacts batch read (hubspot-feedback.ts).
  */
 export interface FakeHubSpotOptions {
   token: string;
@@ -56,6 +58,8 @@ export class FakeHubSpot {
   readonly lists = new HubSpotLists(this.companies, (name) => this.props.properties.has(name), () => this.now());
   /** v4 associations from deals, tickets and contacts to companies. */
   readonly associations = new HubSpotAssociations((type, id) => this.lists[type].get(id)?.companyIds);
+  /** Survey responses (feedback submissions search) and the contacts batch read. */
+  readonly feedback = new HubSpotFeedback(this.lists.contacts, () => this.now());
   readonly faults = new FaultSwitch();
   /** Requests held unanswered (`stall.hangNext`) until `stall.release()`. */
   readonly stall = new Stall();
@@ -108,7 +112,7 @@ export class FakeHubSpot {
     const limited = this.takeQuota(now);
     if (limited) return limited;
     const url = new URL(req.url);
-    const res = this.listOwners(req.method, url) ?? this.associations.handle(req.method, url) ?? this.lists.handle(req.method, url) ?? this.route(req.method, url.pathname, rawBody);
+    const res = this.listOwners(req.method, url) ?? this.associations.handle(req.method, url) ?? this.feedback.handle(req.method, url, rawBody) ?? this.lists.handle(req.method, url) ?? this.route(req.method, url.pathname, rawBody);
     for (const [k, v] of Object.entries(this.limitHeaders(now))) res.headers.set(k, v);
     return res;
   }

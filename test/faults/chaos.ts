@@ -3,6 +3,8 @@ import type { Destination } from "../../src/core/actions";
 import type { Env } from "../../src/env";
 import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
 import worker from "../../src/index";
+import { applyGroups } from "../../src/pipeline";
+import type { ShardRequest } from "../../src/shard/account-shard";
 
 /**
  * Crash injection for the exactly-once suite. A handler invocation runs against bindings that may
@@ -177,6 +179,36 @@ export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string,
   } as unknown as DurableObjectNamespace;
 }
 
+/**
+ * The account shards as Durable Objects behave: one request at a time per shard, each request its own invocation
+ * (its crash fails the caller's RPC, the caller's crash does not stop it) with D1 under the same chaos.
+ */
+export function shardNamespace(world: World): DurableObjectNamespace {
+  const tails = (world.shardTails ??= new Map<string, Promise<unknown>>());
+  return {
+    idFromName: (name: string) => name,
+    get: (name: string) => ({
+      apply: (req: ShardRequest) => {
+        const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
+          const inv = new Invocation("shard");
+          chaos(world, inv, "rpc:before");
+          // The request crosses to another isolate: nothing is shared with the caller.
+          const { deps, groups } = structuredClone(req);
+          const result = await applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups);
+          chaos(world, inv, "rpc:after");
+          return structuredClone(result);
+        });
+        tails.set(name, run.catch(() => undefined));
+        return run;
+      },
+    }),
+  } as unknown as DurableObjectNamespace;
+}
+
+function chaos(world: World, inv: Invocation, point: string): void {
+  world.chaos.at(point, inv);
+}
+
 export interface World {
   env: Env;
   /** Errors a handler threw that were not injected crashes: each one is a bug. */
@@ -184,6 +216,8 @@ export interface World {
   chaos: Chaos;
   broker: Broker;
   gates: Map<Destination | string, BreakerState>;
+  /** Each shard's queue of requests (shardNamespace). */
+  shardTails?: Map<string, Promise<unknown>>;
 }
 
 export function envFor(world: World, inv: Invocation): Env {
@@ -193,7 +227,8 @@ export function envFor(world: World, inv: Invocation): Env {
     EVENTS: world.broker.queue("tenure-events", world.chaos, inv),
     ACTIONS: world.broker.queue("tenure-actions", world.chaos, inv),
     GATE: gateNamespace(world.chaos, inv, world.gates),
-  } as Env;
+    SHARDS: shardNamespace(world),
+  } as unknown as Env;
 }
 
 /** The invocation whose outbound fetches are being made (consumers and crons run one at a time). */

@@ -194,6 +194,47 @@ describe("merge: POST /api/customers/:id/merge", () => {
   });
 });
 
+describe("merging two customers that each hold a referral code", () => {
+  const code = (code: string, referrer: string) =>
+    env.DB.prepare(`INSERT INTO referral_codes (code, referrer_id, action_id, created_at) VALUES (?, ?, ?, 1)`).bind(code, referrer, `act_${code}`);
+  async function pair(tag: string) {
+    await stripe(stripeCustomer(`cus_codes_${tag}1`, `${tag}1@gmail.com`, {}));
+    await stripe(stripeCustomer(`cus_codes_${tag}2`, `${tag}2@gmail.com`, {}));
+    await drain();
+    return [(await customerOf("stripe", `cus_codes_${tag}1`))!, (await customerOf("stripe", `cus_codes_${tag}2`))!] as const;
+  }
+  const codesOf = async (id: string) => (await env.DB.prepare(`SELECT code FROM referral_codes WHERE referrer_id = ?`).bind(id).all<{ code: string }>()).results.map((r) => r.code);
+
+  it("keeps the survivor's code and drops the other when neither was used", async () => {
+    const [s, l] = await pair("un");
+    await env.DB.batch([code("UNUSEDS", s), code("UNUSEDL", l)]);
+    expect((await merge(s, l)).status).toBe(200);
+    expect(await codesOf(s)).toEqual(["UNUSEDS"]);
+    expect(await codesOf(l)).toEqual([]);
+  });
+
+  it("keeps the code that was used (clicked) and drops the unused one, whichever customer held it", async () => {
+    const [s, l] = await pair("cl");
+    await env.DB.batch([code("CLICKEDS", s), code("CLICKEDL", l), env.DB.prepare(`INSERT INTO referral_clicks (code, day, clicks) VALUES ('CLICKEDL', '2026-12-01', 3)`)]);
+    expect((await merge(s, l)).status).toBe(200);
+    expect(await codesOf(s)).toEqual(["CLICKEDL"]);
+  });
+
+  it("refuses when both codes were used", async () => {
+    const [s, l] = await pair("bo");
+    await env.DB.batch([
+      code("BOTHS", s),
+      code("BOTHL", l),
+      env.DB.prepare(`INSERT INTO referral_clicks (code, day, clicks) VALUES ('BOTHS', '2026-12-01', 1), ('BOTHL', '2026-12-01', 1)`),
+    ]);
+    const res = await merge(s, l);
+    expect(res.status).toBe(409);
+    expect((await res.json<any>()).error).toMatchObject({ code: "referral_conflict" });
+    expect(await codesOf(s)).toEqual(["BOTHS"]);
+    expect(await codesOf(l)).toEqual(["BOTHL"]);
+  });
+});
+
 describe("unlink: DELETE /api/customers/:id/links/:kind/:value", () => {
   it("removes the key; later events with it no longer reach the customer", async () => {
     await hubspot(hubspotCompany(70002, { name: "Unlink Co", domain: "unlink.example" }));

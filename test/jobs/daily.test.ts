@@ -1,11 +1,17 @@
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { emptyState } from "../../src/core/state";
 import { DAILY_JOBS, firstPage } from "../../src/jobs/daily";
 import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
 import { retryDelaySeconds } from "../../src/jobs/run";
 import { PRUNE_STEPS } from "../../src/store/retention";
 import { jobHarness, runDaily, runPages } from "../support/jobs";
+import { loadConfig } from "../../src/env";
+import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
+
+// The chain reads HubSpot's survey responses (src/jobs/hubspot-feedback.ts): an empty portal answers.
+const fakeVendors = startFakeServer(createFakes(loadConfig(env)), basesOf(loadConfig(env)));
+afterAll(() => fakeVendors.close());
 
 /**
  * D1 allows 1,000 queries per invocation; every page stays far below, with room for the events that share its
@@ -62,6 +68,8 @@ describe("daily jobs", () => {
     expect(pages("reconcile-stripe")).toBe(1);
     // HubSpot's owners (names and emails) are planned as one outbox action for the day; its pages plan each other.
     expect(pages("hubspot-owners")).toBe(1);
+    // No survey responses in the look-back: one empty search page.
+    expect(pages("hubspot-feedback")).toBe(1);
     const owners = await env.DB.prepare(`SELECT id, status FROM outbox WHERE type = 'hubspot.owners_page'`).all();
     expect(owners.results).toEqual([{ id: `hubspot.owners:${new Date(now).toISOString().slice(0, 10)}:first`, status: "pending" }]);
     // One job after the other, in the daily order, one page in flight at a time.

@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
 import { RECONCILE_WINDOW_DAYS } from "../../src/reconcile";
-import { ASSOCIATION_RETENTION_DAYS, DEDUPE_WINDOW_DAYS, OUTBOX_RETENTION_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
+import { ASSOCIATION_RETENTION_DAYS, DECLARED_DEDUPE_WINDOW_DAYS, DEDUPE_WINDOW_DAYS, OUTBOX_RETENTION_DAYS, ROWS_PER_STATEMENT } from "../../src/store/retention";
 import { drain } from "../support/drain";
 import { editedFixture, fixture } from "../support/fixtures";
 import { jobHarness, runPages } from "../support/jobs";
@@ -229,5 +229,27 @@ describe("vendor associations", () => {
     await prune(Date.now());
     const left = await env.DB.prepare(`SELECT object_value FROM associations WHERE object_value IN ('old-deal', 'new-ticket')`).all<{ object_value: string }>();
     expect(left.results.map((r) => r.object_value)).toEqual(["new-ticket"]);
+  });
+});
+
+describe("inbox retention for declared sources", () => {
+  it("deletes a declared source's processed rows after its window, keeps younger ones and every row it has work for", async () => {
+    const now = Date.now();
+    const row = (id: string, status: string, ageDays: number) =>
+      env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'acme-billing', 'charge', ?, ?, ?, '[]')`).bind(
+        id,
+        status,
+        now - ageDays * DAY,
+        now - ageDays * DAY,
+      );
+    await env.DB.batch([
+      row("acme-billing:old", "processed", DECLARED_DEDUPE_WINDOW_DAYS + 1),
+      row("acme-billing:old-ignored", "ignored", DECLARED_DEDUPE_WINDOW_DAYS + 1),
+      row("acme-billing:young", "processed", DECLARED_DEDUPE_WINDOW_DAYS - 1),
+      row("acme-billing:failed", "failed", DECLARED_DEDUPE_WINDOW_DAYS + 30),
+    ]);
+    await prune(now);
+    const { results } = await env.DB.prepare(`SELECT id FROM inbox_events WHERE source = 'acme-billing' ORDER BY id`).all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual(["acme-billing:failed", "acme-billing:young"]);
   });
 });

@@ -2,14 +2,15 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/core/config";
 import type { NormalizedEvent } from "../../src/core/events";
-import { processEvents } from "../../src/pipeline";
+import { applyGroups, processEvents, resolveEvents } from "../../src/pipeline";
+import { shardOf } from "../../src/shard/route";
 import { recomputePages } from "../../src/recompute";
 import { QUERIES_PER_INVOCATION } from "../../src/store/limits";
 import { countingD1, jobHarness, runPages } from "../support/jobs";
 
 const DAY = 86_400_000;
 
-/** One queue batch (100 events) as the events consumer gets it: its D1 statements must fit one invocation's budget. */
+/** One queue batch as the events consumer gets it: its D1 statements must fit one invocation's budget. */
 async function runBatch(events: NormalizedEvent[], now: number) {
   await env.DB.batch(
     events.map((e) =>
@@ -39,18 +40,46 @@ const invoice = (i: number, customer: string, at: number): NormalizedEvent => ({
 });
 
 describe("one events-consumer invocation", () => {
-  it("stays within D1's 1,000 queries for 100 new customers in one invocation (the queue sends 50 at most)", async () => {
+  // Applied in the consumer itself (ACCOUNT_SHARDS = 0): 1.5 times the queue's largest batch (50). With shards,
+  // the batch splits into the consumer's invocation and one per shard (the next test).
+  it("stays within D1's 1,000 queries for 75 new customers applied in one invocation (the queue sends 50 at most)", async () => {
     const now = Date.now();
-    const events = Array.from({ length: 100 }, (_, i) => invoice(0, `cus_budget_${i}`, now - 365 * DAY));
+    const events = Array.from({ length: 75 }, (_, i) => invoice(0, `cus_budget_${i}`, now - 365 * DAY));
     const { result, counts } = await runBatch(events, now);
     expect(result.retry).toEqual([]);
-    expect(result.done).toHaveLength(100);
+    expect(result.done).toHaveLength(75);
     expect(counts.statements).toBeLessThan(QUERIES_PER_INVOCATION);
     // The daily recompute extends each timeline to today: a year of days beyond one step's 62 continues as jobs.
     const page = await recomputePages(env as never, defaultConfig, now, { maxPages: 1 });
-    expect(page.timelineJobs.filter((j) => j.customerId.startsWith("cu_")).length).toBeGreaterThanOrEqual(100);
+    expect(page.timelineJobs.filter((j) => j.customerId.startsWith("cu_")).length).toBeGreaterThanOrEqual(75);
     expect(page.timelineJobs.every((j) => j.to < new Date(now - 61 * DAY).toISOString().slice(0, 10))).toBe(true);
-    console.log(`100 new customers, one batch: ${counts.calls} D1 calls, ${counts.statements} statements`);
+    console.log(`75 new customers, one batch: ${counts.calls} D1 calls, ${counts.statements} statements`);
+  });
+
+  it("splits a batch of 50 new customers between the consumer's invocation and one invocation per account shard, each within budget", async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 50 }, (_, i) => invoice(0, `cus_sharded_${i}`, now - 365 * DAY));
+    await env.DB.batch(
+      events.map((e) =>
+        env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'stripe', 'invoice.paid', 'received', ?, ?, ?)`).bind(e.id, e.occurredAt, now, JSON.stringify([e])),
+      ),
+    );
+    const consumer = countingD1(env.DB);
+    const { groups } = await resolveEvents({ db: consumer.db, cfg: defaultConfig, now }, events.map((e) => e.id));
+    expect(groups).toHaveLength(50);
+    expect(consumer.counts.statements).toBeLessThan(QUERIES_PER_INVOCATION / 4);
+    // The fewest shards the default spreads 50 customers over (the count is a deployment setting): 8 here.
+    const byShard = new Map<number, typeof groups>();
+    for (const g of groups) byShard.set(shardOf(g[0], 8), [...(byShard.get(shardOf(g[0], 8)) ?? []), g]);
+    let most = 0;
+    for (const list of byShard.values()) {
+      const shard = countingD1(env.DB);
+      const r = await applyGroups({ db: shard.db, cfg: defaultConfig, now }, list);
+      expect(r.retry).toEqual([]);
+      most = Math.max(most, shard.counts.statements);
+    }
+    expect(most).toBeLessThan(QUERIES_PER_INVOCATION / 4);
+    console.log(`50 new customers: consumer ${consumer.counts.statements} statements, busiest of 8 shards ${most}`);
   });
 
   it("stays within the budget for 100 events of one customer", async () => {

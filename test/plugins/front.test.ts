@@ -1,3 +1,4 @@
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sources } from "../../webhooks/registry";
 import { runSourceContract } from "../webhooks/contract";
@@ -61,5 +62,33 @@ describe("front declaration", () => {
     const raw = editedFixture("front", "inbound_received", (j) => delete j.payload.id);
     const r = front.schema.safeParse(JSON.parse(raw));
     expect(r.error?.issues[0]).toMatchObject({ path: ["payload", "id"] });
+  });
+});
+
+describe("Front's validation handshake (X-Front-Challenge)", () => {
+  const BASE = "https://tenure.example.com";
+  const sync = JSON.stringify({ type: "sync", authorization: { id: "cmp_handshake" } });
+  const post = (headers: Record<string, string>, body = sync) =>
+    SELF.fetch(`${BASE}/webhooks/front`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+
+  it("echoes the challenge of a correctly signed request, which is recorded as ignored", async () => {
+    const res = await post({ ...(await signFront(FRONT_SECRET, sync)), "X-Front-Challenge": "c7f3b1e2-random" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: 1, duplicates: 0, ignored: 1, challenge: "c7f3b1e2-random" });
+    // Saving the webhook again sends the same body: a duplicate, and still answered.
+    const again = await post({ ...(await signFront(FRONT_SECRET, sync)), "X-Front-Challenge": "second" });
+    expect(await again.json()).toMatchObject({ duplicates: 1, challenge: "second" });
+  });
+
+  it("echoes nothing to a request whose signature fails", async () => {
+    const res = await post({ ...(await signFront("not_the_key", sync)), "X-Front-Challenge": "c7f3b1e2-random" });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain("c7f3b1e2-random");
+  });
+
+  it("answers an ordinary event without a challenge key", async () => {
+    const body = fixture("front", "conversation_archived");
+    const res = await post(await signFront(FRONT_SECRET, body), body);
+    expect(await res.json()).not.toHaveProperty("challenge");
   });
 });

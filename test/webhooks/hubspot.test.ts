@@ -155,7 +155,7 @@ describe("hubspot normalization", () => {
   it("company merge removes the merged-away company into the survivor", () => {
     const ds = normalize("company.merge");
     expect(ds).toHaveLength(1);
-    expect(ds[0]!.events[0]).toMatchObject({ type: "company.removed", companyId: "18230561999", mergedInto: "18230561027", subject: { hubspotCompanyId: "18230561999" } });
+    expect(ds[0]!.events[0]).toMatchObject({ type: "company.removed", companyId: "18230561999", mergedInto: "18230561027", subject: { hubspotCompanyId: "18230561027", hubspotMergedCompanyId: "18230561999" } });
   });
 
   it("company deletion", () => {

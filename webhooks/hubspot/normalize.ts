@@ -106,7 +106,8 @@ function mapCompany(ev: HubspotEvent, action: string, companyId: string): Mapped
       if (merged.length === 0) return skip("company.merge without a merged-away company");
       return merged.map(({ loser, survivor }) => ({
         keySuffix: loser,
-        facts: [{ type: "company.removed", subject: { hubspotCompanyId: loser }, companyId: loser, mergedInto: survivor }],
+        // Both companies are the subject: the customers holding them become one (src/core/crm-merge.ts).
+        facts: [{ type: "company.removed", subject: { hubspotCompanyId: survivor, hubspotMergedCompanyId: loser }, companyId: loser, mergedInto: survivor }],
       }));
     }
     case "propertyChange": {

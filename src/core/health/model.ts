@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { stages } from "../lifecycle";
+import { trendNames } from "./trends";
 
 /**
  * The versioned health model: component weights, band thresholds, per-segment overrides and the
@@ -8,7 +9,8 @@ import { stages } from "../lifecycle";
  * Rationale for each default: docs/health-model.md.
  */
 
-export const componentNames = ["billing", "support", "usage", "sentiment", "relationship"] as const;
+/** The five scored components, then the trend components (src/core/health/trends.ts), weighted 0 by default. */
+export const componentNames = ["billing", "support", "usage", "sentiment", "relationship", ...trendNames] as const;
 export type ComponentName = (typeof componentNames)[number];
 export type Band = "green" | "yellow" | "red";
 
@@ -22,6 +24,11 @@ export const weightsSchema = z.object({
   usage: weight.default(20),
   sentiment: weight.default(15),
   relationship: weight.default(15),
+  usageTrend: weight.default(0),
+  usageRecency: weight.default(0),
+  ticketTrend: weight.default(0),
+  urgentShare: weight.default(0),
+  npsRecency: weight.default(0),
 });
 
 export const bandsSchema = z

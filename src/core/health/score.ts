@@ -6,6 +6,7 @@ import { type Band, type ComponentName, type HealthModel, type Weights, componen
 import { scoreRelationship } from "./relationship";
 import { scoreSentiment } from "./sentiment";
 import { scoreSupport } from "./support";
+import { scoreTrends } from "./trends";
 import { scoreUsage } from "./usage";
 
 export interface Driver {
@@ -57,6 +58,7 @@ export function scoreHealth(
     usage: scoreUsage({ state, now, params: model.usage, lifecycle, stage }),
     sentiment: scoreSentiment(state, now, model.sentiment),
     relationship: scoreRelationship(state, now, model.relationship, lifecycle),
+    ...scoreTrends(state, now),
   };
   const total = sumWeights(weights, componentNames);
   const present = componentNames.filter((c) => results[c].score !== null && weights[c] > 0);
@@ -116,15 +118,18 @@ function drivers(
   presentWeight: number,
   max: number,
 ): Driver[] {
-  return present
-    .flatMap((c) =>
-      results[c].factors.map((f) => ({
-        factor: f.factor,
-        impact: round((f.delta * weights[c]) / presentWeight, 1),
-        detail: f.detail,
-        component: c,
-      })),
-    )
+  // A trend component can restate a fact another component weighs ("active user-days down 40% ..."): one driver.
+  const byDetail = new Map<string, Driver>();
+  for (const c of present) {
+    for (const f of results[c].factors) {
+      const impact = (f.delta * weights[c]) / presentWeight;
+      const same = byDetail.get(f.detail);
+      if (same) same.impact += impact;
+      else byDetail.set(f.detail, { factor: f.factor, impact, detail: f.detail, component: c });
+    }
+  }
+  return [...byDetail.values()]
+    .map((d) => ({ ...d, impact: round(d.impact, 1) }))
     .filter((d) => d.impact !== 0)
     .sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact) || (a.factor < b.factor ? -1 : a.factor > b.factor ? 1 : 0))
     .slice(0, max);

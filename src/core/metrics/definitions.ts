@@ -5,7 +5,7 @@
 export const definitions = {
   nps:
     "Net Promoter Score: % promoters (9–10) minus % detractors (0–6) among survey responses (0–10) received in the window; passives (7–8) count in the total only. Null without responses.",
-  csat: "Customer satisfaction: % of CSAT answers (Delighted CSAT/5-star/smileys, Typeform csat questions) received in the window in the top quarter of their scale (4–5 of 1–5); `responses` is the sample. Support ticket ratings are not included. `ces` is the mean Customer Effort answer on 0–100 (higher = easier) with its own sample. Null without answers.",
+  csat: "Customer satisfaction: % of CSAT answers (Delighted CSAT/5-star/smileys, Typeform csat questions, Freshdesk satisfaction surveys) received in the window in the top quarter of their scale (4–5 of 1–5); `responses` is the sample. Other support ticket ratings are not included. `ces` is the mean Customer Effort answer on 0–100 (higher = easier) with its own sample. Null without answers.",
   retention:
     "Customer retention rate: (E − N) / S × 100, where S = paying customers at the window's start, E = paying customers at its end, N = new customers in the window. A customer is paying from its first paid invoice until its last subscription ends.",
   logoChurn:

@@ -41,6 +41,16 @@ export const referralRulesSchema = z.strictObject({
   /** The Stripe coupon behind every referral promotion code: the friend's discount at checkout. */
   coupon: z.string().min(1).default("tenure-referral-friend"),
   codePrefix: z.string().regex(/^[A-Z0-9-]*$/, "codePrefix: upper-case letters, digits and dashes").max(12).default("FRIEND-"),
+  /** Who gets a code without asking: paying customers (purchase to loyalty stage), or every customer not churned. */
+  eligible: z.enum(["paying", "all"]).default("paying"),
+  /**
+   * Also make the code in the step that makes a customer eligible, rather than at the next daily run. Off by default:
+   * two customers who both hold a code cannot be merged (Stripe promotion codes cannot be), and duplicates are
+   * usually found and merged in a customer's first hours.
+   */
+  codeOnPaying: z.boolean().default(false),
+  /** The public origin of referral links written to HubSpot (`{linkBase}/r/{code}`), usually PUBLIC_URL. */
+  linkBase: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")).optional(),
   holdDays: z.number().nonnegative().default(14),
   reward: z
     .strictObject({

@@ -9,6 +9,7 @@ export const ledgerEntryTypes = [
   "points.earned",
   "points.redeemed",
   "points.reversed",
+  "points.adjusted",
   "badge.awarded",
   "referral.attributed",
   "referral.refused",

@@ -1,0 +1,40 @@
+import { errorFields, log } from "../log";
+import { applyGroups, emptyResult, mergeResults, type CustomerGroups, type PipelineDeps, type ProcessResult } from "../pipeline";
+import type { AccountShard, ShardRequest } from "./account-shard";
+
+/** The shard of a customer: FNV-1a of its id, modulo the deployment's shard count (`ACCOUNT_SHARDS`). */
+export function shardOf(customerId: string, shards: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < customerId.length; i++) h = Math.imul(h ^ customerId.charCodeAt(i), 16777619);
+  return (h >>> 0) % Math.max(1, shards);
+}
+
+export const shardName = (n: number) => `shard:${n}`;
+
+/** A namespace's stub for the shard's object, or a stand-in with the same one method (tests, benchmarks). */
+export type ShardNamespace = Pick<DurableObjectNamespace<AccountShard>, "idFromName" | "get">;
+
+/**
+ * Applies resolved groups on their customers' shards, all shards at once. A shard that fails or cannot be
+ * reached takes its rows to `retry` (they are still `received`; the redelivery claims and resolves them again).
+ * Without shards (none bound, or `ACCOUNT_SHARDS` = 0) the groups are applied here, in this invocation.
+ */
+export async function applyOnShards(ns: ShardNamespace | undefined, shards: number, deps: PipelineDeps, groups: CustomerGroups): Promise<ProcessResult> {
+  if (!ns || shards < 1) return applyGroups(deps, groups);
+  const byShard = new Map<number, CustomerGroups>();
+  for (const g of groups) {
+    const n = shardOf(g[0], shards);
+    byShard.set(n, [...(byShard.get(n) ?? []), g]);
+  }
+  const { db: _db, ...plain } = deps;
+  const calls = [...byShard].map(async ([n, list]) => {
+    const req: ShardRequest = { deps: plain, groups: list };
+    try {
+      return await ns.get(ns.idFromName(shardName(n))).apply(req);
+    } catch (err) {
+      log("warn", "account shard failed; its events will be retried", { shard: n, customers: list.length, ...errorFields(err) });
+      return { ...emptyResult(), retry: list.flatMap(([, group]) => group.map((g) => g.row.id)) };
+    }
+  });
+  return mergeResults(emptyResult(), ...((await Promise.all(calls)) as ProcessResult[]));
+}

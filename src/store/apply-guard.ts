@@ -1,0 +1,20 @@
+import type { IdentityKey } from "./identity";
+
+/**
+ * The first statement of a customer's commit when batches are consumed in parallel: it fails the commit (D1
+ * rolls back the whole batch) if one of its inbox rows is no longer `received` (a duplicate message applied it
+ * first) or one of the keys it links is held by another customer (a concurrent batch linked it first). The
+ * events are retried; the next claim skips what was applied, and resolution sees the other link, as if in order.
+ */
+export function applyGuardStmt(db: D1Database, customerId: string, rowIds: readonly string[], linking: readonly IdentityKey[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO batch_guard (x) SELECT NULL WHERE
+         EXISTS (SELECT 1 FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1)) AND status <> 'received')
+         OR EXISTS (
+           WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
+           SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
+         )`,
+    )
+    .bind(JSON.stringify(rowIds), JSON.stringify(linking.map((k) => [k.kind, k.value])), customerId);
+}

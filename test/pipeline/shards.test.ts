@@ -1,0 +1,168 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../../src/core/config";
+import type { NormalizedEvent } from "../../src/core/events";
+import { applyGroups, resolveEvents } from "../../src/pipeline";
+import { shardName, shardOf } from "../../src/shard/route";
+import worker from "../../src/index";
+
+const SHARDS = 16;
+let seq = 0;
+
+/** The real events consumer with account shards on (the deployment default is off: ACCOUNT_SHARDS = 0). */
+async function runQueue(queue: string, bodies: unknown[]) {
+  const batch = createMessageBatch(queue, bodies.map((body) => ({ id: `shard-msg-${++seq}`, timestamp: new Date(), attempts: 1, body })));
+  const ctx = createExecutionContext();
+  let error: unknown;
+  try {
+    await worker.queue!(batch as MessageBatch<never>, { ...env, ACCOUNT_SHARDS: String(SHARDS) } as never);
+  } catch (err) {
+    error = err;
+  }
+  return { ...(await getQueueResult(batch, ctx)), error };
+}
+
+const DAY = 86_400_000;
+
+const invoice = (id: string, customer: string, domain: string, at: number): NormalizedEvent => ({
+  id: `stripe:${id}`,
+  source: "stripe",
+  type: "invoice.paid",
+  occurredAt: at,
+  subject: { stripeCustomerId: customer, email: `ops@${domain}`, domain },
+  invoiceId: `in_${id}`,
+  reason: "first",
+  amountPaid: 4900,
+  currency: "usd",
+});
+
+async function receive(events: NormalizedEvent[], now: number) {
+  await env.DB.batch(
+    events.map((e) =>
+      env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'stripe', 'invoice.paid', 'received', ?, ?, ?)`).bind(
+        e.id,
+        e.occurredAt,
+        now,
+        JSON.stringify([e]),
+      ),
+    ),
+  );
+}
+
+const customerOf = async (kind: string, value: string) =>
+  (await env.DB.prepare(`SELECT customer_id AS id FROM identities WHERE kind = ? AND value = ?`).bind(kind, value).first<{ id: string }>())?.id;
+
+describe("account shards", () => {
+  it("puts every customer id on one shard in range, and spreads ids evenly", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.integer({ min: 1, max: 4096 }), (id, n) => {
+        const s = shardOf(id, n);
+        expect(s).toBe(shardOf(id, n));
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(s).toBeLessThan(n);
+      }),
+    );
+    const counts = new Array<number>(16).fill(0);
+    for (let i = 0; i < 4000; i++) counts[shardOf(`cu_${i.toString(16).padStart(20, "0")}`, 16)]! += 1;
+    expect(Math.min(...counts)).toBeGreaterThan(4000 / 16 / 2);
+    expect(Math.max(...counts)).toBeLessThan((4000 / 16) * 1.5);
+  });
+
+  it("applies a batch's customers on their shards' Durable Objects, each customer on one", async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 30 }, (_, i) => invoice(`evt_shard_${i}`, `cus_shard_${i}`, `shard${i}.example`, now - DAY));
+    await receive(events, now);
+    const run = await runQueue("tenure-events", events.map((e) => ({ eventId: e.id })));
+    expect(run.error).toBeUndefined();
+    expect(run.explicitAcks).toHaveLength(30);
+    const { n } = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'stripe:evt_shard_%' AND status = 'processed'`).first<{ n: number }>())!;
+    expect(n).toBe(30);
+    const shards = SHARDS;
+    const byShard = new Map<number, number>();
+    for (let i = 0; i < 30; i++) {
+      const id = (await customerOf("stripe", `cus_shard_${i}`))!;
+      byShard.set(shardOf(id, shards), (byShard.get(shardOf(id, shards)) ?? 0) + 1);
+    }
+    let served = 0;
+    for (const [n, customers] of byShard) {
+      const stats = await env.SHARDS!.get(env.SHARDS!.idFromName(shardName(n))).stats();
+      expect(stats.customers).toBeGreaterThanOrEqual(customers);
+      served += stats.customers;
+    }
+    expect(served).toBeGreaterThanOrEqual(30);
+    expect(byShard.size).toBeGreaterThan(8);
+  });
+
+  it("resolves two batches consumed at once as if in order: a key linked first by the other batch retries the event, which then joins that customer", async () => {
+    const now = Date.now();
+    const deps = { db: env.DB, cfg: defaultConfig, now };
+    // Two Stripe customers of one company (one email domain), each new, in batches resolved before either commits.
+    const a = invoice("evt_race_a", "cus_race_a", "race.example", now - 2 * DAY);
+    const b = invoice("evt_race_b", "cus_race_b", "race.example", now - DAY);
+    await receive([a, b], now);
+    const first = await resolveEvents(deps, [a.id]);
+    const second = await resolveEvents(deps, [b.id]);
+    expect(first.groups).toHaveLength(1);
+    expect(second.groups).toHaveLength(1);
+    expect(second.groups[0]![0]).not.toBe(first.groups[0]![0]);
+
+    const applied = await applyGroups(deps, first.groups);
+    expect(applied.done).toEqual([a.id]);
+    const lost = await applyGroups(deps, second.groups);
+    expect(lost.done).toEqual([]);
+    expect(lost.retry).toEqual([b.id]);
+    expect(await customerOf("stripe", "cus_race_b")).toBeUndefined();
+
+    // The redelivery resolves against the link the other batch committed: one customer, as in order.
+    const again = await resolveEvents({ ...deps, now: now + 1 }, [b.id]);
+    const done = await applyGroups({ ...deps, now: now + 1 }, again.groups);
+    expect(done.done).toEqual([b.id]);
+    const owner = await customerOf("domain", "race.example");
+    expect(await customerOf("stripe", "cus_race_a")).toBe(owner);
+    expect(await customerOf("stripe", "cus_race_b")).toBe(owner);
+    const { n } = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM customers WHERE domain = 'race.example'`).first<{ n: number }>())!;
+    expect(n).toBe(1);
+  });
+
+  it("applies a duplicate message claimed by two consumers at once only once", async () => {
+    const now = Date.now();
+    const deps = { db: env.DB, cfg: defaultConfig, now };
+    const e = invoice("evt_dup_1", "cus_dup_1", "dup.example", now - DAY);
+    await receive([e], now);
+    const one = await resolveEvents(deps, [e.id]);
+    const two = await resolveEvents(deps, [e.id]);
+    expect((await applyGroups(deps, one.groups)).done).toEqual([e.id]);
+    const id = (await customerOf("stripe", "cus_dup_1"))!;
+    const before = await env.DB.prepare(`SELECT version FROM customers WHERE id = ?`).bind(id).first<{ version: number }>();
+    const second = await applyGroups(deps, two.groups);
+    expect(second.done).toEqual([]);
+    expect(second.retry).toEqual([]);
+    expect(await env.DB.prepare(`SELECT version FROM customers WHERE id = ?`).bind(id).first<{ version: number }>()).toEqual(before);
+  });
+
+  it("consumes overlapping batches in parallel through the real shards with every event applied once and one customer per company", async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 24 }, (_, i) => invoice(`evt_par_${i}`, `cus_par_${i}`, `par${i % 6}.example`, now - (24 - i) * 3_600_000));
+    await receive(events, now);
+    const bodies = events.map((e) => ({ eventId: e.id }));
+    // Every message twice, in three batches consumed at once, as at-least-once delivery and max_concurrency allow.
+    const runs = await Promise.all([runQueue("tenure-events", bodies.slice(0, 16)), runQueue("tenure-events", bodies.slice(8, 24)), runQueue("tenure-events", [...bodies.slice(0, 8), ...bodies.slice(16)])]);
+    for (const r of runs) expect(r.error).toBeUndefined();
+    for (let round = 0; round < 5; round++) {
+      const left = await env.DB.prepare(`SELECT id FROM inbox_events WHERE id LIKE 'stripe:evt_par_%' AND status = 'received'`).all<{ id: string }>();
+      if (left.results.length === 0) break;
+      await runQueue("tenure-events", left.results.map((r) => ({ eventId: r.id })));
+    }
+    const { n } = (await env.DB.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE id LIKE 'stripe:evt_par_%' AND status = 'processed'`).first<{ n: number }>())!;
+    expect(n).toBe(24);
+    for (let d = 0; d < 6; d++) {
+      const owners = new Set<string>();
+      for (let i = d; i < 24; i += 6) owners.add((await customerOf("stripe", `cus_par_${i}`))!);
+      expect(owners.size).toBe(1);
+      const row = await env.DB.prepare(`SELECT state FROM customers WHERE id = ?`).bind([...owners][0]).first<{ state: string }>();
+      // Each of the company's four invoices counted once.
+      expect(Object.keys(JSON.parse(row!.state).billing.invoices)).toHaveLength(4);
+    }
+  });
+});
