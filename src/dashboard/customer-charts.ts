@@ -15,6 +15,8 @@ export function customerWindowDays(v: string | undefined): number {
 
 export function customerCharts(c: CustomerDetail, now: number, days = 90): { days: number; history: Chart; components: Chart; usage: Chart } {
   const components = (c.health?.components ?? {}) as Record<string, number | null>;
+  // A component the model gives no weight (the trend signals, until a calibrated version weighs them) moves nothing.
+  const weights = ((c.health as { weights?: Record<string, number> } | null)?.weights ?? null) as Record<string, number> | null;
   const window = lastDays(days, now);
   const usageWindow = lastDays(Math.min(days, USAGE_DAYS_KEPT), now);
   const usageDays = Array.from({ length: (usageWindow.to - usageWindow.from) / DAY }, (_, i) => usageWindow.from + i * DAY);
@@ -32,9 +34,9 @@ export function customerCharts(c: CustomerDetail, now: number, days = 90): { day
     components: barChart({
       id: "components",
       title: "Score components",
-      desc: "Each component of the health score, 0–100; components without data are left out.",
+      desc: "Each component of the health score, 0–100; components without data, or that the model gives no weight, are left out.",
       bars: Object.entries(components)
-        .filter((e): e is [string, number] => e[1] !== null)
+        .filter((e): e is [string, number] => e[1] !== null && (weights === null || (weights[e[0]] ?? 0) > 0))
         .map(([name, v]) => ({ label: name, value: v, color: v >= 75 ? palette.green : v >= 50 ? palette.yellow : palette.red })),
       max: 100,
     }),

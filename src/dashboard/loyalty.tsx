@@ -22,13 +22,22 @@ const pct = (n: number, of: number) => (of > 0 ? `${Math.round((n / of) * 100)} 
 
 const FunnelTable: FC<{ funnels: Funnels }> = ({ funnels }) => {
   const f = funnels.referral;
-  const steps: [string, number][] = [["Enrolled", f.enrolled], ["With a referral code", f.withCode], ["Referral link clicks", f.clicks], ["Referred sign-ups", f.signups], ["Rewarded referrals", f.rewarded]];
+  // Each share is of the population the step is drawn from. Sign-ups come by link or by a code typed at checkout,
+  // so they are not a share of the clicks.
+  const steps: [string, number, string | null][] = [
+    ["Enrolled members", f.enrolled, null],
+    ["Enrolled members with a referral code", f.withCode, pct(f.withCode, f.enrolled) && `${pct(f.withCode, f.enrolled)} of enrolled`],
+    ["Referral link clicks", f.clicks, null],
+    ["Referred sign-ups (by link or code)", f.signups, null],
+    ["Rewarded referrals", f.rewarded, pct(f.rewarded, f.signups) && `${pct(f.rewarded, f.signups)} of sign-ups`],
+  ];
   return (
     <>
       <table>
-        <thead><tr><th>Referral funnel</th><th class="num">Count</th><th class="num">Of the step before</th></tr></thead>
-        <tbody>{steps.map(([label, n], i) => <tr><td>{label}</td><td class="num">{n}</td><td class="num">{i === 0 ? "" : pct(n, steps[i - 1]![1])}</td></tr>)}</tbody>
+        <thead><tr><th>Referral funnel</th><th class="num">Count</th><th class="num">Share</th></tr></thead>
+        <tbody>{steps.map(([label, n, share]) => <tr><td>{label}</td><td class="num">{n}</td><td class="num">{share ?? ""}</td></tr>)}</tbody>
       </table>
+      <h3>Redemptions per reward</h3>
       <table>
         <thead><tr><th>Reward</th><th class="num">Redemptions</th><th class="num">Points spent</th></tr></thead>
         <tbody>

@@ -93,7 +93,7 @@ export interface Funnels {
 export async function loyaltyFunnels(db: D1Database): Promise<Funnels> {
   const [counts, redemptions] = await db.batch<Record<string, unknown>>([
     db.prepare(
-      `SELECT (SELECT COUNT(*) FROM loyalty_members) AS enrolled, (SELECT COUNT(*) FROM referral_codes) AS withCode,
+      `SELECT (SELECT COUNT(*) FROM loyalty_members) AS enrolled, (SELECT COUNT(*) FROM referral_codes WHERE referrer_id IN (SELECT customer_id FROM loyalty_members)) AS withCode,
          (SELECT COALESCE(SUM(clicks), 0) FROM referral_clicks) AS clicks,
          (SELECT COUNT(*) FROM referrals) AS signups, (SELECT COUNT(*) FROM referrals WHERE status = 'paid') AS rewarded`,
     ),

@@ -79,6 +79,13 @@ describe("CSAT on the dashboard", () => {
   });
 
   it("a customer without answers shows dashes with n=0, and no CES", () => {
-    expect(customerSurveys(emptyState())).toEqual({ nps: { value: null, n: 0 }, csat: { value: null, n: 0 }, ces: { value: null, n: 0 } });
+    expect(customerSurveys(emptyState())).toEqual({ nps: { value: null, n: 0 }, csat: { value: null, n: 0 }, ces: { value: null, n: 0 }, tickets: { value: null, n: 0 } });
+  });
+
+  it("shows the desk's ticket ratings beside the surveys, as the support component reads them", () => {
+    const s = emptyState();
+    const ticket = (csat: number) => ({ desk: "zendesk" as const, statusLog: { "1:solved": { at: 1, status: "solved" as const } }, slaBreached: false, tags: [], csat: { value: csat, at: 1, by: "" } });
+    s.support.tickets = { a: ticket(100), b: ticket(0), c: ticket(0) };
+    expect(customerSurveys(s).tickets).toEqual({ value: 33, n: 3 });
   });
 });
