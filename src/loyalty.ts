@@ -186,11 +186,12 @@ export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: numb
 
 /** Referral writes, ledger rows, enrollments and outbox rows of a plan, in commit order. */
 export function planStmts(db: D1Database, plan: Pick<RewardPlan, "referrals" | "ledger" | "actions">, rulesVersion: string, now: number): D1PreparedStatement[] {
-  const earners = plan.ledger.filter((e) => e.points > 0).map((e) => e.customerId);
+  const earned = new Map<string, number>();
+  for (const e of plan.ledger) if (e.points > 0) earned.set(e.customerId, Math.min(earned.get(e.customerId) ?? now, e.at));
   return [
     ...plan.referrals.flatMap((w) => referralWriteStmts(db, w, now)),
     ...ledgerStmts(db, plan.ledger, rulesVersion),
-    ...enrollStmts(db, earners, "earn", now),
+    ...enrollStmts(db, [...earned.keys()], "earn", earned),
     ...insertActionStmts(db, plan.actions, now),
   ];
 }

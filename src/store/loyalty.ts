@@ -119,10 +119,16 @@ export function ledgerStmts(db: D1Database, entries: readonly LedgerEntry[], rul
   });
 }
 
-/** Customers who earn points are enrolled (once). */
-export function enrollStmts(db: D1Database, customerIds: readonly string[], via: "earn" | "opt_in", at: number): D1PreparedStatement[] {
-  const stmt = db.prepare(`INSERT INTO loyalty_members (customer_id, enrolled_at, via) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO NOTHING`);
-  return [...new Set(customerIds)].map((id) => stmt.bind(id, at, via));
+/**
+ * Customers who earn points are enrolled (once), as of their earliest earning: in event time, so a replay or a
+ * backfill enrolls them when the facts happened, and a late fact from before moves the date back.
+ */
+export function enrollStmts(db: D1Database, customerIds: readonly string[], via: "earn" | "opt_in", at: number | ReadonlyMap<string, number>): D1PreparedStatement[] {
+  const stmt = db.prepare(
+    `INSERT INTO loyalty_members (customer_id, enrolled_at, via) VALUES (?, ?, ?)
+     ON CONFLICT (customer_id) DO UPDATE SET enrolled_at = excluded.enrolled_at WHERE excluded.enrolled_at < loyalty_members.enrolled_at`,
+  );
+  return [...new Set(customerIds)].map((id) => stmt.bind(id, typeof at === "number" ? at : at.get(id)!, via));
 }
 
 export function fingerprintStmt(db: D1Database, customerId: string, fingerprint: string, at: number): D1PreparedStatement {
