@@ -4,6 +4,7 @@ import { nps } from "../core/metrics/nps";
 import type { MetricCustomer } from "../core/metrics/types";
 import type { CustomerState } from "../core/state";
 import type { CustomerDetail } from "../store/dashboard";
+import { ticketCsat } from "../core/health/support";
 import { ticketViews } from "../core/tickets";
 import { money } from "./layout";
 import { moneyByCurrency } from "./money";
@@ -22,14 +23,14 @@ export function customerSurveys(state: CustomerState) {
     nps: { value: n.value, n: n.responses as number },
     csat: { value: c.value, n: c.responses as number },
     ces: { value: c.ces as number | null, n: c.cesResponses as number },
-    tickets: ticketCsat(state),
+    tickets: ticketCsatOnRecord(state),
   };
 }
 
-/** Satisfaction rated on the desk's tickets (0–100 each), which the support component reads: shown beside the surveys so the two never seem to disagree. */
-function ticketCsat(state: CustomerState): { value: number | null; n: number } {
-  const rated = ticketViews(state).flatMap((t) => (t.csat ? [t.csat.value] : []));
-  return { value: rated.length ? Math.round(rated.reduce((a, b) => a + b, 0) / rated.length) : null, n: rated.length };
+/** Satisfaction rated on the desk's tickets (0–100), every rating on record: the support driver reads the same ratings over its lookback. */
+function ticketCsatOnRecord(state: CustomerState): { value: number | null; n: number } {
+  const { avg, n } = ticketCsat(ticketViews(state), 0);
+  return { value: avg === null ? null : Math.round(avg), n };
 }
 
 const Score: FC<{ name: string; label: string; value: number | null; n: number; suffix?: string }> = ({ name, label, value, n, suffix = "" }) => (

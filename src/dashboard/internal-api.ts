@@ -16,14 +16,23 @@ export function hasRoute(host: ApiHost, method: string, path: string): boolean {
  * Calls an admin API route in-process; the caller's guard already proved the session, its CSRF token and its
  * role, so the request is admitted without a token (Access deployments need no ADMIN_TOKEN for the dashboard).
  */
-export async function callApi(host: ApiHost, c: Context<any>, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const request = admitInProcess(
+export async function callApi(
+  host: ApiHost,
+  c: Context<any>,
+  method: string,
+  path: string,
+  body?: unknown,
+  /** Marks the admitted request further, e.g. with the person acting (the loyalty audit's actor). */
+  mark: (r: Request) => Request = (r) => r,
+): Promise<{ status: number; json: any }> {
+  const admitted = admitInProcess(
     new Request(new URL(path, c.req.url), {
       method,
       headers: body === undefined ? {} : { "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }),
   );
+  const request = mark(admitted);
   let ctx: ExecutionContext | undefined;
   try {
     ctx = c.executionCtx as unknown as ExecutionContext;

@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { requireRole, requireSession, type DashEnv } from "../dashboard/auth";
-import type { ApiHost } from "../dashboard/internal-api";
+import { callApi, type ApiHost } from "../dashboard/internal-api";
 import type { Notice } from "../dashboard/layout";
 import { LoyaltyPage } from "../dashboard/loyalty";
 import { render } from "../dashboard/render";
@@ -11,7 +11,6 @@ import { loadConfig } from "../env";
 import { AppError } from "../errors";
 import { listAudit, loyaltyFunnels } from "../store/loyalty-manage";
 import { loyaltyOverview } from "../store/loyalty-dashboard";
-import { admitInProcess } from "./auth";
 import { actingAs } from "./loyalty-manage";
 
 /** The Loyalty page and its program manager forms, which post to the admin API in-process as the signed-in person. */
@@ -26,20 +25,8 @@ const adjustForm = z.object({
 const redeemForm = z.object({ customer: z.string().trim().min(1, "Name a customer id.").max(200), reward: z.string().min(1).max(40), requestId });
 
 /** Calls the admin API in-process, with the person as the audit's actor. */
-async function callAs(host: ApiHost, c: Context<DashEnv>, path: string, body: unknown): Promise<{ status: number; json: any }> {
-  const request = actingAs(
-    admitInProcess(new Request(new URL(path, c.req.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })),
-    c.get("session").person.actor,
-  );
-  let ctx: ExecutionContext | undefined;
-  try {
-    ctx = c.executionCtx as unknown as ExecutionContext;
-  } catch {
-    ctx = undefined;
-  }
-  const res = await host.fetch(request, c.env, ctx);
-  return { status: res.status, json: await res.json().catch(() => null) };
-}
+const callAs = (host: ApiHost, c: Context<DashEnv>, path: string, body: unknown) =>
+  callApi(host, c, "POST", path, body, (r) => actingAs(r, c.get("session").person.actor));
 
 function refused(res: { status: number; json: any }): never {
   const status = res.status >= 400 && res.status < 600 ? res.status : 500;

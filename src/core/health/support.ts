@@ -71,15 +71,20 @@ function reopenFactor(recent: TicketView[], p: Params): Factor[] {
   ];
 }
 
-function csatFactor(all: TicketView[], since: number, p: Params): Factor[] {
+/** The mean satisfaction (0–100) of the tickets rated at or after `since`, and how many were rated. */
+export function ticketCsat(all: readonly TicketView[], since: number): { avg: number | null; n: number } {
   const rated = all.flatMap((t) => (t.csat && t.csat.at >= since ? [t.csat.value] : []));
-  if (rated.length === 0) return [];
-  const avg = rated.reduce((a, b) => a + b, 0) / rated.length;
+  return { avg: rated.length ? rated.reduce((a, b) => a + b, 0) / rated.length : null, n: rated.length };
+}
+
+function csatFactor(all: TicketView[], since: number, p: Params): Factor[] {
+  const { avg, n } = ticketCsat(all, since);
+  if (avg === null) return [];
   return [
     {
       factor: "support.csat",
       delta: clamp((avg - p.csatTarget) * 0.4, -25, 10),
-      detail: `CSAT ${Math.round(avg)}/100 over ${plural(rated.length, "rated ticket")}`,
+      detail: `CSAT ${Math.round(avg)}/100 over ${plural(n, "rated ticket")}`,
     },
   ];
 }

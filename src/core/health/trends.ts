@@ -1,7 +1,7 @@
-import { sketchCount } from "../sketch";
 import type { CustomerState } from "../state";
 import { ticketViews } from "../tickets";
-import { DAY, type ComponentResult, ago, clamp, daysBetween, isoDay, noData, plural, settle } from "./factors";
+import { userDays } from "./usage";
+import { DAY, type ComponentResult, ago, clamp, daysBetween, noData, plural, settle } from "./factors";
 
 /**
  * Trend components: how the customer's own signals are moving, each 0..100 (lower is worse) with one driver
@@ -82,19 +82,6 @@ export function scoreTrends(state: CustomerState, now: number): Record<TrendName
     urgentShare: urgentShareResult(last90.filter((t) => t.urgent).length, last90.length),
     npsRecency: npsRecencyResult(answers.length ? Math.max(...answers.map((r) => r.at)) : null, now),
   };
-}
-
-/** Active user-days (per-day distinct users summed) in the 30 days up to `now`, and in the 30 before. */
-function userDays(state: CustomerState, now: number): { recent: number; previous: number } {
-  const today = Date.parse(isoDay(now));
-  let recent = 0;
-  let previous = 0;
-  for (const [key, day] of Object.entries(state.usage.days)) {
-    const age = Math.round((today - Date.parse(key)) / DAY);
-    if (age >= 0 && age < 30) recent += sketchCount(day.u);
-    else if (age >= 30 && age < 60) previous += sketchCount(day.u);
-  }
-  return { recent, previous };
 }
 
 function lastActive(state: CustomerState, now: number): number | null {

@@ -101,8 +101,8 @@ function breadthFactor({ state, now, params, lifecycle }: UsageInput): Factor[] 
   return [{ factor: "usage.breadth", delta: clamp((share - params.targetBreadth) * 30, -15, 15), detail }];
 }
 
-/** Active user-days in the last 30 days against the 30 before. */
-function trendFactor({ state, now }: UsageInput): Factor[] {
+/** Active user-days (per-day distinct users summed) in the 30 days up to `now`, and in the 30 before. */
+export function userDays(state: CustomerState, now: number): { recent: number; previous: number } {
   const today = Date.parse(isoDay(now));
   let recent = 0;
   let previous = 0;
@@ -111,6 +111,12 @@ function trendFactor({ state, now }: UsageInput): Factor[] {
     if (age >= 0 && age < 30) recent += sketchCount(day.u);
     else if (age >= 30 && age < 60) previous += sketchCount(day.u);
   }
+  return { recent, previous };
+}
+
+/** Active user-days in the last 30 days against the 30 before. */
+function trendFactor({ state, now }: UsageInput): Factor[] {
+  const { recent, previous } = userDays(state, now);
   if (previous < 5) return [];
   const change = (recent - previous) / previous;
   if (Math.abs(change) < 0.1) return [];
