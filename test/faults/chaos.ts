@@ -191,11 +191,11 @@ export function shardNamespace(world: World): DurableObjectNamespace {
       apply: (req: ShardRequest) => {
         const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
           const inv = new Invocation("shard");
-          chaos(world, inv, "rpc:before");
+          world.chaos.at("rpc:before", inv);
           // The request crosses to another isolate: nothing is shared with the caller.
           const { deps, groups } = structuredClone(req);
           const result = await applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups);
-          chaos(world, inv, "rpc:after");
+          world.chaos.at("rpc:after", inv);
           return structuredClone(result);
         });
         tails.set(name, run.catch(() => undefined));
@@ -203,10 +203,6 @@ export function shardNamespace(world: World): DurableObjectNamespace {
       },
     }),
   } as unknown as DurableObjectNamespace;
-}
-
-function chaos(world: World, inv: Invocation, point: string): void {
-  world.chaos.at(point, inv);
 }
 
 export interface World {

@@ -6,22 +6,14 @@ import { applyGroups, processEvents, resolveEvents } from "../../src/pipeline";
 import { shardOf } from "../../src/shard/route";
 import { recomputePages } from "../../src/recompute";
 import { QUERIES_PER_INVOCATION } from "../../src/store/limits";
+import { receiveNormalized } from "../support/inbox";
 import { countingD1, jobHarness, runPages } from "../support/jobs";
 
 const DAY = 86_400_000;
 
 /** One queue batch as the events consumer gets it: its D1 statements must fit one invocation's budget. */
 async function runBatch(events: NormalizedEvent[], now: number) {
-  await env.DB.batch(
-    events.map((e) =>
-      env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'stripe', 'invoice.paid', 'received', ?, ?, ?)`).bind(
-        e.id,
-        e.occurredAt,
-        now,
-        JSON.stringify([e]),
-      ),
-    ),
-  );
+  await receiveNormalized(events, now);
   const { db, counts } = countingD1(env.DB);
   const result = await processEvents({ db, cfg: defaultConfig, now }, events.map((e) => e.id));
   return { result, counts };
@@ -59,11 +51,7 @@ describe("one events-consumer invocation", () => {
   it("splits a batch of 50 new customers between the consumer's invocation and one invocation per account shard, each within budget", async () => {
     const now = Date.now();
     const events = Array.from({ length: 50 }, (_, i) => invoice(0, `cus_sharded_${i}`, now - 365 * DAY));
-    await env.DB.batch(
-      events.map((e) =>
-        env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'stripe', 'invoice.paid', 'received', ?, ?, ?)`).bind(e.id, e.occurredAt, now, JSON.stringify([e])),
-      ),
-    );
+    await receiveNormalized(events, now);
     const consumer = countingD1(env.DB);
     const { groups } = await resolveEvents({ db: consumer.db, cfg: defaultConfig, now }, events.map((e) => e.id));
     expect(groups).toHaveLength(50);

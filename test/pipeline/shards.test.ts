@@ -6,6 +6,7 @@ import type { NormalizedEvent } from "../../src/core/events";
 import { applyGroups, resolveEvents } from "../../src/pipeline";
 import { shardName, shardOf } from "../../src/shard/route";
 import worker from "../../src/index";
+import { receiveNormalized } from "../support/inbox";
 
 const SHARDS = 16;
 let seq = 0;
@@ -37,19 +38,6 @@ const invoice = (id: string, customer: string, domain: string, at: number): Norm
   currency: "usd",
 });
 
-async function receive(events: NormalizedEvent[], now: number) {
-  await env.DB.batch(
-    events.map((e) =>
-      env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'stripe', 'invoice.paid', 'received', ?, ?, ?)`).bind(
-        e.id,
-        e.occurredAt,
-        now,
-        JSON.stringify([e]),
-      ),
-    ),
-  );
-}
-
 const customerOf = async (kind: string, value: string) =>
   (await env.DB.prepare(`SELECT customer_id AS id FROM identities WHERE kind = ? AND value = ?`).bind(kind, value).first<{ id: string }>())?.id;
 
@@ -72,7 +60,7 @@ describe("account shards", () => {
   it("applies a batch's customers on their shards' Durable Objects, each customer on one", async () => {
     const now = Date.now();
     const events = Array.from({ length: 30 }, (_, i) => invoice(`evt_shard_${i}`, `cus_shard_${i}`, `shard${i}.example`, now - DAY));
-    await receive(events, now);
+    await receiveNormalized(events, now);
     const run = await runQueue("tenure-events", events.map((e) => ({ eventId: e.id })));
     expect(run.error).toBeUndefined();
     expect(run.explicitAcks).toHaveLength(30);
@@ -100,7 +88,7 @@ describe("account shards", () => {
     // Two Stripe customers of one company (one email domain), each new, in batches resolved before either commits.
     const a = invoice("evt_race_a", "cus_race_a", "race.example", now - 2 * DAY);
     const b = invoice("evt_race_b", "cus_race_b", "race.example", now - DAY);
-    await receive([a, b], now);
+    await receiveNormalized([a, b], now);
     const first = await resolveEvents(deps, [a.id]);
     const second = await resolveEvents(deps, [b.id]);
     expect(first.groups).toHaveLength(1);
@@ -129,7 +117,7 @@ describe("account shards", () => {
     const now = Date.now();
     const deps = { db: env.DB, cfg: defaultConfig, now };
     const e = invoice("evt_dup_1", "cus_dup_1", "dup.example", now - DAY);
-    await receive([e], now);
+    await receiveNormalized([e], now);
     const one = await resolveEvents(deps, [e.id]);
     const two = await resolveEvents(deps, [e.id]);
     expect((await applyGroups(deps, one.groups)).done).toEqual([e.id]);
@@ -144,7 +132,7 @@ describe("account shards", () => {
   it("consumes overlapping batches in parallel through the real shards with every event applied once and one customer per company", async () => {
     const now = Date.now();
     const events = Array.from({ length: 24 }, (_, i) => invoice(`evt_par_${i}`, `cus_par_${i}`, `par${i % 6}.example`, now - (24 - i) * 3_600_000));
-    await receive(events, now);
+    await receiveNormalized(events, now);
     const bodies = events.map((e) => ({ eventId: e.id }));
     // Every message twice, in three batches consumed at once, as at-least-once delivery and max_concurrency allow.
     const runs = await Promise.all([runQueue("tenure-events", bodies.slice(0, 16)), runQueue("tenure-events", bodies.slice(8, 24)), runQueue("tenure-events", [...bodies.slice(0, 8), ...bodies.slice(16)])]);
