@@ -16,10 +16,12 @@ import {
   linkIdentityStmt,
   lookupKeys,
   conflictStmts,
+  redriveWaitingStmt,
+  unmatchedGuardStmt,
   eventKeys,
   type IdentityConflictRow,
   unmatchedKeyStmts,
-  upsertContactStmt,
+  upsertContactsStmt,
   type IdentityKey,
 } from "./store/identity";
 import { applyGuardStmt } from "./store/apply-guard";
@@ -133,7 +135,7 @@ export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Pro
   }
   const rest = rows.filter((r) => !erasures.includes(r));
 
-  const { resolved, enrichment, merges } = await resolveCustomers(deps, rest);
+  const { resolved, enrichment, merges, known } = await resolveCustomers(deps, rest);
   for (const m of merges) {
     result.actionIds.push(...m.actionIds);
     if (m.timelineJob) result.timelineJobs.push(m.timelineJob);
@@ -151,8 +153,14 @@ export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Pro
       ...unmatchedKeyStmts(deps.db, r.row.id, r.keys),
       ...conflictStmts(deps.db, r.conflicts ?? [], deps.now),
     ]);
-    await deps.db.batch(stmts);
-    result.done.push(...unmatched.map((r) => r.row.id));
+    const waiting = unmatched.flatMap((r) => r.keys.filter((k) => !known.has(keyString(k))));
+    try {
+      await deps.db.batch([unmatchedGuardStmt(deps.db, waiting), ...stmts]);
+      result.done.push(...unmatched.map((r) => r.row.id));
+    } catch (err) {
+      log("info", "unmatched events retried: a key they wait for was linked meanwhile", { events: unmatched.length, ...errorFields(err) });
+      result.retry.push(...unmatched.map((r) => r.row.id));
+    }
   }
 
   const groups = new Map<string, Resolved[]>();
@@ -271,13 +279,17 @@ async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult)
  * Maps each row to a customer: explicit ids, then people, then email domain, then what vendor lookups
  * associated its ids with; creates a customer for a new primary id. Plans the lookups still missing.
  */
-async function resolveCustomers(deps: PipelineDeps, rows: InboxRow[]): Promise<{ resolved: Resolved[]; enrichment: Action[]; merges: MergedStep[] }> {
+async function resolveCustomers(
+  deps: PipelineDeps,
+  rows: InboxRow[],
+): Promise<{ resolved: Resolved[]; enrichment: Action[]; merges: MergedStep[]; known: ReadonlyMap<string, string> }> {
   const freeMail = new Set(deps.cfg.identity.freeMailDomains);
   const own = rows.map((row) => ({ row, keys: uniqueKeys(row.events.flatMap((e) => eventKeys(e, deps.cfg.identity, freeMail))) }));
   const associations = await loadAssociations(deps.db, own.flatMap((r) => r.keys));
   const rules = { freeMail, matchByDomain: deps.cfg.identity.matchByDomain };
   const perRow = own.map(({ row, keys }) => ({ row, keys: uniqueKeys([...keys, ...associatedKeys(keys, associations, rules)]) }));
   const known = await lookupKeys(deps.db, perRow.flatMap((r) => r.keys));
+  const linkedBefore = new Map(known);
   const enrichment = planEnrichment(
     own.map(({ row, keys }) => ({
       id: row.id,
@@ -298,7 +310,7 @@ async function resolveCustomers(deps: PipelineDeps, rows: InboxRow[]): Promise<{
   for (const { row, keys } of perRow) out.push({ row, keys, ...(await resolver.resolve(row.id, row.source, keys)) });
   // A row resolved before a later row merged its customer away goes to the survivor.
   for (const r of out) if (r.customerId) r.customerId = resolver.current(r.customerId);
-  return { resolved: out, enrichment, merges };
+  return { resolved: out, enrichment, merges, known: linkedBefore };
 }
 
 function unmatchedReason(keys: IdentityKey[], enrichment: Action[]): string {
@@ -326,9 +338,12 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
       linking.push(k);
       newKeys.push(k);
     }
-    step.stmts.push(...contactStmts(db, g.row.events, customerId, now, newKeys));
-    step.stmts.push(markProcessedStmt(db, g.row.id, customerId, now));
   }
+  step.stmts.push(...contactStmts(db, group.flatMap((g) => g.row.events), customerId, now, newKeys));
+  step.stmts.push(markProcessedStmt(db, group.map((g) => g.row.id), customerId, now));
+  // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
+  const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
+  if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
   const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking);
   return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob };
 }
@@ -485,12 +500,12 @@ function collectExternalIds(stored: StoredCustomer | null, group: Resolved[]): R
 
 /** People seen in these events: the only place their personal data is written. */
 function contactStmts(db: D1Database, events: readonly NormalizedEvent[], customerId: string, now: number, newKeys: IdentityKey[]): D1PreparedStatement[] {
-  const out: D1PreparedStatement[] = [];
+  const seen: { id: string; customerId: string; email?: string; name?: string; role?: string }[] = [];
   const person = (id: string, s: Subject, extra: { email?: string; role?: string; name?: string } = {}) => {
     // An erased person's facts carry a pseudonym and "[erased]": no contact is made of them.
     if (id.startsWith("segment:") && isPseudonym(id.slice(8))) return;
     const kept = (v: string | undefined) => (v === ERASED ? undefined : v);
-    out.push(upsertContactStmt(db, { id, customerId, email: kept(extra.email ?? s.email), name: kept(extra.name), role: extra.role }, now));
+    seen.push({ id, customerId, email: kept(extra.email ?? s.email), name: kept(extra.name), role: extra.role });
     newKeys.push({ kind: "contact", value: id });
   };
   for (const e of events) {
@@ -500,7 +515,7 @@ function contactStmts(db: D1Database, events: readonly NormalizedEvent[], custom
     else if (e.subject.hubspotContactId) person(`hubspot:${e.subject.hubspotContactId}`, e.subject);
     else if (e.subject.userId) person(`segment:${e.subject.userId}`, e.subject);
   }
-  return out;
+  return seen.length > 0 ? [upsertContactsStmt(db, seen, now)] : [];
 }
 
 export type { Action };

@@ -80,6 +80,14 @@ function addHash(s: Sketch, h: number): Sketch {
     for (const x of list) put(regs, x);
     return dense(regs);
   }
+  const idx = h >>> (32 - P);
+  const rest = (h << P) >>> 0;
+  const rank = rest === 0 ? 32 - P + 1 : Math.clz32(rest) + 1;
+  // Most adds to a full sketch change no register: the same sketch comes back without decoding all 256.
+  if (s.r.length === M) {
+    if (rank <= DIGITS.indexOf(s.r[idx]!)) return s;
+    return { r: s.r.slice(0, idx) + DIGITS[rank] + s.r.slice(idx + 1) };
+  }
   const regs = registersOf(s);
   put(regs, h);
   return dense(regs);

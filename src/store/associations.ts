@@ -10,23 +10,22 @@ export interface AssociationTarget {
   value: string;
 }
 
-const CHUNK = 40;
-
-/** The stored targets of each key that has any, in rank order (the vendor's primary first). */
+/** The stored targets of each key that has any, in rank order (the vendor's primary first); one query for the batch. */
 export async function loadAssociations(db: D1Database, keys: readonly IdentityKey[]): Promise<Map<string, AssociationTarget[]>> {
   const out = new Map<string, AssociationTarget[]>();
-  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const chunk = unique.slice(i, i + CHUNK);
-    const where = chunk.map(() => "(object_kind = ? AND object_value = ?)").join(" OR ");
-    const { results } = await db
-      .prepare(`SELECT object_kind, object_value, to_kind, to_value FROM associations WHERE ${where} ORDER BY rank, to_value`)
-      .bind(...chunk.flatMap((k) => [k.kind, k.value]))
-      .all<{ object_kind: string; object_value: string; to_kind: AssociationTarget["kind"]; to_value: string }>();
-    for (const r of results) {
-      const key = `${r.object_kind}:${r.object_value}`;
-      out.set(key, [...(out.get(key) ?? []), { kind: r.to_kind, value: r.to_value }]);
-    }
+  const unique = [...new Map(keys.map((k) => [keyString(k), [k.kind, k.value]])).values()];
+  if (unique.length === 0) return out;
+  const { results } = await db
+    .prepare(
+      `SELECT a.object_kind, a.object_value, a.to_kind, a.to_value FROM json_each(?) j
+       CROSS JOIN associations a ON a.object_kind = json_extract(j.value, '$[0]') AND a.object_value = json_extract(j.value, '$[1]')
+       ORDER BY a.rank, a.to_value`,
+    )
+    .bind(JSON.stringify(unique))
+    .all<{ object_kind: string; object_value: string; to_kind: AssociationTarget["kind"]; to_value: string }>();
+  for (const r of results) {
+    const key = `${r.object_kind}:${r.object_value}`;
+    out.set(key, [...(out.get(key) ?? []), { kind: r.to_kind, value: r.to_value }]);
   }
   return out;
 }

@@ -32,7 +32,6 @@ export async function identityResolver(
   // One query for the ids new customers would take (not one per new customer: a batch may create a hundred).
   const firstIds = new Map<string, string>();
   for (const k of allKeys) if (isExplicit(k) && !known.has(keyString(k))) firstIds.set(keyString(k), await customerIdFor(keyString(k)));
-  const [unlinks, taken] = await Promise.all([unlinkedKeys(db, allKeys), takenIds(db, [...new Set(firstIds.values())])]);
   const holdings = new Map<string, Record<string, string[]>>();
   const age = new Map<string, number>();
   const redirect = new Map<string, string>();
@@ -45,6 +44,9 @@ export async function identityResolver(
     for (const [id, v] of h) holdings.set(id, v);
     for (const [id, v] of a) age.set(id, v);
   }
+
+  // Every customer the batch's keys already reach, loaded at once: rows then resolve without a round trip each.
+  const [unlinks, taken] = await Promise.all([unlinkedKeys(db, allKeys), takenIds(db, [...new Set(firstIds.values())]), load([...new Set(known.values())])]);
 
   const hold = (customerId: string, k: IdentityKey) => {
     if (!isExplicit(k)) return;

@@ -45,28 +45,34 @@ export function keyString(k: IdentityKey): string {
   return `${k.kind}:${k.value}`;
 }
 
-/** Looks up which customer each key points at (identities, and contacts for people). */
+/**
+ * Looks up which customer each key points at (identities, and contacts for people): one query per table for the
+ * whole batch, the keys passed as one JSON parameter (a batch's keys would pass D1's 100 bound parameters), each
+ * looked up through the table's primary key.
+ */
 export async function lookupKeys(db: D1Database, keys: IdentityKey[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const ids = keys.filter((k) => k.kind !== "contact");
-  const contacts = keys.filter((k) => k.kind === "contact");
-  for (let i = 0; i < ids.length; i += 40) {
-    const chunk = ids.slice(i, i + 40);
-    const where = chunk.map(() => "(kind = ? AND value = ?)").join(" OR ");
-    const { results } = await db
-      .prepare(`SELECT kind, value, customer_id FROM identities WHERE ${where}`)
-      .bind(...chunk.flatMap((k) => [k.kind, k.value]))
-      .all<{ kind: string; value: string; customer_id: string }>();
-    for (const r of results) out.set(`${r.kind}:${r.value}`, r.customer_id);
-  }
-  for (let i = 0; i < contacts.length; i += 80) {
-    const chunk = contacts.slice(i, i + 80);
-    const { results } = await db
-      .prepare(`SELECT id, customer_id FROM contacts WHERE customer_id IS NOT NULL AND id IN (${chunk.map(() => "?").join(",")})`)
-      .bind(...chunk.map((k) => k.value))
-      .all<{ id: string; customer_id: string }>();
-    for (const r of results) out.set(`contact:${r.id}`, r.customer_id);
-  }
+  const ids = [...new Set(keys.filter((k) => k.kind !== "contact").map((k) => JSON.stringify([k.kind, k.value])))];
+  const contacts = [...new Set(keys.filter((k) => k.kind === "contact").map((k) => k.value))];
+  const [linked, people] = await Promise.all([
+    ids.length === 0
+      ? null
+      : db
+          .prepare(
+            `SELECT i.kind, i.value, i.customer_id FROM json_each(?) j
+             CROSS JOIN identities i ON i.kind = json_extract(j.value, '$[0]') AND i.value = json_extract(j.value, '$[1]')`,
+          )
+          .bind(`[${ids.join(",")}]`)
+          .all<{ kind: string; value: string; customer_id: string }>(),
+    contacts.length === 0
+      ? null
+      : db
+          .prepare(`SELECT c.id, c.customer_id FROM json_each(?) j CROSS JOIN contacts c ON c.id = j.value WHERE c.customer_id IS NOT NULL`)
+          .bind(JSON.stringify(contacts))
+          .all<{ id: string; customer_id: string }>(),
+  ]);
+  for (const r of linked?.results ?? []) out.set(`${r.kind}:${r.value}`, r.customer_id);
+  for (const r of people?.results ?? []) out.set(`contact:${r.id}`, r.customer_id);
   return out;
 }
 
@@ -75,14 +81,21 @@ export function linkIdentityStmt(db: D1Database, key: IdentityKey, customerId: s
 }
 
 /** People: personal data stays in this table only (so an erasure is one place). */
-export function upsertContactStmt(
+/**
+ * Upserts the people a customer's step saw, in one statement whatever their number (in order: a person seen
+ * twice is inserted, then updated). D1 counts statements against its 1,000 per invocation and runs them one
+ * after another on its one writer, so a batch of usage events costs one here, not one per event.
+ */
+export function upsertContactsStmt(
   db: D1Database,
-  c: { id: string; customerId: string; email?: string; name?: string; role?: string },
+  contacts: readonly { id: string; customerId: string; email?: string; name?: string; role?: string }[],
   now: number,
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO contacts (id, customer_id, email, name, role, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO contacts (id, customer_id, email, name, role, updated_at)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), ?2
+       FROM json_each(?1) WHERE true
        ON CONFLICT (id) DO UPDATE SET
          customer_id = COALESCE(contacts.customer_id, excluded.customer_id),
          email = CASE WHEN contacts.erased_at IS NULL THEN COALESCE(excluded.email, contacts.email) END,
@@ -96,7 +109,7 @@ export function upsertContactStmt(
                                               OR (excluded.name IS NOT NULL AND excluded.name IS NOT contacts.name)))
           OR (contacts.erased_at IS NOT NULL AND (contacts.email IS NOT NULL OR contacts.name IS NOT NULL))`,
     )
-    .bind(c.id, c.customerId, c.email ?? null, c.name ?? null, c.role ?? null, now);
+    .bind(JSON.stringify(contacts.map((c) => [c.id, c.customerId, c.email ?? null, c.name ?? null, c.role ?? null])), now);
 }
 
 export function unmatchedKeyStmts(db: D1Database, eventId: string, keys: IdentityKey[]): D1PreparedStatement[] {
@@ -104,19 +117,53 @@ export function unmatchedKeyStmts(db: D1Database, eventId: string, keys: Identit
   return keys.map((k) => stmt.bind(k.kind, k.value, eventId));
 }
 
+const keyPairs = (keys: readonly IdentityKey[]) => JSON.stringify(keys.map((k) => [k.kind, k.value]));
+
+/**
+ * Part of the commit that links `keys`: the unmatched events waiting for any of them go back to `received`, in
+ * the same transaction, so a consumer or shard that dies after the commit cannot leave them waiting for good
+ * (the sweeper hands them to the queue; `redriveUnmatched` right after the commit does it at once and tidies up).
+ */
+export function redriveWaitingStmt(db: D1Database, keys: readonly IdentityKey[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE inbox_events SET status = 'received', attempts = 0 WHERE status = 'unmatched' AND id IN (
+         SELECT u.event_id FROM json_each(?) j
+         CROSS JOIN unmatched_keys u ON u.kind = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]'))`,
+    )
+    .bind(keyPairs(keys));
+}
+
+/**
+ * The first statement of a batch that records events as unmatched: it fails the batch (D1 rolls it back) if one
+ * of the keys they wait for was linked since they were resolved, by a batch consumed at the same time whose
+ * re-drive ran before these rows were unmatched. The events are retried and resolve to that customer.
+ */
+export function unmatchedGuardStmt(db: D1Database, waiting: readonly IdentityKey[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO batch_guard (x) SELECT NULL WHERE EXISTS (
+         WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1))
+         SELECT 1 FROM k CROSS JOIN identities i ON i.kind = k.kind AND i.value = k.value
+         UNION ALL
+         SELECT 1 FROM k CROSS JOIN contacts c ON k.kind = 'contact' AND c.id = k.value WHERE c.customer_id IS NOT NULL
+       )`,
+    )
+    .bind(keyPairs(waiting));
+}
+
 /** Unmatched events waiting for any of these keys: set back to received, returned for re-enqueueing. */
 export async function redriveUnmatched(db: D1Database, keys: IdentityKey[]): Promise<string[]> {
   if (keys.length === 0) return [];
-  const ids = new Set<string>();
-  for (let i = 0; i < keys.length; i += 40) {
-    const chunk = keys.slice(i, i + 40);
-    const where = chunk.map(() => "(kind = ? AND value = ?)").join(" OR ");
-    const { results } = await db
-      .prepare(`SELECT DISTINCT event_id FROM unmatched_keys WHERE ${where}`)
-      .bind(...chunk.flatMap((k) => [k.kind, k.value]))
-      .all<{ event_id: string }>();
-    for (const r of results) ids.add(r.event_id);
-  }
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
+  const { results } = await db
+    .prepare(
+      `SELECT DISTINCT u.event_id FROM json_each(?) j
+       CROSS JOIN unmatched_keys u ON u.kind = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]')`,
+    )
+    .bind(keyPairs(unique))
+    .all<{ event_id: string }>();
+  const ids = new Set(results.map((r) => r.event_id));
   if (ids.size === 0) return [];
   const list = [...ids];
   const stmts: D1PreparedStatement[] = [];

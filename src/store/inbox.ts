@@ -120,10 +120,11 @@ export async function claimReceived(db: D1Database, ids: string[]): Promise<Inbo
   }));
 }
 
-export function markProcessedStmt(db: D1Database, id: string, customerId: string, now: number): D1PreparedStatement {
+/** Marks a customer's applied rows processed: one statement for all of them. */
+export function markProcessedStmt(db: D1Database, ids: readonly string[], customerId: string, now: number): D1PreparedStatement {
   return db
-    .prepare(`UPDATE inbox_events SET status = 'processed', customer_id = ?, processed_at = ?, reason = NULL WHERE id = ? AND status = 'received'`)
-    .bind(customerId, now, id);
+    .prepare(`UPDATE inbox_events SET status = 'processed', customer_id = ?, processed_at = ?, reason = NULL WHERE id IN (SELECT value FROM json_each(?)) AND status = 'received'`)
+    .bind(customerId, now, JSON.stringify(ids));
 }
 
 /** Only a row still `received`: one that a concurrent consumer applied meanwhile stays applied. */

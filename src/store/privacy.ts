@@ -69,7 +69,7 @@ export async function readContact(db: D1Database, contactId: string): Promise<{ 
 
 /**
  * Records the erasure (a repeated start with the same id changes nothing) and marks the contact erased at
- * once, so a sighting while the job runs cannot write their email or name back (upsertContactStmt).
+ * once, so a sighting while the job runs cannot write their email or name back (upsertContactsStmt).
  */
 export function startErasureStmts(db: D1Database, e: { id: string; contactId: string; ids: PersonIds; now: number }): D1PreparedStatement[] {
   return [

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { vi } from "vitest";
 import type { Destination } from "../../src/core/actions";
 import type { Env } from "../../src/env";
 import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
@@ -194,7 +196,7 @@ export function shardNamespace(world: World): DurableObjectNamespace {
           world.chaos.at("rpc:before", inv);
           // The request crosses to another isolate: nothing is shared with the caller.
           const { deps, groups } = structuredClone(req);
-          const result = await applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups);
+          const result = await current.run(inv, () => applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups));
           world.chaos.at("rpc:after", inv);
           return structuredClone(result);
         });
@@ -227,15 +229,15 @@ export function envFor(world: World, inv: Invocation): Env {
   } as unknown as Env;
 }
 
-/** The invocation whose outbound fetches are being made (consumers and crons run one at a time). */
-let current: Invocation | null = null;
+/** The invocation whose outbound fetches are being made (consumers run several at once, as Queues runs them). */
+const current = new AsyncLocalStorage<Invocation>();
 
 /** Routes the Worker's outbound fetch through the chaos: before the request leaves, and after the vendor answered. */
 export function installCrashingFetch(chaos: Chaos): () => void {
   const inner = globalThis.fetch;
   const set = (f: typeof fetch) => Object.defineProperty(globalThis, "fetch", { value: f, writable: true, configurable: true });
   set(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const inv = current;
+    const inv = current.getStore();
     if (!inv) return inner(input, init);
     const host = new URL(input instanceof Request ? input.url : String(input)).host;
     chaos.at(`fetch ${host}:before`, inv);
@@ -256,14 +258,11 @@ export async function consume(world: World, msgs: QueuedMessage[]): Promise<void
   );
   const ctx = createExecutionContext();
   let threw = false;
-  current = inv;
   try {
-    await worker.queue!(batch as MessageBatch<never>, envFor(world, inv) as never);
+    await current.run(inv, () => worker.queue!(batch as MessageBatch<never>, envFor(world, inv) as never));
   } catch (err) {
     threw = true;
     if (!(err instanceof Crash) && !inv.dead) world.unexpected.push(`${queue}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  } finally {
-    current = null;
   }
   const result = await getQueueResult(batch, ctx);
   if (inv.dead || threw || result.retryBatch.retry) {
@@ -278,15 +277,14 @@ export async function consume(world: World, msgs: QueuedMessage[]): Promise<void
 export async function cron(world: World, pattern: string): Promise<boolean> {
   const inv = new Invocation(pattern.startsWith("*/") ? "sweep" : "daily");
   const ctx = createExecutionContext();
-  current = inv;
   try {
-    await worker.scheduled!({ cron: pattern, scheduledTime: Date.now(), type: "scheduled", noRetry() {} } as ScheduledController, envFor(world, inv) as never, ctx);
-    await waitOnExecutionContext(ctx);
+    await current.run(inv, async () => {
+      await worker.scheduled!({ cron: pattern, scheduledTime: Date.now(), type: "scheduled", noRetry() {} } as ScheduledController, envFor(world, inv) as never, ctx);
+      await waitOnExecutionContext(ctx);
+    });
     return !inv.dead;
   } catch {
     return false;
-  } finally {
-    current = null;
   }
 }
 
@@ -329,4 +327,40 @@ export async function ingest(world: World, request: Request, isolate = new Inges
     // crashed after answering
   }
   return { status, crashed: inv.dead };
+}
+
+/** Batches consumed at once, as Queues runs consumers (max_concurrency): the shards and commit guards keep them apart. */
+export const CONSUMERS = 4;
+
+/**
+ * Runs consumers (several batches at once), sweeps every 2 minutes and the clock until nothing is left to do,
+ * or while `busy()` says ingest is still going.
+ */
+export async function settle(world: World, busy: () => boolean): Promise<void> {
+  const db = world.env.DB;
+  let lastSweep = Date.now();
+  for (let round = 0; round < 200_000; round++) {
+    const batches: QueuedMessage[][] = [];
+    for (let msgs = world.broker.take(); msgs.length > 0 && batches.push(msgs) < CONSUMERS; msgs = world.broker.take());
+    if (batches.length > 0) {
+      await Promise.all(batches.map((msgs) => consume(world, msgs)));
+      continue;
+    }
+    if (Date.now() - lastSweep >= 120_000) {
+      await cron(world, "*/2 * * * *");
+      lastSweep = Date.now();
+      continue;
+    }
+    if (busy()) {
+      vi.setSystemTime(Date.now() + 1_000);
+      await new Promise((r) => setTimeout(r, 1));
+      continue;
+    }
+    const received = (await db.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE status = 'received'`).first<number>("n"))!;
+    const pending = (await db.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'`).first<{ n: number; due: number | null }>())!;
+    if (received === 0 && pending.n === 0 && world.broker.waiting.length === 0) return;
+    const next = Math.min(world.broker.nextVisibleAt() ?? Infinity, lastSweep + 120_000, Math.max(pending.due ?? Infinity, Date.now() + 1_000));
+    vi.setSystemTime(Math.max(Date.now() + 1, next));
+  }
+  throw new Error("the system never settled");
 }

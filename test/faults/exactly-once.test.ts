@@ -10,13 +10,14 @@ import { signStripe } from "../support/sign/stripe";
 import worker from "../../src/index";
 import { realTimers } from "../../src/outbox/vendor-fetch";
 import { mulberry32 } from "../../scripts/demo/random";
-import { Broker, Chaos, consume, cron, ingest, IngestIsolate, installCrashingFetch, type World } from "./chaos";
+import { Broker, Chaos, cron, ingest, IngestIsolate, installCrashingFetch, settle, type World } from "./chaos";
 
 /*
  * Exactly-once effects under crashes. N Stripe events (referrals that qualify for a credit; payments
  * that move health scores, write HubSpot and alert in Slack), each delivered 5 times, shuffled, 16 at
- * a time, while invocations of ingest, both consumers and the crons crash before or after any I/O,
- * and each vendor fails for a stretch. The long variant: FAULT_EVENTS=5000 npx vitest run test/faults
+ * a time, consumed 4 batches at once with each customer's events applied on its account shard, while
+ * invocations of ingest, both consumers, the shards and the crons crash before or after any I/O, and
+ * each vendor fails for a stretch. The long variant: FAULT_EVENTS=5000 npx vitest run test/faults
  */
 const N = Number(import.meta.env.FAULT_EVENTS ?? 1000);
 const COPIES = 5;
@@ -54,41 +55,6 @@ function billedTo(body: string, email: string): string {
 
 const count = async (sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).first<{ n: number }>())!.n;
 
-/** Runs consumers, sweeps and the clock until nothing is left to do (or `busy()` says ingest is still going). */
-const say = console.info.bind(console);
-async function settle(world: World, busy: () => boolean): Promise<void> {
-  let lastSweep = Date.now();
-  for (let round = 0; round < 200_000; round++) {
-    if (round % 500 === 499 && import.meta.env.FAULT_TRACE) {
-      const left = await env.DB.prepare(`SELECT destination, status, COUNT(*) AS n, MAX(last_error) AS e, MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending' GROUP BY 1, 2`).all();
-      const kinds = new Map<string, number>();
-      for (const m of world.broker.waiting) kinds.set(`${m.queue} ${JSON.stringify(m.body).slice(0, 60)} vis+${Math.round((m.visibleAt - Date.now()) / 1000)}`, (kinds.get(`${m.queue} ${JSON.stringify(m.body).slice(0, 60)} vis+${Math.round((m.visibleAt - Date.now()) / 1000)}`) ?? 0) + 1);
-      if (world.unexpected.length) say(world.unexpected[0]);
-      say(`round ${round} t+${Math.round((Date.now() - T0) / 1000)}s broker ${world.broker.waiting.length} ${JSON.stringify(left.results)} ${JSON.stringify([...kinds].sort((a, b) => b[1] - a[1]).slice(0, 5))}`);
-    }
-    const msgs = world.broker.take();
-    if (msgs.length > 0) {
-      await consume(world, msgs);
-      continue;
-    }
-    if (Date.now() - lastSweep >= 120_000) {
-      await cron(world, "*/2 * * * *");
-      lastSweep = Date.now();
-      continue;
-    }
-    if (busy()) {
-      vi.setSystemTime(Date.now() + 1_000);
-      await new Promise((r) => setTimeout(r, 1));
-      continue;
-    }
-    const received = await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE status = 'received'`);
-    const pending = await env.DB.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'`).first<{ n: number; due: number | null }>();
-    if (received === 0 && pending!.n === 0 && world.broker.waiting.length === 0) return;
-    const next = Math.min(world.broker.nextVisibleAt() ?? Infinity, lastSweep + 120_000, Math.max(pending!.due ?? Infinity, Date.now() + 1_000));
-    vi.setSystemTime(Math.max(Date.now() + 1, next));
-  }
-  throw new Error("the system never settled");
-}
 
 it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outages: every effect exactly once`, { timeout: 900_000 }, async () => {
   // Fault-free setup: HubSpot's custom properties, and referrers who each hold a referral code.
@@ -253,7 +219,8 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   for (const point of [
     "ingest d1.batch:after",
     "ingest tenure-events.sendBatch:before",
-    "events d1.batch:after",
+    "shard rpc:after",
+    "shard d1.batch:after",
     "events tenure-actions.sendBatch:before",
     "actions fetch hubspot.fake:after",
     "actions fetch slack.fake:after",

@@ -9,7 +9,7 @@ import { FakeIntercom } from "../fakes/intercom";
 import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 import { editedFixture } from "../support/fixtures";
 import { FRONT_SECRET, PADDLE_SECRET, signFront, signPaddle } from "../plugins/sign";
-import { Broker, Chaos, consume, cron, ingest, IngestIsolate, installCrashingFetch, type World } from "./chaos";
+import { Broker, Chaos, cron, ingest, IngestIsolate, installCrashingFetch, settle, type World } from "./chaos";
 
 /*
  * Declared sources (Paddle, Front: plugins/*.json), a declared destination (Intercom: plugins/intercom.json) and
@@ -103,32 +103,6 @@ const frontBody = (i: number) =>
 
 const count = async (sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).first<{ n: number }>())!.n;
 
-async function settle(world: World, busy: () => boolean): Promise<void> {
-  let lastSweep = Date.now();
-  for (let round = 0; round < 100_000; round++) {
-    const msgs = world.broker.take();
-    if (msgs.length > 0) {
-      await consume(world, msgs);
-      continue;
-    }
-    if (Date.now() - lastSweep >= 120_000) {
-      await cron(world, "*/2 * * * *");
-      lastSweep = Date.now();
-      continue;
-    }
-    if (busy()) {
-      vi.setSystemTime(Date.now() + 1_000);
-      await new Promise((r) => setTimeout(r, 1));
-      continue;
-    }
-    const received = await count(`SELECT COUNT(*) AS n FROM inbox_events WHERE status = 'received'`);
-    const pending = await env.DB.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'`).first<{ n: number; due: number | null }>();
-    if (received === 0 && pending!.n === 0 && world.broker.waiting.length === 0) return;
-    const next = Math.min(world.broker.nextVisibleAt() ?? Infinity, lastSweep + 120_000, Math.max(pending!.due ?? Infinity, Date.now() + 1_000));
-    vi.setSystemTime(Math.max(Date.now() + 1, next));
-  }
-  throw new Error("the system never settled");
-}
 
 it(`${ACCOUNTS} Paddle accounts and Front tickets × ${COPIES} deliveries under crashes, out to Intercom and as Standard Webhooks`, { timeout: 600_000 }, async () => {
   vi.useFakeTimers({ toFake: ["Date"] });

@@ -7,11 +7,14 @@ import { applyGroups, resolveEvents } from "../../src/pipeline";
 import { shardName, shardOf } from "../../src/shard/route";
 import worker from "../../src/index";
 import { receiveNormalized } from "../support/inbox";
+import { redriveUnmatched } from "../../src/store/identity";
+import { staleReceived } from "../../src/store/inbox";
+import { MAX_EVENT_ATTEMPTS, SWEEP_AFTER_MS } from "../../src/cron";
 
 const SHARDS = 16;
 let seq = 0;
 
-/** The real events consumer with account shards on (the deployment default is off: ACCOUNT_SHARDS = 0). */
+/** The real events consumer with account shards on (16 here; the deployment default is 256). */
 async function runQueue(queue: string, bodies: unknown[]) {
   const batch = createMessageBatch(queue, bodies.map((body) => ({ id: `shard-msg-${++seq}`, timestamp: new Date(), attempts: 1, body })));
   const ctx = createExecutionContext();
@@ -153,4 +156,78 @@ describe("account shards", () => {
       expect(Object.keys(JSON.parse(row!.state).billing.invoices)).toHaveLength(4);
     }
   });
+
+  it("retries an event it found unmatched when a batch consumed at once links its key before the event is recorded as unmatched", async () => {
+    const now = Date.now();
+    const ticket = await receiveTicket("t_race", "late.example", now);
+    const invoiceEv = invoice("evt_late_inv", "cus_late", "late.example", now - DAY);
+    await receiveNormalized([invoiceEv], now);
+    // Batch A has read the identities (no customer for late.example) when batch B commits the customer and
+    // re-drives what waits for its keys (nothing yet); only then does A record its event as unmatched.
+    let interleaved = false;
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop !== "batch") return Reflect.get(target, prop).bind(target);
+        return async (stmts: D1PreparedStatement[]) => {
+          if (!interleaved) {
+            interleaved = true;
+            const other = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, [invoiceEv.id]);
+            const applied = await applyGroups({ db: env.DB, cfg: defaultConfig, now }, other.groups);
+            expect(applied.done).toEqual([invoiceEv.id]);
+            expect(await redriveUnmatched(env.DB, applied.newKeys)).toEqual([]);
+          }
+          return target.batch(stmts);
+        };
+      },
+    });
+    const a = await resolveEvents({ db, cfg: defaultConfig, now }, [ticket]);
+    expect(interleaved).toBe(true);
+    expect(a.result.retry).toEqual([ticket]);
+    expect(await statusOf(ticket)).toBe("received");
+    // Its redelivery finds the customer.
+    const again = await resolveEvents({ db: env.DB, cfg: defaultConfig, now: now + 1 }, [ticket]);
+    expect((await applyGroups({ db: env.DB, cfg: defaultConfig, now: now + 1 }, again.groups)).done).toEqual([ticket]);
+    expect(await env.DB.prepare(`SELECT customer_id FROM inbox_events WHERE id = ?`).bind(ticket).first("customer_id")).toBe(await customerOf("stripe", "cus_late"));
+  });
+
+  it("re-drives the events waiting for a key in the commit that links it, so a consumer that dies after the commit leaves none waiting", async () => {
+    const now = Date.now();
+    const ticket = await receiveTicket("t_wait", "waits.example", now);
+    const first = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, [ticket]);
+    expect(first.result.done).toEqual([ticket]);
+    expect(await statusOf(ticket)).toBe("unmatched");
+    const inv = invoice("evt_waits_inv", "cus_waits", "waits.example", now - DAY);
+    await receiveNormalized([inv], now);
+    const resolved = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, [inv.id]);
+    // The shard commits; the consumer that would re-drive the waiting event dies before it does.
+    expect((await applyGroups({ db: env.DB, cfg: defaultConfig, now }, resolved.groups)).done).toEqual([inv.id]);
+    expect(await statusOf(ticket)).toBe("received");
+    // The sweeper hands it to the queue at its next run.
+    const stale = await staleReceived(env.DB, now + SWEEP_AFTER_MS + 1, SWEEP_AFTER_MS, MAX_EVENT_ATTEMPTS);
+    expect(stale.map((r) => r.id)).toContain(ticket);
+    const again = await resolveEvents({ db: env.DB, cfg: defaultConfig, now: now + 1 }, [ticket]);
+    expect((await applyGroups({ db: env.DB, cfg: defaultConfig, now: now + 1 }, again.groups)).done).toEqual([ticket]);
+    expect(await statusOf(ticket)).toBe("processed");
+  });
 });
+
+/** A Zendesk ticket from someone at `domain`: it matches by domain but cannot create a customer. */
+async function receiveTicket(id: string, domain: string, now: number): Promise<string> {
+  const e: NormalizedEvent = {
+    id: `zendesk:${id}`,
+    source: "zendesk",
+    type: "ticket.changed",
+    occurredAt: now - 3_600_000,
+    subject: { email: `someone@${domain}`, domain },
+    desk: "zendesk",
+    ticketId: id,
+    status: "open",
+    openedAt: now - 3_600_000,
+  } as NormalizedEvent;
+  await env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'zendesk', 'ticket.created', 'received', ?, ?, ?)`)
+    .bind(e.id, e.occurredAt, now, JSON.stringify([e]))
+    .run();
+  return e.id;
+}
+
+const statusOf = async (id: string) => env.DB.prepare(`SELECT status FROM inbox_events WHERE id = ?`).bind(id).first<string>("status");

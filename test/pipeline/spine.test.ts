@@ -81,7 +81,7 @@ describe("spine: Stripe invoice.paid -> customer -> HubSpot", () => {
 });
 
 describe("spine: a consumer killed mid-batch loses nothing", () => {
-  it("retries the whole batch and applies every event afterwards", async () => {
+  it("retries the whole batch and applies every event afterwards (applied in the consumer itself, without shards)", async () => {
     const body = stripeEvent("invoice.payment_failed", (ev) => (ev.id = "evt_killed_consumer_1"));
     expect((await postStripe(body)).status).toBe(200);
     const realBatch = env.DB.batch.bind(env.DB);
@@ -91,7 +91,7 @@ describe("spine: a consumer killed mid-batch loses nothing", () => {
       return realBatch(stmts);
     });
     try {
-      const result = await runQueue("tenure-events", [{ eventId: "stripe:evt_killed_consumer_1" }]);
+      const result = await runQueue("tenure-events", [{ eventId: "stripe:evt_killed_consumer_1" }], { ACCOUNT_SHARDS: "0" });
       expect(result.error).toBeInstanceOf(Error);
       expect(result.explicitAcks).toEqual([]);
     } finally {
@@ -101,6 +101,21 @@ describe("spine: a consumer killed mid-batch loses nothing", () => {
     expect(row!.status).toBe("received");
     await drain();
     const after = await env.DB.prepare(`SELECT status FROM inbox_events WHERE id = 'stripe:evt_killed_consumer_1'`).first<{ status: string }>();
+    expect(after!.status).toBe("processed");
+  });
+
+  it("retries the events of an account shard that cannot be reached, and applies them afterwards", async () => {
+    const body = stripeEvent("invoice.payment_failed", (ev) => (ev.id = "evt_unreachable_shard_1"));
+    expect((await postStripe(body)).status).toBe(200);
+    const unreachable = { idFromName: (name: string) => name, get: () => ({ apply: async () => Promise.reject(new Error("Durable Object reset")) }) };
+    const result = await runQueue("tenure-events", [{ eventId: "stripe:evt_unreachable_shard_1" }], { SHARDS: unreachable });
+    expect(result.error).toBeUndefined();
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toHaveLength(1);
+    const row = await env.DB.prepare(`SELECT status FROM inbox_events WHERE id = 'stripe:evt_unreachable_shard_1'`).first<{ status: string }>();
+    expect(row!.status).toBe("received");
+    await drain();
+    const after = await env.DB.prepare(`SELECT status FROM inbox_events WHERE id = 'stripe:evt_unreachable_shard_1'`).first<{ status: string }>();
     expect(after!.status).toBe("processed");
   });
 });

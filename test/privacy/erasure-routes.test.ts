@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { upsertContactStmt } from "../../src/store/identity";
+import { upsertContactsStmt } from "../../src/store/identity";
 import { ADMIN } from "../support/drain";
 import { BASE } from "./people";
 
@@ -13,7 +13,7 @@ describe("erasure routes", () => {
   });
 
   it("a second DELETE while the erasure runs answers the same erasure, and the status shows no identifier", async () => {
-    await upsertContactStmt(env.DB, { id: "segment:Pat.Lee@Routes.example", customerId: "cu_routes", email: "pat.lee@routes.example", name: "Pat Leeward" }, Date.now()).run();
+    await upsertContactsStmt(env.DB, [{ id: "segment:Pat.Lee@Routes.example", customerId: "cu_routes", email: "pat.lee@routes.example", name: "Pat Leeward" }], Date.now()).run();
     const url = `${BASE}/api/contacts/${encodeURIComponent("segment:Pat.Lee@Routes.example")}`;
     const first = await SELF.fetch(url, { method: "DELETE", headers: ADMIN });
     expect(first.status).toBe(202);

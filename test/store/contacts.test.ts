@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { upsertContactStmt } from "../../src/store/identity";
+import { upsertContactsStmt } from "../../src/store/identity";
 
 describe("a person seen again", () => {
   it("writes nothing when nothing about them changed, and updates what did", async () => {
-    const seen = (over: { email?: string; role?: string } = {}) => upsertContactStmt(env.DB, { id: "segment:u_same", customerId: "cu_same", email: "dana@acme.example", ...over }, Date.now()).run();
+    const seen = (over: { email?: string; role?: string } = {}) => upsertContactsStmt(env.DB, [{ id: "segment:u_same", customerId: "cu_same", email: "dana@acme.example", ...over }], Date.now()).run();
     await seen();
     const again = await seen();
     expect(again.meta.changes).toBe(0);

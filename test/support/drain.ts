@@ -4,7 +4,7 @@ import worker from "../../src/index";
 let seq = 0;
 
 /** Runs the real queue handler on a batch, the way the Queues runtime would. */
-export async function runQueue(queue: string, bodies: unknown[]) {
+export async function runQueue(queue: string, bodies: unknown[], overrides: Record<string, unknown> = {}) {
   const batch = createMessageBatch(
     queue,
     bodies.map((body) => ({ id: `msg-${++seq}`, timestamp: new Date(), attempts: 1, body })),
@@ -12,7 +12,7 @@ export async function runQueue(queue: string, bodies: unknown[]) {
   const ctx = createExecutionContext();
   let error: unknown;
   try {
-    await worker.queue!(batch as MessageBatch<never>, env as never);
+    await worker.queue!(batch as MessageBatch<never>, { ...env, ...overrides } as never);
   } catch (err) {
     // The runtime retries every message of a batch whose handler throws.
     error = err;
