@@ -9,12 +9,12 @@
 //   npm run bench -- --only model   calibration on generated cohorts: default, calibrated, naive and ceiling AUC (printed only)
 //   npm run bench -- --render   re-renders the reports from bench/results.json without measuring
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBundle } from "./bundle.mjs";
-import { frozenMeteredConfig, ingestOnlyConfig, migrate, removeTempDirs, root, round, startWorker, table, tempDir } from "./lib.mjs";
+import { frozenMeteredConfig, ingestOnlyConfig, migrate, removeTempDirs, root, round, startWorker, table, tempDir, wranglerBin } from "./lib.mjs";
 import { importBundled } from "./node-bundle.mjs";
 import { ingestGoals, renderMarkdown } from "./report.mjs";
 import { printScale } from "./scale-print.mjs";
@@ -161,12 +161,38 @@ function buildLargestState() {
   });
 }
 
+/**
+ * bench/durable-floor bundled once, now, and served as that bundle (as the metered app is): a source edit
+ * during the run would otherwise reload it mid-measurement. Returns the config to start it with.
+ */
+function frozenFloorConfig() {
+  const dir = join(root, "bench", "durable-floor");
+  const out = tempDir("durable-floor-bundle");
+  const r = spawnSync(wranglerBin, ["deploy", "--dry-run", "--outdir", out, "-c", join(dir, "wrangler.toml")], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+  });
+  if (r.status !== 0) throw new Error(`bundling the durable floor failed:\n${r.stdout}\n${r.stderr}`);
+  const entry = readdirSync(out).find((f) => /^index\.m?js$/.test(f));
+  if (!entry) throw new Error(`no bundle in ${out}`);
+  const toml = readFileSync(join(dir, "wrangler.toml"), "utf8")
+    .replace(/^main = .+$/m, () => `main = ${JSON.stringify(join(out, entry))}\nno_bundle = true`)
+    .replace(/^migrations_dir = "(.+)"$/m, (_, p) => `migrations_dir = ${JSON.stringify(join(dir, p))}`);
+  const file = join(tempDir("durable-floor-frozen"), "wrangler.toml");
+  writeFileSync(file, toml);
+  return file;
+}
+
 async function runScale() {
   const { benchScale } = await import("./scale.mjs");
   const state = buildLargestState();
   state.catch(() => {}); // awaited by benchScale; a failure surfaces there
   // The tree as it is now, bundled once: edits made while the part runs neither restart nor change the app.
   const config = frozenMeteredConfig();
+  const floorConfig = frozenFloorConfig();
+  const floorState = tempDir("scale-control-state");
+  migrate(floorState);
   const stateDirs = new Map(["scale-quarter", "scale-dense", "scale-streams"].map((name) => [name, tempDir(`${name}-state`)]));
   for (const dir of stateDirs.values()) migrate(dir);
   return withWorkers(async (keep) =>
@@ -177,6 +203,11 @@ async function runScale() {
         const vars = { ...BASE_VARS, SEGMENT_SHARED_SECRET: SEGMENT_SECRET };
         const w = keep(await startWorker({ name, config, persistTo, readyPath: "/health", vars }));
         return { ...w, persistTo };
+      },
+      // The memory control: the durable floor under the same load shape (signed Stripe deliveries).
+      startFloor: async () => {
+        const w = keep(await startWorker({ name: "scale-control", config: floorConfig, persistTo: floorState, vars: { STRIPE_WEBHOOK_SECRET: SECRET } }));
+        return { ...w, persistTo: floorState, secret: SECRET };
       },
       secret: SEGMENT_SECRET,
       adminToken: ADMIN_TOKEN,

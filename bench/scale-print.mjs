@@ -105,20 +105,32 @@ export function printScale(r) {
 
   const m = r.memory;
   console.log(`\nScale 5. workerd RSS under ${m.loadSeconds} s of sustained ingest (${n(m.accepted)} accepted, ${n(m.acceptedPerSec)}/s, ${m.failed} not accepted: ${JSON.stringify(m.statusCodes)}, ${m.errors} errors, ${m.timeouts} timeouts)`);
+  const ctl = m.control;
+  const rssRow = (name, x) => [name, ...[x.rssMiB.atStart, x.rssMiB.beforeLoad, x.rssMiB.endOfLoad, x.rssMiB.after60s, x.growthMiB.duringLoad, x.growthMiB.after60s].map((v) => `${v} MiB`)];
   console.log(
     table(
-      ["at start", "before load", "end of load", "60 s after", "growth (end)", "growth (60 s after)"],
-      [[m.rssMiB.atStart, m.rssMiB.beforeLoad, m.rssMiB.endOfLoad, m.rssMiB.after60s, m.growthMiB.duringLoad, m.growthMiB.after60s].map((x) => `${x} MiB`)],
+      ["workerd", "at start", "before load", "end of load", "60 s after", "growth (end)", "growth (60 s after)"],
+      [rssRow("app", m), ...(ctl ? [rssRow("runtime-only control", ctl)] : [])],
     ),
   );
   if (m.rssSplitMiB) {
     const at = ["atStart", "beforeLoad", "endOfLoad", "after60s"];
-    console.log(table(["kind", "at start", "before load", "end of load", "60 s after"], ["anon", "file", "shmem"].map((k) => [k, ...at.map((p) => `${m.rssSplitMiB[p][k]} MiB`)])));
+    console.log(table(["app, by kind", "at start", "before load", "end of load", "60 s after"], ["anon", "file", "shmem"].map((k) => [k, ...at.map((p) => `${m.rssSplitMiB[p][k]} MiB`)])));
     console.log(`   anon = heaps (V8, SQLite's page cache, allocator arenas); file = mapped files. Local D1 file: ${m.d1FileMiB.beforeLoad} MiB before the load, ${m.d1FileMiB.after60s} MiB 60 s after.`);
     if (m.v8HeapMiB) console.log(`   V8 heap in use by the Worker isolate (the app's JavaScript objects and not yet collected garbage): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after it.`);
   }
   if (m.perProcessMiB) console.log(`   per workerd process (MiB): before ${JSON.stringify(m.perProcessMiB.beforeLoad)}, end ${JSON.stringify(m.perProcessMiB.endOfLoad)}, 60 s after ${JSON.stringify(m.perProcessMiB.after60s)}`);
   console.log(`   backlog drained ${m.drained ? `${m.drainSecondsAfterLoad} s after the load ended` : "not within 6 minutes of the load's end"}; the load's inbox rows: ${JSON.stringify(m.inbox)}; events queue meanwhile: ${JSON.stringify(m.queue)}; sweeps fired in this app: ${r.sweeps?.streams ?? "–"}`);
+  if (ctl) {
+    console.log(
+      `   runtime-only control: ${ctl.worker} (verify + the app's inbox insert into a migrated local D1; no queue, consumer or Durable Object), ` +
+        `${ctl.deliveries ? `as many deliveries as the app accepted in its load (${n(ctl.deliveries)}) in ${ctl.loadSeconds} s` : `the same ${ctl.loadSeconds} s`} × ${ctl.connections} connections of signed ${ctl.body} deliveries after a ${n(ctl.warmup.requests)}-request warm-up: ` +
+        `${n(ctl.accepted)} accepted, ${n(ctl.acceptedPerSec)}/s, ${ctl.failed} not accepted: ${JSON.stringify(ctl.statusCodes)}, ${ctl.errors} errors, ${ctl.timeouts} timeouts; ` +
+        `anon ${ctl.rssSplitMiB.beforeLoad.anon} → ${ctl.rssSplitMiB.endOfLoad.anon} → ${ctl.rssSplitMiB.after60s.anon} MiB, file ${ctl.rssSplitMiB.beforeLoad.file} → ${ctl.rssSplitMiB.endOfLoad.file} → ${ctl.rssSplitMiB.after60s.file} MiB; ` +
+        `local D1 file ${ctl.d1FileMiB.beforeLoad} → ${ctl.d1FileMiB.after60s} MiB` +
+        (ctl.v8HeapMiB ? `; V8 heap in use ${ctl.v8HeapMiB.beforeLoad.usedMiB} → ${ctl.v8HeapMiB.after60s.usedMiB} MiB` : ""),
+    );
+  }
 
   const c = r.cost;
   console.log(`\nScale 6. Cost per million events at list prices (ingest + scoring + retention, counted by the metered entry): ${usd(c.totalUsd)}`);

@@ -14,6 +14,22 @@ function when(r) {
     : `Measured ${date} in the same run.`;
 }
 
+const signed = (x) => (x === null || x === undefined ? "–" : x >= 0 ? `+${x}` : String(x));
+
+/** The memory paragraph's runtime-only control: the same load shape against bench/durable-floor. */
+function controlSentence(m) {
+  const c = m.control;
+  return (
+    `Runtime-only control, with the app stopped: ${c.deliveries ? `as many deliveries as the app accepted in its load (${n(c.deliveries)}, ${c.loadSeconds} s at ${c.connections} connections)` : `the same load shape (${c.loadSeconds} s, ${c.connections} connections)`} of signed Stripe \`invoice.paid\` deliveries, each a new event id, ` +
+    `against \`bench/durable-floor\` (signature check plus the app's inbox insert into a migrated local D1; no router, queue, consumer or Durable Object), after a ${n(c.warmup.requests)}-request warm-up: ` +
+    `${n(c.accepted)} accepted (${n(c.acceptedPerSec)}/s, ${c.failed} failed); RSS ${c.rssMiB.atStart} MiB after start-up, ${c.rssMiB.beforeLoad} → ${c.rssMiB.endOfLoad} → ${c.rssMiB.after60s} MiB (60 s after), ` +
+    `${signed(c.growthMiB.duringLoad)} MiB during the load and ${signed(c.growthMiB.after60s)} MiB 60 s after, against the app's ${signed(m.growthMiB.duringLoad)} and ${signed(m.growthMiB.after60s)} MiB; ` +
+    `anon ${c.rssSplitMiB.beforeLoad.anon} → ${c.rssSplitMiB.endOfLoad.anon} → ${c.rssSplitMiB.after60s.anon} MiB, file ${c.rssSplitMiB.beforeLoad.file} → ${c.rssSplitMiB.endOfLoad.file} → ${c.rssSplitMiB.after60s.file} MiB; ` +
+    `its local D1 file grew from ${c.d1FileMiB.beforeLoad} to ${c.d1FileMiB.after60s} MiB` +
+    (c.v8HeapMiB ? ` and its V8 heap in use from ${c.v8HeapMiB.beforeLoad.usedMiB} to ${c.v8HeapMiB.after60s.usedMiB} MiB. ` : ". ")
+  );
+}
+
 export function scale(r) {
   const q = r.quarter;
   const s = r.state;
@@ -43,7 +59,13 @@ export function scale(r) {
         [`Trend d7/d30 defined after ${r.trend.daysAgo} days of a flat score`, `**${yes(r.trend.defined)}** (${JSON.stringify(r.trend.trend)})`, "yes", yes(r.trend.defined)],
         ["Events-consumer time per event, 1,000 accounts ÷ 1 account", `${st.consumerOneOverMany} (applied/s 1 ÷ 1,000: ${st.oneOverMany})`, "–", "–"],
         [`Events-consumer time per event, long history (${n(st.historyEventsBefore)} events) ÷ a new account, interleaved`, `**${st.consumerHistoryOverNew}** (applied/s: ${st.historyOverNew})`, "≈ 1", yes(st.consumerHistoryOverNew !== null && st.consumerHistoryOverNew <= 1.25)],
-        [`workerd RSS, ${m.loadSeconds} s sustained ingest`, `${m.rssMiB.beforeLoad} → ${m.rssMiB.endOfLoad} → ${m.rssMiB.after60s} MiB (60 s after)`, "–", "–"],
+        [
+          `workerd RSS, ${m.loadSeconds} s sustained ingest`,
+          `${m.rssMiB.beforeLoad} → ${m.rssMiB.endOfLoad} → ${m.rssMiB.after60s} MiB (60 s after)` +
+            (m.control ? `; app ${signed(m.growthMiB.duringLoad)} MiB during the load, runtime-only control ${signed(m.control.growthMiB.duringLoad)} MiB` : ""),
+          "–",
+          "–",
+        ],
         ["Cost per million events at list prices (storage per month kept)", `**${usd(c.totalUsd)}** (+ ${usd(c.storage.usdPerMonthKept)})`, "–", "–"],
       ],
     ),
@@ -91,6 +113,7 @@ export function scale(r) {
           `file ${m.rssSplitMiB.beforeLoad.file} → ${m.rssSplitMiB.endOfLoad.file} → ${m.rssSplitMiB.after60s.file} MiB; the local D1 file grew from ${m.d1FileMiB.beforeLoad} to ${m.d1FileMiB.after60s} MiB. ` +
           (m.v8HeapMiB ? `The Worker isolate's V8 heap in use (Tenure's own JavaScript objects, its maps and caches, plus garbage not yet collected): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after. ` : "")
         : "") +
+      (m.control ? controlSentence(m) : "") +
       "`--load-seconds 600` runs the 10-minute load.",
     "",
     `**6. Cost per million events** (ingest + scoring + the retention's share of the past-window daily run, counted; Workers Paid list prices, 2026; CPU time not included):`,

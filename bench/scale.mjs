@@ -7,11 +7,14 @@ import { v8Heap } from "./v8-heap.mjs";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, round, sleep } from "./lib.mjs";
+import { memoryControl } from "./scale-control.mjs";
 import { openD1, poll, workerdRss } from "./scale-d1.mjs";
 import { FEATURES, groupBody, identifyBody, prng, signSegment, trackBody } from "./segment-bodies.mjs";
 
 const DAY = 86_400_000;
 export const GOALS = { bytesPerEventKept: 50, largestRowBytes: 256 * 1024 };
+/** Connections of the sustained load (the app's and the runtime-only control's). */
+const LOAD_CONNECTIONS = 8;
 
 /** Cloudflare Workers Paid list prices (USD), as published in 2026; docs/scale.md cites them. */
 export const PRICES = {
@@ -355,7 +358,7 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     const triples = new Set();
     const load = await phase("sustained load", () => autocannon({
       url: `${app.url}/webhooks/segment`,
-      connections: 8,
+      connections: LOAD_CONNECTIONS,
       duration: loadSeconds,
       method: "POST",
       timeout: 30,
@@ -434,7 +437,7 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
       },
       memory: {
         loadSeconds,
-        connections: 8,
+        connections: LOAD_CONNECTIONS,
         accepted: loadAccepted,
         acceptedPerSec: round(loadAccepted / loadSeconds, 0),
         failed: load.non2xx + load.errors + load.timeouts,
@@ -482,7 +485,8 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
 /**
  * ctx: { start(name) -> app { url, pid, persistTo, stop }, secret, adminToken, loadSeconds, streamEvents,
  * quarter: { accounts, usersPerAccount, events }, denseQuarter (the same at the target's density, or null),
- * pastWindowDays, state: Promise<pure-core result> }.
+ * pastWindowDays, state: Promise<pure-core result>, startFloor (optional): () -> the durable-floor worker
+ * { url, pid, inspector, persistTo, secret, stop }, for the memory control }.
  */
 export async function benchScale(ctx) {
   const phases = [];
@@ -516,6 +520,12 @@ export async function benchScale(ctx) {
   const s = await streams({ app: sApp, secret: ctx.secret, adminToken: ctx.adminToken, n: ctx.streamEvents, loadSeconds: ctx.loadSeconds, loadUsers: 1000, untimedUntil: ctx.state, phase });
   sSweeper.stop();
   await sApp.stop();
+  // The runtime-only control, with the app stopped (nothing else on the CPUs).
+  // As many deliveries as the app took before its load (the accounts and the two timed streams), then as many as
+  // it accepted during it: the same rows stored, so the two growths compare.
+  const control = ctx.startFloor
+    ? await memoryControl({ startFloor: ctx.startFloor, loadSeconds: ctx.loadSeconds, amount: s.memory.accepted, warmup: 1003 + 2 * ctx.streamEvents, connections: s.memory.connections, phase })
+    : null;
   const state = await ctx.state;
   return {
     phases,
@@ -533,5 +543,6 @@ export async function benchScale(ctx) {
     },
     state,
     ...s,
+    memory: { ...s.memory, control },
   };
 }

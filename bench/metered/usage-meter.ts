@@ -256,7 +256,8 @@ export class UsageMeter {
         return (...args: unknown[]) => {
           const started = Date.now();
           counts.requests++;
-          const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+          // Reflect.apply: an RPC method stub treats `.apply` as a remote property, not Function.prototype.apply.
+          const r = Reflect.apply(v as (...a: unknown[]) => unknown, target, args);
           const done = () => void (counts.wallMs += Date.now() - started);
           if (r && typeof (r as Promise<unknown>).then === "function") (r as Promise<unknown>).then(done, done);
           else done();
