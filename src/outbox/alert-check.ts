@@ -15,7 +15,7 @@ export async function supersededAlerts(db: D1Database, rows: OutboxRow[]): Promi
   const recoveries = rows.filter((r) => r.payload.type === "slack.recovery");
   if (recoveries.length > 0) {
     const parents = recoveries.map((r) => (r.payload as { alertActionId: string }).alertActionId);
-    const { results } = await db.prepare(`SELECT id FROM outbox WHERE status = 'skipped' AND id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(parents)).all<{ id: string }>();
+    const { results } = await db.prepare(`SELECT id FROM outbox WHERE +status = 'skipped' AND id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(parents)).all<{ id: string }>();
     const skipped = new Set(results.map((r) => r.id));
     for (const r of recoveries) {
       const parent = (r.payload as { alertActionId: string }).alertActionId;

@@ -44,7 +44,7 @@ export async function deliverAll(env: Env, ids: string[], deps: DeliverDeps = de
       if (handled === 0) break;
     }
   }
-  const after = await env.DB.prepare(`SELECT id, next_attempt_at, lease_until FROM outbox WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?))`)
+  const after = await env.DB.prepare(`SELECT id, next_attempt_at, lease_until FROM outbox WHERE +status = 'pending' AND id IN (SELECT value FROM json_each(?))`)
     .bind(JSON.stringify(ids))
     .all<{ id: string; next_attempt_at: number; lease_until: number | null }>();
   const now = deps.now();
@@ -55,7 +55,7 @@ export async function deliverAll(env: Env, ids: string[], deps: DeliverDeps = de
 
 async function stillDue(db: D1Database, ids: string[], now: number): Promise<string[]> {
   const { results } = await db
-    .prepare(`SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) AND id IN (SELECT value FROM json_each(?))`)
+    .prepare(`SELECT id FROM outbox WHERE +status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) AND id IN (SELECT value FROM json_each(?))`)
     .bind(now, now, JSON.stringify(ids))
     .all<{ id: string }>();
   return results.map((r) => r.id);

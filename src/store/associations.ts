@@ -89,7 +89,7 @@ export async function waitingEventIds(db: D1Database, key: IdentityKey): Promise
 export function redriveKeyStmts(db: D1Database, key: IdentityKey): D1PreparedStatement[] {
   const waiting = `SELECT event_id FROM unmatched_keys WHERE kind = ? AND value = ?`;
   return [
-    db.prepare(`UPDATE inbox_events SET status = 'received', attempts = 0 WHERE status = 'unmatched' AND id IN (${waiting})`).bind(key.kind, key.value),
+    db.prepare(`UPDATE inbox_events SET status = 'received', attempts = 0 WHERE +status = 'unmatched' AND id IN (${waiting})`).bind(key.kind, key.value),
     db.prepare(`DELETE FROM unmatched_keys WHERE event_id IN (${waiting})`).bind(key.kind, key.value),
   ];
 }

@@ -127,7 +127,7 @@ const keyPairs = (keys: readonly IdentityKey[]) => JSON.stringify(keys.map((k) =
 export function redriveWaitingStmt(db: D1Database, keys: readonly IdentityKey[]): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE inbox_events SET status = 'received', attempts = 0 WHERE status = 'unmatched' AND id IN (
+      `UPDATE inbox_events SET status = 'received', attempts = 0 WHERE +status = 'unmatched' AND id IN (
          SELECT u.event_id FROM json_each(?) j
          CROSS JOIN unmatched_keys u ON u.kind = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]'))`,
     )

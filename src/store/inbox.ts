@@ -78,7 +78,7 @@ export async function commitDeliveries(db: D1Database, rows: NewInboxRow[]): Pro
   const results = await db.batch<{ id: string }>([
     ...rows.map((r) => insertDeliveryStmt(db, r)),
     db
-      .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND status = 'received' AND attempts = 0`)
+      .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'received' AND attempts = 0`)
       .bind(JSON.stringify(rows.map((r) => r.id))),
   ]);
   const waiting = new Set(results[rows.length]!.results.map((r) => r.id));
@@ -123,7 +123,7 @@ export async function claimReceived(db: D1Database, ids: string[]): Promise<Inbo
 /** Marks a customer's applied rows processed: one statement for all of them. */
 export function markProcessedStmt(db: D1Database, ids: readonly string[], customerId: string, now: number): D1PreparedStatement {
   return db
-    .prepare(`UPDATE inbox_events SET status = 'processed', customer_id = ?, processed_at = ?, reason = NULL WHERE id IN (SELECT value FROM json_each(?)) AND status = 'received'`)
+    .prepare(`UPDATE inbox_events SET status = 'processed', customer_id = ?, processed_at = ?, reason = NULL WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'received'`)
     .bind(customerId, now, JSON.stringify(ids));
 }
 
@@ -136,7 +136,7 @@ export function markUnmatchedStmt(db: D1Database, id: string, reason: string, no
 export async function stillReceived(db: D1Database, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const { results } = await db
-    .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND status = 'received'`)
+    .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'received'`)
     .bind(JSON.stringify(ids))
     .all<{ id: string }>();
   return new Set(results.map((r) => r.id));

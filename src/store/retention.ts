@@ -197,7 +197,7 @@ export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number
  * re-driven meanwhile) stays.
  */
 async function deleteRows(db: D1Database, ids: string[], statuses: string[], cutoff: number): Promise<number> {
-  const still = `SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1)) AND status IN (SELECT value FROM json_each(?2)) AND received_at < ?3`;
+  const still = `SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1)) AND +status IN (SELECT value FROM json_each(?2)) AND received_at < ?3`;
   const args = [JSON.stringify(ids), JSON.stringify(statuses), cutoff];
   const [, , deleted] = await db.batch([
     db.prepare(`DELETE FROM unmatched_keys WHERE event_id IN (${still})`).bind(...args),
