@@ -1,4 +1,4 @@
-import type { IdentityKey } from "./identity";
+import { keyPairs, type IdentityKey } from "./identity";
 
 /**
  * The first statement of a customer's commit when batches are consumed in parallel: it fails the commit (D1
@@ -16,5 +16,5 @@ export function applyGuardStmt(db: D1Database, customerId: string, rowIds: reado
            SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
          )`,
     )
-    .bind(JSON.stringify(rowIds), JSON.stringify(linking.map((k) => [k.kind, k.value])), customerId);
+    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId);
 }

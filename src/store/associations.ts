@@ -1,4 +1,4 @@
-import { keyString, type IdentityKey } from "./identity";
+import { keyPairs, keyString, type IdentityKey } from "./identity";
 
 /**
  * What a vendor's API said an id belongs to (migrations/0020_associations.sql): a HubSpot deal, ticket or
@@ -13,7 +13,7 @@ export interface AssociationTarget {
 /** The stored targets of each key that has any, in rank order (the vendor's primary first); one query for the batch. */
 export async function loadAssociations(db: D1Database, keys: readonly IdentityKey[]): Promise<Map<string, AssociationTarget[]>> {
   const out = new Map<string, AssociationTarget[]>();
-  const unique = [...new Map(keys.map((k) => [keyString(k), [k.kind, k.value]])).values()];
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   if (unique.length === 0) return out;
   const { results } = await db
     .prepare(
@@ -21,7 +21,7 @@ export async function loadAssociations(db: D1Database, keys: readonly IdentityKe
        CROSS JOIN associations a ON a.object_kind = json_extract(j.value, '$[0]') AND a.object_value = json_extract(j.value, '$[1]')
        ORDER BY a.rank, a.to_value`,
     )
-    .bind(JSON.stringify(unique))
+    .bind(keyPairs(unique))
     .all<{ object_kind: string; object_value: string; to_kind: AssociationTarget["kind"]; to_value: string }>();
   for (const r of results) {
     const key = `${r.object_kind}:${r.object_value}`;

@@ -45,6 +45,11 @@ export function keyString(k: IdentityKey): string {
   return `${k.kind}:${k.value}`;
 }
 
+/** Keys as one JSON parameter, `[[kind, value], …]`, for statements that look them up through `json_each`. */
+export function keyPairs(keys: readonly Pick<IdentityKey, "kind" | "value">[]): string {
+  return JSON.stringify(keys.map((k) => [k.kind, k.value]));
+}
+
 /**
  * Looks up which customer each key points at (identities, and contacts for people): one query per table for the
  * whole batch, the keys passed as one JSON parameter (a batch's keys would pass D1's 100 bound parameters), each
@@ -52,7 +57,7 @@ export function keyString(k: IdentityKey): string {
  */
 export async function lookupKeys(db: D1Database, keys: IdentityKey[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const ids = [...new Set(keys.filter((k) => k.kind !== "contact").map((k) => JSON.stringify([k.kind, k.value])))];
+  const ids = [...new Map(keys.filter((k) => k.kind !== "contact").map((k) => [keyString(k), k])).values()];
   const contacts = [...new Set(keys.filter((k) => k.kind === "contact").map((k) => k.value))];
   const [linked, people] = await Promise.all([
     ids.length === 0
@@ -62,7 +67,7 @@ export async function lookupKeys(db: D1Database, keys: IdentityKey[]): Promise<M
             `SELECT i.kind, i.value, i.customer_id FROM json_each(?) j
              CROSS JOIN identities i ON i.kind = json_extract(j.value, '$[0]') AND i.value = json_extract(j.value, '$[1]')`,
           )
-          .bind(`[${ids.join(",")}]`)
+          .bind(keyPairs(ids))
           .all<{ kind: string; value: string; customer_id: string }>(),
     contacts.length === 0
       ? null
@@ -116,8 +121,6 @@ export function unmatchedKeyStmts(db: D1Database, eventId: string, keys: Identit
   const stmt = db.prepare(`INSERT INTO unmatched_keys (kind, value, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
   return keys.map((k) => stmt.bind(k.kind, k.value, eventId));
 }
-
-const keyPairs = (keys: readonly IdentityKey[]) => JSON.stringify(keys.map((k) => [k.kind, k.value]));
 
 /**
  * Part of the commit that links `keys`: the unmatched events waiting for any of them go back to `received`, in
