@@ -101,6 +101,8 @@ export function printScale(r) {
     ),
   );
   console.log(`   1 account ÷ 1,000 accounts, applied/s: ${st.oneOverMany} (consumer time per event, 1,000 ÷ 1: ${st.consumerOneOverMany})`);
+  const w = writerAtTarget(st);
+  if (w) console.log(`   the one D1 database at the target (${w.rate} events/s, each its own customer's step like the 1,000-account row): ${w.statements} statements/s = ${w.share} % of ~1,000 queries/s; at 3× peak ${w.peakShare} %; top statements per event: ${w.top}`);
   console.log(`   long history ÷ new (interleaved halves after the load), applied/s: ${st.historyOverNew}; consumer time per event: ${st.consumerHistoryOverNew} (goal ≈ 1; history held: ${n(st.historyEventsBefore)} events)`);
 
   const m = r.memory;
@@ -138,4 +140,21 @@ export function printScale(r) {
   console.log(table(["D1 statement", "per event", "rows read / event", "rows written / event"], c.byStatement.map((x) => [x.statement, x.perEvent, x.rowsReadPerEvent, x.rowsWrittenPerEvent])));
   console.log(`   storage kept: ${c.storage.gbKeptPerMillion} GB per million events = ${usd(c.storage.usdPerMonthKept)} per month kept`);
   console.log(`   per event: ${JSON.stringify(c.perEvent)}; daily run per customer: ${JSON.stringify(r.dailyRunPerCustomer)}`);
+}
+
+/**
+ * The D1 writer's load at docs/scale.md's target (10 million events a day, 116/s): the 1,000-account row's
+ * statements per event (an account sends one event every few minutes there, so each is its own step) against
+ * Cloudflare's rough figure of 1 ms, about 1,000 queries/s, per database.
+ */
+export function writerAtTarget(st) {
+  const row = st.rows.find((x) => x.accounts === 1000);
+  if (!row) return null;
+  const rate = 116;
+  const statements = Math.round(row.d1StatementsPerEvent * rate);
+  const top = Object.entries(row.d1StatementsByKind ?? {})
+    .slice(0, 5)
+    .map(([k, v]) => `${k} ${v.perEvent}`)
+    .join(", ");
+  return { rate, statements, share: Math.round(statements / 10), peakShare: Math.round((statements * 3) / 10), top };
 }

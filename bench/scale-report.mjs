@@ -1,6 +1,6 @@
 // The scale part of bench/RESULTS.md (and the README's benchmark section).
 import { mdTable } from "./lib.mjs";
-import { storageRowsFolded, usd } from "./scale-print.mjs";
+import { storageRowsFolded, usd, writerAtTarget } from "./scale-print.mjs";
 
 const n = (x) => (x === null || x === undefined ? "–" : typeof x === "number" ? x.toLocaleString("en-US") : String(x));
 const kib = (b) => (b === null || b === undefined ? "–" : `${n(Math.round(b / 102.4) / 10)} KiB`);
@@ -103,6 +103,14 @@ export function scale(r) {
       st.rows.map((x) => [x.name, n(x.sentPerSec), n(x.appliedPerSec), x.consumerMsPerEvent, n(x.consumerCeilingPerSec), x.eventsPerConsumerBatch, x.consumerD1CallsPerBatch, x.d1StatementsPerEvent, x.d1RowsWrittenPerEvent]),
     ),
     "",
+    ...(writerAtTarget(st)
+      ? [
+          `The one D1 database at the target (${writerAtTarget(st).rate} events/s, each its own customer's step as in the 1,000-account row): ` +
+            `**${n(writerAtTarget(st).statements)} statements/s, ${writerAtTarget(st).share} %** of Cloudflare's rough 1,000 queries/s per database, ${writerAtTarget(st).peakShare} % at a 3× peak ` +
+            `(most frequent per event: ${writerAtTarget(st).top}). See docs/scale.md, "Where events are serialized".`,
+          "",
+        ]
+      : []),
     `**5. Memory.** Resident memory (VmRSS) of the workerd process(es) under \`wrangler dev\`: ${m.rssMiB.atStart} MiB after start-up, ${m.rssMiB.beforeLoad} MiB before the load, ` +
       `${m.rssMiB.endOfLoad} MiB at the end of ${m.loadSeconds} s of sustained ingest (${n(m.accepted)} events, ${n(m.acceptedPerSec)}/s, ${m.failed} failed, into one ${n(a.users)}-user account), ` +
       `${m.rssMiB.after60s} MiB 60 s later; the backlog ${m.drained ? `drained ${m.drainSecondsAfterLoad} s after the load ended` : "had not drained"}` +

@@ -272,14 +272,19 @@ async function trendAfterQuiet({ app, d1, secret, adminToken, daysAgo = 65 }) {
   };
 }
 
-/** `n` track events from `users` users over the last `days` days, for the account `accountOf(i)`. */
+/**
+ * `n` track events over the last `days` days for the account `accountOf(i)`, each from one of `users` users of
+ * that account (a user id names its account, as in a product whose users each belong to one).
+ */
 function trackStream({ prefix, n, accountOf, users, days, secret, seed }) {
   const rand = prng(seed);
   const now = Date.now();
   const out = [];
   for (let i = 0; i < n; i++) {
     const at = now - Math.floor(rand() * days * DAY) - 60_000;
-    out.push(signed(trackBody({ messageId: `${prefix}${String(i).padStart(7, "0")}`, account: accountOf(i), user: `u${Math.floor(rand() * users)}`, feature: FEATURES[Math.floor(rand() * FEATURES.length)], at }), secret));
+    const account = accountOf(i);
+    const user = account === "big" || account === "solo" || account === "solo-after" ? `u${Math.floor(rand() * users)}` : `${account}-u${Math.floor(rand() * users)}`;
+    out.push(signed(trackBody({ messageId: `${prefix}${String(i).padStart(7, "0")}`, account, user, feature: FEATURES[Math.floor(rand() * FEATURES.length)], at }), secret));
   }
   return out;
 }
@@ -319,6 +324,13 @@ function streamRow(name, accounts, r) {
     d1StatementsPerEvent: round((r.counts.d1?.statements ?? 0) / Math.max(1, r.sent.ok), 2),
     d1RowsReadPerEvent: round((r.counts.d1?.rowsRead ?? 0) / Math.max(1, r.sent.ok), 2),
     d1RowsWrittenPerEvent: round((r.counts.d1?.rowsWritten ?? 0) / Math.max(1, r.sent.ok), 2),
+    // Where the statements go: the ten most frequent kinds, per event.
+    d1StatementsByKind: Object.fromEntries(
+      Object.entries(r.counts.d1?.byStatement ?? {})
+        .sort((a, b) => b[1].statements - a[1].statements)
+        .slice(0, 10)
+        .map(([k, v]) => [k, { perEvent: round(v.statements / Math.max(1, r.sent.ok), 3), rowsWrittenPerEvent: round(v.rowsWritten / Math.max(1, r.sent.ok), 2) }]),
+    ),
   };
 }
 
@@ -332,20 +344,21 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     // Accounts exist before they are timed, so the rates compare applying events, not creating customers.
     const now = Date.now();
     const groups = [signed(groupBody({ messageId: "g-solo", account: "solo", user: "u0", at: now - 121 * DAY }), secret), signed(groupBody({ messageId: "g-solo-after", account: "solo-after", user: "u0", at: now - 121 * DAY }), secret), signed(groupBody({ messageId: "g-big", account: "big", user: "u0", at: now - 121 * DAY, seats: loadUsers }), secret)];
-    for (let k = 0; k < 1000; k++) groups.push(signed(groupBody({ messageId: `g-m${String(k).padStart(4, "0")}`, account: `many-${k}`, user: "u0", at: now - 121 * DAY }), secret));
+    for (let k = 0; k < 1000; k++) groups.push(signed(groupBody({ messageId: `g-m${String(k).padStart(4, "0")}`, account: `many-${k}`, user: `many-${k}-u0`, at: now - 121 * DAY }), secret));
     await phase("accounts", async () => (await sendAndApply(app, d1, "g-", groups, { connections: 16 }), await settle(app, d1, { quietMs: 4000 })));
     // Timed phases from here: the pure-core build (another process) must be done, so the CPUs are the app's.
     await phase("waiting for the pure-core build", () => untimedUntil);
 
-    const stream = (prefix, accountOf, seed) => trackStream({ prefix, n, accountOf, users: loadUsers, days: 120, secret, seed });
-    const timed = (name, prefix, accountOf, seed) =>
+    // The 1,000 small accounts have three users each; the one account, `loadUsers`.
+    const stream = (prefix, accountOf, seed, users = loadUsers) => trackStream({ prefix, n, accountOf, users, days: 120, secret, seed });
+    const timed = (name, prefix, accountOf, seed, users) =>
       phase(name, async () => {
-        const r = await sendAndApply(app, d1, prefix, stream(prefix, accountOf, seed), { connections: 16 });
+        const r = await sendAndApply(app, d1, prefix, stream(prefix, accountOf, seed, users), { connections: 16 });
         await settle(app, d1, { quietMs: 4000 });
         return r;
       });
     const one = await timed("stream: 1 account", "s1-", () => "solo", 1);
-    const many = await timed("stream: 1,000 accounts", "sm-", (i) => `many-${i % 1000}`, 2);
+    const many = await timed("stream: 1,000 accounts", "sm-", (i) => `many-${i % 1000}`, 2, 3);
 
     // 5. Sustained ingest into one account of `loadUsers` users (which also gives it a long history).
     const heapBefore = await v8Heap(app.inspector);

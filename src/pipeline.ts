@@ -6,7 +6,7 @@ import { planDeclaredRequests, planOutboundEvents, type DeclaredTarget } from ".
 import { applyEvents } from "./core/reduce";
 import { scoreCustomer } from "./core/snapshot";
 import { type CustomerState, dayKey, emptyState } from "./core/state";
-import { DAY, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
+import { DAY, addDays, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
 import { claimReceived, markProcessedStmt, markUnmatchedStmt, stillReceived, type InboxRow } from "./store/inbox";
 import {
@@ -26,7 +26,7 @@ import {
 } from "./store/identity";
 import { applyGuardStmt } from "./store/apply-guard";
 import { loadCustomers, saveCustomerStmts, type StoredCustomer } from "./store/customers";
-import { loadTimelines, timelineStmts, type StoredPoint } from "./store/timeline";
+import { loadTimelines, timelineStmts, type StoredPoint, type TimelineDeletes } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
 import { log, errorFields } from "./log";
@@ -448,17 +448,39 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   const fromAt = dayStart(range.from);
   const toAt = dayClose(range.to);
   const prev = [...history].reverse().find((p) => p.at < fromAt) ?? null;
-  const built = buildTimeline(state, deps.cfg, range, deps.now, prev);
+  // The range starts at or after the last computed day and leaves nothing older to a job: the point before it
+  // is final, and its first day is stored only if it differs (see buildTimeline).
+  const continues = through !== null && range.from >= through && range.deferred === null;
+  const built = buildTimeline(state, deps.cfg, range, deps.now, prev, continues);
   const kept = history.filter((p) => p.at < fromAt || p.at > toAt);
   const merged = [...kept, ...built.points.map(toStored)].sort((a, b) => a.at - b.at);
   return {
-    // Days after the last computed one hold no rows yet: nothing to delete first.
-    stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, through === null || range.from > through),
+    stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, replaced(history, prev, fromAt, toAt, built.points, through === null || range.from > through)),
     history: merged,
     through: through === null || range.to > through ? range.to : through,
     job: range.deferred ? { customerId, ...range.deferred } : null,
     lastChange: built.stages.at(-1) ?? null,
   };
+}
+
+/**
+ * Which stored rows of the range a recompute may have to delete. Days after the last computed one hold none.
+ * Otherwise `history` holds the range (it reaches back past every range a step with events recomputes), and a
+ * stage change is stored only on a day that holds a point: a range whose stored points all stay, with no stage
+ * change among them, has nothing to delete.
+ */
+function replaced(history: StoredPoint[], prev: StoredPoint | null, fromAt: number, toAt: number, points: readonly TimelinePoint[], fresh: boolean): TimelineDeletes {
+  if (fresh) return { scores: false, stages: false };
+  const inRange = history.filter((p) => p.at >= fromAt && p.at <= toAt);
+  const ats = new Set(points.map((p) => p.at));
+  const removed = inRange.some((p) => !ats.has(p.at));
+  let stage = prev?.stage ?? null;
+  const moved = inRange.some((p) => {
+    const changed = p.stage !== stage;
+    stage = p.stage;
+    return changed;
+  });
+  return { scores: removed, stages: removed || moved };
 }
 
 function toStored(p: TimelinePoint): StoredPoint {

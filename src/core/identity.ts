@@ -78,7 +78,17 @@ export function decide(
   const reached = [...new Set(explicit.map((k) => owners.get(keyString(k))).filter((c): c is string => c !== undefined))];
   if (reached.length === 0) {
     const other = keys.map((k) => owners.get(keyString(k))).find((c) => c !== undefined);
-    return other ? { kind: "match", customerId: other, merge: [] } : { kind: "none" };
+    if (other === undefined) return { kind: "none" };
+    // A person or a domain does not carry a new account id (the product's own: Segment groupId, Stripe
+    // metadata.account_id) to a customer that holds another: a user who also works in a second account belongs to
+    // both, and the second is a customer of its own. Billing and CRM ids attach (a company's second Stripe
+    // customer, a duplicate HubSpot company are common and still the same account).
+    const contradicted = explicit.some((k) => {
+      if (space(k.kind) !== "account") return false;
+      const held = heldOfKind(holdings.get(other), "account");
+      return held.length > 0 && !held.includes(k.value);
+    });
+    return contradicted ? { kind: "none" } : { kind: "match", customerId: other, merge: [] };
   }
   const conflicts: Conflict[] = [];
   for (const k of explicit) {

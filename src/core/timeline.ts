@@ -62,20 +62,34 @@ export function timelineRange(opts: {
   return { from: start, to, deferred: { from, to: addDays(start, -1) } };
 }
 
+/** The stored point before a range: what its first day is compared with. */
+export interface PreviousPoint {
+  band: Band;
+  stage: Stage;
+  score?: number;
+  modelVersion?: string;
+}
+
 /**
  * Scores each day of [from, to] as the facts stood at its close (today: as of `now`). Returns the points
- * to store (the first day, then each change) and the stage changes between consecutive days.
+ * to store and the stage changes between consecutive days. A point is stored where the score, band or stage
+ * changes from the day before. The first day is stored as well (an anchor) unless `continues`: the range
+ * starts the day after the last computed one, so `previous` is final and a day equal to it adds nothing. A
+ * range that starts earlier (late facts) or leaves older days to a job must anchor its first day, since the
+ * days before it may still change.
  */
 export function buildTimeline(
   state: CustomerState,
   cfg: TenureConfig,
   range: { from: string; to: string },
   now: number,
-  previous: { band: Band; stage: Stage } | null,
+  previous: PreviousPoint | null,
+  continues = false,
 ): { points: TimelinePoint[]; stages: StageChange[]; last: TimelinePoint | null } {
   const points: TimelinePoint[] = [];
   const stages: StageChange[] = [];
   let prev: TimelinePoint | null = null;
+  let compared: PreviousPoint | null = continues && previous?.score !== undefined ? previous : null;
   let prevBand = previous?.band;
   let prevStage: Stage | null = previous?.stage ?? null;
   for (let day = range.from; day <= range.to; day = addDays(day, 1)) {
@@ -90,13 +104,16 @@ export function buildTimeline(
       components: scored.health.components,
       modelVersion: scored.health.modelVersion,
     };
-    if (prev === null || prev.score !== point.score || prev.band !== point.band || prev.stage !== point.stage) points.push(point);
+    if (compared === null || compared.score !== point.score || compared.band !== point.band || compared.stage !== point.stage || compared.modelVersion !== point.modelVersion) {
+      points.push(point);
+    }
     if (prevStage !== point.stage) {
       const since = scored.stage.since;
       const openedAt = dayStart(day);
       stages.push({ at: since !== null && since >= openedAt && since <= close ? since : openedAt, from: prevStage, to: point.stage });
     }
     prev = point;
+    compared = point;
     prevBand = point.band;
     prevStage = point.stage;
   }

@@ -30,11 +30,17 @@ export async function loadTimelines(db: D1Database, wanted: { id: string; since:
   return out;
 }
 
+/** Whether a recompute deletes the range's stored points and stage changes that it no longer has. */
+export interface TimelineDeletes {
+  scores: boolean;
+  stages: boolean;
+}
+
 /**
  * Replaces the timeline rows and stage changes of [fromAt, toAt] with the recomputed ones, writing only what
  * differs (D1 bills every row written, and a recomputed range is mostly unchanged): rows of the range that are
- * no longer points are deleted, changed ones updated, new ones inserted. At most four statements; for days
- * never computed before (`fresh`) only the inserts.
+ * no longer points are deleted, changed ones updated, new ones inserted. At most four statements; the deletes
+ * only where the caller cannot rule them out (`deletes`; days never computed before need none).
  */
 export function timelineStmts(
   db: D1Database,
@@ -43,16 +49,20 @@ export function timelineStmts(
   toAt: number,
   points: readonly TimelinePoint[],
   stages: readonly StageChange[],
-  fresh = false,
+  deletes: TimelineDeletes = { scores: true, stages: true },
 ): D1PreparedStatement[] {
   const rows = points.map((p) => [p.at, p.score, p.band, p.stage, JSON.stringify(p.components), p.modelVersion]);
   const moves = stages.map((s) => [s.at, s.from, s.to]);
   const out: D1PreparedStatement[] = [];
-  if (!fresh) {
+  if (deletes.scores) {
     out.push(
       db
         .prepare(`DELETE FROM score_history WHERE customer_id = ? AND at BETWEEN ? AND ? AND at NOT IN (SELECT value FROM json_each(?))`)
         .bind(customerId, fromAt, toAt, JSON.stringify(points.map((p) => p.at))),
+    );
+  }
+  if (deletes.stages) {
+    out.push(
       db
         .prepare(
           `DELETE FROM stage_transitions WHERE customer_id = ? AND at BETWEEN ? AND ?

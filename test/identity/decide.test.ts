@@ -72,6 +72,17 @@ describe("identity decisions", () => {
     expect(decide([{ kind: "domain", value: "other.example" }], owners, new Map(), new Map())).toEqual({ kind: "none" });
   });
 
+  it("does not carry a new account id through a person to a customer that holds another account id", () => {
+    // A Segment user of account "acme" calls `group` for a second account: that account is a customer of its own.
+    const owners = new Map([["contact:segment:u1", "cu_acme"], ["domain:acme.example", "cu_acme"]]);
+    const holdings = new Map([["cu_acme", { segment_group: ["acme"], account: ["acme"] }]]);
+    const keys = (group: string) => [{ kind: "segment_group", value: group }, { kind: "account", value: group }, { kind: "contact", value: "segment:u1" }];
+    expect(decide(keys("beta"), owners, holdings, new Map())).toEqual({ kind: "none" });
+    // The same account id, or a customer with none yet (made from HubSpot, say), still matches through the person.
+    expect(decide(keys("acme"), new Map([...owners, ["segment_group:acme", "cu_acme"]]), holdings, new Map())).toMatchObject({ kind: "match", customerId: "cu_acme" });
+    expect(decide(keys("beta"), owners, new Map([["cu_acme", { hubspot: ["501"] }]]), new Map())).toMatchObject({ kind: "match", customerId: "cu_acme" });
+  });
+
   it("reads which sources may create customers and match by domain; the defaults are today's behaviour", () => {
     const defaults = tenureConfig(undefined).identity;
     expect(mayCreate(defaults, "typeform")).toBe(true);

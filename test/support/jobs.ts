@@ -5,35 +5,39 @@ import worker from "../../src/index";
 /**
  * The local D1 accepts any number of queries per invocation; production stops at 1,000. This D1 counts what
  * an invocation asks of it, so a test can hold each job page to a budget: `calls` are round trips (a batch is
- * one), `statements` count every statement of a batch.
+ * one), `statements` count every statement of a batch, and `sql` holds each statement's text in order.
  */
-export function countingD1(db: D1Database): { db: D1Database; counts: { calls: number; statements: number } } {
-  const counts = { calls: 0, statements: 0 };
+export function countingD1(db: D1Database): { db: D1Database; counts: { calls: number; statements: number; sql: string[] } } {
+  const counts = { calls: 0, statements: 0, sql: [] as string[] };
   const real = new WeakMap<object, D1PreparedStatement>();
-  const once = <T>(run: () => Promise<T>) => {
+  const texts = new WeakMap<object, string>();
+  const once = <T>(sql: string, run: () => Promise<T>) => {
     counts.calls++;
     counts.statements++;
+    counts.sql.push(sql);
     return run();
   };
-  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
+  const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const w = {
-      bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
-      run: () => once(() => stmt.run()),
-      all: () => once(() => stmt.all()),
-      first: (col?: string) => once(() => (col === undefined ? stmt.first() : stmt.first(col))),
-      raw: (opts?: { columnNames?: boolean }) => once(() => stmt.raw(opts as never)),
+      bind: (...values: unknown[]) => wrap(stmt.bind(...values), sql),
+      run: () => once(sql, () => stmt.run()),
+      all: () => once(sql, () => stmt.all()),
+      first: (col?: string) => once(sql, () => (col === undefined ? stmt.first() : stmt.first(col))),
+      raw: (opts?: { columnNames?: boolean }) => once(sql, () => stmt.raw(opts as never)),
     } as unknown as D1PreparedStatement;
     real.set(w, stmt);
+    texts.set(w, sql);
     return w;
   };
   const counted = {
-    prepare: (sql: string) => wrap(db.prepare(sql)),
+    prepare: (sql: string) => wrap(db.prepare(sql), sql),
     batch: (stmts: D1PreparedStatement[]) => {
       counts.calls++;
       counts.statements += stmts.length;
+      counts.sql.push(...stmts.map((s) => texts.get(s) ?? "?"));
       return db.batch(stmts.map((s) => real.get(s) ?? s));
     },
-    exec: (sql: string) => once(() => db.exec(sql)),
+    exec: (sql: string) => once(sql, () => db.exec(sql)),
   } as unknown as D1Database;
   return { db: counted, counts };
 }
