@@ -105,7 +105,7 @@ export function scale(r) {
     "",
     ...(writerAtTarget(st)
       ? [
-          `The one D1 database at the target (${writerAtTarget(st).rate} events/s, each its own customer's step as in the 1,000-account row): ` +
+          `The one D1 database at the target (${writerAtTarget(st).rate} events/s, each its own customer's step as in the live 1,000-account row): ` +
             `**${n(writerAtTarget(st).statements)} statements/s, ${writerAtTarget(st).share} %** of Cloudflare's rough 1,000 queries/s per database, ${writerAtTarget(st).peakShare} % at a 3× peak ` +
             `(most frequent per event: ${writerAtTarget(st).top}). See docs/scale.md, "Where events are serialized".`,
           "",

@@ -350,15 +350,17 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     await phase("waiting for the pure-core build", () => untimedUntil);
 
     // The 1,000 small accounts have three users each; the one account, `loadUsers`.
-    const stream = (prefix, accountOf, seed, users = loadUsers) => trackStream({ prefix, n, accountOf, users, days: 120, secret, seed });
-    const timed = (name, prefix, accountOf, seed, users) =>
+    // Dated over the last 120 days (a backfill's shape), or over the last hour (live traffic, the target's shape).
+    const stream = (prefix, accountOf, seed, users = loadUsers, days = 120) => trackStream({ prefix, n, accountOf, users, days, secret, seed });
+    const timed = (name, prefix, accountOf, seed, users, days) =>
       phase(name, async () => {
-        const r = await sendAndApply(app, d1, prefix, stream(prefix, accountOf, seed, users), { connections: 16 });
+        const r = await sendAndApply(app, d1, prefix, stream(prefix, accountOf, seed, users, days), { connections: 16 });
         await settle(app, d1, { quietMs: 4000 });
         return r;
       });
     const one = await timed("stream: 1 account", "s1-", () => "solo", 1);
     const many = await timed("stream: 1,000 accounts", "sm-", (i) => `many-${i % 1000}`, 2, 3);
+    const manyLive = await timed("stream: 1,000 accounts, live", "sl-", (i) => `many-${i % 1000}`, 3, 3, 1 / 24);
 
     // 5. Sustained ingest into one account of `loadUsers` users (which also gives it a long history).
     const heapBefore = await v8Heap(app.inspector);
@@ -436,6 +438,7 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
       streamRow("1,000 accounts", 1000, many),
       streamRow("1 account, long history (after the load)", 1, history),
       streamRow("1 account, new (interleaved with it)", 1, fresh),
+      { ...streamRow("1,000 accounts, live (dated the last hour)", 1000, manyLive), live: true },
     ];
     return {
       trend,
