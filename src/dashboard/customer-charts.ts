@@ -25,9 +25,9 @@ export function customerCharts(c: CustomerDetail, now: number, days = 90): { day
     history: timeLineChart({
       id: "score-history",
       title: `Score history (last ${days} days)`,
-      desc: `Health score of ${c.name ?? c.id} at the close of each day it changed (UTC, in event time: when the facts happened).`,
+      desc: `Health score of ${c.name ?? c.id} at the close of each day it changed (UTC, in event time: when the facts happened); each value holds until the next, up to today's score.`,
       window,
-      lines: [{ name: "Score", color: palette.blue, points: c.history.map((h) => ({ at: h.at, value: h.score })) }],
+      lines: [{ name: "Score", color: palette.blue, points: heldSeries(c.history, c.score, window) }],
       min: 0,
       max: 100,
     }),
@@ -49,4 +49,17 @@ export function customerCharts(c: CustomerDetail, now: number, days = 90): { day
       color: palette.teal,
     }),
   };
+}
+
+/**
+ * The timeline stores a point only where the score changed, and a score holds until the next point: the line
+ * starts with the value held when the window opens and runs on to today's score (a flat month is a flat line,
+ * not a line that stops at the last change).
+ */
+export function heldSeries(history: readonly { at: number; score: number }[], score: number | null, window: { from: number; to: number }): { at: number; value: number }[] {
+  const before = [...history].reverse().find((h) => h.at < window.from);
+  const points = [...(before ? [{ at: window.from, value: before.score }] : []), ...history.filter((h) => h.at >= window.from && h.at <= window.to).map((h) => ({ at: h.at, value: h.score }))];
+  const today = window.to - 1;
+  if (score !== null && points.length > 0 && points.at(-1)!.at < today) points.push({ at: today, value: score });
+  return points;
 }
