@@ -1,0 +1,36 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { programPositions } from "../../src/store/loyalty";
+
+const NOW = Date.parse("2026-12-07T10:00:00Z");
+
+async function referral(referred: string, referrer: string, status: string, releaseAt: number | null = null) {
+  await env.DB.prepare(
+    `INSERT INTO referrals (referred_id, referrer_id, code, source, status, attributed_at, reward_amount, currency, release_at, version, write_token, updated_at)
+     VALUES (?, ?, 'FRIEND10', 'promotion_code', ?, ?, 2500, 'usd', ?, 1, 'w', ?)`,
+  )
+    .bind(referred, referrer, status, NOW - 86_400_000, releaseAt, NOW)
+    .run();
+}
+
+describe("programPositions", () => {
+  it("reads each customer's referral, open payouts (in referred-id order), paid count and badges in one statement", async () => {
+    await referral("pp_c", "pp_ref", "held");
+    await referral("pp_a", "pp_ref", "pending", NOW - 1000);
+    await referral("pp_b", "pp_ref", "pending", NOW + 86_400_000); // still held back: not open yet
+    await referral("pp_d", "pp_ref", "paid");
+    await referral("pp_e", "pp_ref", "paid");
+    await referral("pp_ref", "pp_other", "attributed");
+    await env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, kind, rules_version, at) VALUES ('pp-badge', 'pp_ref', 'badge.awarded', 'first_referral', 'v1', ?)`).bind(NOW).run();
+
+    const positions = await programPositions(env.DB, ["pp_ref", "pp_a", "pp_none"], NOW);
+    const ref = positions.get("pp_ref")!;
+    expect(ref.open.map((r) => r.referredId)).toEqual(["pp_a", "pp_c"]);
+    expect(ref.open[0]).toMatchObject({ referrerId: "pp_ref", status: "pending", rewardAmount: 2500, currency: "usd", code: "FRIEND10", version: 1 });
+    expect(ref.paid).toBe(2);
+    expect(ref.badges).toEqual(["first_referral"]);
+    expect(ref.asReferred).toMatchObject({ referredId: "pp_ref", referrerId: "pp_other", status: "attributed" });
+    expect(positions.get("pp_a")!.asReferred).toMatchObject({ referredId: "pp_a", referrerId: "pp_ref", releaseAt: NOW - 1000 });
+    expect(positions.get("pp_none")).toEqual({ asReferred: null, open: [], paid: 0, badges: [] });
+  });
+});
