@@ -328,7 +328,8 @@ function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {
 function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext) {
   const { db, now } = deps;
   const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
-  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty);
+  // The guard below checks the customer's version first, so the customer write needs no guard of its own.
+  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty, { versionChecked: true });
   const newKeys: IdentityKey[] = [];
   const linking: IdentityKey[] = [];
   for (const g of group) {
@@ -344,7 +345,7 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
-  const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking);
+  const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null);
   return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob };
 }
 
@@ -371,6 +372,7 @@ export function scoreStep(
   history: StoredPoint[],
   externalIds: Record<string, string[]>,
   loyalty?: LoyaltyContext,
+  opts: { versionChecked?: boolean } = {},
 ): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null } {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
@@ -415,6 +417,7 @@ export function scoreStep(
     alerts: plan.alerts,
     timelineThrough: timeline.through,
     now,
+    versionChecked: opts.versionChecked,
   });
   stmts.push(...timeline.stmts);
   stmts.push(...firstValueStmts(db, cfg.lifecycle, customerId, stored?.state ?? null, state, now));

@@ -3,10 +3,19 @@ import { keyPairs, type IdentityKey } from "./identity";
 /**
  * The first statement of a customer's commit when batches are consumed in parallel: it fails the commit (D1
  * rolls back the whole batch) if one of its inbox rows is no longer `received` (a duplicate message applied it
- * first) or one of the keys it links is held by another customer (a concurrent batch linked it first). The
- * events are retried; the next claim skips what was applied, and resolution sees the other link, as if in order.
+ * first), one of the keys it links is held by another customer (a concurrent batch linked it first), or the
+ * customer row is no longer at the version the step read (`expectedVersion`; null for a new customer, whose
+ * insert fails on its own if another writer made it). The events are retried; the next claim skips what was
+ * applied, and resolution sees the other link, as if in order. Checking the version here spares the customer
+ * write its own guard statement (one statement of every customer step).
  */
-export function applyGuardStmt(db: D1Database, customerId: string, rowIds: readonly string[], linking: readonly IdentityKey[]): D1PreparedStatement {
+export function applyGuardStmt(
+  db: D1Database,
+  customerId: string,
+  rowIds: readonly string[],
+  linking: readonly IdentityKey[],
+  expectedVersion: number | null,
+): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO batch_guard (x) SELECT NULL WHERE
@@ -14,7 +23,8 @@ export function applyGuardStmt(db: D1Database, customerId: string, rowIds: reado
          OR EXISTS (
            WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
            SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
-         )`,
+         )
+         OR (?4 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND version = ?4))`,
     )
-    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId);
+    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion);
 }

@@ -34,6 +34,8 @@ export interface CustomerWrite {
   alerts: AlertLog;
   timelineThrough: string | null;
   now: number;
+  /** The commit's first statement already checked the version (src/store/apply-guard.ts): no guard of its own. */
+  versionChecked?: boolean;
 }
 
 type Row = { id: string; version: number; state: string; health: string | null; stage: string | null; stage_since: number | null; alerts: string; timeline_through: string | null };
@@ -96,6 +98,6 @@ export function saveCustomerStmts(db: D1Database, w: CustomerWrite): D1PreparedS
       )
       .bind(...cols, w.now, w.id, w.expectedVersion),
     // changes() is the row count of the UPDATE just before: 0 means another writer moved the version on.
-    db.prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE changes() = 0`),
+    ...(w.versionChecked ? [] : [db.prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE changes() = 0`)]),
   ];
 }

@@ -132,6 +132,50 @@ describe("account shards", () => {
     expect(await env.DB.prepare(`SELECT version FROM customers WHERE id = ?`).bind(id).first<{ version: number }>()).toEqual(before);
   });
 
+  it("retries a step whose customer another writer moved on since it was read, and applies it from the fresh row", async () => {
+    const now = Date.now();
+    const deps = { db: env.DB, cfg: defaultConfig, now };
+    const first = invoice("evt_ver_1", "cus_ver_1", "ver.example", now - 2 * DAY);
+    await receiveNormalized([first], now);
+    await applyGroups(deps, (await resolveEvents(deps, [first.id])).groups);
+    const id = (await customerOf("stripe", "cus_ver_1"))!;
+    const second = { ...invoice("evt_ver_2", "cus_ver_1", "ver.example", now - DAY), invoiceId: "in_evt_ver_2", reason: "renewal" as const };
+    await receiveNormalized([second], now);
+    const { groups } = await resolveEvents(deps, [second.id]);
+    // Another writer (the daily recompute, a merge) commits after the step read the customer, just before its commit.
+    const texts = new WeakMap<object, string>();
+    let raced = false;
+    const racing = {
+      prepare: (sql: string) => {
+        const stmt = env.DB.prepare(sql);
+        texts.set(stmt, sql);
+        const bind = stmt.bind.bind(stmt);
+        stmt.bind = (...v: unknown[]) => {
+          const bound = bind(...v);
+          texts.set(bound, sql);
+          return bound;
+        };
+        return stmt;
+      },
+      batch: async (stmts: D1PreparedStatement[]) => {
+        if (!raced && /INSERT INTO batch_guard/.test(texts.get(stmts[0]!) ?? "")) {
+          raced = true;
+          await env.DB.prepare(`UPDATE customers SET version = version + 1 WHERE id = ?`).bind(id).run();
+        }
+        return env.DB.batch(stmts);
+      },
+    } as unknown as D1Database;
+    const lost = await applyGroups({ ...deps, db: racing }, groups);
+    expect(raced).toBe(true);
+    expect(lost.done).toEqual([]);
+    expect(lost.retry).toEqual([second.id]);
+    expect((await env.DB.prepare(`SELECT status FROM inbox_events WHERE id = ?`).bind(second.id).first<{ status: string }>())?.status).toBe("received");
+    const again = await applyGroups(deps, (await resolveEvents(deps, [second.id])).groups);
+    expect(again.done).toEqual([second.id]);
+    const state = (await env.DB.prepare(`SELECT state FROM customers WHERE id = ?`).bind(id).first<{ state: string }>())!.state;
+    expect(state).toContain("in_evt_ver_2");
+  });
+
   it("consumes overlapping batches in parallel through the real shards with every event applied once and one customer per company", async () => {
     const now = Date.now();
     const events = Array.from({ length: 24 }, (_, i) => invoice(`evt_par_${i}`, `cus_par_${i}`, `par${i % 6}.example`, now - (24 - i) * 3_600_000));

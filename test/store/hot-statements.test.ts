@@ -72,7 +72,7 @@ describe("statements on the inbox with a backlog of 3,000 received and 3,000 unm
     const { db, rowsRead } = readsOf(env.DB);
     expect([...(await stillReceived(db, ["segment:hot_received_3"]))]).toEqual(["segment:hot_received_3"]);
     expect(rowsRead[0]).toBeLessThan(20);
-    const [guard] = await env.DB.batch([applyGuardStmt(env.DB, "cu_hot", ["segment:hot_received_3"], [])]);
+    const [guard] = await env.DB.batch([applyGuardStmt(env.DB, "cu_hot", ["segment:hot_received_3"], [], null)]);
     expect(guard!.meta.rows_read).toBeLessThan(20);
   });
 
