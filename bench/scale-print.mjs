@@ -148,7 +148,7 @@ export function printScale(r) {
  * Cloudflare's rough figure of 1 ms, about 1,000 queries/s, per database.
  */
 export function writerAtTarget(st) {
-  const row = st.rows.find((x) => x.accounts === 1000 && x.live) ?? st.rows.find((x) => x.accounts === 1000);
+  const row = st.rows.find((x) => x.live);
   if (!row) return null;
   const rate = 116;
   const statements = Math.round(row.d1StatementsPerEvent * rate);

@@ -35,6 +35,7 @@ export function scale(r) {
   const s = r.state;
   const a = r.appAccount;
   const st = r.stream;
+  const writer = writerAtTarget(st);
   const m = r.memory;
   const c = r.cost;
   const goalRow = r.goals.largestRowBytes;
@@ -103,11 +104,11 @@ export function scale(r) {
       st.rows.map((x) => [x.name, n(x.sentPerSec), n(x.appliedPerSec), x.consumerMsPerEvent, n(x.consumerCeilingPerSec), x.eventsPerConsumerBatch, x.consumerD1CallsPerBatch, x.d1StatementsPerEvent, x.d1RowsWrittenPerEvent]),
     ),
     "",
-    ...(writerAtTarget(st)
+    ...(writer
       ? [
-          `The one D1 database at the target (${writerAtTarget(st).rate} events/s, each its own customer's step as in the live 1,000-account row): ` +
-            `**${n(writerAtTarget(st).statements)} statements/s, ${writerAtTarget(st).share} %** of Cloudflare's rough 1,000 queries/s per database, ${writerAtTarget(st).peakShare} % at a 3× peak ` +
-            `(most frequent per event: ${writerAtTarget(st).top}). See docs/scale.md, "Where events are serialized".`,
+          `The one D1 database at the target (${writer.rate} events/s, each its own customer's step as in the live 1,000-account row): ` +
+            `**${n(writer.statements)} statements/s, ${writer.share} %** of Cloudflare's rough 1,000 queries/s per database, ${writer.peakShare} % at a 3× peak ` +
+            `(most frequent per event: ${writer.top}). See docs/scale.md, "Where events are serialized".`,
           "",
         ]
       : []),

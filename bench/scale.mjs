@@ -273,17 +273,17 @@ async function trendAfterQuiet({ app, d1, secret, adminToken, daysAgo = 65 }) {
 }
 
 /**
- * `n` track events over the last `days` days for the account `accountOf(i)`, each from one of `users` users of
- * that account (a user id names its account, as in a product whose users each belong to one).
+ * `n` track events over the last `days` days for the account `accountOf(i)`, each from one of `users` users,
+ * named by `userOf(account, k)`.
  */
-function trackStream({ prefix, n, accountOf, users, days, secret, seed }) {
+function trackStream({ prefix, n, accountOf, users, days, secret, seed, userOf = (_account, k) => `u${k}` }) {
   const rand = prng(seed);
   const now = Date.now();
   const out = [];
   for (let i = 0; i < n; i++) {
     const at = now - Math.floor(rand() * days * DAY) - 60_000;
     const account = accountOf(i);
-    const user = account === "big" || account === "solo" || account === "solo-after" ? `u${Math.floor(rand() * users)}` : `${account}-u${Math.floor(rand() * users)}`;
+    const user = userOf(account, Math.floor(rand() * users));
     out.push(signed(trackBody({ messageId: `${prefix}${String(i).padStart(7, "0")}`, account, user, feature: FEATURES[Math.floor(rand() * FEATURES.length)], at }), secret));
   }
   return out;
@@ -349,18 +349,18 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     // Timed phases from here: the pure-core build (another process) must be done, so the CPUs are the app's.
     await phase("waiting for the pure-core build", () => untimedUntil);
 
-    // The 1,000 small accounts have three users each; the one account, `loadUsers`.
     // Dated over the last 120 days (a backfill's shape), or over the last hour (live traffic, the target's shape).
-    const stream = (prefix, accountOf, seed, users = loadUsers, days = 120) => trackStream({ prefix, n, accountOf, users, days, secret, seed });
-    const timed = (name, prefix, accountOf, seed, users, days) =>
+    const timed = (name, prefix, accountOf, seed, shape = {}) =>
       phase(name, async () => {
-        const r = await sendAndApply(app, d1, prefix, stream(prefix, accountOf, seed, users, days), { connections: 16 });
+        const r = await sendAndApply(app, d1, prefix, trackStream({ prefix, n, accountOf, users: loadUsers, days: 120, secret, seed, ...shape }), { connections: 16 });
         await settle(app, d1, { quietMs: 4000 });
         return r;
       });
+    // The 1,000 small accounts have three users each, of their own; the one account, `loadUsers`.
+    const small = { users: 3, userOf: (account, k) => `${account}-u${k}` };
     const one = await timed("stream: 1 account", "s1-", () => "solo", 1);
-    const many = await timed("stream: 1,000 accounts", "sm-", (i) => `many-${i % 1000}`, 2, 3);
-    const manyLive = await timed("stream: 1,000 accounts, live", "sl-", (i) => `many-${i % 1000}`, 3, 3, 1 / 24);
+    const many = await timed("stream: 1,000 accounts", "sm-", (i) => `many-${i % 1000}`, 2, small);
+    const manyLive = await timed("stream: 1,000 accounts, live", "sl-", (i) => `many-${i % 1000}`, 3, { ...small, days: 1 / 24 });
 
     // 5. Sustained ingest into one account of `loadUsers` users (which also gives it a long history).
     const heapBefore = await v8Heap(app.inspector);

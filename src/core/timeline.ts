@@ -89,7 +89,7 @@ export function buildTimeline(
   const points: TimelinePoint[] = [];
   const stages: StageChange[] = [];
   let prev: TimelinePoint | null = null;
-  let compared: PreviousPoint | null = continues && previous?.score !== undefined ? previous : null;
+  const stored = continues && previous?.score !== undefined ? previous : null;
   let prevBand = previous?.band;
   let prevStage: Stage | null = previous?.stage ?? null;
   for (let day = range.from; day <= range.to; day = addDays(day, 1)) {
@@ -104,7 +104,8 @@ export function buildTimeline(
       components: scored.health.components,
       modelVersion: scored.health.modelVersion,
     };
-    if (compared === null || compared.score !== point.score || compared.band !== point.band || compared.stage !== point.stage || compared.modelVersion !== point.modelVersion) {
+    const before = prev ?? stored;
+    if (before === null || before.score !== point.score || before.band !== point.band || before.stage !== point.stage || before.modelVersion !== point.modelVersion) {
       points.push(point);
     }
     if (prevStage !== point.stage) {
@@ -113,7 +114,6 @@ export function buildTimeline(
       stages.push({ at: since !== null && since >= openedAt && since <= close ? since : openedAt, from: prevStage, to: point.stage });
     }
     prev = point;
-    compared = point;
     prevBand = point.band;
     prevStage = point.stage;
   }
