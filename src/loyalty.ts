@@ -29,7 +29,7 @@ import {
 } from "./store/loyalty";
 import { insertActionStmts } from "./store/outbox";
 import { buildReferralCode, codeEligible } from "./core/rewards/codes";
-import { customersWithCodes, newCodeStmts } from "./store/loyalty-codes";
+import { newCodeStmts } from "./store/loyalty-codes";
 import { entry } from "./core/keyed";
 
 /**
@@ -88,11 +88,7 @@ export async function loadLoyaltyContexts(db: D1Database, inputs: readonly Loyal
     const partyIds = [...referrerIds, ...position.open.map((r) => r.referredId), ...(referrerIds.length ? [input.customerId] : [])];
     return { input, position, ownerIds, referrerIds, partyIds };
   });
-  const [parties, counts, withCodes] = await Promise.all([
-    loadParties(db, plans.flatMap((p) => p.partyIds)),
-    monthCounts(db, [...new Set(plans.flatMap((p) => p.referrerIds))]),
-    customersWithCodes(db, inputs.map((i) => i.customerId)),
-  ]);
+  const [parties, counts] = await Promise.all([loadParties(db, plans.flatMap((p) => p.partyIds)), monthCounts(db, [...new Set(plans.flatMap((p) => p.referrerIds))])]);
   for (const { input, position, ownerIds, referrerIds, partyIds } of plans) {
     // This customer's own party is rebuilt from the step's state; only its known fingerprints are kept.
     const fingerprints = partyIds.includes(input.customerId) ? [...(parties.get(input.customerId)?.fingerprints ?? [])] : [];
@@ -104,7 +100,7 @@ export async function loadLoyaltyContexts(db: D1Database, inputs: readonly Loyal
     const { asReferred, open, paid, badges } = position;
     out.set(input.customerId, {
       fingerprints,
-      hasCode: withCodes.has(input.customerId),
+      hasCode: position.hasCode,
       codeBudget,
       reward: {
         asReferred,

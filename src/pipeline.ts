@@ -42,6 +42,7 @@ import { pointerIds } from "./store/merge";
 import { mergeCustomers, type MergeOutcome } from "./jobs/merge";
 import { associatedKeys, loadAssociations } from "./store/associations";
 import { planEnrichment } from "./core/enrichment";
+import { changedSightings, type Sighting, type StoredPerson } from "./core/contact-upsert";
 
 type MergedStep = Extract<MergeOutcome, { status: "merged" }>;
 
@@ -95,6 +96,8 @@ export interface Resolved {
   conflicts?: IdentityConflictRow[];
   /** Retried: it would merge a customer this batch only now creates. */
   defer?: boolean;
+  /** The stored rows of the people this row names, as resolution read them (the step writes only what changes). */
+  people?: Record<string, StoredPerson>;
 }
 
 export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
@@ -288,7 +291,7 @@ async function resolveCustomers(
   const associations = await loadAssociations(deps.db, own.flatMap((r) => r.keys));
   const rules = { freeMail, matchByDomain: deps.cfg.identity.matchByDomain };
   const perRow = own.map(({ row, keys }) => ({ row, keys: uniqueKeys([...keys, ...associatedKeys(keys, associations, rules)]) }));
-  const known = await lookupKeys(deps.db, perRow.flatMap((r) => r.keys));
+  const { known, people } = await lookupKeys(deps.db, perRow.flatMap((r) => r.keys));
   const linkedBefore = new Map(known);
   const enrichment = planEnrichment(
     own.map(({ row, keys }) => ({
@@ -307,10 +310,19 @@ async function resolveCustomers(
     return outcome;
   });
   // In order, one row at a time: a key linked by one row must be seen by the next (same account, two sources).
-  for (const { row, keys } of perRow) out.push({ row, keys, ...(await resolver.resolve(row.id, row.source, keys)) });
+  for (const { row, keys } of perRow) out.push({ row, keys, people: peopleOf(keys, people), ...(await resolver.resolve(row.id, row.source, keys)) });
   // A row resolved before a later row merged its customer away goes to the survivor.
   for (const r of out) if (r.customerId) r.customerId = resolver.current(r.customerId);
   return { resolved: out, enrichment, merges, known: linkedBefore };
+}
+
+function peopleOf(keys: readonly IdentityKey[], people: ReadonlyMap<string, StoredPerson>): Record<string, StoredPerson> {
+  const out: Record<string, StoredPerson> = {};
+  for (const k of keys) {
+    const p = k.kind === "contact" ? people.get(k.value) : undefined;
+    if (p) out[k.value] = p;
+  }
+  return out;
 }
 
 function unmatchedReason(keys: IdentityKey[], enrichment: Action[]): string {
@@ -340,7 +352,8 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
       newKeys.push(k);
     }
   }
-  step.stmts.push(...contactStmts(db, group.flatMap((g) => g.row.events), customerId, now, newKeys));
+  const people = new Map(group.flatMap((g) => Object.entries(g.people ?? {})));
+  step.stmts.push(...contactStmts(db, group.flatMap((g) => g.row.events), customerId, now, newKeys, people));
   step.stmts.push(markProcessedStmt(db, group.map((g) => g.row.id), customerId, now));
   // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
@@ -524,8 +537,15 @@ function collectExternalIds(stored: StoredCustomer | null, group: Resolved[]): R
 }
 
 /** People seen in these events: the only place their personal data is written. */
-function contactStmts(db: D1Database, events: readonly NormalizedEvent[], customerId: string, now: number, newKeys: IdentityKey[]): D1PreparedStatement[] {
-  const seen: { id: string; customerId: string; email?: string; name?: string; role?: string }[] = [];
+function contactStmts(
+  db: D1Database,
+  events: readonly NormalizedEvent[],
+  customerId: string,
+  now: number,
+  newKeys: IdentityKey[],
+  stored: ReadonlyMap<string, StoredPerson>,
+): D1PreparedStatement[] {
+  const seen: Sighting[] = [];
   const person = (id: string, s: Subject, extra: { email?: string; role?: string; name?: string } = {}) => {
     // An erased person's facts carry a pseudonym and "[erased]": no contact is made of them.
     if (id.startsWith("segment:") && isPseudonym(id.slice(8))) return;
@@ -540,7 +560,8 @@ function contactStmts(db: D1Database, events: readonly NormalizedEvent[], custom
     else if (e.subject.hubspotContactId) person(`hubspot:${e.subject.hubspotContactId}`, e.subject);
     else if (e.subject.userId) person(`segment:${e.subject.userId}`, e.subject);
   }
-  return seen.length > 0 ? [upsertContactsStmt(db, seen, now)] : [];
+  const changed = changedSightings(stored, seen);
+  return changed.length > 0 ? [upsertContactsStmt(db, changed, now)] : [];
 }
 
 export type { Action };

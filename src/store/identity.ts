@@ -1,3 +1,4 @@
+import type { StoredPerson } from "../core/contact-upsert";
 import type { NormalizedEvent, Subject } from "../core/events";
 import { CRM_MERGE_MARK } from "../core/crm-merge";
 import { accountIdOf, mayMatchByDomain, type IdentitySourceRules } from "../core/identity";
@@ -55,7 +56,8 @@ export function keyPairs(keys: readonly Pick<IdentityKey, "kind" | "value">[]): 
  * whole batch, the keys passed as one JSON parameter (a batch's keys would pass D1's 100 bound parameters), each
  * looked up through the table's primary key.
  */
-export async function lookupKeys(db: D1Database, keys: IdentityKey[]): Promise<Map<string, string>> {
+/** Which customer holds each key; and the stored row of each person among them (what their sightings would change). */
+export async function lookupKeys(db: D1Database, keys: IdentityKey[]): Promise<{ known: Map<string, string>; people: Map<string, StoredPerson> }> {
   const out = new Map<string, string>();
   const ids = [...new Map(keys.filter((k) => k.kind !== "contact").map((k) => [keyString(k), k])).values()];
   const contacts = [...new Set(keys.filter((k) => k.kind === "contact").map((k) => k.value))];
@@ -72,13 +74,20 @@ export async function lookupKeys(db: D1Database, keys: IdentityKey[]): Promise<M
     contacts.length === 0
       ? null
       : db
-          .prepare(`SELECT c.id, c.customer_id FROM json_each(?) j CROSS JOIN contacts c ON c.id = j.value WHERE c.customer_id IS NOT NULL`)
+          .prepare(
+            `SELECT c.id, c.customer_id, c.email, c.name, c.role, c.erased_at IS NOT NULL AS erased FROM json_each(?) j
+             CROSS JOIN contacts c ON c.id = j.value WHERE c.customer_id IS NOT NULL`,
+          )
           .bind(JSON.stringify(contacts))
-          .all<{ id: string; customer_id: string }>(),
+          .all<{ id: string; customer_id: string; email: string | null; name: string | null; role: string | null; erased: number }>(),
   ]);
+  const stored = new Map<string, StoredPerson>();
   for (const r of linked?.results ?? []) out.set(`${r.kind}:${r.value}`, r.customer_id);
-  for (const r of people?.results ?? []) out.set(`contact:${r.id}`, r.customer_id);
-  return out;
+  for (const r of people?.results ?? []) {
+    out.set(`contact:${r.id}`, r.customer_id);
+    stored.set(r.id, { customerId: r.customer_id, email: r.email, name: r.name, role: r.role, erased: r.erased === 1 });
+  }
+  return { known: out, people: stored };
 }
 
 export function linkIdentityStmt(db: D1Database, key: IdentityKey, customerId: string, now: number): D1PreparedStatement {

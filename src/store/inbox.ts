@@ -70,19 +70,24 @@ export interface CommittedDeliveries {
 }
 
 /**
- * Inserts one request's deliveries and reads which of them wait for the queue, in one D1 batch (one
- * transaction, one round trip) of this request's own.
+ * Inserts one request's deliveries in one D1 batch (one transaction, one round trip) of this request's own. A new
+ * row waits for the queue by definition; only when some row was a duplicate does a second statement read which
+ * duplicates no consumer has claimed yet (a vendor's retry is rare, a new delivery is the common case).
  */
 export async function commitDeliveries(db: D1Database, rows: NewInboxRow[]): Promise<CommittedDeliveries> {
   if (rows.length === 0) return { inserted: [], unclaimed: [] };
-  const results = await db.batch<{ id: string }>([
-    ...rows.map((r) => insertDeliveryStmt(db, r)),
-    db
+  const inserted = insertedIds(rows, await db.batch(rows.map((r) => insertDeliveryStmt(db, r))));
+  const fresh = new Set(inserted);
+  const duplicates = rows.filter((r) => !fresh.has(r.id)).map((r) => r.id);
+  const waiting = new Set(rows.filter((r) => fresh.has(r.id) && r.status === "received").map((r) => r.id));
+  if (duplicates.length > 0) {
+    const { results } = await db
       .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'received' AND attempts = 0`)
-      .bind(JSON.stringify(rows.map((r) => r.id))),
-  ]);
-  const waiting = new Set(results[rows.length]!.results.map((r) => r.id));
-  return { inserted: insertedIds(rows, results), unclaimed: rows.filter((r) => waiting.has(r.id)).map((r) => r.id) };
+      .bind(JSON.stringify(duplicates))
+      .all<{ id: string }>();
+    for (const r of results) waiting.add(r.id);
+  }
+  return { inserted, unclaimed: rows.filter((r) => waiting.has(r.id)).map((r) => r.id) };
 }
 
 /** The ids of `rows` whose insert (the matching entry of `results`) changed a row, i.e. that were not duplicates. */

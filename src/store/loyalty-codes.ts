@@ -23,16 +23,6 @@ export function newCodeStmts(db: D1Database, customerId: string, code: string, a
   ];
 }
 
-/** Which of these customers already have a code. */
-export async function customersWithCodes(db: D1Database, customerIds: readonly string[]): Promise<Set<string>> {
-  if (customerIds.length === 0) return new Set();
-  const { results } = await db
-    .prepare(`SELECT referrer_id FROM referral_codes WHERE referrer_id IN (SELECT value FROM json_each(?))`)
-    .bind(JSON.stringify([...new Set(customerIds)]))
-    .all<{ referrer_id: string }>();
-  return new Set(results.map((r) => r.referrer_id));
-}
-
 /**
  * One page of the daily walk: customers after `after` (id order), at most `limit` scanned. `missing` are eligible
  * and have no code; `unsynced` have a code one of their HubSpot companies does not show yet (a code made before

@@ -171,6 +171,8 @@ export interface ProgramPosition {
   open: Referral[];
   paid: number;
   badges: string[];
+  /** The customer has a referral code of its own. */
+  hasCode: boolean;
 }
 
 const REFERRAL_COLUMNS = [
@@ -202,7 +204,7 @@ const referralJson = `json_object(${REFERRAL_COLUMNS.map((c) => `'${c}', ${c}`).
  */
 export async function programPositions(db: D1Database, customerIds: readonly string[], now: number): Promise<Map<string, ProgramPosition>> {
   const ids = [...new Set(customerIds)];
-  const out = new Map<string, ProgramPosition>(ids.map((id) => [id, { asReferred: null, open: [], paid: 0, badges: [] }]));
+  const out = new Map<string, ProgramPosition>(ids.map((id) => [id, { asReferred: null, open: [], paid: 0, badges: [], hasCode: false }]));
   if (ids.length === 0) return out;
   const { results } = await db
     .prepare(
@@ -216,15 +218,18 @@ export async function programPositions(db: D1Database, customerIds: readonly str
        UNION ALL
        SELECT 'paid', referrer_id, COUNT(*) FROM referrals WHERE referrer_id IN (SELECT id FROM ids) AND status = 'paid' GROUP BY referrer_id
        UNION ALL
-       SELECT 'badge', customer_id, kind FROM loyalty_ledger WHERE customer_id IN (SELECT id FROM ids) AND entry = 'badge.awarded'`,
+       SELECT 'badge', customer_id, kind FROM loyalty_ledger WHERE customer_id IN (SELECT id FROM ids) AND entry = 'badge.awarded'
+       UNION ALL
+       SELECT DISTINCT 'code', referrer_id, 1 FROM referral_codes WHERE referrer_id IN (SELECT id FROM ids)`,
     )
     .bind(JSON.stringify(ids), now)
-    .all<{ part: "referred" | "open" | "paid" | "badge"; who: string; v: string | number }>();
+    .all<{ part: "referred" | "open" | "paid" | "badge" | "code"; who: string; v: string | number }>();
   for (const r of results) {
     const position = out.get(r.who)!;
     if (r.part === "referred") position.asReferred = toReferral(JSON.parse(String(r.v)) as ReferralRaw);
     else if (r.part === "open") position.open.push(toReferral(JSON.parse(String(r.v)) as ReferralRaw));
     else if (r.part === "paid") position.paid = Number(r.v);
+    else if (r.part === "code") position.hasCode = true;
     else position.badges.push(String(r.v));
   }
   // The open referrals in referred-id order, as the program pays them out.

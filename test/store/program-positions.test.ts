@@ -14,7 +14,7 @@ async function referral(referred: string, referrer: string, status: string, rele
 }
 
 describe("programPositions", () => {
-  it("reads each customer's referral, open payouts (in referred-id order), paid count and badges in one statement", async () => {
+  it("reads each customer's referral, open payouts (in referred-id order), paid count, badges and whether it holds a code in one statement", async () => {
     await referral("pp_c", "pp_ref", "held");
     await referral("pp_a", "pp_ref", "pending", NOW - 1000);
     await referral("pp_b", "pp_ref", "pending", NOW + 86_400_000); // still held back: not open yet
@@ -23,14 +23,18 @@ describe("programPositions", () => {
     await referral("pp_ref", "pp_other", "attributed");
     await env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, kind, rules_version, at) VALUES ('pp-badge', 'pp_ref', 'badge.awarded', 'first_referral', 'v1', ?)`).bind(NOW).run();
 
+    await env.DB.prepare(`INSERT INTO referral_codes (code, referrer_id, action_id, created_at) VALUES ('PPREF', 'pp_ref', 'act-pp', ?)`).bind(NOW).run();
+
     const positions = await programPositions(env.DB, ["pp_ref", "pp_a", "pp_none"], NOW);
     const ref = positions.get("pp_ref")!;
     expect(ref.open.map((r) => r.referredId)).toEqual(["pp_a", "pp_c"]);
     expect(ref.open[0]).toMatchObject({ referrerId: "pp_ref", status: "pending", rewardAmount: 2500, currency: "usd", code: "FRIEND10", version: 1 });
     expect(ref.paid).toBe(2);
     expect(ref.badges).toEqual(["first_referral"]);
+    expect(ref.hasCode).toBe(true);
+    expect(positions.get("pp_a")!.hasCode).toBe(false);
     expect(ref.asReferred).toMatchObject({ referredId: "pp_ref", referrerId: "pp_other", status: "attributed" });
     expect(positions.get("pp_a")!.asReferred).toMatchObject({ referredId: "pp_a", referrerId: "pp_ref", releaseAt: NOW - 1000 });
-    expect(positions.get("pp_none")).toEqual({ asReferred: null, open: [], paid: 0, badges: [] });
+    expect(positions.get("pp_none")).toEqual({ asReferred: null, open: [], paid: 0, badges: [], hasCode: false });
   });
 });
