@@ -103,7 +103,14 @@ export function printScale(r) {
   console.log(`   1 account ÷ 1,000 accounts, applied/s: ${st.oneOverMany} (consumer time per event, 1,000 ÷ 1: ${st.consumerOneOverMany})`);
   const w = writerAtTarget(st);
   if (w) console.log(`   the one D1 database at the target (${w.rate} events/s, each its own customer's step like the live 1,000-account row): ${w.statements} statements/s = ${w.share} % of ~1,000 queries/s; at 3× peak ${w.peakShare} %; top statements per event: ${w.top}`);
-  console.log(`   long history ÷ new (interleaved halves after the load), applied/s: ${st.historyOverNew}; consumer time per event: ${st.consumerHistoryOverNew} (goal ≈ 1; history held: ${n(st.historyEventsBefore)} events)`);
+  console.log(`   dense window ÷ new account (interleaved halves after the load), applied/s: ${st.historyOverNew}; consumer time per event: ${st.consumerHistoryOverNew} (the dense account holds ${n(st.historyEventsBefore)} events in its 120 days; grows with the window's density, up to the state's caps)`);
+  if (st.histories) {
+    const h = st.histories;
+    console.log(
+      `   three years of history ÷ none, same window (${n(h.windowEvents)} events, ${h.users} users), consumer time per event: ${st.yearsOverWindow} (goal ≈ 1; applied/s ${st.yearsOverWindowApplied}); ` +
+        `timelines ${n(h.withYears.points)} points over ${h.withYears.spanDays} days vs ${n(h.windowOnly.points)} over ${h.windowOnly.spanDays}; state ${n(h.withYears.stateBytes)} B vs ${n(h.windowOnly.stateBytes)} B`,
+    );
+  }
 
   const m = r.memory;
   console.log(`\nScale 5. workerd RSS under ${m.loadSeconds} s of sustained ingest (${n(m.accepted)} accepted, ${n(m.acceptedPerSec)}/s, ${m.failed} not accepted: ${JSON.stringify(m.statusCodes)}, ${m.errors} errors, ${m.timeouts} timeouts)`);

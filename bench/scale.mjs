@@ -15,6 +15,11 @@ const DAY = 86_400_000;
 export const GOALS = { bytesPerEventKept: 50, largestRowBytes: 256 * 1024 };
 /** Connections of the sustained load (the app's and the runtime-only control's). */
 const LOAD_CONNECTIONS = 8;
+/** The history rows: users per account, facts in each 120-day window, facts in the three years before one of them. */
+const HIST_USERS = 300;
+const HIST_WINDOW_EVENTS = 5000;
+const HIST_OLD_EVENTS = 2000;
+const HIST_DAYS = 3 * 365;
 
 /** Cloudflare Workers Paid list prices (USD), as published in 2026; docs/scale.md cites them. */
 export const PRICES = {
@@ -276,12 +281,12 @@ async function trendAfterQuiet({ app, d1, secret, adminToken, daysAgo = 65 }) {
  * `n` track events over the last `days` days for the account `accountOf(i)`, each from one of `users` users,
  * named by `userOf(account, k)`.
  */
-function trackStream({ prefix, n, accountOf, users, days, secret, seed, userOf = (_account, k) => `u${k}` }) {
+function trackStream({ prefix, n, accountOf, users, days, secret, seed, userOf = (_account, k) => `u${k}`, agoDays = 0 }) {
   const rand = prng(seed);
   const now = Date.now();
   const out = [];
   for (let i = 0; i < n; i++) {
-    const at = now - Math.floor(rand() * days * DAY) - 60_000;
+    const at = now - Math.floor((agoDays + rand() * days) * DAY) - 60_000;
     const account = accountOf(i);
     const user = userOf(account, Math.floor(rand() * users));
     out.push(signed(trackBody({ messageId: `${prefix}${String(i).padStart(7, "0")}`, account, user, feature: FEATURES[Math.floor(rand() * FEATURES.length)], at }), secret));
@@ -344,6 +349,7 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     // Accounts exist before they are timed, so the rates compare applying events, not creating customers.
     const now = Date.now();
     const groups = [signed(groupBody({ messageId: "g-solo", account: "solo", user: "u0", at: now - 121 * DAY }), secret), signed(groupBody({ messageId: "g-solo-after", account: "solo-after", user: "u0", at: now - 121 * DAY }), secret), signed(groupBody({ messageId: "g-big", account: "big", user: "u0", at: now - 121 * DAY, seats: loadUsers }), secret)];
+    for (const account of ["hist-a", "hist-b"]) groups.push(signed(groupBody({ messageId: `g-${account}`, account, user: `${account}-u0`, at: now - 121 * DAY }), secret));
     for (let k = 0; k < 1000; k++) groups.push(signed(groupBody({ messageId: `g-m${String(k).padStart(4, "0")}`, account: `many-${k}`, user: `many-${k}-u0`, at: now - 121 * DAY }), secret));
     await phase("accounts", async () => (await sendAndApply(app, d1, "g-", groups, { connections: 16 }), await settle(app, d1, { quietMs: 4000 })));
     // Timed phases from here: the pure-core build (another process) must be done, so the CPUs are the app's.
@@ -426,6 +432,40 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     const history = joinRuns(h1, h2);
     const fresh = joinRuns(f1, f2);
 
+    // History apart from density: two accounts get the same window of facts (same users, features and days), then
+    // one of them also three years of facts before its window (kept as its timeline), then the same stream goes
+    // into both, in interleaved halves. Per-event cost should not depend on how long the history is.
+    const histUsers = { users: HIST_USERS, userOf: (account, k) => `${account}-u${k}` };
+    await phase("history: two equal windows", async () => {
+      for (const [prefix, account] of [["hwa-", "hist-a"], ["hwb-", "hist-b"]]) {
+        await sendAndApply(app, d1, prefix, trackStream({ prefix, n: HIST_WINDOW_EVENTS, accountOf: () => account, days: 120, secret, seed: 21, ...histUsers }), { connections: 16 });
+      }
+      await settle(app, d1, { quietMs: 4000 });
+    });
+    await phase("history: three years before one window", async () => {
+      const old = trackStream({ prefix: "hold-", n: HIST_OLD_EVENTS, accountOf: () => "hist-b", days: HIST_DAYS - 121, agoDays: 121, secret, seed: 22, ...histUsers });
+      await sendAndApply(app, d1, "hold-", old, { connections: 16 });
+      await settle(app, d1, { quietMs: 8000 });
+    });
+    const histHalf = (name, prefix, account, seed) =>
+      phase(name, async () => {
+        const r = await sendAndApply(app, d1, prefix, trackStream({ prefix, n: half, accountOf: () => account, days: 120, secret, seed, ...histUsers }), { connections: 16 });
+        await settle(app, d1, { quietMs: 4000 });
+        return r;
+      });
+    const a1 = await histHalf("stream: window only (1/2)", "hsa-", "hist-a", 31);
+    const b1 = await histHalf("stream: window and three years (1/2)", "hsb-", "hist-b", 31);
+    const a2 = await histHalf("stream: window only (2/2)", "hta-", "hist-a", 32);
+    const b2 = await histHalf("stream: window and three years (2/2)", "htb-", "hist-b", 32);
+    const windowOnly = joinRuns(a1, a2);
+    const withYears = joinRuns(b1, b2);
+    const timelineOf = (account) => {
+      const id = d1.get(`SELECT customer_id FROM identities WHERE kind = 'segment_group' AND value = ?`, account)?.customer_id;
+      const t = d1.get(`SELECT COUNT(*) AS n, MIN(at) AS first FROM score_history WHERE customer_id = ?`, id);
+      const state = d1.get(`SELECT length(state) AS bytes FROM customers WHERE id = ?`, id);
+      return { points: t?.n ?? 0, spanDays: t?.first ? round((Date.now() - t.first) / DAY, 0) : 0, stateBytes: state?.bytes ?? null };
+    };
+
     // 2, through the app: the big account's customers row.
     const bigId = d1.get(`SELECT customer_id FROM identities WHERE kind = 'segment_group' AND value = 'big'`)?.customer_id;
     const cols = new Set(d1.all(`SELECT name FROM pragma_table_info('customers')`).map((r) => r.name));
@@ -436,9 +476,11 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     const rows = [
       streamRow("1 account, new", 1, one),
       streamRow("1,000 accounts", 1000, many),
-      streamRow("1 account, long history (after the load)", 1, history),
+      streamRow("1 account, dense window (after the load)", 1, history),
       streamRow("1 account, new (interleaved with it)", 1, fresh),
       { ...streamRow("1,000 accounts, live (dated the last hour)", 1000, manyLive), live: true },
+      streamRow("1 account, 120-day window only", 1, windowOnly),
+      streamRow("1 account, same window and three years before it (interleaved)", 1, withYears),
     ];
     return {
       trend,
@@ -450,6 +492,10 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
         historyOverNew: round(rows[2].appliedPerSec / rows[3].appliedPerSec, 2),
         consumerHistoryOverNew: rows[3].consumerMsPerEvent && rows[2].consumerMsPerEvent ? round(rows[2].consumerMsPerEvent / rows[3].consumerMsPerEvent, 2) : null,
         historyEventsBefore: bigEvents - rows[2].events,
+        // The history figure: the same window, with and without three years before it.
+        yearsOverWindow: rows[5].consumerMsPerEvent && rows[6].consumerMsPerEvent ? round(rows[6].consumerMsPerEvent / rows[5].consumerMsPerEvent, 2) : null,
+        yearsOverWindowApplied: round(rows[5].appliedPerSec / rows[6].appliedPerSec, 2),
+        histories: { windowOnly: timelineOf("hist-a"), withYears: timelineOf("hist-b"), users: HIST_USERS, windowEvents: HIST_WINDOW_EVENTS, oldEvents: HIST_OLD_EVENTS, days: HIST_DAYS },
       },
       memory: {
         loadSeconds,

@@ -8,7 +8,7 @@ import { scoreCustomer } from "./core/snapshot";
 import { type CustomerState, dayKey, emptyState } from "./core/state";
 import { DAY, addDays, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
-import { claimReceived, markProcessedStmt, markUnmatchedStmt, stillReceived, type InboxRow } from "./store/inbox";
+import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
 import {
   ENRICHED_KINDS,
   PRIMARY_KINDS,
@@ -25,7 +25,8 @@ import {
   type IdentityKey,
 } from "./store/identity";
 import { applyGuardStmt } from "./store/apply-guard";
-import { loadCustomers, saveCustomerStmts, type StoredCustomer } from "./store/customers";
+import { customerWrite, loadCustomers, type CustomerRow, type StoredCustomer } from "./store/customers";
+import type { CustomerCopies } from "./shard/customer-copy";
 import { loadTimelines, timelineStmts, type StoredPoint, type TimelineDeletes } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
@@ -176,18 +177,15 @@ export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Pro
  * independent of each other. Run by the customer's shard (src/shard/account-shard.ts), one call at a time per
  * shard, so concurrent batches never race on one customer; in-process where there are no shards.
  */
-export async function applyGroups(deps: PipelineDeps, list: CustomerGroups): Promise<ProcessResult> {
+export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copies?: CustomerCopies): Promise<ProcessResult> {
   const result = emptyResult();
   if (list.length === 0) return result;
-  // A duplicate message claimed by a concurrent consumer may have been applied since this batch claimed it.
-  const waiting = await stillReceived(deps.db, list.flatMap(([, group]) => group.map((g) => g.row.id)));
-  const groups = new Map<string, Resolved[]>();
-  for (const [id, group] of list) {
-    const open = group.filter((g) => waiting.has(g.row.id));
-    if (open.length > 0) groups.set(id, open);
-  }
+  // A duplicate message claimed by a concurrent consumer may have been applied since this batch claimed it: the
+  // commit's guard (src/store/apply-guard.ts) finds that row no longer `received` and the group is retried, so
+  // no read of the inbox is spent here on what is rare.
+  const groups = new Map<string, Resolved[]>(list);
   const ids = [...groups.keys()];
-  const stored = await loadCustomers(deps.db, ids);
+  const stored = await loadCustomers(deps.db, ids, copies?.get(ids));
   // Resolved to a customer that a merge retired since: retried, its keys now resolve to the survivor.
   const retired = await pointerIds(deps.db, ids.filter((id) => !stored.has(id)));
   for (const id of retired) {
@@ -220,7 +218,12 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups): Pro
       result.retry.push(...group.map((g) => g.row.id));
     }
   }
-  await commitSteps(deps.db, steps, result);
+  const committed = await commitSteps(deps.db, steps, result);
+  if (copies) {
+    copies.put(committed.map((s) => s.row), deps.now);
+    const kept = new Set(committed.map((s) => s.customerId));
+    copies.drop(ids.filter((id) => !kept.has(id)));
+  }
   return result;
 }
 
@@ -243,15 +246,17 @@ export function mergeResults(into: ProcessResult, ...parts: ProcessResult[]): Pr
 const CUSTOMERS_PER_TURN = 10;
 const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[]; timelineJob: TimelineJob | null };
+type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[]; timelineJob: TimelineJob | null; row: CustomerRow };
 const CUSTOMERS_PER_COMMIT = 20;
 
 /**
  * Commits several customers' steps per D1 batch (one transaction, far fewer syncs under load). If a batch
  * fails (a version guard lost a race), its customers are committed one by one so only the loser retries.
  */
-async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult): Promise<void> {
+async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult): Promise<Step[]> {
+  const committed: Step[] = [];
   const done = (s: Step) => {
+    committed.push(s);
     result.done.push(...s.group.map((g) => g.row.id));
     result.actionIds.push(...s.actions.map((a) => a.id));
     result.newKeys.push(...s.newKeys);
@@ -276,6 +281,7 @@ async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult)
       }
     }
   }
+  return committed;
 }
 
 /**
@@ -359,7 +365,7 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
   const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null);
-  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob };
+  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */
@@ -386,7 +392,7 @@ export function scoreStep(
   externalIds: Record<string, string[]>,
   loyalty?: LoyaltyContext,
   opts: { versionChecked?: boolean } = {},
-): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null } {
+): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null; row: CustomerRow } {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
   const timeline = timelineStep(deps, customerId, stored, state, events, history);
@@ -414,7 +420,7 @@ export function scoreStep(
     usageConnected: deps.usageConnected,
     firstValueDueAt: scored.stage.onboarding.firstValueDueAt,
   });
-  const stmts: D1PreparedStatement[] = saveCustomerStmts(db, {
+  const { stmts, row } = customerWrite(db, {
     id: customerId,
     expectedVersion: stored?.version ?? null,
     name: state.profile.name?.value ?? null,
@@ -444,7 +450,7 @@ export function scoreStep(
   const announced = deps.outboundWebhook || targets.length > 0 ? planOutboundEvents({ customerId, name, before: beforeSnap, after, planned: actions, causeAt: events.length ? events.reduce((m, e) => Math.max(m, e.occurredAt), 0) : now }) : [];
   const outbound = [...(deps.outboundWebhook ? announced : []), ...planDeclaredRequests(announced, targets, after)];
   stmts.push(...insertActionStmts(db, outbound, now));
-  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job };
+  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from "../store/privacy";
 import { COLLECT_STEPS, ERASE_STEPS } from "./erase-steps";
 import type { EraseJob } from "./messages";
+import { FORGET_PER_PAGE } from "../shard/customer-copy";
 
 /**
  * One page of an erasure: one bounded page of one table (at most PAGE rows: one read, one batch of writes),
@@ -21,10 +22,17 @@ import type { EraseJob } from "./messages";
  * when it is done (or when a duplicate of this page already moved it on). A page that fails is retried by the
  * queue from the position it left, so every page is safe to repeat.
  */
-export async function erasePage(db: D1Database, now: number, job: EraseJob): Promise<EraseJob | null> {
+export async function erasePage(db: D1Database, now: number, job: EraseJob, shards: ShardCopies = NO_SHARDS): Promise<EraseJob | null> {
   const e = await loadErasure(db, job.erasureId);
   if (!e || e.status === "done") return null;
   const step = ERASE_STEPS[e.step];
+  if (!step && e.cursor < shards.count) {
+    // The account shards' copies of customer rows were read from D1 before the scrub (or belong to customers merged
+    // away since): every shard drops them, a page of shards at a time. A shard that cannot be reached fails the page.
+    const to = Math.min(shards.count, e.cursor + FORGET_PER_PAGE);
+    await shards.forget(e.cursor, to);
+    return (await commit(db, e, [advanceErasureStmt(db, e.id, { step: e.step, cursor: to, ids: e.ids, counts: e.counts }, now)])) ? job : null;
+  }
   if (!step) {
     await commit(db, e, [finishErasureStmt(db, e.id, publicContactId(e), e.counts, now)]);
     log("info", "erasure finished", { erasureId: e.id, counts: e.counts });
@@ -40,6 +48,14 @@ export async function erasePage(db: D1Database, now: number, job: EraseJob): Pro
   const ok = await commit(db, e, [...writes, advanceErasureStmt(db, e.id, { ...next, ids, counts }, now)]);
   return ok ? job : null;
 }
+
+/** The deployment's account shards, whose copies an erasure clears last. */
+export interface ShardCopies {
+  count: number;
+  forget: (from: number, to: number) => Promise<void>;
+}
+
+const NO_SHARDS: ShardCopies = { count: 0, forget: async () => undefined };
 
 async function commit(db: D1Database, e: Erasure, stmts: D1PreparedStatement[]): Promise<boolean> {
   try {

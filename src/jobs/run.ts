@@ -7,7 +7,8 @@ import { sendJobs } from "./enqueue";
 import { loyaltyDailyPage } from "./loyalty-daily";
 import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type ModelRescoreJob, type RecomputeMessage, type TimelineJobMessage } from "./messages";
 import { timelinePage } from "./timeline";
-import { erasePage } from "./erase";
+import { erasePage, type ShardCopies } from "./erase";
+import { forgetCopies } from "../shard/route";
 import { firstValuePage } from "./first-value";
 import { digestPage } from "./digest";
 import type { TimelineJob } from "../pipeline";
@@ -41,7 +42,7 @@ export function readJobPage(body: unknown): JobPage | null {
 export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMessage | null> {
   // A timeline job belongs to one customer, not to the daily chain.
   if (page.kind === "job" && page.body.job === "timeline") return runTimelinePage(env, page.body);
-  if (page.kind === "job" && page.body.job === "erase") return erasePage(env.DB, Date.now(), page.body);
+  if (page.kind === "job" && page.body.job === "erase") return erasePage(env.DB, Date.now(), page.body, shardCopies(env));
   if (page.kind === "job" && page.body.job === "first-value") return runFirstValuePage(env, page.body);
   if (page.kind === "job" && page.body.job === "digest") return digestPage(env, tenureConfig(loadConfig(env).TENURE_CONFIG), page.body);
   if (page.kind === "job" && page.body.job === "model-rescore") return runModelRescorePage(env, page.body);
@@ -106,7 +107,7 @@ async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | nu
     case "timeline":
       return runTimelinePage(env, job);
     case "erase":
-      return erasePage(env.DB, Date.now(), job);
+      return erasePage(env.DB, Date.now(), job, shardCopies(env));
     case "first-value":
       return runFirstValuePage(env, job);
     case "digest":
@@ -170,4 +171,9 @@ export async function deadLetterJobPages(env: Env, pages: { msg: Message<unknown
 
 export function describeJobPage(page: JobPage): Record<string, unknown> {
   return page.kind === "recompute" ? { job: "recompute", after: page.body.recomputeAfter, asOf: page.body.asOf } : { ...page.body };
+}
+
+function shardCopies(env: Env): ShardCopies {
+  const count = env.SHARDS ? loadConfig(env).ACCOUNT_SHARDS : 0;
+  return { count, forget: (from, to) => forgetCopies(env.SHARDS, from, to) };
 }

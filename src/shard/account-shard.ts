@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { applyGroups, type CustomerGroups, type PipelineDeps, type ProcessResult } from "../pipeline";
+import { COPY_RETENTION_MS, SqlCustomerCopies } from "./customer-copy";
 
 /** What a consumer hands a shard: the resolved groups of its customers and the batch's settings (all plain data). */
 export interface ShardRequest {
@@ -13,21 +14,46 @@ export interface ShardRequest {
  * a time: a Durable Object is one instance deployment-wide, so batches consumed in parallel never apply the same
  * customer at once, and throughput grows with the number of shards instead of stopping at one consumer.
  *
- * Nothing is kept in the object: the request carries inbox rows already claimed, the commit goes to D1 with the
- * inbox status, identity links and customer version in one batch, and a call that fails or never answers leaves
- * the rows `received` for the consumer to retry. An object evicted mid-call loses nothing but the call.
+ * D1 stays the record: the request carries inbox rows already claimed, the commit goes to D1 with the inbox status,
+ * identity links and customer version in one batch, and a call that fails or never answers leaves the rows
+ * `received` for the consumer to retry. An object evicted mid-call loses nothing but the call. What the object
+ * keeps is a copy of the customer rows its commits wrote (src/shard/customer-copy.ts), read instead of D1 on the
+ * customer's next step and checked by that step's commit.
  */
 export class AccountShard extends DurableObject<Env> {
   /** Requests run one after another; awaiting D1 would otherwise let the next one interleave. */
   private tail: Promise<unknown> = Promise.resolve();
   private served = { requests: 0, customers: 0 };
+  private readonly copies: SqlCustomerCopies;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.copies = new SqlCustomerCopies(ctx.storage.sql);
+  }
 
   apply(req: ShardRequest): Promise<ProcessResult> {
-    const run = this.tail.then(() => {
+    return this.inTurn(async () => {
       this.served.requests += 1;
       this.served.customers += req.groups.length;
-      return applyGroups({ ...req.deps, db: this.env.DB }, req.groups);
+      const result = await applyGroups({ ...req.deps, db: this.env.DB }, req.groups, this.copies);
+      // A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention.
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
+      return result;
     });
+  }
+
+  /** Deletes every copy: an erasure's last step, after it scrubbed the customer rows in D1 (src/jobs/erase.ts). */
+  forget(): Promise<void> {
+    return this.inTurn(async () => this.copies.clear());
+  }
+
+  override async alarm(): Promise<void> {
+    const due = this.copies.prune(Date.now());
+    if (due !== null) await this.ctx.storage.setAlarm(due);
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
     this.tail = run.catch(() => undefined);
     return run;
   }

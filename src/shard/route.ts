@@ -38,3 +38,11 @@ export async function applyOnShards(ns: ShardNamespace | undefined, shards: numb
   });
   return mergeResults(emptyResult(), ...((await Promise.all(calls)) as ProcessResult[]));
 }
+
+/** Deletes the customer copies held by shards [from, to) (src/shard/customer-copy.ts); throws if one cannot be reached. */
+export async function forgetCopies(ns: ShardNamespace | undefined, from: number, to: number): Promise<void> {
+  if (!ns) return;
+  const calls: Promise<void>[] = [];
+  for (let n = from; n < to; n++) calls.push(ns.get(ns.idFromName(shardName(n))).forget());
+  await Promise.all(calls);
+}

@@ -38,31 +38,27 @@ export interface CustomerWrite {
   versionChecked?: boolean;
 }
 
-type Row = { id: string; version: number; state: string; health: string | null; stage: string | null; stage_since: number | null; alerts: string; timeline_through: string | null };
+/** A customer's row as D1 stores it (and as an account shard keeps its copy, src/shard/customer-copy.ts). */
+export type CustomerRow = { id: string; version: number; state: string; health: string | null; stage: string | null; stage_since: number | null; alerts: string; timeline_through: string | null };
 
-export async function loadCustomers(db: D1Database, ids: string[]): Promise<Map<string, StoredCustomer>> {
+/**
+ * The customers and the ids linked to them. `copies` are rows the caller already holds at a version the commit's
+ * guard checks: only the others are read, and the identities are always read (their writers do not move the
+ * customer's version).
+ */
+export async function loadCustomers(db: D1Database, ids: string[], copies: ReadonlyMap<string, CustomerRow> = new Map()): Promise<Map<string, StoredCustomer>> {
   const out = new Map<string, StoredCustomer>();
   for (let i = 0; i < ids.length; i += 80) {
     const chunk = ids.slice(i, i + 80);
-    const marks = chunk.map(() => "?").join(",");
-    const [rows, idents] = await db.batch<Row | { kind: string; value: string; customer_id: string }>([
-      db.prepare(`SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customers WHERE id IN (${marks})`).bind(...chunk),
-      db.prepare(`SELECT kind, value, customer_id FROM identities WHERE customer_id IN (${marks})`).bind(...chunk),
+    const missing = chunk.filter((id) => !copies.has(id));
+    const marks = (list: string[]) => list.map(() => "?").join(",");
+    const results = await db.batch<CustomerRow | { kind: string; value: string; customer_id: string }>([
+      db.prepare(`SELECT kind, value, customer_id FROM identities WHERE customer_id IN (${marks(chunk)})`).bind(...chunk),
+      ...(missing.length ? [db.prepare(`SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customers WHERE id IN (${marks(missing)})`).bind(...missing)] : []),
     ]);
-    for (const r of rows!.results as Row[]) {
-      out.set(r.id, {
-        id: r.id,
-        version: r.version,
-        state: upgradeState(JSON.parse(r.state)),
-        health: r.health ? JSON.parse(r.health) : null,
-        stage: r.stage,
-        stageSince: r.stage_since,
-        alerts: JSON.parse(r.alerts),
-        externalIds: {},
-        timelineThrough: r.timeline_through,
-      });
-    }
-    for (const r of idents!.results as { kind: string; value: string; customer_id: string }[]) {
+    const rows = [...chunk.flatMap((id) => copies.get(id) ?? []), ...((results[1]?.results ?? []) as CustomerRow[])];
+    for (const r of rows) out.set(r.id, customerOf(r));
+    for (const r of results[0]!.results as { kind: string; value: string; customer_id: string }[]) {
       const c = out.get(r.customer_id);
       if (c) (c.externalIds[r.kind] ??= []).push(r.value);
     }
@@ -70,27 +66,46 @@ export async function loadCustomers(db: D1Database, ids: string[]): Promise<Map<
   return out;
 }
 
+function customerOf(r: CustomerRow): StoredCustomer {
+  return {
+    id: r.id,
+    version: r.version,
+    state: upgradeState(JSON.parse(r.state)),
+    health: r.health ? JSON.parse(r.health) : null,
+    stage: r.stage,
+    stageSince: r.stage_since,
+    alerts: JSON.parse(r.alerts),
+    externalIds: {},
+    timelineThrough: r.timeline_through,
+  };
+}
+
 /**
  * The customer write, guarded by its version: if another writer got there first, the guard statement
  * fails and D1 rolls back the whole batch, so the caller retries from fresh state.
  */
 export function saveCustomerStmts(db: D1Database, w: CustomerWrite): D1PreparedStatement[] {
+  return customerWrite(db, w).stmts;
+}
+
+/** The statements of `saveCustomerStmts`, and the row they leave when they commit. */
+export function customerWrite(db: D1Database, w: CustomerWrite): { stmts: D1PreparedStatement[]; row: CustomerRow } {
   const state = JSON.stringify(w.state);
   const health = JSON.stringify(w.health);
   const alerts = JSON.stringify(w.alerts);
   assertRowFits("customers", state, health, alerts, w.name, w.domain);
+  const row: CustomerRow = { id: w.id, version: (w.expectedVersion ?? 0) + 1, state, health, stage: w.stage, stage_since: w.stageSince, alerts, timeline_through: w.timelineThrough };
   const cols = [w.name, w.domain, state, w.score, w.band, w.stage, w.stageSince, health, w.mrr, w.currency, alerts, w.timelineThrough, w.now];
   if (w.expectedVersion === null) {
-    return [
-      db
-        .prepare(
-          `INSERT INTO customers (name, domain, state, score, band, stage, stage_since, health, mrr, currency, alerts, timeline_through, updated_at, scored_at, id, version, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-        )
-        .bind(...cols, w.now, w.id, w.now),
-    ];
+    const insert = db
+      .prepare(
+        `INSERT INTO customers (name, domain, state, score, band, stage, stage_since, health, mrr, currency, alerts, timeline_through, updated_at, scored_at, id, version, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      )
+      .bind(...cols, w.now, w.id, w.now);
+    return { stmts: [insert], row };
   }
-  return [
+  const stmts = [
     db
       .prepare(
         `UPDATE customers SET name = ?, domain = ?, state = ?, score = ?, band = ?, stage = ?, stage_since = ?, health = ?, mrr = ?, currency = ?, alerts = ?,
@@ -100,4 +115,5 @@ export function saveCustomerStmts(db: D1Database, w: CustomerWrite): D1PreparedS
     // changes() is the row count of the UPDATE just before: 0 means another writer moved the version on.
     ...(w.versionChecked ? [] : [db.prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE changes() = 0`)]),
   ];
+  return { stmts, row };
 }

@@ -137,16 +137,6 @@ export function markUnmatchedStmt(db: D1Database, id: string, reason: string, no
   return db.prepare(`UPDATE inbox_events SET status = 'unmatched', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`).bind(now, reason, id);
 }
 
-/** Of `ids`, those still waiting to be applied (read again under a shard's turn: a duplicate may have been applied since the claim). */
-export async function stillReceived(db: D1Database, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const { results } = await db
-    .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'received'`)
-    .bind(JSON.stringify(ids))
-    .all<{ id: string }>();
-  return new Set(results.map((r) => r.id));
-}
-
 export async function markFailed(db: D1Database, ids: string[], reason: string, now: number): Promise<void> {
   if (ids.length === 0) return;
   const stmt = db.prepare(`UPDATE inbox_events SET status = 'failed', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`);

@@ -7,6 +7,8 @@ import { admit, initialBreaker, record, type BreakerState } from "../../src/outb
 import worker from "../../src/index";
 import { applyGroups } from "../../src/pipeline";
 import type { ShardRequest } from "../../src/shard/account-shard";
+import type { CustomerCopies } from "../../src/shard/customer-copy";
+import type { CustomerRow } from "../../src/store/customers";
 
 /**
  * Crash injection for the exactly-once suite. A handler invocation runs against bindings that may
@@ -187,6 +189,7 @@ export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string,
  */
 export function shardNamespace(world: World): DurableObjectNamespace {
   const tails = (world.shardTails ??= new Map<string, Promise<unknown>>());
+  const storage = (world.shardCopies ??= new Map<string, CustomerCopies>());
   return {
     idFromName: (name: string) => name,
     get: (name: string) => ({
@@ -196,7 +199,8 @@ export function shardNamespace(world: World): DurableObjectNamespace {
           world.chaos.at("rpc:before", inv);
           // The request crosses to another isolate: nothing is shared with the caller.
           const { deps, groups } = structuredClone(req);
-          const result = await current.run(inv, () => applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups));
+          if (!storage.has(name)) storage.set(name, storedCopies());
+          const result = await current.run(inv, () => applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups, storage.get(name)));
           world.chaos.at("rpc:after", inv);
           return structuredClone(result);
         });
@@ -205,6 +209,16 @@ export function shardNamespace(world: World): DurableObjectNamespace {
       },
     }),
   } as unknown as DurableObjectNamespace;
+}
+
+/** A shard's storage of customer copies, in memory: what `put` wrote is there for the next request whatever crashed after. */
+function storedCopies(): CustomerCopies {
+  const rows = new Map<string, CustomerRow>();
+  return {
+    get: (ids) => new Map(ids.flatMap((id) => (rows.has(id) ? [[id, { ...rows.get(id)! }] as const] : []))),
+    put: (list) => list.forEach((r) => rows.set(r.id, { ...r })),
+    drop: (ids) => ids.forEach((id) => rows.delete(id)),
+  };
 }
 
 export interface World {
@@ -216,6 +230,8 @@ export interface World {
   gates: Map<Destination | string, BreakerState>;
   /** Each shard's queue of requests (shardNamespace). */
   shardTails?: Map<string, Promise<unknown>>;
+  /** Each shard's durable copies of its customer rows: they outlive a crashed request, as the object's storage does. */
+  shardCopies?: Map<string, CustomerCopies>;
 }
 
 export function envFor(world: World, inv: Invocation): Env {

@@ -126,10 +126,13 @@ describe("account shards", () => {
     expect((await applyGroups(deps, one.groups)).done).toEqual([e.id]);
     const id = (await customerOf("stripe", "cus_dup_1"))!;
     const before = await env.DB.prepare(`SELECT version FROM customers WHERE id = ?`).bind(id).first<{ version: number }>();
+    // The second commit's guard finds the row applied: nothing is written, and the message is retried...
     const second = await applyGroups(deps, two.groups);
     expect(second.done).toEqual([]);
-    expect(second.retry).toEqual([]);
+    expect(second.retry).toEqual([e.id]);
     expect(await env.DB.prepare(`SELECT version FROM customers WHERE id = ?`).bind(id).first<{ version: number }>()).toEqual(before);
+    // ...and its retry claims nothing.
+    expect((await resolveEvents(deps, [e.id])).groups).toEqual([]);
   });
 
   it("retries a step whose customer another writer moved on since it was read, and applies it from the fresh row", async () => {

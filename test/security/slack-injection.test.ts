@@ -63,7 +63,8 @@ async function slashHealth(query: string) {
 
 /** Drains, waiting out Tenure's own Slack rate limit (one post a second) when it holds the action back. */
 async function drainUntilDelivered(actionId: string) {
-  for (let i = 0; i < 5; i++) {
+  // By time, not by attempts: under a loaded machine a retry after the fake's 429 can take more than five turns.
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
     await drain();
     const row = await env.DB.prepare(`SELECT status, next_attempt_at FROM outbox WHERE id = ?`).bind(actionId).first<{ status: string; next_attempt_at: number }>();
     if (row?.status !== "pending") return;

@@ -1,0 +1,80 @@
+import type { CustomerRow } from "../store/customers";
+
+/**
+ * The rows an account shard's commits left in D1, kept in the shard's own storage so that its next step for the
+ * customer reads them here instead of from the database every account shares. D1 stays the record: the commit's
+ * guard checks the version the step read (src/store/apply-guard.ts), so a copy that another writer has moved past
+ * (a recompute, a merge, an erasure, a snooze) fails its commit once; the copy is then dropped and the retry reads D1.
+ */
+export interface CustomerCopies {
+  get(ids: readonly string[]): Map<string, CustomerRow>;
+  put(rows: readonly CustomerRow[], now: number): void;
+  drop(ids: readonly string[]): void;
+}
+
+/** Copies not written for this long are deleted: the storage holds the customers in use, not every one ever seen. */
+export const COPY_RETENTION_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+/** Shards an erasure's last step clears per page (each a Durable Object request: a subrequest of the page). */
+export const FORGET_PER_PAGE = 100;
+
+/** The copies in a Durable Object's SQLite storage (each value ≤ the customer row's own 256 KB budget). */
+export class SqlCustomerCopies implements CustomerCopies {
+  private prunedAt = 0;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS customer_copies (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, health TEXT, stage TEXT,
+         stage_since INTEGER, alerts TEXT NOT NULL, timeline_through TEXT, used_at INTEGER NOT NULL)`,
+    );
+    sql.exec(`CREATE INDEX IF NOT EXISTS customer_copies_used ON customer_copies (used_at)`);
+  }
+
+  get(ids: readonly string[]): Map<string, CustomerRow> {
+    const out = new Map<string, CustomerRow>();
+    if (ids.length === 0) return out;
+    const rows = this.sql
+      .exec<CustomerRow>(
+        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`,
+        JSON.stringify(ids),
+      )
+      .toArray();
+    for (const r of rows) out.set(r.id, { ...r });
+    return out;
+  }
+
+  put(rows: readonly CustomerRow[], now: number): void {
+    for (const r of rows) {
+      this.sql.exec(
+        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        r.id,
+        r.version,
+        r.state,
+        r.health,
+        r.stage,
+        r.stage_since,
+        r.alerts,
+        r.timeline_through,
+        now,
+      );
+    }
+    if (now - this.prunedAt > PRUNE_EVERY_MS) this.prune(now);
+  }
+
+  /** Deletes every copy (an erasure: a copy may hold what the erasure scrubbed from D1). */
+  clear(): void {
+    this.sql.exec(`DELETE FROM customer_copies`);
+  }
+
+  /** Deletes copies unused for the retention; returns when the oldest remaining one falls due, or null if none remain. */
+  prune(now: number): number | null {
+    this.prunedAt = now;
+    this.sql.exec(`DELETE FROM customer_copies WHERE used_at < ?`, now - COPY_RETENTION_MS);
+    const oldest = this.sql.exec<{ at: number | null }>(`SELECT MIN(used_at) AS at FROM customer_copies`).one().at;
+    return oldest === null ? null : oldest + COPY_RETENTION_MS;
+  }
+
+  drop(ids: readonly string[]): void {
+    if (ids.length > 0) this.sql.exec(`DELETE FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
+  }
+}
