@@ -207,6 +207,16 @@ export function shardNamespace(world: World): DurableObjectNamespace {
         tails.set(name, run.catch(() => undefined));
         return run;
       },
+      forget: () => {
+        const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
+          const inv = new Invocation("shard");
+          world.chaos.at("rpc:before", inv);
+          storage.set(name, storedCopies());
+          world.chaos.at("rpc:after", inv);
+        });
+        tails.set(name, run.catch(() => undefined));
+        return run;
+      },
     }),
   } as unknown as DurableObjectNamespace;
 }
