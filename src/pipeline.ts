@@ -26,7 +26,8 @@ import {
 } from "./store/identity";
 import { applyGuardStmt } from "./store/apply-guard";
 import { customerWrite, loadCustomers, type CustomerRow, type StoredCustomer } from "./store/customers";
-import type { CustomerCopies } from "./shard/customer-copy";
+import { COPY_TIMELINE_DAYS, type CustomerCopies, type CustomerCopy } from "./shard/customer-copy";
+import { makeCopy, readCopy } from "./core/timeline-copy";
 import { loadTimelines, timelineStmts, type StoredPoint, type TimelineDeletes } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
@@ -185,17 +186,22 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
   // no read of the inbox is spent here on what is rare.
   const groups = new Map<string, Resolved[]>(list);
   const ids = [...groups.keys()];
-  const stored = await loadCustomers(deps.db, ids, copies?.get(ids));
+  const copied = copies?.get(ids) ?? new Map<string, CustomerCopy>();
+  const stored = await loadCustomers(deps.db, ids, new Map([...copied].map(([id, c]) => [id, c.row])));
   // Resolved to a customer that a merge retired since: retried, its keys now resolve to the survivor.
   const retired = await pointerIds(deps.db, ids.filter((id) => !stored.has(id)));
   for (const id of retired) {
     result.retry.push(...groups.get(id)!.map((g) => g.row.id));
     groups.delete(id);
   }
-  const history = await loadTimelines(
-    deps.db,
-    [...groups].map(([id, group]) => ({ id, since: timelineSince(stored.get(id) ?? null, group.flatMap((g) => g.row.events), deps.now) })),
-  );
+  const since = new Map([...groups].map(([id, group]) => [id, timelineSince(stored.get(id) ?? null, group.flatMap((g) => g.row.events), deps.now)]));
+  const history = new Map<string, StoredPoint[]>();
+  for (const [id, from] of since) {
+    const copy = copied.get(id)?.timeline;
+    const read = copy ? readCopy(copy, from) : null;
+    if (read) history.set(id, read);
+  }
+  for (const [id, points] of await loadTimelines(deps.db, [...since].filter(([id]) => !history.has(id)).map(([id, from]) => ({ id, since: from })))) history.set(id, points);
 
   const loyalty = await loadLoyaltyContexts(
     deps.db,
@@ -212,7 +218,7 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
     }
     try {
       const customer = stored.get(customerId) ?? null;
-      steps.push({ customerId, group, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty.get(customerId)!) });
+      steps.push({ customerId, group, since: since.get(customerId)!, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty.get(customerId)!) });
     } catch (err) {
       log("warn", "customer step failed; will retry", { customerId, events: group.length, ...errorFields(err) });
       result.retry.push(...group.map((g) => g.row.id));
@@ -220,7 +226,9 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
   }
   const committed = await commitSteps(deps.db, steps, result);
   if (copies) {
-    copies.put(committed.map((s) => s.row), deps.now);
+    // A step that left older days to a timeline job keeps no timeline copy: the job rewrites them.
+    const keepFrom = deps.now - COPY_TIMELINE_DAYS * DAY;
+    copies.put(committed.map((s) => ({ row: s.row, timeline: s.timelineJob ? null : makeCopy(s.history, s.since, keepFrom) })), deps.now);
     const kept = new Set(committed.map((s) => s.customerId));
     copies.drop(ids.filter((id) => !kept.has(id)));
   }
@@ -246,7 +254,18 @@ export function mergeResults(into: ProcessResult, ...parts: ProcessResult[]): Pr
 const CUSTOMERS_PER_TURN = 10;
 const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-type Step = { customerId: string; group: Resolved[]; stmts: D1PreparedStatement[]; actions: Action[]; newKeys: IdentityKey[]; timelineJob: TimelineJob | null; row: CustomerRow };
+type Step = {
+  customerId: string;
+  group: Resolved[];
+  stmts: D1PreparedStatement[];
+  actions: Action[];
+  newKeys: IdentityKey[];
+  timelineJob: TimelineJob | null;
+  /** The customer row and the timeline from `since` on (with the point before it) as the commit leaves them. */
+  row: CustomerRow;
+  since: number;
+  history: StoredPoint[];
+};
 const CUSTOMERS_PER_COMMIT = 20;
 
 /**
@@ -365,7 +384,7 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
   const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null);
-  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row };
+  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, history: step.history };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */
@@ -392,7 +411,7 @@ export function scoreStep(
   externalIds: Record<string, string[]>,
   loyalty?: LoyaltyContext,
   opts: { versionChecked?: boolean } = {},
-): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null; row: CustomerRow } {
+): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null; row: CustomerRow; history: StoredPoint[] } {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
   const timeline = timelineStep(deps, customerId, stored, state, events, history);
@@ -450,7 +469,7 @@ export function scoreStep(
   const announced = deps.outboundWebhook || targets.length > 0 ? planOutboundEvents({ customerId, name, before: beforeSnap, after, planned: actions, causeAt: events.length ? events.reduce((m, e) => Math.max(m, e.occurredAt), 0) : now }) : [];
   const outbound = [...(deps.outboundWebhook ? announced : []), ...planDeclaredRequests(announced, targets, after)];
   stmts.push(...insertActionStmts(db, outbound, now));
-  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row };
+  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row, history: timeline.history };
 }
 
 /**
@@ -506,7 +525,7 @@ function replaced(history: StoredPoint[], prev: StoredPoint | null, fromAt: numb
 }
 
 function toStored(p: TimelinePoint): StoredPoint {
-  return { at: p.at, score: p.score, band: p.band, stage: p.stage };
+  return { at: p.at, score: p.score, band: p.band, stage: p.stage, modelVersion: p.modelVersion };
 }
 
 /** Facts an alert must still find true when it is planned (a late delivery can be already resolved). */

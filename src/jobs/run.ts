@@ -8,7 +8,7 @@ import { loyaltyDailyPage } from "./loyalty-daily";
 import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type ModelRescoreJob, type RecomputeMessage, type TimelineJobMessage } from "./messages";
 import { timelinePage } from "./timeline";
 import { erasePage, type ShardCopies } from "./erase";
-import { forgetCopies } from "../shard/route";
+import { forgetCopies, shardName, shardOf } from "../shard/route";
 import { firstValuePage } from "./first-value";
 import { digestPage } from "./digest";
 import type { TimelineJob } from "../pipeline";
@@ -52,7 +52,13 @@ export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMe
 }
 
 async function runTimelinePage(env: Env, job: TimelineJobMessage): Promise<EventsQueueMessage | null> {
-  const next = await timelinePage(env.DB, await configOf(env), Date.now(), job);
+  const cfg = await configOf(env);
+  const shards = env.SHARDS ? loadConfig(env).ACCOUNT_SHARDS : 0;
+  // On the customer's shard when there are shards: in turn with its steps, whose copy of the timeline it replaces.
+  const next =
+    env.SHARDS && shards > 0
+      ? await env.SHARDS.get(env.SHARDS.idFromName(shardName(shardOf(job.customerId, shards)))).timeline({ customerId: job.customerId, from: job.from, to: job.to }, cfg, Date.now())
+      : await timelinePage(env.DB, cfg, Date.now(), job);
   return next ? { job: "timeline", ...next } : null;
 }
 

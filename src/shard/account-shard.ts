@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { applyGroups, type CustomerGroups, type PipelineDeps, type ProcessResult } from "../pipeline";
 import { COPY_RETENTION_MS, SqlCustomerCopies } from "./customer-copy";
+import { timelinePage, type TimelinePage } from "../jobs/timeline";
+import type { TenureConfig } from "../core/config";
 
 /** What a consumer hands a shard: the resolved groups of its customers and the batch's settings (all plain data). */
 export interface ShardRequest {
@@ -17,8 +19,9 @@ export interface ShardRequest {
  * D1 stays the record: the request carries inbox rows already claimed, the commit goes to D1 with the inbox status,
  * identity links and customer version in one batch, and a call that fails or never answers leaves the rows
  * `received` for the consumer to retry. An object evicted mid-call loses nothing but the call. What the object
- * keeps is a copy of the customer rows its commits wrote (src/shard/customer-copy.ts), read instead of D1 on the
- * customer's next step and checked by that step's commit.
+ * keeps is a copy of the customer rows and recent timelines its commits wrote (src/shard/customer-copy.ts), read
+ * instead of D1 on the customer's next step and checked by that step's commit; the customers' timeline jobs run
+ * here too, in turn with the steps, so that no other writer changes a copied timeline.
  */
 export class AccountShard extends DurableObject<Env> {
   /** Requests run one after another; awaiting D1 would otherwise let the next one interleave. */
@@ -39,6 +42,14 @@ export class AccountShard extends DurableObject<Env> {
       // A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention.
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
       return result;
+    });
+  }
+
+  /** One page of a customer's timeline job (src/jobs/timeline.ts): its copy of the timeline goes first, the page rewrites older days. */
+  timeline(job: TimelinePage, cfg: TenureConfig, now: number): Promise<TimelinePage | null> {
+    return this.inTurn(async () => {
+      this.copies.dropTimeline(job.customerId);
+      return timelinePage(this.env.DB, cfg, now, job);
     });
   }
 

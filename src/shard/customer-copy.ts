@@ -1,16 +1,29 @@
+import type { TimelineCopy } from "../core/timeline-copy";
 import type { CustomerRow } from "../store/customers";
+import type { StoredPoint } from "../store/timeline";
 
 /**
  * The rows an account shard's commits left in D1, kept in the shard's own storage so that its next step for the
  * customer reads them here instead of from the database every account shares. D1 stays the record: the commit's
  * guard checks the version the step read (src/store/apply-guard.ts), so a copy that another writer has moved past
  * (a recompute, a merge, an erasure, a snooze) fails its commit once; the copy is then dropped and the retry reads D1.
+ * Beside the row, the recent timeline the step left (src/core/timeline-copy.ts): its only other writer, the timeline
+ * job, runs on the same shard and drops it first (`dropTimeline`).
  */
 export interface CustomerCopies {
-  get(ids: readonly string[]): Map<string, CustomerRow>;
-  put(rows: readonly CustomerRow[], now: number): void;
+  get(ids: readonly string[]): Map<string, CustomerCopy>;
+  put(copies: readonly CustomerCopy[], now: number): void;
   drop(ids: readonly string[]): void;
+  dropTimeline(id: string): void;
 }
+
+export interface CustomerCopy {
+  row: CustomerRow;
+  timeline: TimelineCopy<StoredPoint> | null;
+}
+
+/** Days of timeline a copy keeps: the trend's 30 days and a margin. */
+export const COPY_TIMELINE_DAYS = 40;
 
 /** Copies not written for this long are deleted: the storage holds the customers in use, not every one ever seen. */
 export const COPY_RETENTION_MS = 30 * 86_400_000;
@@ -25,28 +38,28 @@ export class SqlCustomerCopies implements CustomerCopies {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(
       `CREATE TABLE IF NOT EXISTS customer_copies (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, health TEXT, stage TEXT,
-         stage_since INTEGER, alerts TEXT NOT NULL, timeline_through TEXT, used_at INTEGER NOT NULL)`,
+         stage_since INTEGER, alerts TEXT NOT NULL, timeline_through TEXT, timeline TEXT, used_at INTEGER NOT NULL)`,
     );
     sql.exec(`CREATE INDEX IF NOT EXISTS customer_copies_used ON customer_copies (used_at)`);
   }
 
-  get(ids: readonly string[]): Map<string, CustomerRow> {
-    const out = new Map<string, CustomerRow>();
+  get(ids: readonly string[]): Map<string, CustomerCopy> {
+    const out = new Map<string, CustomerCopy>();
     if (ids.length === 0) return out;
     const rows = this.sql
-      .exec<CustomerRow>(
-        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`,
+      .exec<CustomerRow & { timeline: string | null }>(
+        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through, timeline FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`,
         JSON.stringify(ids),
       )
       .toArray();
-    for (const r of rows) out.set(r.id, { ...r });
+    for (const { timeline, ...row } of rows) out.set(row.id, { row, timeline: timeline === null ? null : (JSON.parse(timeline) as TimelineCopy<StoredPoint>) });
     return out;
   }
 
-  put(rows: readonly CustomerRow[], now: number): void {
-    for (const r of rows) {
+  put(copies: readonly CustomerCopy[], now: number): void {
+    for (const { row: r, timeline } of copies) {
       this.sql.exec(
-        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, timeline, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         r.id,
         r.version,
         r.state,
@@ -55,6 +68,7 @@ export class SqlCustomerCopies implements CustomerCopies {
         r.stage_since,
         r.alerts,
         r.timeline_through,
+        timeline === null ? null : JSON.stringify(timeline),
         now,
       );
     }
@@ -72,6 +86,10 @@ export class SqlCustomerCopies implements CustomerCopies {
     this.sql.exec(`DELETE FROM customer_copies WHERE used_at < ?`, now - COPY_RETENTION_MS);
     const oldest = this.sql.exec<{ at: number | null }>(`SELECT MIN(used_at) AS at FROM customer_copies`).one().at;
     return oldest === null ? null : oldest + COPY_RETENTION_MS;
+  }
+
+  dropTimeline(id: string): void {
+    this.sql.exec(`UPDATE customer_copies SET timeline = NULL WHERE id = ?`, id);
   }
 
   drop(ids: readonly string[]): void {

@@ -8,7 +8,9 @@ import worker from "../../src/index";
 import { applyGroups } from "../../src/pipeline";
 import type { ShardRequest } from "../../src/shard/account-shard";
 import type { CustomerCopies } from "../../src/shard/customer-copy";
-import type { CustomerRow } from "../../src/store/customers";
+import { memoryCopies } from "../support/customer-copies";
+import { timelinePage, type TimelinePage } from "../../src/jobs/timeline";
+import type { TenureConfig } from "../../src/core/config";
 
 /**
  * Crash injection for the exactly-once suite. A handler invocation runs against bindings that may
@@ -199,10 +201,23 @@ export function shardNamespace(world: World): DurableObjectNamespace {
           world.chaos.at("rpc:before", inv);
           // The request crosses to another isolate: nothing is shared with the caller.
           const { deps, groups } = structuredClone(req);
-          if (!storage.has(name)) storage.set(name, storedCopies());
+          if (!storage.has(name)) storage.set(name, memoryCopies());
           const result = await current.run(inv, () => applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups, storage.get(name)));
           world.chaos.at("rpc:after", inv);
           return structuredClone(result);
+        });
+        tails.set(name, run.catch(() => undefined));
+        return run;
+      },
+      timeline: (job: TimelinePage, cfg: TenureConfig, now: number) => {
+        const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
+          const inv = new Invocation("shard");
+          world.chaos.at("rpc:before", inv);
+          if (!storage.has(name)) storage.set(name, memoryCopies());
+          storage.get(name)!.dropTimeline(job.customerId);
+          const next = await current.run(inv, () => timelinePage(crashingD1(world.env.DB, world.chaos, inv), structuredClone(cfg), now, structuredClone(job)));
+          world.chaos.at("rpc:after", inv);
+          return structuredClone(next);
         });
         tails.set(name, run.catch(() => undefined));
         return run;
@@ -211,7 +226,7 @@ export function shardNamespace(world: World): DurableObjectNamespace {
         const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
           const inv = new Invocation("shard");
           world.chaos.at("rpc:before", inv);
-          storage.set(name, storedCopies());
+          storage.set(name, memoryCopies());
           world.chaos.at("rpc:after", inv);
         });
         tails.set(name, run.catch(() => undefined));
@@ -219,16 +234,6 @@ export function shardNamespace(world: World): DurableObjectNamespace {
       },
     }),
   } as unknown as DurableObjectNamespace;
-}
-
-/** A shard's storage of customer copies, in memory: what `put` wrote is there for the next request whatever crashed after. */
-function storedCopies(): CustomerCopies {
-  const rows = new Map<string, CustomerRow>();
-  return {
-    get: (ids) => new Map(ids.flatMap((id) => (rows.has(id) ? [[id, { ...rows.get(id)! }] as const] : []))),
-    put: (list) => list.forEach((r) => rows.set(r.id, { ...r })),
-    drop: (ids) => ids.forEach((id) => rows.delete(id)),
-  };
 }
 
 export interface World {

@@ -5,16 +5,20 @@ import type { NormalizedEvent } from "../../src/core/events";
 import { applyGroups, resolveEvents } from "../../src/pipeline";
 import { COPY_RETENTION_MS, SqlCustomerCopies, type CustomerCopies } from "../../src/shard/customer-copy";
 import type { AccountShard } from "../../src/shard/account-shard";
-import { shardName } from "../../src/shard/route";
+import { shardName, shardOf } from "../../src/shard/route";
 import type { CustomerRow } from "../../src/store/customers";
 import { receiveNormalized } from "../support/inbox";
+import { loadTimelines } from "../../src/store/timeline";
+import { runJobPage } from "../../src/jobs/run";
 import { countingD1 } from "../support/jobs";
+import { memoryCopies } from "../support/customer-copies";
 import { seedPersonIds } from "../../src/core/erasure";
 import { erasePage } from "../../src/jobs/erase";
 import type { EraseJob } from "../../src/jobs/messages";
 import { startErasureStmts } from "../../src/store/privacy";
 
 const DAY = 86_400_000;
+const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 const invoice = (id: string, customer: string, at: number, amountPaid = 4900): NormalizedEvent => ({
   id: `stripe:${id}`,
@@ -27,16 +31,6 @@ const invoice = (id: string, customer: string, at: number, amountPaid = 4900): N
   amountPaid,
   currency: "usd",
 });
-
-function memoryCopies(): CustomerCopies & { rows: Map<string, CustomerRow> } {
-  const rows = new Map<string, CustomerRow>();
-  return {
-    rows,
-    get: (ids) => new Map(ids.flatMap((id) => (rows.has(id) ? [[id, { ...rows.get(id)! }] as const] : []))),
-    put: (list) => list.forEach((r) => rows.set(r.id, { ...r })),
-    drop: (ids) => ids.forEach((id) => rows.delete(id)),
-  };
-}
 
 async function apply(copies: CustomerCopies, e: NormalizedEvent, now: number, db: D1Database = env.DB) {
   await receiveNormalized([e], now);
@@ -52,13 +46,17 @@ describe("an account shard's copies of its customer rows", () => {
     const copies = memoryCopies();
     expect((await apply(copies, invoice("evt_cc_1", "cus_cc_a", now - 2 * DAY), now)).done).toEqual(["stripe:evt_cc_1"]);
     const [id] = [...copies.rows.keys()];
-    expect(copies.rows.get(id!)).toEqual(await d1Row(id!));
+    expect(copies.rows.get(id!)!.row).toEqual(await d1Row(id!));
 
     const { db, counts } = countingD1(env.DB);
     expect((await apply(copies, invoice("evt_cc_2", "cus_cc_a", now - DAY), now, db)).done).toEqual(["stripe:evt_cc_2"]);
     // Only the commit's guard looks at the customer row (its version); nothing reads it.
     expect(counts.sql.filter((s) => /FROM customers\b/.test(s)).map((s) => s.trim().slice(0, 30))).toEqual(["INSERT INTO batch_guard (x) SE"]);
-    expect(copies.rows.get(id!)).toEqual(await d1Row(id!));
+    // Nor its timeline: the copy holds it.
+    expect(counts.sql.filter((s) => /^\s*SELECT .* FROM score_history/.test(s))).toEqual([]);
+    const copy = copies.rows.get(id!)!.timeline!;
+    expect(copy.points).toEqual((await loadTimelines(env.DB, [{ id: id!, since: copy.since }])).get(id!));
+    expect(copies.rows.get(id!)!.row).toEqual(await d1Row(id!));
     expect(JSON.parse((await d1Row(id!))!.state).billing.invoices).toBeDefined();
   });
 
@@ -79,7 +77,7 @@ describe("an account shard's copies of its customer rows", () => {
     const row = (await d1Row(id!))!;
     expect(JSON.parse(row.alerts).snoozedUntil).toBe(now + DAY);
     expect(row.version).toBe(3);
-    expect(copies.rows.get(id!)).toEqual(row);
+    expect(copies.rows.get(id!)!.row).toEqual(row);
   });
 
   it("live in the shard's SQLite storage and are pruned once unused for the retention", async () => {
@@ -87,13 +85,84 @@ describe("an account shard's copies of its customer rows", () => {
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
       const copies = new SqlCustomerCopies(state.storage.sql);
       const row = (id: string): CustomerRow => ({ id, version: 3, state: "{}", health: null, stage: "purchase", stage_since: 1, alerts: "{}", timeline_through: "2026-12-01" });
-      copies.put([row("cu_old")], 1_000);
-      expect(copies.get(["cu_old", "cu_none"])).toEqual(new Map([["cu_old", row("cu_old")]]));
-      copies.put([row("cu_new")], 1_000 + COPY_RETENTION_MS + 3_600_001);
+      const timeline = { since: 5, points: [{ at: 4, score: 70, band: "green" as const, stage: "purchase" as const }] };
+      copies.put([{ row: row("cu_old"), timeline }], 1_000);
+      expect(copies.get(["cu_old", "cu_none"])).toEqual(new Map([["cu_old", { row: row("cu_old"), timeline }]]));
+      copies.dropTimeline("cu_old");
+      expect(copies.get(["cu_old"]).get("cu_old")!.timeline).toBeNull();
+      copies.put([{ row: row("cu_new"), timeline: null }], 1_000 + COPY_RETENTION_MS + 3_600_001);
       expect([...copies.get(["cu_old", "cu_new"]).keys()]).toEqual(["cu_new"]);
       copies.drop(["cu_new"]);
       expect(copies.get(["cu_new"]).size).toBe(0);
     });
+  });
+});
+
+describe("timelines in the copies", () => {
+  it("store the same customer rows, timelines and stage changes as steps without copies, across 50 quiet days too", async () => {
+    const start = Date.parse("2026-09-01T00:00:00Z");
+    const withCopies = memoryCopies();
+    // The same facts for two customers, one applied with copies and one without, in the same steps.
+    // The last fact comes after 50 quiet days: its step needs the point held from before its trend window.
+    const steps: [number, number][] = [[0, 3], [3, 4], [4, 9], [9, 10], [10, 14], [14, 15]];
+    // Payments, failures and usage, so that the score moves from day to day.
+    const facts = (customer: string): NormalizedEvent[] =>
+      Array.from({ length: 15 }, (_, i) => {
+        const e = invoice(`evt_tc_${customer}_${i}`, customer, start + (i < 14 ? i * 3 : 92) * DAY + 3_600_000);
+        if (i % 3 === 1) return { id: e.id, source: e.source, occurredAt: e.occurredAt, subject: e.subject, type: "payment.failed", invoiceId: `in_fail_${i}`, attemptCount: 1, nextAttemptAt: null, amountDue: 4900, currency: "usd" };
+        if (i % 3 === 2) return { id: e.id, source: "segment", occurredAt: e.occurredAt, subject: { ...e.subject, userId: `u${i % 4}` }, type: "usage.tracked", userId: `u${i % 4}`, event: "Report Exported" };
+        return e;
+      });
+    for (const [from, to] of steps) {
+      const now = start + (to < 15 ? to * 3 : 93) * DAY;
+      for (const [customer, copies] of [["cus_tc_copy", withCopies], ["cus_tc_none", undefined]] as const) {
+        const events = facts(customer).slice(from, to);
+        await receiveNormalized(events, now);
+        const { groups } = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, events.map((e) => e.id));
+        expect((await applyGroups({ db: env.DB, cfg: defaultConfig, now }, groups, copies)).done).toHaveLength(events.length);
+      }
+    }
+    const idOf = async (c: string) => (await env.DB.prepare(`SELECT customer_id AS id FROM identities WHERE kind = 'stripe' AND value = ?`).bind(c).first<{ id: string }>())!.id;
+    const [a, b] = [await idOf("cus_tc_copy"), await idOf("cus_tc_none")];
+    const timeline = async (id: string) => (await env.DB.prepare(`SELECT at, score, band, stage, components, model_version FROM score_history WHERE customer_id = ? ORDER BY at`).bind(id).all()).results;
+    const stages = async (id: string) => (await env.DB.prepare(`SELECT at, from_stage, to_stage FROM stage_transitions WHERE customer_id = ? ORDER BY at`).bind(id).all()).results;
+    const row = async (id: string) => env.DB.prepare(`SELECT score, band, stage, stage_since, mrr, timeline_through, version FROM customers WHERE id = ?`).bind(id).first();
+    expect((await timeline(a)).length).toBeGreaterThan(5);
+    expect(await timeline(a)).toEqual(await timeline(b));
+    expect(await stages(a)).toEqual(await stages(b));
+    expect(await row(a)).toEqual(await row(b));
+  });
+
+  it("are not kept by a step that leaves older days to a job, and the job, run on the shard, drops the one there", async () => {
+    const now = Date.now();
+    const copies = memoryCopies();
+    await apply(copies, invoice("evt_tj_1", "cus_tj", now - 100 * DAY), now);
+    const [id] = [...copies.rows.keys()];
+    expect(copies.rows.get(id!)!.timeline).not.toBeNull();
+    // 99 days to compute up to yesterday: the step computes the newest and leaves the rest to a job.
+    await apply(copies, invoice("evt_tj_2", "cus_tj", now - DAY), now);
+    expect(copies.rows.get(id!)!.timeline).toBeNull();
+    await apply(copies, invoice("evt_tj_3", "cus_tj", now - 3_600_000), now);
+    expect(copies.rows.get(id!)!.timeline).not.toBeNull();
+
+    const stub = env.SHARDS!.get(env.SHARDS!.idFromName(shardName(9_996)));
+    await runInDurableObject(stub, async (_instance: AccountShard, state) => {
+      new SqlCustomerCopies(state.storage.sql).put([copies.rows.get(id!)!], now);
+    });
+    expect(await stub.timeline({ customerId: id!, from: dayOf(now - 100 * DAY), to: dayOf(now - 90 * DAY) }, defaultConfig, now)).toBeNull();
+    await runInDurableObject(stub, async (_instance: AccountShard, state) => {
+      const copy = new SqlCustomerCopies(state.storage.sql).get([id!]).get(id!)!;
+      expect(copy.timeline).toBeNull();
+      expect(copy.row).toEqual(copies.rows.get(id!)!.row);
+    });
+  });
+
+  it("a timeline job message goes to the customer's shard when there are shards", async () => {
+    const calls: unknown[] = [];
+    const shards = { idFromName: (n: string) => n, get: (n: string) => ({ timeline: async (job: unknown) => (calls.push([n, job]), null) }) };
+    const job = { job: "timeline" as const, customerId: "cu_routed", from: "2026-01-01", to: "2026-01-05" };
+    expect(await runJobPage({ ...env, SHARDS: shards, ACCOUNT_SHARDS: "16" } as never, { kind: "job", body: job })).toBeNull();
+    expect(calls).toEqual([[shardName(shardOf("cu_routed", 16)), { customerId: "cu_routed", from: "2026-01-01", to: "2026-01-05" }]]);
   });
 });
 
@@ -137,7 +206,7 @@ describe("an erasure and the shards' copies", () => {
   it("a shard's forget deletes its copies in its turn", async () => {
     const stub = env.SHARDS!.get(env.SHARDS!.idFromName(shardName(9_998)));
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
-      new SqlCustomerCopies(state.storage.sql).put([{ id: "cu_forget", version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null }], Date.now());
+      new SqlCustomerCopies(state.storage.sql).put([{ row: { id: "cu_forget", version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null }, timeline: null }], Date.now());
     });
     await stub.forget();
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
@@ -153,10 +222,10 @@ describe("a shard no longer sent anything", () => {
     const row = (id: string): CustomerRow => ({ id, version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null });
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
       const copies = new SqlCustomerCopies(state.storage.sql);
-      copies.put([row("cu_recent")], now - 1_000);
+      copies.put([{ row: row("cu_recent"), timeline: null }], now - 1_000);
       // Written long ago (a put of its own would have pruned it then): only the alarm deletes it.
       state.storage.sql.exec(`UPDATE customer_copies SET id = 'cu_stale', used_at = ?`, now - COPY_RETENTION_MS - 1);
-      copies.put([row("cu_recent")], now - 1_000);
+      copies.put([{ row: row("cu_recent"), timeline: null }], now - 1_000);
       await state.storage.setAlarm(now);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
