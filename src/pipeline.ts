@@ -187,7 +187,7 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
   const groups = new Map<string, Resolved[]>(list);
   const ids = [...groups.keys()];
   const copied = copies?.get(ids) ?? new Map<string, CustomerCopy>();
-  const stored = await loadCustomers(deps.db, ids, new Map([...copied].map(([id, c]) => [id, c.row])));
+  const stored = await loadCustomers(deps.db, ids, copied);
   // Resolved to a customer that a merge retired since: retried, its keys now resolve to the survivor.
   const retired = await pointerIds(deps.db, ids.filter((id) => !stored.has(id)));
   for (const id of retired) {
@@ -218,7 +218,8 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
     }
     try {
       const customer = stored.get(customerId) ?? null;
-      steps.push({ customerId, group, since: since.get(customerId)!, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty.get(customerId)!) });
+      const held = copied.has(customerId) ? heldKeys(customer!.externalIds) : null;
+      steps.push({ customerId, group, since: since.get(customerId)!, ...applyStep(deps, customerId, group, customer, history.get(customerId) ?? [], loyalty.get(customerId)!, held) });
     } catch (err) {
       log("warn", "customer step failed; will retry", { customerId, events: group.length, ...errorFields(err) });
       result.retry.push(...group.map((g) => g.row.id));
@@ -228,7 +229,7 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
   if (copies) {
     // A step that left older days to a timeline job keeps no timeline copy: the job rewrites them.
     const keepFrom = deps.now - COPY_TIMELINE_DAYS * DAY;
-    copies.put(committed.map((s) => ({ row: s.row, timeline: s.timelineJob ? null : makeCopy(s.history, s.since, keepFrom) })), deps.now);
+    copies.put(committed.map((s) => ({ row: s.row, externalIds: s.externalIds, timeline: s.timelineJob ? null : makeCopy(s.history, s.since, keepFrom) })), deps.now);
     const kept = new Set(committed.map((s) => s.customerId));
     copies.drop(ids.filter((id) => !kept.has(id)));
   }
@@ -263,6 +264,7 @@ type Step = {
   timelineJob: TimelineJob | null;
   /** The customer row and the timeline from `since` on (with the point before it) as the commit leaves them. */
   row: CustomerRow;
+  externalIds: Record<string, string[]>;
   since: number;
   history: StoredPoint[];
 };
@@ -362,7 +364,8 @@ function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {
   return keys.filter((k) => !seen.has(keyString(k)) && seen.add(keyString(k)));
 }
 
-function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext) {
+/** `held`: the customer's ids as an account shard's copy gave them (the guard checks they are still exactly those). */
+function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext, held: IdentityKey[] | null) {
   const { db, now } = deps;
   const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
   // The guard below checks the customer's version first, so the customer write needs no guard of its own.
@@ -383,8 +386,11 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
-  const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null);
-  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, history: step.history };
+  const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null, held);
+  // The ids linked to the customer once this commits: the ones it had and the ones this step links.
+  const externalIds = structuredClone(stored?.externalIds ?? {});
+  for (const k of linking) if (!externalIds[k.kind]?.includes(k.value)) (externalIds[k.kind] ??= []).push(k.value);
+  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, externalIds, history: step.history };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */
@@ -553,6 +559,10 @@ function stageSince(stored: StoredCustomer | null, after: Snapshot, now: number,
   if (after.stageSince !== null) return after.stageSince;
   if (stored?.stage === after.stage) return stored.stageSince;
   return now;
+}
+
+function heldKeys(externalIds: Record<string, string[]>): IdentityKey[] {
+  return Object.entries(externalIds).flatMap(([kind, values]) => values.map((value) => ({ kind, value }) as IdentityKey));
 }
 
 function collectExternalIds(stored: StoredCustomer | null, group: Resolved[]): Record<string, string[]> {

@@ -3,7 +3,7 @@ import type { CustomerRow } from "../store/customers";
 import type { StoredPoint } from "../store/timeline";
 
 /**
- * The rows an account shard's commits left in D1, kept in the shard's own storage so that its next step for the
+ * The rows an account shard's commits left in D1 (the customer row and its linked ids), kept in the shard's own storage so that its next step for the
  * customer reads them here instead of from the database every account shares. D1 stays the record: the commit's
  * guard checks the version the step read (src/store/apply-guard.ts), so a copy that another writer has moved past
  * (a recompute, a merge, an erasure, a snooze) fails its commit once; the copy is then dropped and the retry reads D1.
@@ -19,6 +19,8 @@ export interface CustomerCopies {
 
 export interface CustomerCopy {
   row: CustomerRow;
+  /** The ids linked to the customer (identities), by kind. */
+  externalIds: Record<string, string[]>;
   timeline: TimelineCopy<StoredPoint> | null;
 }
 
@@ -38,7 +40,7 @@ export class SqlCustomerCopies implements CustomerCopies {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(
       `CREATE TABLE IF NOT EXISTS customer_copies (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, health TEXT, stage TEXT,
-         stage_since INTEGER, alerts TEXT NOT NULL, timeline_through TEXT, timeline TEXT, used_at INTEGER NOT NULL)`,
+         stage_since INTEGER, alerts TEXT NOT NULL, timeline_through TEXT, external_ids TEXT NOT NULL, timeline TEXT, used_at INTEGER NOT NULL)`,
     );
     sql.exec(`CREATE INDEX IF NOT EXISTS customer_copies_used ON customer_copies (used_at)`);
   }
@@ -47,19 +49,22 @@ export class SqlCustomerCopies implements CustomerCopies {
     const out = new Map<string, CustomerCopy>();
     if (ids.length === 0) return out;
     const rows = this.sql
-      .exec<CustomerRow & { timeline: string | null }>(
-        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through, timeline FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`,
+      .exec<CustomerRow & { external_ids: string; timeline: string | null }>(
+        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through, external_ids, timeline FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`,
         JSON.stringify(ids),
       )
       .toArray();
-    for (const { timeline, ...row } of rows) out.set(row.id, { row, timeline: timeline === null ? null : (JSON.parse(timeline) as TimelineCopy<StoredPoint>) });
+    for (const { timeline, external_ids, ...row } of rows) {
+      out.set(row.id, { row, externalIds: JSON.parse(external_ids) as Record<string, string[]>, timeline: timeline === null ? null : (JSON.parse(timeline) as TimelineCopy<StoredPoint>) });
+    }
     return out;
   }
 
   put(copies: readonly CustomerCopy[], now: number): void {
-    for (const { row: r, timeline } of copies) {
+    for (const { row: r, externalIds, timeline } of copies) {
       this.sql.exec(
-        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, timeline, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, external_ids, timeline, used_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         r.id,
         r.version,
         r.state,
@@ -68,6 +73,7 @@ export class SqlCustomerCopies implements CustomerCopies {
         r.stage_since,
         r.alerts,
         r.timeline_through,
+        JSON.stringify(externalIds),
         timeline === null ? null : JSON.stringify(timeline),
         now,
       );

@@ -7,7 +7,10 @@ import { keyPairs, type IdentityKey } from "./identity";
  * customer row is no longer at the version the step read (`expectedVersion`; null for a new customer, whose
  * insert fails on its own if another writer made it). The events are retried; the next claim skips what was
  * applied, and resolution sees the other link, as if in order. Checking the version here spares the customer
- * write its own guard statement (one statement of every customer step).
+ * write its own guard statement (one statement of every customer step). When the step took the customer's ids from
+ * an account shard's copy instead of reading them (`held`), it also fails if the ids linked to the customer are no
+ * longer exactly those: their writers (a link or unlink from the dashboard, a CRM move, retention, an erasure) do
+ * not move the customer's version.
  */
 export function applyGuardStmt(
   db: D1Database,
@@ -15,6 +18,7 @@ export function applyGuardStmt(
   rowIds: readonly string[],
   linking: readonly IdentityKey[],
   expectedVersion: number | null,
+  held: readonly IdentityKey[] | null = null,
 ): D1PreparedStatement {
   return db
     .prepare(
@@ -24,7 +28,14 @@ export function applyGuardStmt(
            WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
            SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
          )
-         OR (?4 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND version = ?4))`,
+         OR (?4 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND version = ?4))
+         OR (?5 IS NOT NULL AND (
+           (SELECT COUNT(*) FROM identities WHERE customer_id = ?3) <> json_array_length(?5)
+           OR EXISTS (
+             WITH h (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?5))
+             SELECT 1 FROM h WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.kind = h.kind AND i.value = h.value AND i.customer_id = ?3)
+           )
+         ))`,
     )
-    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion);
+    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held));
 }

@@ -41,24 +41,32 @@ export interface CustomerWrite {
 /** A customer's row as D1 stores it (and as an account shard keeps its copy, src/shard/customer-copy.ts). */
 export type CustomerRow = { id: string; version: number; state: string; health: string | null; stage: string | null; stage_since: number | null; alerts: string; timeline_through: string | null };
 
+/** A customer row and the ids linked to it, as a caller already holds them (an account shard's copy). */
+export interface HeldCustomer {
+  row: CustomerRow;
+  externalIds: Record<string, string[]>;
+}
+
 /**
- * The customers and the ids linked to them. `copies` are rows the caller already holds at a version the commit's
- * guard checks: only the others are read, and the identities are always read (their writers do not move the
- * customer's version).
+ * The customers and the ids linked to them. `held` are customers the caller already holds at a version (and with
+ * ids) the commit's guard checks (src/store/apply-guard.ts): only the others are read.
  */
-export async function loadCustomers(db: D1Database, ids: string[], copies: ReadonlyMap<string, CustomerRow> = new Map()): Promise<Map<string, StoredCustomer>> {
+export async function loadCustomers(db: D1Database, ids: string[], held: ReadonlyMap<string, HeldCustomer> = new Map()): Promise<Map<string, StoredCustomer>> {
   const out = new Map<string, StoredCustomer>();
-  for (let i = 0; i < ids.length; i += 80) {
-    const chunk = ids.slice(i, i + 80);
-    const missing = chunk.filter((id) => !copies.has(id));
-    const marks = (list: string[]) => list.map(() => "?").join(",");
-    const results = await db.batch<CustomerRow | { kind: string; value: string; customer_id: string }>([
-      db.prepare(`SELECT kind, value, customer_id FROM identities WHERE customer_id IN (${marks(chunk)})`).bind(...chunk),
-      ...(missing.length ? [db.prepare(`SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customers WHERE id IN (${marks(missing)})`).bind(...missing)] : []),
+  for (const id of ids) {
+    const h = held.get(id);
+    if (h) out.set(id, { ...customerOf(h.row), externalIds: structuredClone(h.externalIds) });
+  }
+  const missing = ids.filter((id) => !held.has(id));
+  for (let i = 0; i < missing.length; i += 80) {
+    const chunk = missing.slice(i, i + 80);
+    const marks = chunk.map(() => "?").join(",");
+    const [rows, idents] = await db.batch<CustomerRow | { kind: string; value: string; customer_id: string }>([
+      db.prepare(`SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customers WHERE id IN (${marks})`).bind(...chunk),
+      db.prepare(`SELECT kind, value, customer_id FROM identities WHERE customer_id IN (${marks})`).bind(...chunk),
     ]);
-    const rows = [...chunk.flatMap((id) => copies.get(id) ?? []), ...((results[1]?.results ?? []) as CustomerRow[])];
-    for (const r of rows) out.set(r.id, customerOf(r));
-    for (const r of results[0]!.results as { kind: string; value: string; customer_id: string }[]) {
+    for (const r of rows!.results as CustomerRow[]) out.set(r.id, customerOf(r));
+    for (const r of idents!.results as { kind: string; value: string; customer_id: string }[]) {
       const c = out.get(r.customer_id);
       if (c) (c.externalIds[r.kind] ??= []).push(r.value);
     }

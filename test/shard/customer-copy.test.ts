@@ -38,6 +38,13 @@ async function apply(copies: CustomerCopies, e: NormalizedEvent, now: number, db
   return applyGroups({ db, cfg: defaultConfig, now }, groups, copies);
 }
 
+async function idsOf(id: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  const { results } = await env.DB.prepare(`SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY rowid`).bind(id).all<{ kind: string; value: string }>();
+  for (const r of results) (out[r.kind] ??= []).push(r.value);
+  return out;
+}
+
 const d1Row = (id: string) => env.DB.prepare(`SELECT id, version, state, health, stage, stage_since, alerts, timeline_through FROM customers WHERE id = ?`).bind(id).first<CustomerRow>();
 
 describe("an account shard's copies of its customer rows", () => {
@@ -52,8 +59,10 @@ describe("an account shard's copies of its customer rows", () => {
     expect((await apply(copies, invoice("evt_cc_2", "cus_cc_a", now - DAY), now, db)).done).toEqual(["stripe:evt_cc_2"]);
     // Only the commit's guard looks at the customer row (its version); nothing reads it.
     expect(counts.sql.filter((s) => /FROM customers\b/.test(s)).map((s) => s.trim().slice(0, 30))).toEqual(["INSERT INTO batch_guard (x) SE"]);
-    // Nor its timeline: the copy holds it.
+    // Nor its timeline or its ids: the copy holds them.
     expect(counts.sql.filter((s) => /^\s*SELECT .* FROM score_history/.test(s))).toEqual([]);
+    expect(counts.sql.filter((s) => /^\s*SELECT kind, value, customer_id FROM identities WHERE customer_id/.test(s))).toEqual([]);
+    expect(copies.rows.get(id!)!.externalIds).toEqual(await idsOf(id!));
     const copy = copies.rows.get(id!)!.timeline!;
     expect(copy.points).toEqual((await loadTimelines(env.DB, [{ id: id!, since: copy.since }])).get(id!));
     expect(copies.rows.get(id!)!.row).toEqual(await d1Row(id!));
@@ -80,17 +89,39 @@ describe("an account shard's copies of its customer rows", () => {
     expect(copies.rows.get(id!)!.row).toEqual(row);
   });
 
+  it("fail the commit once when an id was linked or unlinked without moving the customer's version", async () => {
+    const now = Date.now();
+    const copies = memoryCopies();
+    await apply(copies, invoice("evt_cc_5", "cus_cc_c", now - 2 * DAY), now);
+    const [id] = [...copies.rows.keys()];
+    expect(copies.rows.get(id!)!.externalIds.stripe).toEqual(["cus_cc_c"]);
+    // A HubSpot company linked from the dashboard (src/routes/admin.ts): identities only, the version stays.
+    await env.DB.prepare(`INSERT INTO identities (kind, value, customer_id, created_at) VALUES ('hubspot', '9001', ?, ?)`).bind(id, now).run();
+
+    const e = invoice("evt_cc_6", "cus_cc_c", now - DAY);
+    expect(await apply(copies, e, now)).toMatchObject({ done: [], retry: [e.id] });
+    const { groups } = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, [e.id]);
+    expect((await applyGroups({ db: env.DB, cfg: defaultConfig, now }, groups, copies)).done).toEqual([e.id]);
+    expect(copies.rows.get(id!)!.externalIds).toEqual(await idsOf(id!));
+    expect(copies.rows.get(id!)!.externalIds.hubspot).toEqual(["9001"]);
+
+    // And unlinked again: the same.
+    await env.DB.prepare(`DELETE FROM identities WHERE kind = 'hubspot' AND value = '9001'`).run();
+    const e2 = invoice("evt_cc_7", "cus_cc_c", now - DAY / 2);
+    expect(await apply(copies, e2, now)).toMatchObject({ done: [], retry: [e2.id] });
+  });
+
   it("live in the shard's SQLite storage and are pruned once unused for the retention", async () => {
     const stub = env.SHARDS!.get(env.SHARDS!.idFromName(shardName(9_999)));
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
       const copies = new SqlCustomerCopies(state.storage.sql);
       const row = (id: string): CustomerRow => ({ id, version: 3, state: "{}", health: null, stage: "purchase", stage_since: 1, alerts: "{}", timeline_through: "2026-12-01" });
       const timeline = { since: 5, points: [{ at: 4, score: 70, band: "green" as const, stage: "purchase" as const }] };
-      copies.put([{ row: row("cu_old"), timeline }], 1_000);
-      expect(copies.get(["cu_old", "cu_none"])).toEqual(new Map([["cu_old", { row: row("cu_old"), timeline }]]));
+      copies.put([{ row: row("cu_old"), externalIds: { stripe: ["cus_old"] }, timeline }], 1_000);
+      expect(copies.get(["cu_old", "cu_none"])).toEqual(new Map([["cu_old", { row: row("cu_old"), externalIds: { stripe: ["cus_old"] }, timeline }]]));
       copies.dropTimeline("cu_old");
       expect(copies.get(["cu_old"]).get("cu_old")!.timeline).toBeNull();
-      copies.put([{ row: row("cu_new"), timeline: null }], 1_000 + COPY_RETENTION_MS + 3_600_001);
+      copies.put([{ row: row("cu_new"), externalIds: {}, timeline: null }], 1_000 + COPY_RETENTION_MS + 3_600_001);
       expect([...copies.get(["cu_old", "cu_new"]).keys()]).toEqual(["cu_new"]);
       copies.drop(["cu_new"]);
       expect(copies.get(["cu_new"]).size).toBe(0);
@@ -206,7 +237,7 @@ describe("an erasure and the shards' copies", () => {
   it("a shard's forget deletes its copies in its turn", async () => {
     const stub = env.SHARDS!.get(env.SHARDS!.idFromName(shardName(9_998)));
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
-      new SqlCustomerCopies(state.storage.sql).put([{ row: { id: "cu_forget", version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null }, timeline: null }], Date.now());
+      new SqlCustomerCopies(state.storage.sql).put([{ row: { id: "cu_forget", version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null }, externalIds: {}, timeline: null }], Date.now());
     });
     await stub.forget();
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
@@ -222,10 +253,10 @@ describe("a shard no longer sent anything", () => {
     const row = (id: string): CustomerRow => ({ id, version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null });
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
       const copies = new SqlCustomerCopies(state.storage.sql);
-      copies.put([{ row: row("cu_recent"), timeline: null }], now - 1_000);
+      copies.put([{ row: row("cu_recent"), externalIds: {}, timeline: null }], now - 1_000);
       // Written long ago (a put of its own would have pruned it then): only the alarm deletes it.
       state.storage.sql.exec(`UPDATE customer_copies SET id = 'cu_stale', used_at = ?`, now - COPY_RETENTION_MS - 1);
-      copies.put([{ row: row("cu_recent"), timeline: null }], now - 1_000);
+      copies.put([{ row: row("cu_recent"), externalIds: {}, timeline: null }], now - 1_000);
       await state.storage.setAlarm(now);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
