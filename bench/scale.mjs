@@ -414,20 +414,19 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
     const loadConsumer = eventsConsumer(loadCounts);
     await settle(app, d1, { quietMs: 4000 });
 
-    // The same stream into the account with the long history, then into a new account right after it
+    // The same stream into the account the load filled (a dense window), then into a new account right after it
     // (so both run on the runtime as the load left it), then compared.
-    // Interleaved halves (history, new, history, new), so drift in the runtime over the run weighs on both alike.
+    // Interleaved halves (dense, new, dense, new), so drift in the runtime over the run weighs on both alike.
     const half = Math.ceil(n / 2);
-    const halves = (prefix, account, seed) => trackStream({ prefix, n: half, accountOf: () => account, users: loadUsers, days: 120, secret, seed });
-    const runHalf = (name, prefix, account, seed) =>
+    const runHalf = (name, prefix, account, seed, users = { users: loadUsers }) =>
       phase(name, async () => {
-        const r = await sendAndApply(app, d1, prefix, halves(prefix, account, seed), { connections: 16 });
+        const r = await sendAndApply(app, d1, prefix, trackStream({ prefix, n: half, accountOf: () => account, days: 120, secret, seed, ...users }), { connections: 16 });
         await settle(app, d1, { quietMs: 4000 });
         return r;
       });
-    const h1 = await runHalf("stream: long history (1/2)", "sha-", "big", 11);
+    const h1 = await runHalf("stream: dense window (1/2)", "sha-", "big", 11);
     const f1 = await runHalf("stream: new account (1/2)", "s2a-", "solo-after", 11);
-    const h2 = await runHalf("stream: long history (2/2)", "shb-", "big", 12);
+    const h2 = await runHalf("stream: dense window (2/2)", "shb-", "big", 12);
     const f2 = await runHalf("stream: new account (2/2)", "s2b-", "solo-after", 12);
     const history = joinRuns(h1, h2);
     const fresh = joinRuns(f1, f2);
@@ -447,16 +446,10 @@ async function streams({ app, secret, adminToken, n, loadSeconds, loadUsers, unt
       await sendAndApply(app, d1, "hold-", old, { connections: 16 });
       await settle(app, d1, { quietMs: 8000 });
     });
-    const histHalf = (name, prefix, account, seed) =>
-      phase(name, async () => {
-        const r = await sendAndApply(app, d1, prefix, trackStream({ prefix, n: half, accountOf: () => account, days: 120, secret, seed, ...histUsers }), { connections: 16 });
-        await settle(app, d1, { quietMs: 4000 });
-        return r;
-      });
-    const a1 = await histHalf("stream: window only (1/2)", "hsa-", "hist-a", 31);
-    const b1 = await histHalf("stream: window and three years (1/2)", "hsb-", "hist-b", 31);
-    const a2 = await histHalf("stream: window only (2/2)", "hta-", "hist-a", 32);
-    const b2 = await histHalf("stream: window and three years (2/2)", "htb-", "hist-b", 32);
+    const a1 = await runHalf("stream: window only (1/2)", "hsa-", "hist-a", 31, histUsers);
+    const b1 = await runHalf("stream: window and three years (1/2)", "hsb-", "hist-b", 31, histUsers);
+    const a2 = await runHalf("stream: window only (2/2)", "hta-", "hist-a", 32, histUsers);
+    const b2 = await runHalf("stream: window and three years (2/2)", "htb-", "hist-b", 32, histUsers);
     const windowOnly = joinRuns(a1, a2);
     const withYears = joinRuns(b1, b2);
     const timelineOf = (account) => {
