@@ -6,9 +6,8 @@ import { nextDailyJob, type DailyJob } from "./daily";
 import { sendJobs } from "./enqueue";
 import { loyaltyDailyPage } from "./loyalty-daily";
 import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type ModelRescoreJob, type RecomputeMessage, type TimelineJobMessage } from "./messages";
-import { timelinePage } from "./timeline";
 import { erasePage, type ShardCopies } from "./erase";
-import { forgetCopies, shardName, shardOf } from "../shard/route";
+import { forgetCopies, timelineOnShard } from "../shard/route";
 import { firstValuePage } from "./first-value";
 import { digestPage } from "./digest";
 import type { TimelineJob } from "../pipeline";
@@ -52,13 +51,7 @@ export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMe
 }
 
 async function runTimelinePage(env: Env, job: TimelineJobMessage): Promise<EventsQueueMessage | null> {
-  const cfg = await configOf(env);
-  const shards = env.SHARDS ? loadConfig(env).ACCOUNT_SHARDS : 0;
-  // On the customer's shard when there are shards: in turn with its steps, whose copy of the timeline it replaces.
-  const next =
-    env.SHARDS && shards > 0
-      ? await env.SHARDS.get(env.SHARDS.idFromName(shardName(shardOf(job.customerId, shards)))).timeline({ customerId: job.customerId, from: job.from, to: job.to }, cfg, Date.now())
-      : await timelinePage(env.DB, cfg, Date.now(), job);
+  const next = await timelineOnShard(env.SHARDS, loadConfig(env).ACCOUNT_SHARDS, env.DB, await configOf(env), Date.now(), job);
   return next ? { job: "timeline", ...next } : null;
 }
 
@@ -180,6 +173,5 @@ export function describeJobPage(page: JobPage): Record<string, unknown> {
 }
 
 function shardCopies(env: Env): ShardCopies {
-  const count = env.SHARDS ? loadConfig(env).ACCOUNT_SHARDS : 0;
-  return { count, forget: (from, to) => forgetCopies(env.SHARDS, from, to) };
+  return { count: env.SHARDS ? loadConfig(env).ACCOUNT_SHARDS : 0, forget: (from, to) => forgetCopies(env.SHARDS, from, to) };
 }

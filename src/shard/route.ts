@@ -1,6 +1,8 @@
 import { errorFields, log } from "../log";
 import { applyGroups, emptyResult, mergeResults, type CustomerGroups, type PipelineDeps, type ProcessResult } from "../pipeline";
 import type { AccountShard, ShardRequest } from "./account-shard";
+import type { TenureConfig } from "../core/config";
+import { timelinePage, type TimelinePage } from "../jobs/timeline";
 
 /** The shard of a customer: FNV-1a of its id, modulo the deployment's shard count (`ACCOUNT_SHARDS`). */
 export function shardOf(customerId: string, shards: number): number {
@@ -10,6 +12,8 @@ export function shardOf(customerId: string, shards: number): number {
 }
 
 export const shardName = (n: number) => `shard:${n}`;
+
+const stubOf = (ns: ShardNamespace, n: number) => ns.get(ns.idFromName(shardName(n)));
 
 /** A namespace's stub for the shard's object, or a stand-in with the same one method (tests, benchmarks). */
 export type ShardNamespace = Pick<DurableObjectNamespace<AccountShard>, "idFromName" | "get">;
@@ -30,7 +34,7 @@ export async function applyOnShards(ns: ShardNamespace | undefined, shards: numb
   const calls = [...byShard].map(async ([n, list]) => {
     const req: ShardRequest = { deps: plain, groups: list };
     try {
-      return await ns.get(ns.idFromName(shardName(n))).apply(req);
+      return await stubOf(ns, n).apply(req);
     } catch (err) {
       log("warn", "account shard failed; its events will be retried", { shard: n, customers: list.length, ...errorFields(err) });
       return { ...emptyResult(), retry: list.flatMap(([, group]) => group.map((g) => g.row.id)) };
@@ -43,6 +47,15 @@ export async function applyOnShards(ns: ShardNamespace | undefined, shards: numb
 export async function forgetCopies(ns: ShardNamespace | undefined, from: number, to: number): Promise<void> {
   if (!ns) return;
   const calls: Promise<void>[] = [];
-  for (let n = from; n < to; n++) calls.push(ns.get(ns.idFromName(shardName(n))).forget());
+  for (let n = from; n < to; n++) calls.push(stubOf(ns, n).forget());
   await Promise.all(calls);
+}
+
+/**
+ * One page of a customer's timeline job, on the customer's shard (in turn with its steps, whose copy of the timeline
+ * it replaces); here, without shards.
+ */
+export function timelineOnShard(ns: ShardNamespace | undefined, shards: number, db: D1Database, cfg: TenureConfig, now: number, job: TimelinePage): Promise<TimelinePage | null> {
+  if (!ns || shards < 1) return timelinePage(db, cfg, now, job);
+  return stubOf(ns, shardOf(job.customerId, shards)).timeline({ customerId: job.customerId, from: job.from, to: job.to }, cfg, now);
 }

@@ -192,46 +192,34 @@ export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string,
 export function shardNamespace(world: World): DurableObjectNamespace {
   const tails = (world.shardTails ??= new Map<string, Promise<unknown>>());
   const storage = (world.shardCopies ??= new Map<string, CustomerCopies>());
+  /** One request of shard `name`: in turn with its others, its own invocation under the crash injection, storage kept. */
+  const inTurn = <T>(name: string, work: (inv: Invocation, copies: CustomerCopies) => Promise<T>): Promise<T> => {
+    const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
+      const inv = new Invocation("shard");
+      world.chaos.at("rpc:before", inv);
+      if (!storage.has(name)) storage.set(name, memoryCopies());
+      // The request crosses to another isolate: nothing is shared with the caller.
+      const result = structuredClone(await current.run(inv, () => work(inv, storage.get(name)!)));
+      world.chaos.at("rpc:after", inv);
+      return result;
+    });
+    tails.set(name, run.catch(() => undefined));
+    return run;
+  };
   return {
     idFromName: (name: string) => name,
     get: (name: string) => ({
-      apply: (req: ShardRequest) => {
-        const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
-          const inv = new Invocation("shard");
-          world.chaos.at("rpc:before", inv);
-          // The request crosses to another isolate: nothing is shared with the caller.
+      apply: (req: ShardRequest) =>
+        inTurn(name, (inv, copies) => {
           const { deps, groups } = structuredClone(req);
-          if (!storage.has(name)) storage.set(name, memoryCopies());
-          const result = await current.run(inv, () => applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups, storage.get(name)));
-          world.chaos.at("rpc:after", inv);
-          return structuredClone(result);
-        });
-        tails.set(name, run.catch(() => undefined));
-        return run;
-      },
-      timeline: (job: TimelinePage, cfg: TenureConfig, now: number) => {
-        const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
-          const inv = new Invocation("shard");
-          world.chaos.at("rpc:before", inv);
-          if (!storage.has(name)) storage.set(name, memoryCopies());
-          storage.get(name)!.dropTimeline(job.customerId);
-          const next = await current.run(inv, () => timelinePage(crashingD1(world.env.DB, world.chaos, inv), structuredClone(cfg), now, structuredClone(job)));
-          world.chaos.at("rpc:after", inv);
-          return structuredClone(next);
-        });
-        tails.set(name, run.catch(() => undefined));
-        return run;
-      },
-      forget: () => {
-        const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
-          const inv = new Invocation("shard");
-          world.chaos.at("rpc:before", inv);
-          storage.set(name, memoryCopies());
-          world.chaos.at("rpc:after", inv);
-        });
-        tails.set(name, run.catch(() => undefined));
-        return run;
-      },
+          return applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups, copies);
+        }),
+      timeline: (job: TimelinePage, cfg: TenureConfig, now: number) =>
+        inTurn(name, (inv, copies) => {
+          copies.dropTimeline(job.customerId);
+          return timelinePage(crashingD1(world.env.DB, world.chaos, inv), structuredClone(cfg), now, structuredClone(job));
+        }),
+      forget: () => inTurn(name, async () => void storage.set(name, memoryCopies())),
     }),
   } as unknown as DurableObjectNamespace;
 }
