@@ -8,7 +8,7 @@ import { scoreCustomer } from "./core/snapshot";
 import { type CustomerState, dayKey, emptyState } from "./core/state";
 import { DAY, addDays, buildTimeline, dayClose, dayStart, maxDay, timelineRange, type StageChange, type TimelinePoint } from "./core/timeline";
 import { trend } from "./core/trend";
-import { claimReceived, markProcessedStmt, markUnmatchedStmt, type InboxRow } from "./store/inbox";
+import { claimReceived, markUnmatchedStmt, type InboxRow } from "./store/inbox";
 import {
   ENRICHED_KINDS,
   PRIMARY_KINDS,
@@ -24,7 +24,7 @@ import {
   upsertContactsStmt,
   type IdentityKey,
 } from "./store/identity";
-import { applyGuardStmt } from "./store/apply-guard";
+import { markAppliedStmt } from "./store/apply-guard";
 import { customerWrite, loadCustomers, type CustomerRow, type StoredCustomer } from "./store/customers";
 import { COPY_TIMELINE_DAYS, type CustomerCopies, type CustomerCopy } from "./shard/customer-copy";
 import { makeCopy, readCopy } from "./core/timeline-copy";
@@ -382,11 +382,10 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   }
   const people = new Map(group.flatMap((g) => Object.entries(g.people ?? {})));
   step.stmts.push(...contactStmts(db, group.flatMap((g) => g.row.events), customerId, now, newKeys, people));
-  step.stmts.push(markProcessedStmt(db, group.map((g) => g.row.id), customerId, now));
   // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
-  const guard = applyGuardStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null, held);
+  const guard = markAppliedStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null, held, now);
   // The ids linked to the customer once this commits: the ones it had and the ones this step links.
   const externalIds = structuredClone(stored?.externalIds ?? {});
   for (const k of linking) if (!externalIds[k.kind]?.includes(k.value)) (externalIds[k.kind] ??= []).push(k.value);

@@ -1,29 +1,34 @@
 import { keyPairs, type IdentityKey } from "./identity";
 
 /**
- * The first statement of a customer's commit when batches are consumed in parallel: it fails the commit (D1
- * rolls back the whole batch) if one of its inbox rows is no longer `received` (a duplicate message applied it
- * first), one of the keys it links is held by another customer (a concurrent batch linked it first), or the
- * customer row is no longer at the version the step read (`expectedVersion`; null for a new customer, whose
- * insert fails on its own if another writer made it). The events are retried; the next claim skips what was
- * applied, and resolution sees the other link, as if in order. Checking the version here spares the customer
- * write its own guard statement (one statement of every customer step). When the step took the customer's ids from
- * an account shard's copy instead of reading them (`held`), it also fails if the ids linked to the customer are no
- * longer exactly those: their writers (a link or unlink from the dashboard, a CRM move, retention, an erasure) do
- * not move the customer's version.
+ * The first statement of a customer's commit: marks the step's inbox rows `processed`, or fails the commit (D1
+ * rolls back the whole batch) when batches consumed in parallel raced it. It fails if one of its inbox rows is
+ * no longer `received` (a duplicate message applied it first), one of the keys it links is held by another
+ * customer (a concurrent batch linked it first), or the customer row is no longer at the version the step read
+ * (`expectedVersion`; null for a new customer, whose insert fails on its own if another writer made it). The
+ * events are retried; the next claim skips what was applied, and resolution sees the other link, as if in order.
+ * When the step took the customer's ids from an account shard's copy instead of reading them (`held`), it also
+ * fails if the ids linked to the customer are no longer exactly those: their writers (a link or unlink from the
+ * dashboard, a CRM move, retention, an erasure) do not move the customer's version.
+ *
+ * The failure is the NOT NULL constraint on `status`: the status write and the guard are one statement, where they
+ * were two (one statement of every customer step). The rows always exist when it runs, so the conditions are
+ * always evaluated: a claimed row is `received`, and retention deletes only processed, ignored and unmatched rows
+ * past their source's window.
  */
-export function applyGuardStmt(
+export function markAppliedStmt(
   db: D1Database,
   customerId: string,
   rowIds: readonly string[],
   linking: readonly IdentityKey[],
   expectedVersion: number | null,
-  held: readonly IdentityKey[] | null = null,
+  held: readonly IdentityKey[] | null,
+  now: number,
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO batch_guard (x) SELECT NULL WHERE
-         EXISTS (SELECT 1 FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1)) AND status <> 'received')
+      `UPDATE inbox_events SET customer_id = ?3, processed_at = ?6, reason = NULL, status = CASE WHEN
+         status <> 'received'
          OR EXISTS (
            WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
            SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
@@ -35,7 +40,9 @@ export function applyGuardStmt(
              WITH h (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?5))
              SELECT 1 FROM h WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.kind = h.kind AND i.value = h.value AND i.customer_id = ?3)
            )
-         ))`,
+         ))
+       THEN NULL ELSE 'processed' END
+       WHERE id IN (SELECT value FROM json_each(?1))`,
     )
-    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held));
+    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held), now);
 }

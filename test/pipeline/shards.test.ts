@@ -161,7 +161,7 @@ describe("account shards", () => {
         return stmt;
       },
       batch: async (stmts: D1PreparedStatement[]) => {
-        if (!raced && /INSERT INTO batch_guard/.test(texts.get(stmts[0]!) ?? "")) {
+        if (!raced && /UPDATE inbox_events SET customer_id/.test(texts.get(stmts[0]!) ?? "")) {
           raced = true;
           await env.DB.prepare(`UPDATE customers SET version = version + 1 WHERE id = ?`).bind(id).run();
         }
