@@ -26,6 +26,7 @@ import {
   monthCounts,
   programPositions,
   referralWriteStmts,
+  type ProgramPosition,
 } from "./store/loyalty";
 import { insertActionStmts } from "./store/outbox";
 import { buildReferralCode, codeEligible } from "./core/rewards/codes";
@@ -45,6 +46,9 @@ export interface LoyaltyContext {
   hasCode: boolean;
   /** Codes the steps of this batch may still create (shared by the batch's contexts; see CODES_PER_BATCH). */
   codeBudget: { left: number };
+  /** The customer's place in the program the context was built from, and whether it came from the account shard's copy (the commit's guard then checks its `seq`). */
+  position: ProgramPosition;
+  positionHeld: boolean;
 }
 
 /**
@@ -61,13 +65,22 @@ export interface LoyaltyInput {
 
 /**
  * The loyalty context of every customer in a step, loaded together: a fixed number of round trips
- * for the whole batch rather than a few per customer.
+ * for the whole batch rather than a few per customer. `held`: positions an account shard kept from the customer's
+ * last step, used until one of their pending referrals falls due (the commit's guard checks that no write moved them).
  */
-export async function loadLoyaltyContexts(db: D1Database, inputs: readonly LoyaltyInput[], now: number): Promise<Map<string, LoyaltyContext>> {
+export async function loadLoyaltyContexts(
+  db: D1Database,
+  inputs: readonly LoyaltyInput[],
+  now: number,
+  held: ReadonlyMap<string, ProgramPosition> = new Map(),
+): Promise<Map<string, LoyaltyContext>> {
   const out = new Map<string, LoyaltyContext>();
   if (inputs.length === 0) return out;
   const codeBudget = { left: CODES_PER_BATCH };
-  const positions = await programPositions(db, inputs.map((i) => i.customerId), now);
+  const usable = new Map([...held].filter(([, p]) => p.seq !== null && (p.validUntil === null || now < p.validUntil)));
+  const positions = new Map(usable);
+  const unread = inputs.map((i) => i.customerId).filter((id) => !usable.has(id));
+  if (unread.length > 0) for (const [id, p] of await programPositions(db, unread, now)) positions.set(id, p);
   const each = inputs.map((input) => {
     const position = positions.get(input.customerId)!;
     const candidates = position.asReferred ? [] : attributionCandidates(applyEvents(input.stored?.state ?? emptyState(), input.events)).map((c) => c.key);
@@ -102,6 +115,8 @@ export async function loadLoyaltyContexts(db: D1Database, inputs: readonly Loyal
       fingerprints,
       hasCode: position.hasCode,
       codeBudget,
+      position,
+      positionHeld: usable.has(input.customerId),
       reward: {
         asReferred,
         referrer: asReferred ? (parties.get(asReferred.referrerId) ?? null) : null,
@@ -129,8 +144,15 @@ export interface LoyaltyStepInput {
   loyalty: LoyaltyContext;
 }
 
-/** The loyalty part of a scoring step: statements for the step's batch, and the actions they create. */
-export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: number; hubspotCoalesceMs?: number }, s: LoyaltyStepInput): { stmts: D1PreparedStatement[]; actions: Action[] } {
+/**
+ * The loyalty part of a scoring step: statements for the step's batch, and the actions they create. `movesPosition`:
+ * the statements write referrals, badges or a code, so the customer's position (and its `loyalty_seq`) will differ
+ * from the one the step read.
+ */
+export function loyaltyStep(
+  deps: { db: D1Database; cfg: TenureConfig; now: number; hubspotCoalesceMs?: number },
+  s: LoyaltyStepInput,
+): { stmts: D1PreparedStatement[]; actions: Action[]; movesPosition: boolean } {
   const { db, cfg, now } = deps;
   const rules = cfg.rewards;
   const newPrints = fingerprintsIn(s.events, rules.referral.fingerprintMetadataKey).filter((f) => !s.loyalty.fingerprints.includes(f));
@@ -177,7 +199,8 @@ export function loyaltyStep(deps: { db: D1Database; cfg: TenureConfig; now: numb
   }
   const synced = plan.touched.includes(s.customerId) || codeActions.length > 0;
   const syncActions: Action[] = synced ? selfCompanies.map((co) => syncAction(s.customerId, co)) : [];
-  return { stmts, actions: [...plan.actions, ...codeActions, ...syncActions] };
+  const movesPosition = plan.referrals.length > 0 || plan.ledger.some((e) => e.entry === "badge.awarded") || codeActions.length > 0;
+  return { stmts, actions: [...plan.actions, ...codeActions, ...syncActions], movesPosition };
 }
 
 /** Referral writes, ledger rows, enrollments and outbox rows of a plan, in commit order. */

@@ -31,6 +31,7 @@ import { makeCopy, readCopy } from "./core/timeline-copy";
 import { loadTimelines, timelineStmts, type StoredPoint, type TimelineDeletes } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
+import type { ProgramPosition } from "./store/loyalty";
 import { log, errorFields } from "./log";
 import { markErasureDoneStmt } from "./store/privacy";
 import { ERASED, isPseudonym } from "./core/erasure";
@@ -203,10 +204,12 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
   }
   for (const [id, points] of await loadTimelines(deps.db, [...since].filter(([id]) => !history.has(id)).map(([id, from]) => ({ id, since: from })))) history.set(id, points);
 
+  const heldPositions = new Map([...copied].flatMap(([id, c]) => (c.position ? [[id, c.position] as const] : [])));
   const loyalty = await loadLoyaltyContexts(
     deps.db,
     [...groups].map(([customerId, group]) => ({ customerId, stored: stored.get(customerId) ?? null, events: group.flatMap((g) => g.row.events) })),
     deps.now,
+    heldPositions,
   );
   const steps: Step[] = [];
   let sinceYield = 0;
@@ -229,7 +232,10 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
   if (copies) {
     // A step that left older days to a timeline job keeps no timeline copy: the job rewrites them.
     const keepFrom = deps.now - COPY_TIMELINE_DAYS * DAY;
-    copies.put(committed.map((s) => ({ row: s.row, externalIds: s.externalIds, timeline: s.timelineJob ? null : makeCopy(s.history, s.since, keepFrom) })), deps.now);
+    copies.put(
+      committed.map((s) => ({ row: s.row, externalIds: s.externalIds, timeline: s.timelineJob ? null : makeCopy(s.history, s.since, keepFrom), position: s.position })),
+      deps.now,
+    );
     const kept = new Set(committed.map((s) => s.customerId));
     copies.drop(ids.filter((id) => !kept.has(id)));
   }
@@ -267,6 +273,8 @@ type Step = {
   externalIds: Record<string, string[]>;
   since: number;
   history: StoredPoint[];
+  /** The loyalty position as the commit leaves it, when the step's own writes did not move it. */
+  position: ProgramPosition | null;
 };
 const CUSTOMERS_PER_COMMIT = 20;
 
@@ -385,11 +393,11 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
-  const guard = markAppliedStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null, held, now);
+  const guard = markAppliedStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null, held, loyalty.positionHeld ? loyalty.position.seq : null, now);
   // The ids linked to the customer once this commits: the ones it had and the ones this step links.
   const externalIds = structuredClone(stored?.externalIds ?? {});
   for (const k of linking) if (!externalIds[k.kind]?.includes(k.value)) (externalIds[k.kind] ??= []).push(k.value);
-  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, externalIds, history: step.history };
+  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, externalIds, history: step.history, position: step.position };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */
@@ -416,7 +424,16 @@ export function scoreStep(
   externalIds: Record<string, string[]>,
   loyalty?: LoyaltyContext,
   opts: { versionChecked?: boolean } = {},
-): { stmts: D1PreparedStatement[]; actions: Action[]; snapshot: Snapshot; timelineJob: TimelineJob | null; row: CustomerRow; history: StoredPoint[] } {
+): {
+  stmts: D1PreparedStatement[];
+  actions: Action[];
+  snapshot: Snapshot;
+  timelineJob: TimelineJob | null;
+  row: CustomerRow;
+  history: StoredPoint[];
+  /** The loyalty position still true once this commits (null when unknown, or moved by the step's own writes). */
+  position: ProgramPosition | null;
+} {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
   const timeline = timelineStep(deps, customerId, stored, state, events, history);
@@ -474,7 +491,8 @@ export function scoreStep(
   const announced = deps.outboundWebhook || targets.length > 0 ? planOutboundEvents({ customerId, name, before: beforeSnap, after, planned: actions, causeAt: events.length ? events.reduce((m, e) => Math.max(m, e.occurredAt), 0) : now }) : [];
   const outbound = [...(deps.outboundWebhook ? announced : []), ...planDeclaredRequests(announced, targets, after)];
   stmts.push(...insertActionStmts(db, outbound, now));
-  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row, history: timeline.history };
+  const position = loyalty && rewards && !rewards.movesPosition && loyalty.position.seq !== null ? loyalty.position : null;
+  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row, history: timeline.history, position };
 }
 
 /**

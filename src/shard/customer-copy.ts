@@ -1,5 +1,6 @@
 import type { TimelineCopy } from "../core/timeline-copy";
 import type { CustomerRow } from "../store/customers";
+import type { ProgramPosition } from "../store/loyalty";
 import type { StoredPoint } from "../store/timeline";
 
 /**
@@ -8,7 +9,8 @@ import type { StoredPoint } from "../store/timeline";
  * guard checks the version the step read (src/store/apply-guard.ts), so a copy that another writer has moved past
  * (a recompute, a merge, an erasure, a snooze) fails its commit once; the copy is then dropped and the retry reads D1.
  * Beside the row, the recent timeline the step left (src/core/timeline-copy.ts): its only other writer, the timeline
- * job, runs on the same shard and drops it first (`dropTimeline`).
+ * job, runs on the same shard and drops it first (`dropTimeline`). And the customer's loyalty position, which other
+ * customers' steps and the program's jobs write: the guard checks its `loyalty_seq`, which every such write moves.
  */
 export interface CustomerCopies {
   get(ids: readonly string[]): Map<string, CustomerCopy>;
@@ -22,6 +24,8 @@ export interface CustomerCopy {
   /** The ids linked to the customer (identities), by kind. */
   externalIds: Record<string, string[]>;
   timeline: TimelineCopy<StoredPoint> | null;
+  /** The customer's place in the loyalty program (src/store/loyalty.ts, programPositions), with the `loyalty_seq` it was read at. */
+  position: ProgramPosition | null;
 }
 
 /** Days of timeline a copy keeps: the trend's 30 days and a margin. */
@@ -43,28 +47,36 @@ export class SqlCustomerCopies implements CustomerCopies {
          stage_since INTEGER, alerts TEXT NOT NULL, timeline_through TEXT, external_ids TEXT NOT NULL, timeline TEXT, used_at INTEGER NOT NULL)`,
     );
     sql.exec(`CREATE INDEX IF NOT EXISTS customer_copies_used ON customer_copies (used_at)`);
+    const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('customer_copies')`).toArray();
+    if (!columns.some((c) => c.name === "position")) sql.exec(`ALTER TABLE customer_copies ADD COLUMN position TEXT`);
   }
 
   get(ids: readonly string[]): Map<string, CustomerCopy> {
     const out = new Map<string, CustomerCopy>();
     if (ids.length === 0) return out;
     const rows = this.sql
-      .exec<CustomerRow & { external_ids: string; timeline: string | null }>(
-        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through, external_ids, timeline FROM customer_copies WHERE id IN (SELECT value FROM json_each(?))`,
+      .exec<CustomerRow & { external_ids: string; timeline: string | null; position: string | null }>(
+        `SELECT id, version, state, health, stage, stage_since, alerts, timeline_through, external_ids, timeline, position FROM customer_copies
+         WHERE id IN (SELECT value FROM json_each(?))`,
         JSON.stringify(ids),
       )
       .toArray();
-    for (const { timeline, external_ids, ...row } of rows) {
-      out.set(row.id, { row, externalIds: JSON.parse(external_ids) as Record<string, string[]>, timeline: timeline === null ? null : (JSON.parse(timeline) as TimelineCopy<StoredPoint>) });
+    for (const { timeline, external_ids, position, ...row } of rows) {
+      out.set(row.id, {
+        row,
+        externalIds: JSON.parse(external_ids) as Record<string, string[]>,
+        timeline: timeline === null ? null : (JSON.parse(timeline) as TimelineCopy<StoredPoint>),
+        position: position === null ? null : (JSON.parse(position) as ProgramPosition),
+      });
     }
     return out;
   }
 
   put(copies: readonly CustomerCopy[], now: number): void {
-    for (const { row: r, externalIds, timeline } of copies) {
+    for (const { row: r, externalIds, timeline, position } of copies) {
       this.sql.exec(
-        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, external_ids, timeline, used_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO customer_copies (id, version, state, health, stage, stage_since, alerts, timeline_through, external_ids, timeline, position, used_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         r.id,
         r.version,
         r.state,
@@ -75,6 +87,7 @@ export class SqlCustomerCopies implements CustomerCopies {
         r.timeline_through,
         JSON.stringify(externalIds),
         timeline === null ? null : JSON.stringify(timeline),
+        position === null ? null : JSON.stringify(position),
         now,
       );
     }

@@ -9,7 +9,9 @@ import { keyPairs, type IdentityKey } from "./identity";
  * events are retried; the next claim skips what was applied, and resolution sees the other link, as if in order.
  * When the step took the customer's ids from an account shard's copy instead of reading them (`held`), it also
  * fails if the ids linked to the customer are no longer exactly those: their writers (a link or unlink from the
- * dashboard, a CRM move, retention, an erasure) do not move the customer's version.
+ * dashboard, a CRM move, retention, an erasure) do not move the customer's version. When the step took the
+ * customer's loyalty position from the copy (`loyaltySeq`), it fails if a write to referrals, badges or codes moved
+ * the customer's `loyalty_seq` since (migrations/0025_loyalty_seq.sql).
  *
  * The failure is the NOT NULL constraint on `status`: the status write and the guard are one statement, where they
  * were two (one statement of every customer step). The rows always exist when it runs, so the conditions are
@@ -23,6 +25,7 @@ export function markAppliedStmt(
   linking: readonly IdentityKey[],
   expectedVersion: number | null,
   held: readonly IdentityKey[] | null,
+  loyaltySeq: number | null,
   now: number,
 ): D1PreparedStatement {
   return db
@@ -33,7 +36,7 @@ export function markAppliedStmt(
            WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
            SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
          )
-         OR (?4 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND version = ?4))
+         OR ((?4 IS NOT NULL OR ?7 IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND (?4 IS NULL OR version = ?4) AND (?7 IS NULL OR loyalty_seq = ?7)))
          OR (?5 IS NOT NULL AND (
            (SELECT COUNT(*) FROM identities WHERE customer_id = ?3) <> json_array_length(?5)
            OR EXISTS (
@@ -44,5 +47,5 @@ export function markAppliedStmt(
        THEN NULL ELSE 'processed' END
        WHERE id IN (SELECT value FROM json_each(?1))`,
     )
-    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held), now);
+    .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held), now, loyaltySeq);
 }

@@ -173,6 +173,10 @@ export interface ProgramPosition {
   badges: string[];
   /** The customer has a referral code of its own. */
   hasCode: boolean;
+  /** The customer's `loyalty_seq` read in the same statement (null: no customer row yet). Every write that can change the position moves it. */
+  seq: number | null;
+  /** When one of its pending referrals falls due and joins `open` (a change no write makes); null if none will. */
+  validUntil: number | null;
 }
 
 const REFERRAL_COLUMNS = [
@@ -199,12 +203,13 @@ const REFERRAL_COLUMNS = [
 const referralJson = `json_object(${REFERRAL_COLUMNS.map((c) => `'${c}', ${c}`).join(", ")})`;
 
 /**
- * Each customer's place in the program, for a whole batch of customers in one statement (every customer step
- * reads it, and at many accounts a step is one customer: four statements were a quarter of its D1 reads).
+ * Each customer's place in the program, for a whole batch of customers in one statement (a customer step reads it
+ * unless its account shard holds it: src/shard/customer-copy.ts). With it, the customer's `loyalty_seq` and when the
+ * position changes by time alone, so that a copy is used only while it still answers what this statement would.
  */
 export async function programPositions(db: D1Database, customerIds: readonly string[], now: number): Promise<Map<string, ProgramPosition>> {
   const ids = [...new Set(customerIds)];
-  const out = new Map<string, ProgramPosition>(ids.map((id) => [id, { asReferred: null, open: [], paid: 0, badges: [], hasCode: false }]));
+  const out = new Map<string, ProgramPosition>(ids.map((id) => [id, { asReferred: null, open: [], paid: 0, badges: [], hasCode: false, seq: null, validUntil: null }]));
   if (ids.length === 0) return out;
   const { results } = await db
     .prepare(
@@ -216,21 +221,29 @@ export async function programPositions(db: D1Database, customerIds: readonly str
          WHERE referrer_id IN (SELECT id FROM ids) AND (status = 'held' OR (status = 'pending' AND release_at <= ?2))
        ) WHERE nth <= 200
        UNION ALL
-       SELECT 'paid', referrer_id, COUNT(*) FROM referrals WHERE referrer_id IN (SELECT id FROM ids) AND status = 'paid' GROUP BY referrer_id
+       SELECT 'tally', referrer_id, json_object('paid', SUM(status = 'paid'), 'due', MIN(CASE WHEN status = 'pending' AND release_at > ?2 THEN release_at END))
+       FROM referrals WHERE referrer_id IN (SELECT id FROM ids) AND status IN ('paid', 'pending') GROUP BY referrer_id
        UNION ALL
        SELECT 'badge', customer_id, kind FROM loyalty_ledger WHERE customer_id IN (SELECT id FROM ids) AND entry = 'badge.awarded'
        UNION ALL
-       SELECT DISTINCT 'code', referrer_id, 1 FROM referral_codes WHERE referrer_id IN (SELECT id FROM ids)`,
+       SELECT 'self', ids.id, json_object('seq', c.loyalty_seq, 'code', EXISTS (SELECT 1 FROM referral_codes WHERE referrer_id = ids.id))
+       FROM ids LEFT JOIN customers c ON c.id = ids.id`,
     )
     .bind(JSON.stringify(ids), now)
-    .all<{ part: "referred" | "open" | "paid" | "badge" | "code"; who: string; v: string | number }>();
+    .all<{ part: "referred" | "open" | "tally" | "badge" | "self"; who: string; v: string | number }>();
   for (const r of results) {
     const position = out.get(r.who)!;
     if (r.part === "referred") position.asReferred = toReferral(JSON.parse(String(r.v)) as ReferralRaw);
     else if (r.part === "open") position.open.push(toReferral(JSON.parse(String(r.v)) as ReferralRaw));
-    else if (r.part === "paid") position.paid = Number(r.v);
-    else if (r.part === "code") position.hasCode = true;
-    else position.badges.push(String(r.v));
+    else if (r.part === "tally") {
+      const t = JSON.parse(String(r.v)) as { paid: number; due: number | null };
+      position.paid = t.paid;
+      position.validUntil = t.due;
+    } else if (r.part === "self") {
+      const self = JSON.parse(String(r.v)) as { seq: number | null; code: number };
+      position.seq = self.seq;
+      position.hasCode = self.code === 1;
+    } else position.badges.push(String(r.v));
   }
   // The open referrals in referred-id order, as the program pays them out.
   for (const position of out.values()) position.open.sort((a, b) => (a.referredId < b.referredId ? -1 : a.referredId > b.referredId ? 1 : 0));

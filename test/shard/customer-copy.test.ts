@@ -16,6 +16,7 @@ import { seedPersonIds } from "../../src/core/erasure";
 import { erasePage } from "../../src/jobs/erase";
 import type { EraseJob } from "../../src/jobs/messages";
 import { startErasureStmts } from "../../src/store/privacy";
+import { programPositions } from "../../src/store/loyalty";
 
 const DAY = 86_400_000;
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
@@ -117,11 +118,12 @@ describe("an account shard's copies of its customer rows", () => {
       const copies = new SqlCustomerCopies(state.storage.sql);
       const row = (id: string): CustomerRow => ({ id, version: 3, state: "{}", health: null, stage: "purchase", stage_since: 1, alerts: "{}", timeline_through: "2026-12-01" });
       const timeline = { since: 5, points: [{ at: 4, score: 70, band: "green" as const, stage: "purchase" as const }] };
-      copies.put([{ row: row("cu_old"), externalIds: { stripe: ["cus_old"] }, timeline }], 1_000);
-      expect(copies.get(["cu_old", "cu_none"])).toEqual(new Map([["cu_old", { row: row("cu_old"), externalIds: { stripe: ["cus_old"] }, timeline }]]));
+      const position = { asReferred: null, open: [], paid: 2, badges: ["first_referral"], hasCode: true, seq: 7, validUntil: null };
+      copies.put([{ row: row("cu_old"), externalIds: { stripe: ["cus_old"] }, timeline, position }], 1_000);
+      expect(copies.get(["cu_old", "cu_none"])).toEqual(new Map([["cu_old", { row: row("cu_old"), externalIds: { stripe: ["cus_old"] }, timeline, position }]]));
       copies.dropTimeline("cu_old");
       expect(copies.get(["cu_old"]).get("cu_old")!.timeline).toBeNull();
-      copies.put([{ row: row("cu_new"), externalIds: {}, timeline: null }], 1_000 + COPY_RETENTION_MS + 3_600_001);
+      copies.put([{ row: row("cu_new"), externalIds: {}, timeline: null, position: null }], 1_000 + COPY_RETENTION_MS + 3_600_001);
       expect([...copies.get(["cu_old", "cu_new"]).keys()]).toEqual(["cu_new"]);
       copies.drop(["cu_new"]);
       expect(copies.get(["cu_new"]).size).toBe(0);
@@ -237,7 +239,7 @@ describe("an erasure and the shards' copies", () => {
   it("a shard's forget deletes its copies in its turn", async () => {
     const stub = env.SHARDS!.get(env.SHARDS!.idFromName(shardName(9_998)));
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
-      new SqlCustomerCopies(state.storage.sql).put([{ row: { id: "cu_forget", version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null }, externalIds: {}, timeline: null }], Date.now());
+      new SqlCustomerCopies(state.storage.sql).put([{ row: { id: "cu_forget", version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null }, externalIds: {}, timeline: null, position: null }], Date.now());
     });
     await stub.forget();
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
@@ -253,10 +255,10 @@ describe("a shard no longer sent anything", () => {
     const row = (id: string): CustomerRow => ({ id, version: 1, state: "{}", health: null, stage: null, stage_since: null, alerts: "{}", timeline_through: null });
     await runInDurableObject(stub, async (_instance: AccountShard, state) => {
       const copies = new SqlCustomerCopies(state.storage.sql);
-      copies.put([{ row: row("cu_recent"), externalIds: {}, timeline: null }], now - 1_000);
+      copies.put([{ row: row("cu_recent"), externalIds: {}, timeline: null, position: null }], now - 1_000);
       // Written long ago (a put of its own would have pruned it then): only the alarm deletes it.
       state.storage.sql.exec(`UPDATE customer_copies SET id = 'cu_stale', used_at = ?`, now - COPY_RETENTION_MS - 1);
-      copies.put([{ row: row("cu_recent"), externalIds: {}, timeline: null }], now - 1_000);
+      copies.put([{ row: row("cu_recent"), externalIds: {}, timeline: null, position: null }], now - 1_000);
       await state.storage.setAlarm(now);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -264,5 +266,68 @@ describe("a shard no longer sent anything", () => {
       expect([...new SqlCustomerCopies(state.storage.sql).get(["cu_stale", "cu_recent"]).keys()]).toEqual(["cu_recent"]);
       expect(await state.storage.getAlarm()).toBe(now - 1_000 + COPY_RETENTION_MS);
     });
+  });
+});
+
+describe("loyalty positions in the copies", () => {
+  const referral = (referred: string, referrer: string, status: string, at: number, releaseAt: number | null) =>
+    env.DB.prepare(
+      `INSERT INTO referrals (referred_id, referrer_id, code, source, status, attributed_at, reward_amount, currency, release_at, version, write_token, updated_at)
+       VALUES (?, ?, 'FRIEND10', 'promotion_code', ?, ?, 2500, 'usd', ?, 1, 'w', ?)`,
+    )
+      .bind(referred, referrer, status, at - DAY, releaseAt, at)
+      .run();
+  const readsPosition = (sql: string[]) => sql.some((s) => s.includes("SELECT 'self', ids.id"));
+
+  it("spare the next step its read of the customer's place in the program", async () => {
+    const now = Date.now();
+    const copies = memoryCopies();
+    await apply(copies, invoice("evt_lp_1", "cus_lp_a", now - 3 * DAY), now);
+    await apply(copies, invoice("evt_lp_2", "cus_lp_a", now - 2 * DAY), now);
+    const [id] = [...copies.rows.keys()];
+    const held = copies.rows.get(id!)!.position;
+    expect(held).toEqual((await programPositions(env.DB, [id!], now)).get(id!));
+
+    const { db, counts } = countingD1(env.DB);
+    expect((await apply(copies, invoice("evt_lp_3", "cus_lp_a", now - DAY), now, db)).done).toEqual(["stripe:evt_lp_3"]);
+    expect(readsPosition(counts.sql)).toBe(false);
+  });
+
+  it("fail the commit once when another customer's step moved the position, then the retry reads it from D1", async () => {
+    const now = Date.now();
+    const copies = memoryCopies();
+    await apply(copies, invoice("evt_lp_4", "cus_lp_b", now - 3 * DAY), now);
+    await apply(copies, invoice("evt_lp_5", "cus_lp_b", now - 2 * DAY), now);
+    const [id] = [...copies.rows.keys()];
+    expect(copies.rows.get(id!)!.position).not.toBeNull();
+    // A friend's step paid out this customer's referral: it wrote the referral row, not this customer's row.
+    await referral("cu_lp_friend", id!, "paid", now, null);
+
+    const e = invoice("evt_lp_6", "cus_lp_b", now - DAY);
+    expect(await apply(copies, e, now)).toMatchObject({ done: [], retry: [e.id] });
+    const { db, counts } = countingD1(env.DB);
+    const { groups } = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, [e.id]);
+    expect((await applyGroups({ db, cfg: defaultConfig, now }, groups, copies)).done).toEqual([e.id]);
+    expect(readsPosition(counts.sql)).toBe(true);
+    const fresh = (await programPositions(env.DB, [id!], now)).get(id!)!;
+    expect(fresh.paid).toBe(1);
+    const kept = copies.rows.get(id!)!.position;
+    if (kept) expect(kept).toEqual(fresh);
+  });
+
+  it("read the position again once a pending referral falls due, which no write announces", async () => {
+    const now = Date.now();
+    const copies = memoryCopies();
+    await apply(copies, invoice("evt_lp_7", "cus_lp_c", now - 3 * DAY), now);
+    const [id] = [...copies.rows.keys()];
+    await referral("cu_lp_friend_c", id!, "pending", now, now + 3_600_000);
+    await apply(copies, invoice("evt_lp_8", "cus_lp_c", now - 2 * DAY), now);
+    const held = copies.rows.get(id!)!.position;
+    expect(held).toMatchObject({ open: [], validUntil: now + 3_600_000 });
+
+    const { db, counts } = countingD1(env.DB);
+    const later = now + 2 * 3_600_000;
+    expect((await apply(copies, invoice("evt_lp_9", "cus_lp_c", now - DAY), later, db)).done).toEqual(["stripe:evt_lp_9"]);
+    expect(readsPosition(counts.sql)).toBe(true);
   });
 });

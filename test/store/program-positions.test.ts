@@ -35,6 +35,33 @@ describe("programPositions", () => {
     expect(positions.get("pp_a")!.hasCode).toBe(false);
     expect(ref.asReferred).toMatchObject({ referredId: "pp_ref", referrerId: "pp_other", status: "attributed" });
     expect(positions.get("pp_a")!.asReferred).toMatchObject({ referredId: "pp_a", referrerId: "pp_ref", releaseAt: NOW - 1000 });
-    expect(positions.get("pp_none")).toEqual({ asReferred: null, open: [], paid: 0, badges: [], hasCode: false });
+    // pp_b's reward falls due tomorrow: until then the position holds without any write.
+    expect(ref.validUntil).toBe(NOW + 86_400_000);
+    expect(positions.get("pp_a")!.validUntil).toBeNull();
+    expect(positions.get("pp_none")).toEqual({ asReferred: null, open: [], paid: 0, badges: [], hasCode: false, seq: null, validUntil: null });
+  });
+
+  it("reads each customer's loyalty_seq, which every write to its referrals, badges and codes moves", async () => {
+    await env.DB.prepare(
+      `INSERT INTO customers (id, state, version, alerts, created_at, updated_at) VALUES ('pp_seq', '{}', 1, '{}', ?1, ?1), ('pp_seq_friend', '{}', 1, '{}', ?1, ?1)`,
+    )
+      .bind(NOW)
+      .run();
+    const seq = async (id = "pp_seq") => (await programPositions(env.DB, [id], NOW)).get(id)!.seq;
+    expect(await seq()).toBe(0);
+    await referral("pp_seq_friend", "pp_seq", "attributed");
+    expect([await seq(), await seq("pp_seq_friend")]).toEqual([1, 1]);
+    await env.DB.prepare(`UPDATE referrals SET status = 'paid' WHERE referred_id = 'pp_seq_friend'`).run();
+    expect([await seq(), await seq("pp_seq_friend")]).toEqual([2, 2]);
+    await env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, kind, rules_version, at) VALUES ('pp-seq-badge', 'pp_seq', 'badge.awarded', 'first_referral', 'v1', ?)`).bind(NOW).run();
+    expect(await seq()).toBe(3);
+    // Points are not part of the position: they leave it alone.
+    await env.DB.prepare(`INSERT INTO loyalty_ledger (id, customer_id, entry, kind, points, rules_version, at) VALUES ('pp-seq-pts', 'pp_seq', 'points.earned', 'login', 5, 'v1', ?)`).bind(NOW).run();
+    expect(await seq()).toBe(3);
+    await env.DB.prepare(`INSERT INTO referral_codes (code, referrer_id, action_id, created_at) VALUES ('PPSEQ', 'pp_seq', 'act-pp-seq', ?)`).bind(NOW).run();
+    expect(await seq()).toBe(4);
+    await env.DB.prepare(`DELETE FROM referrals WHERE referred_id = 'pp_seq_friend'`).run();
+    expect([await seq(), await seq("pp_seq_friend")]).toEqual([5, 3]);
+    expect((await programPositions(env.DB, ["pp_seq"], NOW)).get("pp_seq")).toMatchObject({ hasCode: true, badges: ["first_referral"], paid: 0 });
   });
 });
