@@ -10,6 +10,8 @@ export interface StoredPoint {
   stage: Stage;
   /** The model version that made the point (points of another version are not compared with today's score). */
   modelVersion?: string;
+  /** The components as stored (JSON text): a recompute that finds the same point writes nothing. */
+  components?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface StoredPoint {
 export async function loadTimelines(db: D1Database, wanted: { id: string; since: number }[]): Promise<Map<string, StoredPoint[]>> {
   const out = new Map<string, StoredPoint[]>();
   const stmt = db.prepare(
-    `SELECT at, score, band, stage, model_version AS modelVersion FROM score_history WHERE customer_id = ?1
+    `SELECT at, score, band, stage, model_version AS modelVersion, components FROM score_history WHERE customer_id = ?1
        AND at >= COALESCE((SELECT MAX(at) FROM score_history WHERE customer_id = ?1 AND at < ?2), ?2) ORDER BY at`,
   );
   for (let i = 0; i < wanted.length; i += 50) {
@@ -40,7 +42,8 @@ export interface TimelineDeletes {
  * Replaces the timeline rows and stage changes of [fromAt, toAt] with the recomputed ones, writing only what
  * differs (D1 bills every row written, and a recomputed range is mostly unchanged): rows of the range that are
  * no longer points are deleted, changed ones updated, new ones inserted. At most four statements; the deletes
- * only where the caller cannot rule them out (`deletes`; days never computed before need none).
+ * only where the caller cannot rule them out (`deletes`; days never computed before need none), and the upsert
+ * only for the points in `written` (the caller leaves out those it knows are stored as they are).
  */
 export function timelineStmts(
   db: D1Database,
@@ -50,8 +53,9 @@ export function timelineStmts(
   points: readonly TimelinePoint[],
   stages: readonly StageChange[],
   deletes: TimelineDeletes = { scores: true, stages: true },
+  written: readonly TimelinePoint[] = points,
 ): D1PreparedStatement[] {
-  const rows = points.map((p) => [p.at, p.score, p.band, p.stage, JSON.stringify(p.components), p.modelVersion]);
+  const rows = written.map((p) => [p.at, p.score, p.band, p.stage, JSON.stringify(p.components), p.modelVersion]);
   const moves = stages.map((s) => [s.at, s.from, s.to]);
   const out: D1PreparedStatement[] = [];
   if (deletes.scores) {

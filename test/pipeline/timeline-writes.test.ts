@@ -81,4 +81,16 @@ describe("timeline writes of a live step", () => {
     expect(await stagesOf(live)).toEqual(await stagesOf(once));
     expect((await customerOf("moves")).score).toBe((await customerOf("batch")).score);
   });
+
+  it("writes nothing again for a day already stored as it stands, once the day's score has moved", async () => {
+    await step([paid("again", 0, NOW - 40 * DAY), paid("again", 1, NOW - 10 * DAY)], NOW - 3 * 3_600_000);
+    const id = (await customerOf("again")).id;
+    // The failed payment moves today away from yesterday: today's point is written...
+    expect((await step([failed("again", 1, NOW - 2 * 3_600_000)], NOW - 2 * 3_600_000)).some((s) => /INSERT INTO score_history/.test(s))).toBe(true);
+    const points = await pointsOf(id);
+    // ...and the day's later events, which leave it as it is, write it no more (every live event of the day did before).
+    expect(await step([profile("again", 1, NOW - 3_600_000)], NOW - 3_600_000)).toEqual([]);
+    expect(await step([profile("again", 2, NOW - 60_000)], NOW - 60_000)).toEqual([]);
+    expect(await pointsOf(id)).toEqual(points);
+  });
 });
