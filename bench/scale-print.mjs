@@ -126,7 +126,7 @@ export function printScale(r) {
     const at = ["atStart", "beforeLoad", "endOfLoad", "after60s"];
     console.log(table(["app, by kind", "at start", "before load", "end of load", "60 s after"], ["anon", "file", "shmem"].map((k) => [k, ...at.map((p) => `${m.rssSplitMiB[p][k]} MiB`)])));
     console.log(`   anon = heaps (V8, SQLite's page cache, allocator arenas); file = mapped files. Local D1 file: ${m.d1FileMiB.beforeLoad} MiB before the load, ${m.d1FileMiB.after60s} MiB 60 s after.`);
-    if (m.v8HeapMiB) console.log(`   V8 heap in use by the Worker isolate (the app's JavaScript objects and not yet collected garbage): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after it.`);
+    if (m.v8HeapMiB) console.log(`   V8 heap in use by the Worker isolate (the app's JavaScript objects and not yet collected garbage): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after it${liveHeap(m.v8HeapMiB)}.`);
   }
   if (m.perProcessMiB) console.log(`   per workerd process (MiB): before ${JSON.stringify(m.perProcessMiB.beforeLoad)}, end ${JSON.stringify(m.perProcessMiB.endOfLoad)}, 60 s after ${JSON.stringify(m.perProcessMiB.after60s)}`);
   console.log(`   backlog drained ${m.drained ? `${m.drainSecondsAfterLoad} s after the load ended` : "not within 6 minutes of the load's end"}; the load's inbox rows: ${JSON.stringify(m.inbox)}; events queue meanwhile: ${JSON.stringify(m.queue)}; sweeps fired in this app: ${r.sweeps?.streams ?? "–"}`);
@@ -137,7 +137,7 @@ export function printScale(r) {
         `${n(ctl.accepted)} accepted, ${n(ctl.acceptedPerSec)}/s, ${ctl.failed} not accepted: ${JSON.stringify(ctl.statusCodes)}, ${ctl.errors} errors, ${ctl.timeouts} timeouts; ` +
         `anon ${ctl.rssSplitMiB.beforeLoad.anon} → ${ctl.rssSplitMiB.endOfLoad.anon} → ${ctl.rssSplitMiB.after60s.anon} MiB, file ${ctl.rssSplitMiB.beforeLoad.file} → ${ctl.rssSplitMiB.endOfLoad.file} → ${ctl.rssSplitMiB.after60s.file} MiB; ` +
         `local D1 file ${ctl.d1FileMiB.beforeLoad} → ${ctl.d1FileMiB.after60s} MiB` +
-        (ctl.v8HeapMiB ? `; V8 heap in use ${ctl.v8HeapMiB.beforeLoad.usedMiB} → ${ctl.v8HeapMiB.after60s.usedMiB} MiB` : ""),
+        (ctl.v8HeapMiB ? `; V8 heap in use ${ctl.v8HeapMiB.beforeLoad.usedMiB} → ${ctl.v8HeapMiB.after60s.usedMiB} MiB${liveHeap(ctl.v8HeapMiB)}` : ""),
     );
   }
 
@@ -164,4 +164,10 @@ export function writerAtTarget(st) {
     .map(([k, v]) => `${k} ${v.perEvent}`)
     .join(", ");
   return { rate, statements, share: Math.round(statements / 10), peakShare: Math.round((statements * 3) / 10), top };
+}
+
+/** The heap after a full collection (bench/v8-heap.mjs), when both readings have it. */
+export function liveHeap(h) {
+  const [a, b] = [h.beforeLoad.liveMiB, h.after60s.liveMiB];
+  return a == null || b == null ? "" : `; after a full collection ${a} → ${b} MiB`;
 }

@@ -1,6 +1,6 @@
 // The scale part of bench/RESULTS.md (and the README's benchmark section).
 import { mdTable } from "./lib.mjs";
-import { storageRowsFolded, usd, writerAtTarget } from "./scale-print.mjs";
+import { liveHeap, storageRowsFolded, usd, writerAtTarget } from "./scale-print.mjs";
 
 const n = (x) => (x === null || x === undefined ? "–" : typeof x === "number" ? x.toLocaleString("en-US") : String(x));
 const kib = (b) => (b === null || b === undefined ? "–" : `${n(Math.round(b / 102.4) / 10)} KiB`);
@@ -26,7 +26,7 @@ function controlSentence(m) {
     `${signed(c.growthMiB.duringLoad)} MiB during the load and ${signed(c.growthMiB.after60s)} MiB 60 s after, against the app's ${signed(m.growthMiB.duringLoad)} and ${signed(m.growthMiB.after60s)} MiB; ` +
     `anon ${c.rssSplitMiB.beforeLoad.anon} → ${c.rssSplitMiB.endOfLoad.anon} → ${c.rssSplitMiB.after60s.anon} MiB, file ${c.rssSplitMiB.beforeLoad.file} → ${c.rssSplitMiB.endOfLoad.file} → ${c.rssSplitMiB.after60s.file} MiB; ` +
     `its local D1 file grew from ${c.d1FileMiB.beforeLoad} to ${c.d1FileMiB.after60s} MiB` +
-    (c.v8HeapMiB ? ` and its V8 heap in use from ${c.v8HeapMiB.beforeLoad.usedMiB} to ${c.v8HeapMiB.after60s.usedMiB} MiB. ` : ". ")
+    (c.v8HeapMiB ? ` and its V8 heap in use from ${c.v8HeapMiB.beforeLoad.usedMiB} to ${c.v8HeapMiB.after60s.usedMiB} MiB${liveHeap(c.v8HeapMiB)}. ` : ". ")
   );
 }
 
@@ -130,7 +130,7 @@ export function scale(r) {
       (m.rssSplitMiB
         ? `Split by kind (anon = heaps: V8, SQLite's page cache, allocator arenas; file = mapped files): anon ${m.rssSplitMiB.beforeLoad.anon} → ${m.rssSplitMiB.endOfLoad.anon} → ${m.rssSplitMiB.after60s.anon} MiB, ` +
           `file ${m.rssSplitMiB.beforeLoad.file} → ${m.rssSplitMiB.endOfLoad.file} → ${m.rssSplitMiB.after60s.file} MiB; the local D1 file grew from ${m.d1FileMiB.beforeLoad} to ${m.d1FileMiB.after60s} MiB. ` +
-          (m.v8HeapMiB ? `The Worker isolate's V8 heap in use (Tenure's own JavaScript objects, its maps and caches, plus garbage not yet collected): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after. ` : "")
+          (m.v8HeapMiB ? `The Worker isolate's V8 heap in use (Tenure's own JavaScript objects, its maps and caches, plus garbage not yet collected): ${m.v8HeapMiB.beforeLoad.usedMiB} MiB before the load, ${m.v8HeapMiB.after60s.usedMiB} MiB 60 s after${liveHeap(m.v8HeapMiB)}. ` : "")
         : "") +
       (m.control ? controlSentence(m) : "") +
       "`--load-seconds 600` runs the 10-minute load.",

@@ -125,7 +125,6 @@ export async function claimReceived(db: D1Database, ids: string[]): Promise<Inbo
   }));
 }
 
-/** Marks a customer's applied rows processed: one statement for all of them. */
 /** Only a row still `received`: one that a concurrent consumer applied meanwhile stays applied. */
 export function markUnmatchedStmt(db: D1Database, id: string, reason: string, now: number): D1PreparedStatement {
   return db.prepare(`UPDATE inbox_events SET status = 'unmatched', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`).bind(now, reason, id);
