@@ -28,6 +28,7 @@ export class AccountShard extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
   private served = { requests: 0, customers: 0 };
   private readonly copies: SqlCustomerCopies;
+  private alarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,7 +41,11 @@ export class AccountShard extends DurableObject<Env> {
       this.served.customers += req.groups.length;
       const result = await applyGroups({ ...req.deps, db: this.env.DB }, req.groups, this.copies);
       // A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention.
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
+      // Looked up once per instance: the alarm re-arms itself while copies remain.
+      if (!this.alarmArmed) {
+        if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
+        this.alarmArmed = true;
+      }
       return result;
     });
   }
@@ -61,6 +66,7 @@ export class AccountShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const due = this.copies.prune(Date.now());
     if (due !== null) await this.ctx.storage.setAlarm(due);
+    else this.alarmArmed = false;
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
