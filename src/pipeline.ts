@@ -24,7 +24,7 @@ import {
   upsertContactsStmt,
   type IdentityKey,
 } from "./store/identity";
-import { markAppliedStmt } from "./store/apply-guard";
+import { isApplyGuardFailure, markAppliedStmt } from "./store/apply-guard";
 import { customerWrite, loadCustomers, type CustomerRow, type StoredCustomer } from "./store/customers";
 import { COPY_TIMELINE_DAYS, type CustomerCopies, type CustomerCopy } from "./shard/customer-copy";
 import { makeCopy, readCopy } from "./core/timeline-copy";
@@ -305,7 +305,8 @@ async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult)
         await db.batch(s.stmts);
         done(s);
       } catch (err) {
-        log("warn", "customer commit failed; will retry", { customerId: s.customerId, events: s.group.length, ...errorFields(err) });
+        if (isApplyGuardFailure(err)) log("info", "customer commit refused by its guard (another writer moved the customer, its ids, its loyalty position or its rows); will retry", { customerId: s.customerId, events: s.group.length });
+        else log("warn", "customer commit failed; will retry", { customerId: s.customerId, events: s.group.length, ...errorFields(err) });
         result.retry.push(...s.group.map((g) => g.row.id));
       }
     }

@@ -49,3 +49,6 @@ export function markAppliedStmt(
     )
     .bind(JSON.stringify(rowIds), keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held), now, loyaltySeq);
 }
+
+/** The error D1 gives when `markAppliedStmt`'s guard refused the commit (a lost race, retried), as opposed to any other failure. */
+export const isApplyGuardFailure = (err: unknown): boolean => err instanceof Error && /NOT NULL constraint failed: inbox_events\.status/.test(err.message);
