@@ -318,7 +318,11 @@ function labelOf(s: D1PreparedStatement | undefined): string {
   return s instanceof MeteredStatement ? s.label : "other";
 }
 
-/** `INSERT inbox_events`, `SELECT customers`…: the statement's verb and the first table it names. */
+/**
+ * `INSERT inbox_events`, `SELECT customers`…: the statement's verb and the first table it names; an UPDATE also names
+ * the first column it sets, so that updates of one table that do different work are counted apart (the commit's
+ * status with its guard, the claim's attempt count and the re-drive of waiting events all update `inbox_events`).
+ */
 function statementLabel(sql: string): string {
   const text = sql.replace(/--[^\n]*/g, " ").replace(/\s+/g, " ").trim();
   const verb = /\b(INSERT|UPDATE|DELETE|SELECT|REPLACE)\b/i.exec(text)?.[1]?.toUpperCase() ?? text.split(" ")[0]?.toUpperCase() ?? "?";
@@ -328,7 +332,8 @@ function statementLabel(sql: string): string {
       : verb === "UPDATE"
         ? /\bUPDATE\s+(?:OR\s+\w+\s+)?"?(\w+)/i.exec(text)?.[1]
         : /\bFROM\s+"?(\w+)/i.exec(text)?.[1];
-  return table ? `${verb} ${table}` : verb;
+  const set = verb === "UPDATE" ? /\bSET\s+"?(\w+)/i.exec(text)?.[1] : undefined;
+  return table ? `${verb} ${table}${set ? ` SET ${set}` : ""}` : verb;
 }
 
 function has(o: object, key: string): boolean {
