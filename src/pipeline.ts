@@ -518,10 +518,11 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   const continues = through !== null && range.from >= through && range.deferred === null;
   const built = buildTimeline(state, deps.cfg, range, deps.now, prev, continues);
   const kept = history.filter((p) => p.at < fromAt || p.at > toAt);
-  const merged = [...kept, ...built.points.map(toStored)].sort((a, b) => a.at - b.at);
+  const recomputed = built.points.map(toStored);
+  const merged = [...kept, ...recomputed].sort((a, b) => a.at - b.at);
   // A live step recomputes today with every event: a point already stored as it is (the history holds the range) is not written again.
   const inRange = new Map(history.filter((p) => p.at >= fromAt && p.at <= toAt).map((p) => [p.at, p]));
-  const written = built.points.filter((p) => !sameStored(inRange.get(p.at), p));
+  const written = built.points.filter((p, i) => !sameStored(inRange.get(p.at), recomputed[i]!));
   const deletes = replaced(history, prev, fromAt, toAt, built.points, through === null || range.from > through);
   return {
     stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, deletes, written),
@@ -556,8 +557,7 @@ function toStored(p: TimelinePoint): StoredPoint {
   return { at: p.at, score: p.score, band: p.band, stage: p.stage, modelVersion: p.modelVersion, components: JSON.stringify(p.components) };
 }
 
-function sameStored(s: StoredPoint | undefined, p: TimelinePoint): boolean {
-  const t = toStored(p);
+function sameStored(s: StoredPoint | undefined, t: StoredPoint): boolean {
   return s !== undefined && s.score === t.score && s.band === t.band && s.stage === t.stage && s.modelVersion === t.modelVersion && s.components === t.components;
 }
 

@@ -55,7 +55,7 @@ export async function loadCustomers(db: D1Database, ids: string[], held: Readonl
   const out = new Map<string, StoredCustomer>();
   for (const id of ids) {
     const h = held.get(id);
-    if (h) out.set(id, { ...customerOf(h.row), externalIds: structuredClone(h.externalIds) });
+    if (h) out.set(id, { ...customerOf(h.row), externalIds: h.externalIds });
   }
   const missing = ids.filter((id) => !held.has(id));
   for (let i = 0; i < missing.length; i += 80) {

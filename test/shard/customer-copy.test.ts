@@ -278,41 +278,47 @@ describe("loyalty positions in the copies", () => {
       .bind(referred, referrer, status, at - DAY, releaseAt, at)
       .run();
   const readsPosition = (sql: string[]) => sql.some((s) => s.includes("SELECT 'self', ids.id"));
+  /** A customer made by one invoice and scored again by a second: the second step read its position and kept it. */
+  async function withPosition(key: string, now: number) {
+    const copies = memoryCopies();
+    await apply(copies, invoice(`evt_${key}_1`, `cus_${key}`, now - 3 * DAY), now);
+    await apply(copies, invoice(`evt_${key}_2`, `cus_${key}`, now - 2 * DAY), now);
+    const [id] = [...copies.rows.keys()];
+    return { copies, id: id! };
+  }
 
   it("spare the next step its read of the customer's place in the program", async () => {
     const now = Date.now();
-    const copies = memoryCopies();
-    await apply(copies, invoice("evt_lp_1", "cus_lp_a", now - 3 * DAY), now);
-    await apply(copies, invoice("evt_lp_2", "cus_lp_a", now - 2 * DAY), now);
-    const [id] = [...copies.rows.keys()];
-    const held = copies.rows.get(id!)!.position;
-    expect(held).toEqual((await programPositions(env.DB, [id!], now)).get(id!));
+    const { copies, id } = await withPosition("lp_a", now);
+    expect(copies.rows.get(id)!.position).toEqual((await programPositions(env.DB, [id], now)).get(id));
 
     const { db, counts } = countingD1(env.DB);
-    expect((await apply(copies, invoice("evt_lp_3", "cus_lp_a", now - DAY), now, db)).done).toEqual(["stripe:evt_lp_3"]);
+    expect((await apply(copies, invoice("evt_lp_a_3", "cus_lp_a", now - DAY), now, db)).done).toEqual(["stripe:evt_lp_a_3"]);
     expect(readsPosition(counts.sql)).toBe(false);
   });
 
   it("fail the commit once when another customer's step moved the position, then the retry reads it from D1", async () => {
     const now = Date.now();
-    const copies = memoryCopies();
-    await apply(copies, invoice("evt_lp_4", "cus_lp_b", now - 3 * DAY), now);
-    await apply(copies, invoice("evt_lp_5", "cus_lp_b", now - 2 * DAY), now);
-    const [id] = [...copies.rows.keys()];
-    expect(copies.rows.get(id!)!.position).not.toBeNull();
+    const { copies, id } = await withPosition("lp_b", now);
+    expect(copies.rows.get(id)!.position).not.toBeNull();
     // A friend's step paid out this customer's referral: it wrote the referral row, not this customer's row.
-    await referral("cu_lp_friend", id!, "paid", now, null);
+    await referral("cu_lp_friend", id, "paid", now, null);
 
-    const e = invoice("evt_lp_6", "cus_lp_b", now - DAY);
+    const e = invoice("evt_lp_b_3", "cus_lp_b", now - DAY);
     expect(await apply(copies, e, now)).toMatchObject({ done: [], retry: [e.id] });
     const { db, counts } = countingD1(env.DB);
     const { groups } = await resolveEvents({ db: env.DB, cfg: defaultConfig, now }, [e.id]);
     expect((await applyGroups({ db, cfg: defaultConfig, now }, groups, copies)).done).toEqual([e.id]);
     expect(readsPosition(counts.sql)).toBe(true);
-    const fresh = (await programPositions(env.DB, [id!], now)).get(id!)!;
+    const fresh = (await programPositions(env.DB, [id], now)).get(id)!;
     expect(fresh.paid).toBe(1);
-    const kept = copies.rows.get(id!)!.position;
-    if (kept) expect(kept).toEqual(fresh);
+    // The retry saw the paid referral and awarded the first-referral badge: a write of its own that moves the
+    // position, so it keeps none...
+    expect(fresh.badges).toEqual(["first_referral"]);
+    expect(copies.rows.get(id)!.position).toBeNull();
+    // ...and the next step reads the position and keeps what D1 holds.
+    await apply(copies, invoice("evt_lp_b_4", "cus_lp_b", now - DAY / 2), now);
+    expect(copies.rows.get(id)!.position).toEqual((await programPositions(env.DB, [id], now)).get(id));
   });
 
   it("read the position again once a pending referral falls due, which no write announces", async () => {
