@@ -38,6 +38,9 @@ export default defineConfig(async () => {
             PUBLIC_URL: "https://tenure.example.com",
             HUBSPOT_COALESCE_MS: "0",
             SLACK_ALERT_SETTLE_MS: "0",
+            // Off for the suite at large, whose drain() applies what the inbox holds; the carried path's own tests, the
+            // contract's Segment case and the fault suite turn it on with a queue they can read.
+            QUEUE_CARRIED_SOURCES: "",
             TENURE_MEMBER_SECRET: "test-member-secret-0123456789abcdef",
             REFERRAL_LANDING_URL: "https://app.example.com/signup?plan=pro",
           },

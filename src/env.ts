@@ -11,9 +11,8 @@ export interface Bindings {
   SHARDS?: DurableObjectNamespace<import("./shard/account-shard").AccountShard>;
 }
 
-export interface EventMessage {
-  eventId: string;
-}
+/** An inbox row to apply, or a delivery carried on the queue with no row yet (src/store/carried.ts). */
+export type EventMessage = { eventId: string } | { delivery: import("./store/carried").CarriedDelivery };
 export interface ActionMessage {
   actionId: string;
 }
@@ -124,6 +123,14 @@ export const configSchema = z.object({
   HUBSPOT_COALESCE_MS: intVar(5000),
   /** How many account shards apply events (src/shard/); 0 (the default for now) applies them in the consumer itself. */
   ACCOUNT_SHARDS: intVar(0),
+  /**
+   * Comma-separated sources whose deliveries travel on the events queue and are written to the inbox only by the
+   * commit that applies them (src/store/carried.ts); empty (the default for now) writes every delivery at ingest.
+   */
+  QUEUE_CARRIED_SOURCES: z
+    .string()
+    .optional()
+    .transform((v) => new Set((v ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""))),
   /** Slack alerts wait this long and are re-checked before posting, so a burst of facts settles first. */
   SLACK_ALERT_SETTLE_MS: intVar(120_000),
 

@@ -24,7 +24,8 @@ import {
   upsertContactsStmt,
   type IdentityKey,
 } from "./store/identity";
-import { isApplyGuardFailure, markAppliedStmt } from "./store/apply-guard";
+import { isApplyGuardFailure, markAppliedStmts } from "./store/apply-guard";
+import { notStoredYet, type CarriedDelivery } from "./store/carried";
 import { customerWrite, loadCustomers, type CustomerRow, type StoredCustomer } from "./store/customers";
 import { COPY_TIMELINE_DAYS, type CustomerCopies, type CustomerCopy } from "./shard/customer-copy";
 import { makeCopy, readCopy } from "./core/timeline-copy";
@@ -89,6 +90,9 @@ export interface TimelineJob {
   to: string;
 }
 
+/** A delivery that came on the queue (src/store/carried.ts), with the queue's count of its attempts. */
+export type CarriedMessage = { d: CarriedDelivery; attempts: number };
+
 export interface Resolved {
   row: InboxRow;
   customerId: string | null;
@@ -103,8 +107,8 @@ export interface Resolved {
   people?: Record<string, StoredPerson>;
 }
 
-export async function processEvents(deps: PipelineDeps, eventIds: string[]): Promise<ProcessResult> {
-  const { result, groups } = await resolveEvents(deps, eventIds);
+export async function processEvents(deps: PipelineDeps, eventIds: string[], carried: CarriedMessage[] = []): Promise<ProcessResult> {
+  const { result, groups } = await resolveEvents(deps, eventIds, carried);
   return mergeResults(result, await applyGroups(deps, groups));
 }
 
@@ -116,8 +120,8 @@ export type CustomerGroups = [customerId: string, group: Resolved[]][];
  * customers that explicit ids prove are one), plans lookups and commits the unmatched. What it returns for each
  * customer is applied by `applyGroups`, on that customer's shard.
  */
-export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Promise<{ result: ProcessResult; groups: CustomerGroups }> {
-  const claimed = await claimReceived(deps.db, eventIds);
+export async function resolveEvents(deps: PipelineDeps, eventIds: string[], carried: CarriedMessage[] = []): Promise<{ result: ProcessResult; groups: CustomerGroups }> {
+  const claimed = [...(await claimReceived(deps.db, eventIds)), ...(await notStoredYet(deps.db, carried))];
   const result = emptyResult();
   if (claimed.length === 0) return { result, groups: [] };
   const rows = await scrubErasedArrivals(deps.db, claimed, deps.now);
@@ -134,7 +138,7 @@ export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Pro
         stmts.push(...(await prepareErasure(deps.db, `hubspot:${e.contactId}`, id, deps.now)));
         result.erasureIds.push(id);
       }
-      stmts.push(markErasureDoneStmt(deps.db, r.id, deps.now));
+      stmts.push(markErasureDoneStmt(deps.db, r, deps.now));
     }
     await deps.db.batch(stmts);
     result.done.push(...erasures.map((r) => r.id));
@@ -155,7 +159,7 @@ export async function resolveEvents(deps: PipelineDeps, eventIds: string[]): Pro
   const unmatched = resolved.filter((r) => r.customerId === null && !r.defer);
   if (unmatched.length > 0) {
     const stmts = unmatched.flatMap((r) => [
-      markUnmatchedStmt(deps.db, r.row.id, r.conflicts?.length ? `refused: ${r.conflicts[0]!.reason}` : unmatchedReason(r.keys, enrichment), deps.now),
+      markUnmatchedStmt(deps.db, r.row, r.conflicts?.length ? `refused: ${r.conflicts[0]!.reason}` : unmatchedReason(r.keys, enrichment), deps.now),
       ...unmatchedKeyStmts(deps.db, r.row.id, r.keys),
       ...conflictStmts(deps.db, r.conflicts ?? [], deps.now),
     ]);
@@ -394,11 +398,11 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
   const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
   if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
-  const guard = markAppliedStmt(db, customerId, group.map((g) => g.row.id), linking, stored?.version ?? null, held, loyalty.positionHeld ? loyalty.position.seq : null, now);
+  const guard = markAppliedStmts(db, customerId, group.map((g) => g.row), linking, stored?.version ?? null, held, loyalty.positionHeld ? loyalty.position.seq : null, now);
   // The ids linked to the customer once this commits: the ones it had and the ones this step links.
   const externalIds = structuredClone(stored?.externalIds ?? {});
   for (const k of linking) if (!externalIds[k.kind]?.includes(k.value)) (externalIds[k.kind] ??= []).push(k.value);
-  return { stmts: [guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, externalIds, history: step.history, position: step.position };
+  return { stmts: [...guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, externalIds, history: step.history, position: step.position };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */

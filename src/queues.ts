@@ -9,7 +9,8 @@ import { applyOnShards } from "./shard/route";
 import { enqueue, sendJobs } from "./jobs/enqueue";
 import { eventMessageSchema } from "./jobs/messages";
 import { consumeJobPages, deadLetterJobPages, readJobPage, sendTimelineJobs, type JobPage } from "./jobs/run";
-import { markFailed } from "./store/inbox";
+import { markFailed, type InboxRow } from "./store/inbox";
+import { carriedRow } from "./store/carried";
 import { redriveUnmatched } from "./store/identity";
 import { activeTenureConfig } from "./store/model-versions";
 import { outboundDeps } from "./plugins/destinations";
@@ -67,15 +68,17 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   const { pages, rest } = splitJobPages(batch);
   await consumeJobPages(env, pages);
   if (rest.length === 0) return;
-  const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
+  const msgs = await eventBodies(env, rest);
   const cfg = loadConfig(env);
   const deps = { db: env.DB, cfg: await activeTenureConfig(env.DB, tenureConfig(cfg.TENURE_CONFIG)), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS, ...outboundDeps(cfg) };
   // Identities resolve here, in order; each customer's events are then applied on its account shard.
-  const { result, groups } = await resolveEvents(deps, msgs.map((m) => m.body.eventId));
+  const ids = msgs.flatMap(({ body }) => ("eventId" in body ? [body.eventId] : []));
+  const carried = msgs.flatMap(({ msg, body }) => ("delivery" in body ? [{ d: body.delivery, attempts: msg.attempts }] : []));
+  const { result, groups } = await resolveEvents(deps, ids, carried);
   mergeResults(result, await applyOnShards(env.SHARDS, cfg.ACCOUNT_SHARDS, deps, groups));
   const retry = new Set(result.retry);
   for (const { msg, body } of msgs) {
-    if (retry.has(body.eventId)) msg.retry({ delaySeconds: 2 });
+    if (retry.has(eventIdOf(body))) msg.retry({ delaySeconds: 2 });
     else msg.ack();
   }
   await enqueue(env.ACTIONS, result.actionIds.map((actionId) => ({ actionId })));
@@ -88,6 +91,54 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   }
   const redriven = await redriveUnmatched(env.DB, result.newKeys);
   await enqueue(env.EVENTS, redriven.map((eventId) => ({ eventId })));
+}
+
+const eventIdOf = (body: EventMessage): string => ("eventId" in body ? body.eventId : body.delivery.id);
+
+/**
+ * The events of a batch. An unreadable message naming an inbox row carries nothing of its own and is dropped; one
+ * carrying a delivery holds its only copy, so it is stored as `failed` (its facts as they came) for a re-drive once
+ * the cause is fixed (a deploy that changed the event schema while it waited, say).
+ */
+async function eventBodies(env: Env, messages: readonly Message<unknown>[]): Promise<{ msg: Message<unknown>; body: EventMessage }[]> {
+  const out: { msg: Message<unknown>; body: EventMessage }[] = [];
+  const unreadable: { msg: Message<unknown>; row: InboxRow }[] = [];
+  for (const msg of messages) {
+    const p = eventMessageSchema.safeParse(msg.body);
+    if (p.success) {
+      out.push({ msg, body: p.data });
+      continue;
+    }
+    const row = unreadableCarried(msg);
+    if (row) unreadable.push({ msg, row });
+    else {
+      log("error", "unreadable queue message dropped", { queue: "events", messageId: msg.id });
+      msg.ack();
+    }
+  }
+  if (unreadable.length > 0) {
+    // Not acked if this fails: the queue keeps the message.
+    await markFailed(env.DB, unreadable.map((u) => u.row), "unreadable on the queue: its facts do not match the event schema", Date.now());
+    log("error", "carried deliveries unreadable; stored as failed", { count: unreadable.length });
+    for (const u of unreadable) u.msg.ack();
+  }
+  return out;
+}
+
+function unreadableCarried(msg: Message<unknown>): InboxRow | null {
+  const d = (msg.body as { delivery?: Record<string, unknown> } | null)?.delivery;
+  if (!d || typeof d.id !== "string" || d.id === "" || typeof d.source !== "string") return null;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : 0);
+  return {
+    id: d.id,
+    source: d.source,
+    vendorType: typeof d.vendorType === "string" ? d.vendorType : "",
+    status: "received",
+    occurredAt: num(d.occurredAt),
+    attempts: msg.attempts,
+    events: (Array.isArray(d.events) ? d.events : []) as InboxRow["events"],
+    carried: { receivedAt: num(d.receivedAt), requestId: typeof d.requestId === "string" ? d.requestId : null, payload: typeof d.payload === "string" ? d.payload : null },
+  };
 }
 
 async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -113,8 +164,13 @@ async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<v
 async function deadLetterEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const { pages, rest } = splitJobPages(batch);
   await deadLetterJobPages(env, pages);
-  const msgs = bodies({ ...batch, messages: rest } as MessageBatch<unknown>, eventMessageSchema);
-  await markFailed(env.DB, msgs.map((m) => m.body.eventId), "dead-lettered: processing failed on every retry", Date.now());
+  const msgs = await eventBodies(env, rest);
+  await markFailed(
+    env.DB,
+    msgs.map(({ msg, body }) => ("eventId" in body ? body.eventId : carriedRow(body.delivery, msg.attempts))),
+    "dead-lettered: processing failed on every retry",
+    Date.now(),
+  );
   if (msgs.length) log("error", "events dead-lettered; POST /api/events/redrive applies them again", { count: msgs.length });
   for (const m of msgs) m.msg.ack();
 }

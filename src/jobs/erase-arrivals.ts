@@ -39,11 +39,10 @@ export async function scrubErasedArrivals(db: D1Database, rows: InboxRow[], now:
     }
     for (const u of ids.userIds) ids.pseudonyms[u] = await pseudonymOf(salt, u);
     const scrubbed = scrubEvents(row.events, ids);
-    writes.push(
-      scrubbedArrivalStmt(db, row.id, JSON.stringify(scrubbed.events)),
-      ...tombstoneStmts(db, "arrival", fresh, now),
-    );
-    out.push({ ...row, events: scrubbed.events });
+    // A carried delivery has no row to scrub yet: the row its commit writes holds the scrubbed facts, without the payload.
+    if (!row.carried) writes.push(scrubbedArrivalStmt(db, row.id, JSON.stringify(scrubbed.events)));
+    writes.push(...tombstoneStmts(db, "arrival", fresh, now));
+    out.push({ ...row, events: scrubbed.events, ...(row.carried ? { carried: { ...row.carried, payload: null } } : {}) });
   }
   if (writes.length > 0) await db.batch(writes);
   return out;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { carriedDeliverySchema } from "../store/carried";
 import type { EventMessage } from "../env";
 
 /**
@@ -70,8 +71,8 @@ export type JobMessage = z.infer<typeof jobMessageSchema>;
 export const recomputeMessageSchema = z.object({ recomputeAfter: z.string(), asOf: z.number().int() });
 export type RecomputeMessage = z.infer<typeof recomputeMessageSchema>;
 
-/** An inbox row to apply (src/env.ts's EventMessage). */
-export const eventMessageSchema = z.object({ eventId: z.string().min(1) });
+/** An inbox row to apply, or a delivery carried with no row yet (src/env.ts's EventMessage). */
+export const eventMessageSchema = z.union([z.object({ eventId: z.string().min(1) }), z.object({ delivery: carriedDeliverySchema })]);
 
 /** Everything the events queue carries. */
 export type EventsQueueMessage = EventMessage | JobMessage | RecomputeMessage;

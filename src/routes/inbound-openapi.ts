@@ -66,7 +66,8 @@ export const inboundPaths = {
       description:
         "Authenticated by the vendor's signature, not by the admin token: each source verifies its own scheme (Stripe-Signature, X-HubSpot-Signature-v3, ...) " +
         `over the raw body, in constant time, with a 5-minute window. The raw body (at most ${kib} KiB) is verified before it is parsed. ` +
-        "2xx only after the delivery is committed to D1; duplicates and event types Tenure does not use answer 200 and change nothing.",
+        "2xx only after the delivery is durable: committed to D1, or, for the sources in QUEUE_CARRIED_SOURCES (Segment by default), accepted by the events queue, whose consumer writes its inbox row with its effects. " +
+        "Duplicates and event types Tenure does not use answer 200 and change nothing. 503 `queue_unavailable` when the queue refused a carried delivery: nothing was kept, retry it.",
       tags: ["Webhooks"],
       security: [],
       parameters: [pathParam("source", "The vendor that sent it: a built-in or bundled source, or one stored through POST /api/plugins.", { anyOf: [{ enum: Object.keys(sources) }, { type: "string", pattern: "^[a-z][a-z0-9-]{1,39}$" }] })],
@@ -77,7 +78,8 @@ export const inboundPaths = {
           required: ["received", "duplicates", "ignored"],
           properties: {
             received: { type: "integer", description: "Deliveries in the body." },
-            duplicates: { type: "integer", description: "Deliveries already in the inbox." },
+            duplicates: { type: "integer", description: "Deliveries already in the inbox. A carried delivery is checked when it is applied, so it is never counted here." },
+            queued: { type: "integer", description: "For a source in QUEUE_CARRIED_SOURCES: deliveries carried on the events queue, not yet in the inbox." },
             ignored: { type: "integer", description: "Deliveries of event types Tenure does not use." },
           },
         }),

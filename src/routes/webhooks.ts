@@ -7,7 +7,8 @@ import { HOUR, timeProblems } from "../core/time";
 import { loadConfig, type Config, type Env } from "../env";
 import { tenureConfig } from "../config";
 import { AppError } from "../errors";
-import { log } from "../log";
+import { errorFields, log } from "../log";
+import { sendCarried, splitCarried, type CarriedDelivery } from "../store/carried";
 import { commitDeliveries, inboxRow, type NewInboxRow } from "../store/inbox";
 import { enqueue } from "../jobs/enqueue";
 import { readLimited } from "../body";
@@ -76,18 +77,21 @@ async function accept(c: Context<WebhookEnv>, source: WebhookSource<unknown>, cf
   const deliveries = source.normalize(parsed.data, raw, { now, surveys: () => tenureConfig(cfg.TENURE_CONFIG).surveys });
   assertUsable(name, deliveries, now, cfg.MAX_EVENT_FUTURE_HOURS * HOUR);
   const rows = deliveries.map((d) => inboxRow(source.name, d, now, c.get("requestId")));
-  const stored = storeAndHandOff(c.env, rows);
+  const { carried, stored: toStore } = splitCarried(rows, cfg.QUEUE_CARRIED_SOURCES, cfg.RAW_PAYLOAD_RETENTION_DAYS > 0);
+  await handOffCarried(c.env, carried);
+  const stored = storeAndHandOff(c.env, toStore);
   // Kept alive past a client that hangs up between the commit and the send, so the row is not left for the sweeper.
   // The promise is this request's own: waitUntil and the await below are in the same request.
   waitUntilOf(c)?.(stored.catch(() => {}));
   const inserted = await stored;
-  log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, requestId: c.get("requestId") });
+  log("info", "webhook accepted", { source: name, deliveries: rows.length, new: inserted.length, queued: carried.length, requestId: c.get("requestId") });
   const challenge = challengeAnswer(source, c.req.raw.headers);
   if (challenge?.respond === "text") return c.text(challenge.value);
   return c.json({
     received: rows.length,
-    duplicates: rows.length - inserted.length,
+    duplicates: toStore.length - inserted.length,
     ignored: rows.filter((r) => r.status === "ignored").length,
+    ...(cfg.QUEUE_CARRIED_SOURCES.has(name) ? { queued: carried.length } : {}),
     ...(challenge ? { challenge: challenge.value } : {}),
   });
 }
@@ -101,6 +105,19 @@ async function storeAndHandOff(env: Env, rows: NewInboxRow[]): Promise<string[]>
   const { inserted, unclaimed } = await commitDeliveries(env.DB, rows);
   await enqueue(env.EVENTS, unclaimed.map((eventId) => ({ eventId })));
   return inserted;
+}
+
+/**
+ * Carried deliveries (src/store/carried.ts) are durable once the queue has them. First, so that a refused send
+ * answers 503 before anything else of the request is kept: the vendor retries the whole delivery.
+ */
+async function handOffCarried(env: Env, carried: CarriedDelivery[]): Promise<void> {
+  try {
+    await sendCarried(env.EVENTS as unknown as Queue<{ delivery: CarriedDelivery }>, carried);
+  } catch (err) {
+    log("warn", "events queue refused carried deliveries; answered 503 for the vendor to retry", { count: carried.length, ...errorFields(err) });
+    throw new AppError(503, "queue_unavailable", "The events queue did not accept this delivery; nothing was kept. Retry it.");
+  }
 }
 
 function waitUntilOf(c: Context<WebhookEnv>): ((p: Promise<unknown>) => void) | undefined {

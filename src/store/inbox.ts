@@ -24,6 +24,8 @@ export interface InboxRow {
   occurredAt: number;
   attempts: number;
   events: NormalizedEvent[];
+  /** Set when the delivery came on the queue with no inbox row yet (src/store/carried.ts): the commit inserts its row. */
+  carried?: { receivedAt: number; requestId: string | null; payload: string | null };
 }
 
 /**
@@ -125,15 +127,38 @@ export async function claimReceived(db: D1Database, ids: string[]): Promise<Inbo
   }));
 }
 
-/** Only a row still `received`: one that a concurrent consumer applied meanwhile stays applied. */
-export function markUnmatchedStmt(db: D1Database, id: string, reason: string, now: number): D1PreparedStatement {
-  return db.prepare(`UPDATE inbox_events SET status = 'unmatched', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`).bind(now, reason, id);
+/**
+ * Only a row still `received`: one that a concurrent consumer applied meanwhile stays applied. A carried delivery's
+ * row is inserted as unmatched, unless a concurrent consumer stored it first.
+ */
+export function markUnmatchedStmt(db: D1Database, row: InboxRow, reason: string, now: number): D1PreparedStatement {
+  if (row.carried) return insertCarriedStmt(db, row, { status: "unmatched", reason, now });
+  return db.prepare(`UPDATE inbox_events SET status = 'unmatched', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`).bind(now, reason, row.id);
 }
 
-export async function markFailed(db: D1Database, ids: string[], reason: string, now: number): Promise<void> {
-  if (ids.length === 0) return;
+/**
+ * Stores a carried delivery's row with its outcome (unmatched, failed, an erasure started); a row already there (a
+ * duplicate stored by a concurrent consumer) is left as it is.
+ */
+export function insertCarriedStmt(
+  db: D1Database,
+  row: InboxRow,
+  o: { status: "processed" | "unmatched" | "failed"; reason: string | null; now: number; customerId?: string | null },
+): D1PreparedStatement {
+  const c = row.carried!;
+  return db
+    .prepare(
+      `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, request_id, reason, normalized, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(row.id, row.source, row.vendorType, o.status, row.occurredAt, c.receivedAt, o.now, row.attempts, o.customerId ?? null, c.requestId, o.reason, JSON.stringify(row.events), c.payload);
+}
+
+/** Rows still `received` become `failed`; carried deliveries are stored as `failed`, so a re-drive can apply them. */
+export async function markFailed(db: D1Database, rows: (string | InboxRow)[], reason: string, now: number): Promise<void> {
+  if (rows.length === 0) return;
   const stmt = db.prepare(`UPDATE inbox_events SET status = 'failed', processed_at = ?, reason = ? WHERE id = ? AND status = 'received'`);
-  await db.batch(ids.map((id) => stmt.bind(now, reason, id)));
+  await db.batch(rows.map((r) => (typeof r === "string" ? stmt.bind(now, reason, r) : insertCarriedStmt(db, r, { status: "failed", reason, now }))));
 }
 
 /**

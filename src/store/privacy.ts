@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { sha256, toHex } from "../../webhooks/signature";
 import { emptyPersonIds, personIdsSchema, type PersonIds } from "../core/erasure";
+import { insertCarriedStmt, type InboxRow } from "./inbox";
 
 /**
  * Erasure records (migrations/0010_erasure.sql), the deployment's salt and the tombstones of erased
@@ -161,8 +162,10 @@ export async function erasedHashes(db: D1Database, hashes: string[]): Promise<Se
   return out;
 }
 
-export function markErasureDoneStmt(db: D1Database, eventId: string, now: number): D1PreparedStatement {
-  return db.prepare(`UPDATE inbox_events SET status = 'processed', processed_at = ?, reason = 'personal data erasure started' WHERE id = ?`).bind(now, eventId);
+export function markErasureDoneStmt(db: D1Database, row: InboxRow, now: number): D1PreparedStatement {
+  const reason = "personal data erasure started";
+  if (row.carried) return insertCarriedStmt(db, row, { status: "processed", reason, now });
+  return db.prepare(`UPDATE inbox_events SET status = 'processed', processed_at = ?, reason = ? WHERE id = ?`).bind(now, reason, row.id);
 }
 
 /** An arrival of theirs, kept without its raw payload and with its facts scrubbed. */

@@ -22,9 +22,9 @@ export function recordingQueue(): Queue<EventMessage> & { sent: string[] } {
   return {
     sent,
     metrics: async () => metadata.metrics,
-    send: async (m) => (sent.push(m.eventId), { metadata }),
+    send: async (m) => (sent.push("eventId" in m ? m.eventId : m.delivery.id), { metadata }),
     sendBatch: async (ms) => {
-      for (const m of ms) sent.push(m.body.eventId);
+      for (const m of ms) sent.push("eventId" in m.body ? m.body.eventId : m.body.delivery.id);
       return { metadata };
     },
   };

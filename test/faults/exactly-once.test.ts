@@ -7,6 +7,7 @@ import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 import { scenario, stripe } from "../loyalty/support";
 import { ADMIN } from "../support/drain";
 import { signStripe } from "../support/sign/stripe";
+import { signSegment } from "../support/sign/segment";
 import worker from "../../src/index";
 import { realTimers } from "../../src/outbox/vendor-fetch";
 import { mulberry32 } from "../../scripts/demo/random";
@@ -106,18 +107,36 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
     );
   }
   const eventIds = bodies.map((b) => `stripe:${JSON.parse(b).id as string}`);
+  // Product usage from each account's people, carried on the events queue (the deployment's default for Segment):
+  // no inbox row until the commit that applies it, so a lost or doubled message would show as a missing or extra row.
+  const usage: string[] = [];
+  for (let h = 0; h < companies.size; h++) {
+    for (let k = 0; k < 2; k++) {
+      usage.push(
+        JSON.stringify({
+          type: "track",
+          event: k === 0 ? "Report Exported" : "Dashboard Viewed",
+          userId: `user_${h}_${k}`,
+          messageId: `seg-acct${h}-${k}`,
+          timestamp: new Date(T0 - (20 - k) * 60_000).toISOString(),
+          context: { traits: { email: `user${k}@acct${h}.example` } },
+        }),
+      );
+    }
+  }
+  const usageIds = usage.map((b) => `segment:${JSON.parse(b).messageId as string}`);
 
   const chaos = new Chaos(random, CRASH_PROBABILITY);
   const broker = new Broker(
     {
       "tenure-events": { maxRetries: 10, dlq: "tenure-events-dlq", maxBatch: 100 },
       "tenure-actions": { maxRetries: 20, dlq: "tenure-actions-dlq", maxBatch: 100 },
-      "tenure-events-dlq": { maxRetries: 3, maxBatch: 100 },
+      "tenure-events-dlq": { maxRetries: 100, maxBatch: 100 },
       "tenure-actions-dlq": { maxRetries: 3, maxBatch: 100 },
     },
     () => Date.now(),
   );
-  const world: World = { env: env as never, chaos, broker, gates: new Map(), unexpected: [] };
+  const world: World = { env: { ...env, QUEUE_CARRIED_SOURCES: "segment" } as never, chaos, broker, gates: new Map(), unexpected: [] };
   const restoreFetch = installCrashingFetch(chaos);
   // Thousands of crash reports and accepted-webhook lines: kept out of the test output.
   const quiet = (["log", "warn", "error"] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
@@ -125,7 +144,7 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   fakes.slack.failNext(8, 429);
 
   // Phase 1: the deliveries, shuffled and concurrent, with the consumers running alongside.
-  const deliveries = shuffle(bodies.flatMap((b) => Array<string>(COPIES).fill(b)), random);
+  const deliveries = shuffle([...bodies, ...usage].flatMap((b) => Array<string>(COPIES).fill(b)), random);
   const unexplained: number[] = [];
   let attempts = 0;
   let next = 0;
@@ -137,7 +156,10 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
       const body = deliveries[next++]!;
       for (;;) {
         attempts++;
-        const req = new Request("https://tenure.example.com/webhooks/stripe", { method: "POST", body, headers: await signStripe(body) });
+        const segment = body.startsWith('{"type":"track"');
+        const req = segment
+          ? new Request("https://tenure.example.com/webhooks/segment", { method: "POST", body, headers: { "content-type": "application/json", ...(await signSegment("segment_secret", body)) } })
+          : new Request("https://tenure.example.com/webhooks/stripe", { method: "POST", body, headers: await signStripe(body) });
         const { status, crashed } = await ingest(world, req, isolates[i % ISOLATES]);
         if (status === 200) break;
         // Stripe retries anything but a 2xx; only a crashed invocation may have failed to answer one.
@@ -151,6 +173,16 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
     settle(world, () => ingesting),
   ]);
   await settle(world, () => false);
+  // Every carried delivery stored once, processed, on its account (matched by the people's email domain). Checked
+  // now: Segment's rows leave the inbox two days on, inside phase 2.
+  const carried = await env.DB.prepare(
+    `SELECT e.status, COUNT(*) AS n, COUNT(DISTINCT e.id) AS ids, SUM(i.customer_id = e.customer_id) AS matched FROM inbox_events e
+     LEFT JOIN identities i ON i.kind = 'domain' AND i.value = substr(json_extract(e.normalized, '$[0].subject.email'), instr(json_extract(e.normalized, '$[0].subject.email'), '@') + 1)
+     WHERE e.id IN (SELECT value FROM json_each(?)) GROUP BY e.status`,
+  )
+    .bind(JSON.stringify(usageIds))
+    .all<{ status: string; n: number; ids: number; matched: number }>();
+  expect(carried.results).toEqual([{ status: "processed", n: usageIds.length, ids: usageIds.length, matched: usageIds.length }]);
 
   // Phase 2: past the referral hold, the daily run releases the credits while Stripe is failing.
   vi.setSystemTime(Date.now() + (rules.rewards.referral.holdDays + 1) * DAY);
@@ -234,7 +266,7 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   const ingestBatches = chaos.points.get("ingest d1.batch:before")?.[0] ?? 0;
   expect(ingestBatches).toBeLessThanOrEqual(attempts);
   console.log(
-    `exactly-once: ${eventIds.length} events, ${deliveries.length} deliveries, ${attempts} attempts, ${ingestBatches} ingest D1 batches, ` +
+    `exactly-once: ${eventIds.length} events and ${usageIds.length} carried, ${deliveries.length} deliveries, ${attempts} attempts, ${ingestBatches} ingest D1 batches, ` +
       `${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points`,
   );
 });

@@ -5,6 +5,7 @@ import { signIntercom } from "../support/sign/intercom";
 import { signSegment } from "../support/sign/segment";
 import { signZendesk } from "../support/sign/zendesk";
 import { fixture } from "../support/fixtures";
+import { carriedApp } from "../support/carried";
 
 /** Signed webhooks about people, as the vendors send them, and a dump of every table to look for them in. */
 
@@ -60,9 +61,13 @@ export const KIM: Person = {
 let seq = 0;
 const json = (v: unknown) => JSON.stringify(v);
 
+/** Segment's deliveries go on the events queue, as deployed (QUEUE_CARRIED_SOURCES); drain() applies them. */
+const carried = carriedApp("segment");
+
 async function send(source: string, body: string, sign: (url: string) => Promise<Record<string, string>>) {
   const url = `${BASE}/webhooks/${source}`;
-  const res = await SELF.fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...(await sign(url)) } });
+  const headers = { "content-type": "application/json", ...(await sign(url)) };
+  const res = source === "segment" ? await carried.post(url, body, headers) : await SELF.fetch(url, { method: "POST", body, headers });
   expect(res.status, `${source}: ${await res.clone().text()}`).toBe(200);
 }
 

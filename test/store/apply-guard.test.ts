@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { isApplyGuardFailure, markAppliedStmt } from "../../src/store/apply-guard";
+import { isApplyGuardFailure, markAppliedStmts } from "../../src/store/apply-guard";
+import { storedRows } from "../support/inbox";
+import type { InboxRow } from "../../src/store/inbox";
 
 const NOW = Date.parse("2026-12-07T10:00:00Z");
 
@@ -21,7 +23,7 @@ const statusOf = async (row: string) => (await env.DB.prepare(`SELECT status, cu
 /** The guarded status update, then a write that must roll back with it when the guard refuses. */
 async function commit(id: string, row: string, opts: { linking?: { kind: "domain"; value: string }[]; version?: number | null; held?: { kind: "stripe"; value: string }[] | null; seq?: number | null }) {
   return env.DB.batch([
-    markAppliedStmt(env.DB, id, [row], opts.linking ?? [], opts.version === undefined ? 3 : opts.version, opts.held ?? null, opts.seq ?? null, NOW),
+    ...markAppliedStmts(env.DB, id, storedRows([row]), opts.linking ?? [], opts.version === undefined ? 3 : opts.version, opts.held ?? null, opts.seq ?? null, NOW),
     env.DB.prepare(`UPDATE customers SET name = 'written' WHERE id = ?`).bind(id),
   ]);
 }
@@ -74,5 +76,43 @@ describe("the commit's first statement: the inbox status and the guard in one", 
     await refused(id, row, { seq: 0 });
     await commit(id, row, { seq: 1 });
     expect(await statusOf(row)).toEqual({ status: "processed", customer_id: id });
+  });
+});
+
+describe("the same guard for a delivery carried on the queue, whose row the commit inserts", () => {
+  const carried = (id: string): InboxRow => ({
+    id,
+    source: "segment",
+    vendorType: "track",
+    status: "received",
+    occurredAt: NOW - 1000,
+    attempts: 2,
+    events: [],
+    carried: { receivedAt: NOW - 500, requestId: "req-carried", payload: '{"type":"track"}' },
+  });
+  const carriedCommit = (customerId: string, row: InboxRow, version: number) =>
+    env.DB.batch([
+      ...markAppliedStmts(env.DB, customerId, [row], [], version, null, null, NOW),
+      env.DB.prepare(`UPDATE customers SET name = 'written' WHERE id = ?`).bind(customerId),
+    ]);
+  const stored = (id: string) =>
+    env.DB.prepare(`SELECT status, customer_id, attempts, received_at, request_id, payload FROM inbox_events WHERE id = ?`).bind(id).first();
+
+  it("inserts the row processed for the customer, with what the delivery carried", async () => {
+    const { id } = await seed(7);
+    await carriedCommit(id, carried("segment:ag_carried_7"), 3);
+    expect(await stored("segment:ag_carried_7")).toEqual({ status: "processed", customer_id: id, attempts: 2, received_at: NOW - 500, request_id: "req-carried", payload: '{"type":"track"}' });
+  });
+
+  it("refuses when the row is already there (a duplicate applied first), and when the version moved; nothing is written", async () => {
+    const { id } = await seed(8);
+    await carriedCommit(id, carried("segment:ag_carried_8"), 3);
+    await env.DB.prepare(`UPDATE customers SET name = NULL WHERE id = ?`).bind(id).run();
+    const dup = await carriedCommit(id, carried("segment:ag_carried_8"), 3).then(() => null, (e: unknown) => e);
+    expect(isApplyGuardFailure(dup)).toBe(true);
+    const moved = await carriedCommit(id, carried("segment:ag_carried_8b"), 2).then(() => null, (e: unknown) => e);
+    expect(isApplyGuardFailure(moved)).toBe(true);
+    expect(await stored("segment:ag_carried_8b")).toBeNull();
+    expect((await env.DB.prepare(`SELECT name FROM customers WHERE id = ?`).bind(id).first<{ name: string | null }>())!.name).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { markAppliedStmt } from "../../src/store/apply-guard";
+import { markAppliedStmts } from "../../src/store/apply-guard";
+import { storedRows } from "../support/inbox";
 import { redriveWaitingStmt } from "../../src/store/identity";
 import { commitDeliveries, inboxRow } from "../../src/store/inbox";
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
 
 describe("statements on the inbox with a backlog of 3,000 received and 3,000 unmatched rows", () => {
   it("marks a customer's rows processed, guarding the commit, reading only those rows", async () => {
-    const [r] = await env.DB.batch([markAppliedStmt(env.DB, "cu_hot", ["segment:hot_received_1", "segment:hot_received_2"], [], null, null, null, now)]);
+    const [r] = await env.DB.batch([...markAppliedStmts(env.DB, "cu_hot", storedRows(["segment:hot_received_1", "segment:hot_received_2"]), [], null, null, null, now)]);
     expect(r!.meta.changes).toBe(2);
     expect(r!.meta.rows_read).toBeLessThan(20);
   });

@@ -5,9 +5,10 @@ let seq = 0;
 
 /** Runs the real queue handler on a batch, the way the Queues runtime would. */
 export async function runQueue(queue: string, bodies: unknown[], overrides: Record<string, unknown> = {}) {
+  const ids = bodies.map(() => `msg-${++seq}`);
   const batch = createMessageBatch(
     queue,
-    bodies.map((body) => ({ id: `msg-${++seq}`, timestamp: new Date(), attempts: 1, body })),
+    bodies.map((body, i) => ({ id: ids[i]!, timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
   let error: unknown;
@@ -17,8 +18,11 @@ export async function runQueue(queue: string, bodies: unknown[], overrides: Reco
     // The runtime retries every message of a batch whose handler throws.
     error = err;
   }
-  return { ...(await getQueueResult(batch, ctx)), error };
+  return { ...(await getQueueResult(batch, ctx)), error, ids };
 }
+
+/** Queues a test holds outside the runtime (test/support/carried.ts): drain() runs what they hold first. */
+export const heldQueues = new Set<() => Promise<unknown>>();
 
 /**
  * Applies every received event and delivers every due action, through the real consumers, until
@@ -26,6 +30,7 @@ export async function runQueue(queue: string, bodies: unknown[], overrides: Reco
  */
 export async function drain(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) {
+    for (const apply of heldQueues) await apply();
     const events = await env.DB.prepare(`SELECT id FROM inbox_events WHERE status = 'received' LIMIT 100`).all<{ id: string }>();
     const actions = await env.DB.prepare(
       `SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) LIMIT 100`,

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import type { NormalizedEvent } from "../../src/core/events";
+import type { InboxRow } from "../../src/store/inbox";
 
 /** Stores normalized Stripe invoice events as received inbox rows, as ingest would, without the webhook. */
 export async function receiveNormalized(events: readonly NormalizedEvent[], now: number): Promise<void> {
@@ -13,4 +14,9 @@ export async function receiveNormalized(events: readonly NormalizedEvent[], now:
       ),
     ),
   );
+}
+
+/** Rows already in the inbox, as the commit's statements take them (only their ids are read). */
+export function storedRows(ids: readonly string[]): InboxRow[] {
+  return ids.map((id) => ({ id, source: id.split(":")[0]!, vendorType: "", status: "received", occurredAt: 0, attempts: 1, events: [] }));
 }

@@ -1,4 +1,5 @@
 import { env, SELF } from "cloudflare:test";
+import { carriedApp } from "../support/carried";
 import { describe, expect, it } from "vitest";
 import { SignatureError } from "../../webhooks/signature";
 import type { WebhookSource } from "../../webhooks/source";
@@ -37,6 +38,12 @@ export interface SourceContractCase {
    * depends on `at`. Omitted for a source whose payload carries no event time.
    */
   datedBody?: (at: number) => string;
+  /**
+   * The deployment carries this source's deliveries on the events queue (QUEUE_CARRIED_SOURCES): the route checks
+   * then run with it on, nothing is in the inbox until the consumer applies what the queue holds, and a duplicate is
+   * found there.
+   */
+  carried?: boolean;
 }
 
 const FIVE_MIN = 5 * 60 * 1000;
@@ -55,8 +62,14 @@ export function runSourceContract(c: SourceContractCase): void {
   async function verify(body: string, headers: Record<string, string>, now = Date.now()) {
     return c.source.verify({ rawBody: body, headers: new Headers(headers), method: "POST", url, now, secret: c.secret });
   }
+  const carried = c.carried ? carriedApp(name) : null;
   async function post(body: string, headers: Record<string, string>) {
+    if (carried) return carried.post(url, body, headers);
     return SELF.fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+  }
+  /** Applies what a carried source's deliveries left on the queue; nothing to do for the others (their rows are stored at ingest). */
+  async function applyQueued() {
+    if (carried) await carried.apply();
   }
   async function inboxCount(): Promise<number> {
     const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM inbox_events WHERE source = ?").bind(name).first<{ n: number }>();
@@ -131,10 +144,17 @@ export function runSourceContract(c: SourceContractCase): void {
         const headers = await c.sign(first, { now: Date.now(), method: "POST", url });
         const res = await post(first, headers);
         expect(res.status, await res.clone().text()).toBeLessThan(300);
+        if (carried) {
+          // Durable on the queue, not yet in the inbox: the commit that applies it writes its row.
+          expect((await res.clone().json<{ queued: number }>()).queued).toBeGreaterThan(0);
+          expect(await inboxCount()).toBe(before);
+          await applyQueued();
+        }
         const after = await inboxCount();
         expect(after).toBeGreaterThan(before);
         const again = await post(first, await c.sign(first, { now: Date.now(), method: "POST", url }));
         expect(again.status).toBeLessThan(300);
+        await applyQueued();
         expect(await inboxCount()).toBe(after);
       });
 
@@ -147,6 +167,7 @@ export function runSourceContract(c: SourceContractCase): void {
         const body = await res.json<{ error: { code: string; reason: string } }>();
         expect(body.error.code).toBe("invalid_signature");
         expect(typeof body.error.reason).toBe("string");
+        expect(carried?.sent ?? []).toEqual([]);
         expect(await inboxCount()).toBe(before);
       });
 
@@ -158,6 +179,7 @@ export function runSourceContract(c: SourceContractCase): void {
         const body = await res.json<{ error: { code: string; path: string } }>();
         expect(body.error.code).toBe("invalid_payload");
         expect(typeof body.error.path).toBe("string");
+        expect(carried?.sent ?? []).toEqual([]);
         expect(await inboxCount()).toBe(before);
       });
 
@@ -172,6 +194,7 @@ export function runSourceContract(c: SourceContractCase): void {
           const { error } = await res.json<{ error: { code: string; path: string; message: string } }>();
           expect(error).toMatchObject({ code: "time_out_of_range", path: "occurredAt" });
           expect(error.message).toContain(iso.slice(0, 10));
+          expect(carried?.sent ?? []).toEqual([]);
           expect(await inboxCount()).toBe(before);
         }
       });
@@ -180,6 +203,7 @@ export function runSourceContract(c: SourceContractCase): void {
         const body = c.datedBody!(Date.now() + 2 * HOUR);
         const res = await post(body, await c.sign(body, { now: Date.now(), method: "POST", url }));
         expect(res.status, await res.clone().text()).toBeLessThan(300);
+        await applyQueued();
       });
 
       it("answers 2xx to a signed event of a type Tenure does not use, recorded as ignored", async () => {

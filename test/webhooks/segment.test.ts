@@ -19,6 +19,7 @@ runSourceContract({
   unknownTypeBody: JSON.stringify({ type: "alias", previousId: "anon-1", userId: "user_8812", messageId: "alias-0001", timestamp: "2025-11-23T12:00:00.000Z" }),
   malformedBody: JSON.stringify({ type: "track", event: 42, userId: "user_8812", messageId: "bad-0001", timestamp: "2025-11-23T12:00:00.000Z" }),
   datedBody: (at) => editedFixture("segment", "track", (j) => { j.timestamp = iso(at); j.messageId = `dated-${at}`; }),
+  carried: true,
 });
 
 function normalize(name: string) {

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { normalizedEventSchema } from "../core/events";
+import type { InboxRow, NewInboxRow } from "./inbox";
+
+/**
+ * A delivery that travels on the events queue instead of being written to the inbox at ingest: the sources named in
+ * QUEUE_CARRIED_SOURCES (Segment by default: the usage stream, nearly all of the volume). The webhook answers 2xx
+ * once the queue has the message (Queues keeps it until a consumer acks it, at least once), and the inbox row is
+ * written by the commit that applies it, in the same D1 transaction as its effects: the row's primary key
+ * (`${source}:${dedupe key}`) is what makes a duplicate apply nothing. One D1 statement per event instead of two
+ * (the insert at ingest and the status update at commit), and no D1 write at all on the webhook's path.
+ */
+export const carriedDeliverySchema = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  vendorType: z.string(),
+  occurredAt: z.number().int(),
+  receivedAt: z.number().int(),
+  requestId: z.string().nullable(),
+  events: z.array(normalizedEventSchema).min(1),
+  payload: z.string().nullable(),
+});
+export type CarriedDelivery = z.infer<typeof carriedDeliverySchema>;
+
+/** Queues refuses a message over 128 KB (metadata included): a delivery larger than this is written to the inbox instead. */
+export const MAX_CARRIED_BYTES = 120_000;
+
+/** `sendBatch` takes at most 100 messages or 256 KB. */
+const MAX_SEND_BATCH_BYTES = 250_000;
+const MAX_SEND_BATCH_MESSAGES = 100;
+
+/** `keepRaw` false (RAW_PAYLOAD_RETENTION_DAYS = 0): the raw body, which would be dropped anyway, is not carried. */
+export function carriedDelivery(r: NewInboxRow, keepRaw = true): CarriedDelivery {
+  return { id: r.id, source: r.source, vendorType: r.vendorType, occurredAt: r.occurredAt, receivedAt: r.receivedAt, requestId: r.requestId, events: r.events, payload: keepRaw ? r.payload : null };
+}
+
+/** Its size as a queue message, in bytes of its JSON. */
+export function carriedBytes(d: CarriedDelivery): number {
+  return new TextEncoder().encode(JSON.stringify({ delivery: d })).byteLength;
+}
+
+/**
+ * Which rows of one request travel on the queue: rows with facts, of a carried source, small enough for a message.
+ * The rest (ignored deliveries, which an operator may want to see, and oversized ones) are written to the inbox.
+ */
+export function splitCarried(rows: readonly NewInboxRow[], carriedSources: ReadonlySet<string>, keepRaw = true): { carried: CarriedDelivery[]; stored: NewInboxRow[] } {
+  const carried: CarriedDelivery[] = [];
+  const stored: NewInboxRow[] = [];
+  for (const r of rows) {
+    const d = r.status === "received" && carriedSources.has(r.source) ? carriedDelivery(r, keepRaw) : null;
+    if (d && carriedBytes(d) <= MAX_CARRIED_BYTES) carried.push(d);
+    else stored.push(r);
+  }
+  return { carried, stored };
+}
+
+/** Sends carried deliveries in batches inside the Queues limits. A failed send throws: nothing else holds them. */
+export async function sendCarried(queue: Queue<{ delivery: CarriedDelivery }>, deliveries: readonly CarriedDelivery[]): Promise<void> {
+  let batch: { body: { delivery: CarriedDelivery } }[] = [];
+  let bytes = 0;
+  for (const d of deliveries) {
+    const size = carriedBytes(d);
+    if (batch.length > 0 && (batch.length >= MAX_SEND_BATCH_MESSAGES || bytes + size > MAX_SEND_BATCH_BYTES)) {
+      await queue.sendBatch(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push({ body: { delivery: d } });
+    bytes += size;
+  }
+  if (batch.length > 0) await queue.sendBatch(batch);
+}
+
+export function carriedRow(d: CarriedDelivery, attempts: number): InboxRow {
+  return {
+    id: d.id,
+    source: d.source,
+    vendorType: d.vendorType,
+    status: "received",
+    occurredAt: d.occurredAt,
+    attempts,
+    events: d.events,
+    carried: { receivedAt: d.receivedAt, requestId: d.requestId, payload: d.payload },
+  };
+}
+
+/**
+ * The carried deliveries whose row is not in the inbox yet. A row there means the delivery was applied, recorded
+ * unmatched or failed, or came again by the D1 path: a re-delivery is dropped here, and one that slips past (two
+ * consumers at once) fails its commit on the row's primary key and is dropped on the retry.
+ */
+export async function notStoredYet(db: D1Database, deliveries: readonly { d: CarriedDelivery; attempts: number }[]): Promise<InboxRow[]> {
+  if (deliveries.length === 0) return [];
+  const { results } = await db
+    .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?))`)
+    .bind(JSON.stringify(deliveries.map(({ d }) => d.id)))
+    .all<{ id: string }>();
+  const stored = new Set(results.map((r) => r.id));
+  const seen = new Set<string>();
+  const out: InboxRow[] = [];
+  for (const { d, attempts } of deliveries) {
+    if (stored.has(d.id) || seen.has(d.id)) continue;
+    seen.add(d.id);
+    out.push(carriedRow(d, attempts));
+  }
+  return out;
+}
