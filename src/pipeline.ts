@@ -16,7 +16,6 @@ import {
   linkIdentityStmt,
   lookupKeys,
   conflictStmts,
-  redriveWaitingStmt,
   unmatchedGuardStmt,
   eventKeys,
   type IdentityConflictRow,
@@ -395,9 +394,8 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
   }
   const people = new Map(group.flatMap((g) => Object.entries(g.people ?? {})));
   step.stmts.push(...contactStmts(db, group.flatMap((g) => g.row.events), customerId, now, newKeys, people));
-  // Only keys linked by this step can have events waiting for them (a waiting event's keys were unlinked).
-  const fresh = [...new Map(group.flatMap((g) => g.fresh).map((k) => [keyString(k), k])).values()];
-  if (fresh.length > 0) step.stmts.push(redriveWaitingStmt(db, fresh));
+  // Events waiting for a key this step links go back to `received` in the statement that links it
+  // (migrations/0026_redrive_triggers.sql), inside this commit.
   const guard = markAppliedStmts(db, customerId, group.map((g) => g.row), linking, stored?.version ?? null, held, loyalty.positionHeld ? loyalty.position.seq : null, now);
   // The ids linked to the customer once this commits: the ones it had and the ones this step links.
   const externalIds = structuredClone(stored?.externalIds ?? {});

@@ -132,21 +132,6 @@ export function unmatchedKeyStmts(db: D1Database, eventId: string, keys: Identit
 }
 
 /**
- * Part of the commit that links `keys`: the unmatched events waiting for any of them go back to `received`, in
- * the same transaction, so a consumer or shard that dies after the commit cannot leave them waiting for good
- * (the sweeper hands them to the queue; `redriveUnmatched` right after the commit does it at once and tidies up).
- */
-export function redriveWaitingStmt(db: D1Database, keys: readonly IdentityKey[]): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE inbox_events SET status = 'received', attempts = 0 WHERE +status = 'unmatched' AND id IN (
-         SELECT u.event_id FROM json_each(?) j
-         CROSS JOIN unmatched_keys u ON u.kind = json_extract(j.value, '$[0]') AND u.value = json_extract(j.value, '$[1]'))`,
-    )
-    .bind(keyPairs(keys));
-}
-
-/**
  * The first statement of a batch that records events as unmatched: it fails the batch (D1 rolls it back) if one
  * of the keys they wait for was linked since they were resolved, by a batch consumed at the same time whose
  * re-drive ran before these rows were unmatched. The events are retried and resolve to that customer.

@@ -2,7 +2,6 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { markAppliedStmts } from "../../src/store/apply-guard";
 import { storedRows } from "../support/inbox";
-import { redriveWaitingStmt } from "../../src/store/identity";
 import { commitDeliveries, inboxRow } from "../../src/store/inbox";
 
 /*
@@ -69,10 +68,14 @@ describe("statements on the inbox with a backlog of 3,000 received and 3,000 unm
     expect(Math.max(...rowsRead)).toBeLessThan(20);
   });
 
-  it("re-drives the events waiting for a key reading only theirs", async () => {
-    await env.DB.prepare(`INSERT INTO unmatched_keys (kind, value, event_id) VALUES ('domain', 'hot.example', 'segment:hot_unmatched_7')`).run();
-    const [r] = await env.DB.batch([redriveWaitingStmt(env.DB, [{ kind: "domain", value: "hot.example" }])]);
-    expect(r!.meta.changes).toBe(1);
+  it("linking a key re-drives the events waiting for it, reading only theirs (migrations/0026_redrive_triggers.sql)", async () => {
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO customers (id, state, version, alerts, created_at, updated_at) VALUES ('cu_hot_link', '{}', 1, '{}', ?, ?) ON CONFLICT DO NOTHING`).bind(now, now),
+      env.DB.prepare(`INSERT INTO unmatched_keys (kind, value, event_id) VALUES ('domain', 'hot.example', 'segment:hot_unmatched_7')`),
+    ]);
+    const [r] = await env.DB.batch([env.DB.prepare(`INSERT INTO identities (kind, value, customer_id, created_at) VALUES ('domain', 'hot.example', 'cu_hot_link', ?)`).bind(now)]);
     expect(r!.meta.rows_read).toBeLessThan(20);
+    const rows = await env.DB.prepare(`SELECT id FROM inbox_events WHERE status = 'received' AND id LIKE 'segment:hot_unmatched_%'`).all<{ id: string }>();
+    expect(rows.results.map((x) => x.id)).toEqual(["segment:hot_unmatched_7"]);
   });
 });
