@@ -40,15 +40,19 @@ async function sendWave(m, deliveries, { base, concurrency, label }) {
   return tally;
 }
 
-/** Waits until no inbox row is waiting (the local queue consumes on its own). */
+/**
+ * Waits until no inbox row is waiting and the events queue is empty (the local queue consumes on its own; Segment's
+ * deliveries wait on the queue with no inbox row until they are applied), three polls in a row.
+ */
 export async function waitApplied({ base, admin, label, timeoutMs = 180_000 }) {
   const started = Date.now();
   let quiet = 0;
   while (Date.now() - started < timeoutMs) {
     const res = await getJson(`${base}/api/events?status=received&limit=500`, { headers: admin });
-    const waiting = res?.body?.events?.length ?? 0;
+    const health = await getJson(`${base}/health`, {});
+    const waiting = (res?.body?.events?.length ?? 0) + (health?.body?.queues?.events?.backlog ?? 0);
     quiet = waiting === 0 ? quiet + 1 : 0;
-    if (quiet >= 2) return true;
+    if (quiet >= 3) return true;
     line(`  ${label}: ${waiting === 500 ? "500+" : waiting} events waiting to be applied`);
     await new Promise((r) => setTimeout(r, 400));
   }

@@ -30,6 +30,11 @@ export const inboundPaths = {
               properties: { sources: { type: "object", additionalProperties: { type: "string" } }, broken: { type: "array", items: { type: "string" } } },
             },
             connectors: { type: "object", additionalProperties: { type: "string" } },
+            queues: {
+              type: "object",
+              description: "`events.backlog`: messages waiting on the events queue (carried deliveries, inbox ids, job pages); null where the runtime gives no metrics.",
+              properties: { events: { type: "object", properties: { backlog: { type: ["integer", "null"] } } } },
+            },
             enrichment: {
               type: "object",
               description: "Vendor lookups that attach id-only events (HubSpot associations, Zendesk requesters): `enabled`, or `off: <what is missing> …`.",

@@ -25,6 +25,9 @@ status.get("/health", async (c) => {
   // Inbox rows the 2-minute sweeper had to hand to the queue because their request did not: should stay 0.
   const swept = db === "ok" ? await sweeperStats(c.env.DB).catch(() => null) : null;
   const sweeper = swept && { rescued: swept.rescued, lastRescueAt: swept.lastRescueAt === null ? null : new Date(swept.lastRescueAt).toISOString() };
+  // Deliveries carried on the events queue (QUEUE_CARRIED_SOURCES) have no inbox row until applied: the queue's
+  // backlog is where they wait. Null where the runtime gives no metrics.
+  const eventsBacklog = await c.env.EVENTS.metrics().then((m) => m.backlogCount, () => null);
   const off = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (matching events stay unmatched until it is set)`);
   const enrichment = { hubspot: off(connectors.hubspot.disabledReason(cfg)), zendesk: off(connectors.zendesk.disabledReason(cfg)) };
   const poll = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (the daily step is skipped)`);
@@ -42,5 +45,5 @@ status.get("/health", async (c) => {
       ...stored.filter((s) => s.error).map((s) => `stored ${s.name}: ${s.error!.path}: ${s.error!.message}`),
     ],
   };
-  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, polls, sweeper, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
+  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, polls, sweeper, queues: { events: { backlog: eventsBacklog } }, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
 });

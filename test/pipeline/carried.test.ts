@@ -61,6 +61,16 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     expect(JSON.parse(row.normalized)[0]).toMatchObject({ type: "usage.tracked", event: "Report Exported" });
   });
 
+  it("/health shows what waits on the events queue, where a carried delivery has no inbox row yet", async () => {
+    const app = carriedApp();
+    await send(app, track({ group: "acct_carried_health" }));
+    const before = await (await app.get("https://tenure.example.com/health")).json<{ queues: { events: { backlog: number | null } } }>();
+    expect(before.queues.events.backlog).toBe(1);
+    await app.apply();
+    const after = await (await app.get("https://tenure.example.com/health")).json<{ queues: { events: { backlog: number | null } } }>();
+    expect(after.queues.events.backlog).toBe(0);
+  });
+
   it("applies a delivery once however often it comes: a vendor's retry, two messages in one batch, a later redelivery", async () => {
     const app = carriedApp();
     const body = track({ group: "acct_carried_2" });

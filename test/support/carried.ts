@@ -12,7 +12,7 @@ export function carriedApp(sources = "segment") {
   let refuse = false;
   const metadata = { metrics: { backlogCount: 0, backlogBytes: 0 } };
   const queue = {
-    metrics: async () => metadata.metrics,
+    metrics: async () => ({ ...metadata.metrics, backlogCount: sent.length }),
     send: async (body: unknown) => {
       if (refuse) throw new Error("Queue send failed: Too Many Requests");
       sent.push(body);
@@ -34,6 +34,12 @@ export function carriedApp(sources = "segment") {
     async post(url: string, body: string, headers: Record<string, string>): Promise<Response> {
       const ctx = createExecutionContext();
       const res = await worker.fetch!(new Request(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }) as never, { ...env, ...overrides } as never, ctx);
+      await waitOnExecutionContext(ctx);
+      return res as unknown as Response;
+    },
+    async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch!(new Request(url, { headers }) as never, { ...env, ...overrides } as never, ctx);
       await waitOnExecutionContext(ctx);
       return res as unknown as Response;
     },
