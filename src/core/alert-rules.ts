@@ -121,7 +121,8 @@ function scoreAlerts(p: PlanInput, log: AlertLog): Triggered[] {
     if (isOpen(log, "entered_red")) return [];
     const lastNotRed = [...past].reverse().find((h) => bandOf(h) !== "red");
     const redSince = past.find((h) => h.at > (lastNotRed?.at ?? -Infinity))?.at ?? p.causeAt;
-    const was = lastNotRed ? ` (was ${lastNotRed.score} on ${dayOf(lastNotRed.at)})` : "";
+    // The band as well as the score: with hysteresis a score can be yellow one day and red the next at the same value.
+    const was = lastNotRed ? ` (${bandOf(lastNotRed)} at ${lastNotRed.score} on ${dayOf(lastNotRed.at)})` : "";
     const summary = `${p.name} entered red at ${after.score}${was}${dropped ? `; it ${dropText}` : ""}.`;
     // The drop that took it into red is the same news: logged with this alert so it is not posted again on the way back up.
     return [{ rule: "entered_red", key: String(redSince), summary, was: lastNotRed ? pointOf(lastNotRed) : null, covers: dropped ? ["score_drop"] : [] }];

@@ -83,6 +83,12 @@ describe("entered_red", () => {
     expect(rulesOf({ after: snap(60, "yellow") })).toEqual([]);
   });
 
+  it("names the band it left as well as the score: with hysteresis a yellow 49 can become a red 49", () => {
+    const history = [{ at: NOW - 3 * DAY, score: 49, band: "yellow" as const }, { at: NOW - DAY, score: 46, band: "red" as const }];
+    const [alert] = alerts(plan({ before: snap(46, "red"), after: snap(49, "red"), history }));
+    expect(alert!.summary).toContain(`entered red at 49 (yellow at 49 on ${new Date(NOW - 3 * DAY).toISOString().slice(0, 10)})`);
+  });
+
   it("fires once while red, even after the cooldown", () => {
     const first = plan({});
     expect(rulesOf({ before: snap(40, "red"), after: snap(35, "red"), alerts: first.alerts, now: NOW + 10 * DAY })).toEqual([]);
