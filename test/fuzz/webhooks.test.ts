@@ -83,8 +83,9 @@ async function check(s: SignedSource, c: Case): Promise<string | undefined> {
   // Accepted: every row is this request's, and the queue consumer will be able to read it.
   dirty = true;
   const stored = await env.DB.prepare("SELECT normalized FROM inbox_events WHERE request_id = ?").bind(res.headers.get("x-request-id")).all<{ normalized: string }>();
-  expect(body.duplicates, where).toBe(0);
-  expect(stored.results.length, where).toBe(body.received);
+  // The inbox was emptied before this case, so a duplicate can only repeat a delivery of this same request (a
+  // HubSpot array holding one notification twice): every other delivery is a row of its own.
+  expect(stored.results.length + (body.duplicates ?? 0), where).toBe(body.received);
   for (const row of stored.results) {
     for (const ev of JSON.parse(row.normalized) as unknown[]) {
       const parsed = normalizedEventSchema.safeParse(ev);
