@@ -129,16 +129,9 @@ function unreadableCarried(msg: Message<unknown>): InboxRow | null {
   const d = (msg.body as { delivery?: Record<string, unknown> } | null)?.delivery;
   if (!d || typeof d.id !== "string" || d.id === "" || typeof d.source !== "string") return null;
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : 0);
-  return {
-    id: d.id,
-    source: d.source,
-    vendorType: typeof d.vendorType === "string" ? d.vendorType : "",
-    status: "received",
-    occurredAt: num(d.occurredAt),
-    attempts: msg.attempts,
-    events: (Array.isArray(d.events) ? d.events : []) as InboxRow["events"],
-    carried: { receivedAt: num(d.receivedAt), requestId: typeof d.requestId === "string" ? d.requestId : null, payload: typeof d.payload === "string" ? d.payload : null },
-  };
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  const events = (Array.isArray(d.events) ? d.events : []) as InboxRow["events"];
+  return carriedRow({ id: d.id, source: d.source, vendorType: text(d.vendorType) ?? "", occurredAt: num(d.occurredAt), receivedAt: num(d.receivedAt), requestId: text(d.requestId), events, payload: text(d.payload) }, msg.attempts);
 }
 
 async function consumeActions(batch: MessageBatch<unknown>, env: Env): Promise<void> {

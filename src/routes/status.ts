@@ -27,7 +27,9 @@ status.get("/health", async (c) => {
   const sweeper = swept && { rescued: swept.rescued, lastRescueAt: swept.lastRescueAt === null ? null : new Date(swept.lastRescueAt).toISOString() };
   // Deliveries carried on the events queue (QUEUE_CARRIED_SOURCES) have no inbox row until applied: the queue's
   // backlog is where they wait. Null where the runtime gives no metrics.
-  const eventsBacklog = await c.env.EVENTS.metrics().then((m) => m.backlogCount, () => null);
+  const eventsBacklog = await Promise.resolve()
+    .then(() => c.env.EVENTS.metrics())
+    .then((m) => m.backlogCount, () => null);
   const off = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (matching events stay unmatched until it is set)`);
   const enrichment = { hubspot: off(connectors.hubspot.disabledReason(cfg)), zendesk: off(connectors.zendesk.disabledReason(cfg)) };
   const poll = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (the daily step is skipped)`);

@@ -8,7 +8,7 @@ import { loadConfig, type Config, type Env } from "../env";
 import { tenureConfig } from "../config";
 import { AppError } from "../errors";
 import { errorFields, log } from "../log";
-import { sendCarried, splitCarried, type CarriedDelivery } from "../store/carried";
+import { sendCarried, splitCarried, type SizedDelivery } from "../store/carried";
 import { commitDeliveries, inboxRow, type NewInboxRow } from "../store/inbox";
 import { enqueue } from "../jobs/enqueue";
 import { readLimited } from "../body";
@@ -111,9 +111,9 @@ async function storeAndHandOff(env: Env, rows: NewInboxRow[]): Promise<string[]>
  * Carried deliveries (src/store/carried.ts) are durable once the queue has them. First, so that a refused send
  * answers 503 before anything else of the request is kept: the vendor retries the whole delivery.
  */
-async function handOffCarried(env: Env, carried: CarriedDelivery[]): Promise<void> {
+async function handOffCarried(env: Env, carried: SizedDelivery[]): Promise<void> {
   try {
-    await sendCarried(env.EVENTS as unknown as Queue<{ delivery: CarriedDelivery }>, carried);
+    await sendCarried(env.EVENTS, carried);
   } catch (err) {
     log("warn", "events queue refused carried deliveries; answered 503 for the vendor to retry", { count: carried.length, ...errorFields(err) });
     throw new AppError(503, "queue_unavailable", "The events queue did not accept this delivery; nothing was kept. Retry it.");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { normalizedEventSchema } from "../core/events";
+import type { EventMessage } from "../env";
 import type { InboxRow, NewInboxRow } from "./inbox";
 
 /**
@@ -39,34 +40,40 @@ export function carriedBytes(d: CarriedDelivery): number {
   return new TextEncoder().encode(JSON.stringify({ delivery: d })).byteLength;
 }
 
+/** A carried delivery with its size as a queue message, measured once. */
+export interface SizedDelivery {
+  delivery: CarriedDelivery;
+  bytes: number;
+}
+
 /**
  * Which rows of one request travel on the queue: rows with facts, of a carried source, small enough for a message.
  * The rest (ignored deliveries, which an operator may want to see, and oversized ones) are written to the inbox.
  */
-export function splitCarried(rows: readonly NewInboxRow[], carriedSources: ReadonlySet<string>, keepRaw = true): { carried: CarriedDelivery[]; stored: NewInboxRow[] } {
-  const carried: CarriedDelivery[] = [];
+export function splitCarried(rows: readonly NewInboxRow[], carriedSources: ReadonlySet<string>, keepRaw = true): { carried: SizedDelivery[]; stored: NewInboxRow[] } {
+  const carried: SizedDelivery[] = [];
   const stored: NewInboxRow[] = [];
   for (const r of rows) {
-    const d = r.status === "received" && carriedSources.has(r.source) ? carriedDelivery(r, keepRaw) : null;
-    if (d && carriedBytes(d) <= MAX_CARRIED_BYTES) carried.push(d);
+    const delivery = r.status === "received" && carriedSources.has(r.source) ? carriedDelivery(r, keepRaw) : null;
+    const bytes = delivery ? carriedBytes(delivery) : Infinity;
+    if (delivery && bytes <= MAX_CARRIED_BYTES) carried.push({ delivery, bytes });
     else stored.push(r);
   }
   return { carried, stored };
 }
 
 /** Sends carried deliveries in batches inside the Queues limits. A failed send throws: nothing else holds them. */
-export async function sendCarried(queue: Queue<{ delivery: CarriedDelivery }>, deliveries: readonly CarriedDelivery[]): Promise<void> {
-  let batch: { body: { delivery: CarriedDelivery } }[] = [];
+export async function sendCarried(queue: Queue<EventMessage>, deliveries: readonly SizedDelivery[]): Promise<void> {
+  let batch: { body: EventMessage }[] = [];
   let bytes = 0;
   for (const d of deliveries) {
-    const size = carriedBytes(d);
-    if (batch.length > 0 && (batch.length >= MAX_SEND_BATCH_MESSAGES || bytes + size > MAX_SEND_BATCH_BYTES)) {
+    if (batch.length > 0 && (batch.length >= MAX_SEND_BATCH_MESSAGES || bytes + d.bytes > MAX_SEND_BATCH_BYTES)) {
       await queue.sendBatch(batch);
       batch = [];
       bytes = 0;
     }
-    batch.push({ body: { delivery: d } });
-    bytes += size;
+    batch.push({ body: { delivery: d.delivery } });
+    bytes += d.bytes;
   }
   if (batch.length > 0) await queue.sendBatch(batch);
 }

@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/core/config";
 import { applyGroups, resolveEvents } from "../../src/pipeline";
-import { MAX_CARRIED_BYTES, type CarriedDelivery } from "../../src/store/carried";
+import { MAX_CARRIED_BYTES, sendCarried, splitCarried, type CarriedDelivery } from "../../src/store/carried";
+import { inboxRow } from "../../src/store/inbox";
 import { carriedApp } from "../support/carried";
 import { ADMIN, drain, runQueue } from "../support/drain";
 import { signSegment } from "../support/sign/segment";
@@ -75,6 +76,7 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     const app = carriedApp();
     const body = track({ group: "acct_carried_2" });
     await send(app, body);
+    const message = app.sent[0];
     await app.apply();
     const once = (await customerOf("acct_carried_2"))!;
 
@@ -83,7 +85,7 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     expect(app.sent).toHaveLength(2);
     const [run] = await app.apply();
     expect(run!.explicitAcks).toHaveLength(2);
-    await runQueue("tenure-events", [{ delivery: await lastDelivery(body) }], app.overrides);
+    await runQueue("tenure-events", [message], app.overrides);
     const after = (await customerOf("acct_carried_2"))!;
     expect(after.version).toBe(once.version);
     expect(after.state).toBe(once.state);
@@ -184,6 +186,19 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     expect((await rowOf(deliveryIdOf(body)))!.status).toBe("received");
   });
 
+  it("sends many deliveries in batches inside Queues' limits (100 messages, 256 KB), which the fake queue enforces", async () => {
+    const app = carriedApp();
+    const now = Date.now();
+    const rows = Array.from({ length: 150 }, (_, i) =>
+      inboxRow("segment", { dedupeKey: `batch-${i}`, vendorType: "track", occurredAt: now, events: [{ id: `segment:batch-${i}`, source: "segment", type: "usage.tracked", occurredAt: now, subject: {}, userId: "u", event: "E" }] as never, raw: "x".repeat(5_000) }, now, "req"),
+    );
+    const { carried, stored } = splitCarried(rows, new Set(["segment"]));
+    expect(stored).toEqual([]);
+    await sendCarried(app.overrides.EVENTS as never, carried);
+    expect(app.sent).toHaveLength(150);
+    await expect(app.overrides.EVENTS.sendBatch(carried.map((d) => ({ body: { delivery: d.delivery } })))).rejects.toThrow(/at most 100|256 KB/);
+  });
+
   it("answers 503 and keeps nothing when the queue refuses the delivery (the vendor retries it)", async () => {
     const app = carriedApp();
     app.refuse(true);
@@ -198,10 +213,3 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     expect((await rowOf(deliveryIdOf(body)))!.status).toBe("processed");
   });
 });
-
-/** The delivery as a fresh webhook would carry it again (a redelivery of the same message). */
-async function lastDelivery(body: string): Promise<CarriedDelivery> {
-  const app = carriedApp();
-  await send(app, body);
-  return (app.sent[0] as { delivery: CarriedDelivery }).delivery;
-}

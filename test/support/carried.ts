@@ -11,18 +11,21 @@ export function carriedApp(sources = "segment") {
   const sent: unknown[] = [];
   let refuse = false;
   const metadata = { metrics: { backlogCount: 0, backlogBytes: 0 } };
+  // Queues' own limits: 128 KB per message, 100 messages or 256 KB per sendBatch; a send over them throws.
+  const size = (body: unknown) => new TextEncoder().encode(JSON.stringify(body)).byteLength;
+  const accept = (bodies: unknown[]) => {
+    if (refuse) throw new Error("Queue send failed: Too Many Requests");
+    if (bodies.length > 100) throw new Error(`Queue sendBatch failed: ${bodies.length} messages (at most 100)`);
+    const sizes = bodies.map(size);
+    if (sizes.some((b) => b > 128_000)) throw new Error("Queue send failed: message over 128 KB");
+    if (sizes.reduce((a, b) => a + b, 0) > 256_000) throw new Error("Queue sendBatch failed: batch over 256 KB");
+    sent.push(...bodies);
+    return { metadata };
+  };
   const queue = {
     metrics: async () => ({ ...metadata.metrics, backlogCount: sent.length }),
-    send: async (body: unknown) => {
-      if (refuse) throw new Error("Queue send failed: Too Many Requests");
-      sent.push(body);
-      return { metadata };
-    },
-    sendBatch: async (msgs: Iterable<{ body: unknown }>) => {
-      if (refuse) throw new Error("Queue sendBatch failed: Too Many Requests");
-      for (const m of msgs) sent.push(m.body);
-      return { metadata };
-    },
+    send: async (body: unknown) => accept([body]),
+    sendBatch: async (msgs: Iterable<{ body: unknown }>) => accept([...msgs].map((m) => m.body)),
   };
   const overrides = { QUEUE_CARRIED_SOURCES: sources, EVENTS: queue };
   const app = {
