@@ -49,7 +49,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      setupFiles: ["./test/setup/no-network.ts", "./test/setup/apply-migrations.ts", "./test/setup/row-ceiling.ts"],
+      setupFiles: ["./test/setup/no-network.ts", "./test/setup/apply-migrations.ts", "./test/setup/row-ceiling.ts", "./test/setup/d1-limits.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,
     },

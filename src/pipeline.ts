@@ -20,12 +20,12 @@ import {
   eventKeys,
   type IdentityConflictRow,
   unmatchedKeyStmts,
-  upsertContactsStmt,
   type IdentityKey,
 } from "./store/identity";
-import { isApplyGuardFailure, markAppliedStmts } from "./store/apply-guard";
+import type { AppliedGuard } from "./store/apply-guard";
+import { commitSteps, type CustomerUpdate, type Step } from "./pipeline-commit";
 import { notStoredYet, type CarriedDelivery } from "./store/carried";
-import { customerWrite, loadCustomers, type CustomerRow, type StoredCustomer } from "./store/customers";
+import { customerColumns, customerWrite, loadCustomers, type CustomerRow, type CustomerWrite, type StoredCustomer } from "./store/customers";
 import { COPY_TIMELINE_DAYS, type CustomerCopies, type CustomerCopy } from "./shard/customer-copy";
 import { makeCopy, readCopy } from "./core/timeline-copy";
 import { loadTimelines, timelineStmts, type StoredPoint, type TimelineDeletes } from "./store/timeline";
@@ -231,7 +231,7 @@ export async function applyGroups(deps: PipelineDeps, list: CustomerGroups, copi
       result.retry.push(...group.map((g) => g.row.id));
     }
   }
-  const committed = await commitSteps(deps.db, steps, result);
+  const committed = await commitSteps(deps.db, steps, result, deps.now);
   if (copies) {
     // A step that left older days to a timeline job keeps no timeline copy: the job rewrites them.
     const keepFrom = deps.now - COPY_TIMELINE_DAYS * DAY;
@@ -263,59 +263,6 @@ export function mergeResults(into: ProcessResult, ...parts: ProcessResult[]): Pr
 
 const CUSTOMERS_PER_TURN = 10;
 const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-type Step = {
-  customerId: string;
-  group: Resolved[];
-  stmts: D1PreparedStatement[];
-  actions: Action[];
-  newKeys: IdentityKey[];
-  timelineJob: TimelineJob | null;
-  /** The customer row and the timeline from `since` on (with the point before it) as the commit leaves them. */
-  row: CustomerRow;
-  externalIds: Record<string, string[]>;
-  since: number;
-  history: StoredPoint[];
-  /** The loyalty position as the commit leaves it, when the step's own writes did not move it. */
-  position: ProgramPosition | null;
-};
-const CUSTOMERS_PER_COMMIT = 20;
-
-/**
- * Commits several customers' steps per D1 batch (one transaction, far fewer syncs under load). If a batch
- * fails (a version guard lost a race), its customers are committed one by one so only the loser retries.
- */
-async function commitSteps(db: D1Database, steps: Step[], result: ProcessResult): Promise<Step[]> {
-  const committed: Step[] = [];
-  const done = (s: Step) => {
-    committed.push(s);
-    result.done.push(...s.group.map((g) => g.row.id));
-    result.actionIds.push(...s.actions.map((a) => a.id));
-    result.newKeys.push(...s.newKeys);
-    if (s.timelineJob) result.timelineJobs.push(s.timelineJob);
-  };
-  for (let i = 0; i < steps.length; i += CUSTOMERS_PER_COMMIT) {
-    const chunk = steps.slice(i, i + CUSTOMERS_PER_COMMIT);
-    try {
-      await db.batch(chunk.flatMap((s) => s.stmts));
-      chunk.forEach(done);
-      continue;
-    } catch {
-      // fall through to one commit per customer
-    }
-    for (const s of chunk) {
-      try {
-        await db.batch(s.stmts);
-        done(s);
-      } catch (err) {
-        if (isApplyGuardFailure(err)) log("info", "customer commit refused by its guard (another writer moved the customer, its ids, its loyalty position or its rows); will retry", { customerId: s.customerId, events: s.group.length });
-        else log("warn", "customer commit failed; will retry", { customerId: s.customerId, events: s.group.length, ...errorFields(err) });
-        result.retry.push(...s.group.map((g) => g.row.id));
-      }
-    }
-  }
-  return committed;
-}
 
 /**
  * Maps each row to a customer: explicit ids, then people, then email domain, then what vendor lookups
@@ -377,11 +324,12 @@ function uniqueKeys(keys: IdentityKey[]): IdentityKey[] {
 }
 
 /** `held`: the customer's ids as an account shard's copy gave them (the guard checks they are still exactly those). */
-function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext, held: IdentityKey[] | null) {
+function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], stored: StoredCustomer | null, history: StoredPoint[], loyalty: LoyaltyContext, held: IdentityKey[] | null): Omit<Step, "customerId" | "group" | "since"> {
   const { db, now } = deps;
   const events = group.flatMap((g) => g.row.events).sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : 1));
-  // The guard below checks the customer's version first, so the customer write needs no guard of its own.
-  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty, { versionChecked: true });
+  // The guard checks the customer's version first, so the customer write needs no guard of its own; the customer
+  // row and the timeline points come back apart, for a commit that merges several customers' (src/pipeline-commit.ts).
+  const step = scoreStep(deps, customerId, stored, events, history, collectExternalIds(stored, group), loyalty, { versionChecked: true, merged: true });
   const newKeys: IdentityKey[] = [];
   const linking: IdentityKey[] = [];
   for (const g of group) {
@@ -393,14 +341,28 @@ function applyStep(deps: PipelineDeps, customerId: string, group: Resolved[], st
     }
   }
   const people = new Map(group.flatMap((g) => Object.entries(g.people ?? {})));
-  step.stmts.push(...contactStmts(db, group.flatMap((g) => g.row.events), customerId, now, newKeys, people));
+  const contacts = changedContacts(group.flatMap((g) => g.row.events), customerId, newKeys, people);
   // Events waiting for a key this step links go back to `received` in the statement that links it
   // (migrations/0026_redrive_triggers.sql), inside this commit.
-  const guard = markAppliedStmts(db, customerId, group.map((g) => g.row), linking, stored?.version ?? null, held, loyalty.positionHeld ? loyalty.position.seq : null, now);
+  const guard: AppliedGuard = { customerId, rows: group.map((g) => g.row), linking, expectedVersion: stored?.version ?? null, held, loyaltySeq: loyalty.positionHeld ? loyalty.position.seq : null };
   // The ids linked to the customer once this commits: the ones it had and the ones this step links.
   const externalIds = structuredClone(stored?.externalIds ?? {});
   for (const k of linking) if (!externalIds[k.kind]?.includes(k.value)) (externalIds[k.kind] ??= []).push(k.value);
-  return { stmts: [...guard, ...step.stmts], actions: step.actions, newKeys, timelineJob: step.timelineJob, row: step.row, externalIds, history: step.history, position: step.position };
+  return {
+    guard,
+    update: step.update,
+    stmts: step.stmts,
+    points: step.points,
+    stages: step.stages,
+    contacts,
+    actions: step.actions,
+    newKeys,
+    timelineJob: step.timelineJob,
+    row: step.row,
+    externalIds,
+    history: step.history,
+    position: step.position,
+  };
 }
 
 /** How far back a step reads the timeline: the trend's 30 days, and the day before the earliest fact it recomputes. */
@@ -426,9 +388,13 @@ export function scoreStep(
   history: StoredPoint[],
   externalIds: Record<string, string[]>,
   loyalty?: LoyaltyContext,
-  opts: { versionChecked?: boolean } = {},
+  opts: { versionChecked?: boolean; merged?: boolean } = {},
 ): {
   stmts: D1PreparedStatement[];
+  /** With `merged`: an existing customer's row, the timeline points and stage changes, left out of `stmts` for the commit to write. */
+  update: CustomerUpdate | null;
+  points: TimelinePoint[];
+  stages: StageChange[];
   actions: Action[];
   snapshot: Snapshot;
   timelineJob: TimelineJob | null;
@@ -439,7 +405,7 @@ export function scoreStep(
 } {
   const { db, cfg, now } = deps;
   const state = applyEvents(stored?.state ?? emptyState(), events);
-  const timeline = timelineStep(deps, customerId, stored, state, events, history);
+  const timeline = timelineStep(deps, customerId, stored, state, events, history, opts.merged === true);
   const prevHealth = stored?.health ?? null;
   const scored = scoreCustomer(state, now, cfg, prevHealth?.band, { d7: null, d30: null });
   const t = trend([...timeline.history, { at: now, score: scored.health.score }], now);
@@ -464,7 +430,7 @@ export function scoreStep(
     usageConnected: deps.usageConnected,
     firstValueDueAt: scored.stage.onboarding.firstValueDueAt,
   });
-  const { stmts, row } = customerWrite(db, {
+  const write: CustomerWrite = {
     id: customerId,
     expectedVersion: stored?.version ?? null,
     name: state.profile.name?.value ?? null,
@@ -481,7 +447,15 @@ export function scoreStep(
     timelineThrough: timeline.through,
     now,
     versionChecked: opts.versionChecked,
-  });
+  };
+  let update: CustomerUpdate | null = null;
+  let stmts: D1PreparedStatement[] = [];
+  let row: CustomerRow;
+  if (opts.merged && write.expectedVersion !== null) {
+    const columns = customerColumns(write);
+    update = { w: write, cols: columns.cols };
+    row = columns.row;
+  } else ({ stmts, row } = customerWrite(db, write));
   stmts.push(...timeline.stmts);
   stmts.push(...firstValueStmts(db, cfg.lifecycle, customerId, stored?.state ?? null, state, now));
   stmts.push(...insertActionStmts(db, plan.actions, now, deps.hubspotCoalesceMs ?? 0, deps.alertSettleMs ?? 0));
@@ -495,7 +469,7 @@ export function scoreStep(
   const outbound = [...(deps.outboundWebhook ? announced : []), ...planDeclaredRequests(announced, targets, after)];
   stmts.push(...insertActionStmts(db, outbound, now));
   const position = loyalty && rewards && !rewards.movesPosition && loyalty.position.seq !== null ? loyalty.position : null;
-  return { stmts, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row, history: timeline.history, position };
+  return { stmts, update, points: timeline.points, stages: timeline.stages, actions: [...actions, ...outbound], snapshot: after, timelineJob: timeline.job, row, history: timeline.history, position };
 }
 
 /**
@@ -503,7 +477,7 @@ export function scoreStep(
  * most TIMELINE_DAYS_PER_STEP of them; an older remainder becomes a job. Returns the statements, the
  * timeline as it now stands (for the trend and the drop alert), and the day it is computed through.
  */
-function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCustomer | null, state: CustomerState, events: readonly NormalizedEvent[], history: StoredPoint[]) {
+function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCustomer | null, state: CustomerState, events: readonly NormalizedEvent[], history: StoredPoint[], pointsApart: boolean) {
   const through = stored?.timelineThrough ?? null;
   const today = dayKey(deps.now);
   const newest = events.reduce((m, e) => Math.max(m, e.occurredAt), -Infinity);
@@ -511,7 +485,7 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   if (toDay > today) toDay = today;
   const earliest = events.length ? events.reduce((m, e) => Math.min(m, e.occurredAt), Infinity) : null;
   const range = timelineRange({ firstSeenAt: state.profile.firstSeenAt, through, earliestFact: earliest, toDay });
-  if (!range) return { stmts: [] as D1PreparedStatement[], history, through, job: null, lastChange: null };
+  if (!range) return { stmts: [] as D1PreparedStatement[], points: [] as TimelinePoint[], stages: [] as StageChange[], history, through, job: null, lastChange: null };
   const fromAt = dayStart(range.from);
   const toAt = dayClose(range.to);
   const prev = [...history].reverse().find((p) => p.at < fromAt) ?? null;
@@ -527,7 +501,10 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   const written = built.points.filter((p, i) => !sameStored(inRange.get(p.at), recomputed[i]!));
   const deletes = replaced(history, prev, fromAt, toAt, built.points, through === null || range.from > through);
   return {
-    stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, deletes, written),
+    // Merged: the points are written by the commit, with other customers' (src/pipeline-commit.ts).
+    stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, deletes, pointsApart ? [] : written, pointsApart ? [] : built.stages),
+    points: pointsApart ? written : [],
+    stages: pointsApart ? built.stages : [],
     history: merged,
     through: through === null || range.to > through ? range.to : through,
     job: range.deferred ? { customerId, ...range.deferred } : null,
@@ -601,14 +578,7 @@ function collectExternalIds(stored: StoredCustomer | null, group: Resolved[]): R
 }
 
 /** People seen in these events: the only place their personal data is written. */
-function contactStmts(
-  db: D1Database,
-  events: readonly NormalizedEvent[],
-  customerId: string,
-  now: number,
-  newKeys: IdentityKey[],
-  stored: ReadonlyMap<string, StoredPerson>,
-): D1PreparedStatement[] {
+function changedContacts(events: readonly NormalizedEvent[], customerId: string, newKeys: IdentityKey[], stored: ReadonlyMap<string, StoredPerson>): Sighting[] {
   const seen: Sighting[] = [];
   const person = (id: string, s: Subject, extra: { email?: string; role?: string; name?: string } = {}) => {
     // An erased person's facts carry a pseudonym and "[erased]": no contact is made of them.
@@ -624,8 +594,7 @@ function contactStmts(
     else if (e.subject.hubspotContactId) person(`hubspot:${e.subject.hubspotContactId}`, e.subject);
     else if (e.subject.userId) person(`segment:${e.subject.userId}`, e.subject);
   }
-  const changed = changedSightings(stored, seen);
-  return changed.length > 0 ? [upsertContactsStmt(db, changed, now)] : [];
+  return changedSightings(stored, seen);
 }
 
 export type { Action };

@@ -1,5 +1,20 @@
-import { keyPairs, type IdentityKey } from "./identity";
+import type { IdentityKey } from "./identity";
 import type { InboxRow } from "./inbox";
+import { jsonArrays } from "./limits";
+
+/** One customer's part of a commit's guard: its inbox rows and what the step read of the customer. */
+export interface AppliedGuard {
+  customerId: string;
+  rows: readonly InboxRow[];
+  /** Keys the step links to the customer. */
+  linking: readonly IdentityKey[];
+  /** The version the step read; null for a new customer, whose insert fails on its own if another writer made it. */
+  expectedVersion: number | null;
+  /** The ids an account shard's copy gave the step, or null when it read them. */
+  held: readonly IdentityKey[] | null;
+  /** The loyalty position's counter the copy gave the step, or null when it read it. */
+  loyaltySeq: number | null;
+}
 
 /**
  * The first statement of a customer's commit: marks the step's inbox rows `processed`, or fails the commit (D1
@@ -19,68 +34,70 @@ import type { InboxRow } from "./inbox";
  * always evaluated: a claimed row is `received`, and retention deletes only processed, ignored and unmatched rows
  * past their source's window. Carried deliveries (src/store/carried.ts) have no row yet: theirs are inserted by a
  * second statement under the same conditions, and a row already there fails it on the primary key.
+ *
+ * Several customers' commits merged into one D1 batch share these statements (one guard each in the JSON): the
+ * rows name their customer's guard by index.
  */
-export function markAppliedStmts(
-  db: D1Database,
-  customerId: string,
-  rows: readonly InboxRow[],
-  linking: readonly IdentityKey[],
-  expectedVersion: number | null,
-  held: readonly IdentityKey[] | null,
-  loyaltySeq: number | null,
-  now: number,
-): D1PreparedStatement[] {
-  const stored = rows.filter((r) => !r.carried).map((r) => r.id);
-  const carried = rows.filter((r) => r.carried);
-  const args = [keyPairs(linking), customerId, expectedVersion, held === null ? null : keyPairs(held), now, loyaltySeq] as const;
+export function markAppliedStmts(db: D1Database, guards: readonly AppliedGuard[], now: number): D1PreparedStatement[] {
+  const conditions = JSON.stringify(
+    guards.map((g) => ({ c: g.customerId, l: g.linking.map((k) => [k.kind, k.value]), v: g.expectedVersion, h: g.held === null ? null : g.held.map((k) => [k.kind, k.value]), s: g.loyaltySeq })),
+  );
+  const stored = guards.flatMap((g, i) => g.rows.filter((r) => !r.carried).map((r) => ({ id: r.id, g: i })));
+  const carried = guards.flatMap((g, i) =>
+    g.rows
+      .filter((r) => r.carried)
+      .map((r) => ({
+        g: i,
+        id: r.id,
+        source: r.source,
+        vendorType: r.vendorType,
+        occurredAt: r.occurredAt,
+        receivedAt: r.carried!.receivedAt,
+        attempts: r.attempts,
+        requestId: r.carried!.requestId,
+        normalized: JSON.stringify(r.events),
+        payload: r.carried!.payload,
+      })),
+  );
   const out: D1PreparedStatement[] = [];
   if (stored.length > 0) {
-    out.push(
-      db
-        .prepare(`UPDATE inbox_events SET customer_id = ?3, processed_at = ?6, reason = NULL, status = CASE WHEN status <> 'received' OR ${RACED} THEN NULL ELSE 'processed' END WHERE id IN (SELECT value FROM json_each(?1))`)
-        .bind(JSON.stringify(stored), ...args),
+    const update = db.prepare(
+      `UPDATE inbox_events SET customer_id = g.value ->> '$.c', processed_at = ?3, reason = NULL,
+         status = CASE WHEN inbox_events.status <> 'received' OR ${RACED} THEN NULL ELSE 'processed' END
+       FROM json_each(?1) r JOIN json_each(?2) g ON g.key = r.value ->> '$.g'
+       WHERE inbox_events.id = r.value ->> '$.id'`,
     );
+    for (const rows of jsonArrays(stored)) out.push(update.bind(rows, conditions, now));
   }
   if (carried.length > 0) {
     // A carried delivery's row is written here: a row already there (a concurrent consumer applied a duplicate of
-    // it) fails the commit on the primary key, as a row no longer `received` does above.
-    const values = carried.map((r) => ({
-      id: r.id,
-      source: r.source,
-      vendorType: r.vendorType,
-      occurredAt: r.occurredAt,
-      receivedAt: r.carried!.receivedAt,
-      attempts: r.attempts,
-      requestId: r.carried!.requestId,
-      normalized: JSON.stringify(r.events),
-      payload: r.carried!.payload,
-    }));
-    out.push(
-      db
-        .prepare(
-          `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, request_id, normalized, payload)
-           SELECT v.value ->> '$.id', v.value ->> '$.source', v.value ->> '$.vendorType', CASE WHEN ${RACED} THEN NULL ELSE 'processed' END,
-             v.value ->> '$.occurredAt', v.value ->> '$.receivedAt', ?6, v.value ->> '$.attempts', ?3, v.value ->> '$.requestId', v.value ->> '$.normalized', v.value ->> '$.payload'
-           FROM json_each(?1) v`,
-        )
-        .bind(JSON.stringify(values), ...args),
+    // it) fails the commit on the primary key, as a row no longer `received` does above. Rows hold their raw bodies
+    // (up to 120 KB each), so several statements may share them: no bound JSON passes D1's string limit.
+    const insert = db.prepare(
+      `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, request_id, normalized, payload)
+       SELECT v.value ->> '$.id', v.value ->> '$.source', v.value ->> '$.vendorType', CASE WHEN ${RACED} THEN NULL ELSE 'processed' END,
+         v.value ->> '$.occurredAt', v.value ->> '$.receivedAt', ?3, v.value ->> '$.attempts', g.value ->> '$.c', v.value ->> '$.requestId', v.value ->> '$.normalized', v.value ->> '$.payload'
+       FROM json_each(?1) v JOIN json_each(?2) g ON g.key = v.value ->> '$.g'`,
     );
+    for (const rows of jsonArrays(carried)) out.push(insert.bind(rows, conditions, now));
   }
   return out;
 }
 
-/** The conditions under which a step's commit lost a race (parameters ?2 to ?7 of the statements above). */
+/** The conditions under which a customer's commit lost a race, on its guard `g` (a row of the conditions above). */
 const RACED = `(
   EXISTS (
-    WITH k (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
-    SELECT 1 FROM k JOIN identities i ON i.kind = k.kind AND i.value = k.value WHERE i.customer_id <> ?3
+    SELECT 1 FROM json_each(g.value, '$.l') k JOIN identities i ON i.kind = k.value ->> '$[0]' AND i.value = k.value ->> '$[1]'
+    WHERE i.customer_id <> g.value ->> '$.c'
   )
-  OR ((?4 IS NOT NULL OR ?7 IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM customers WHERE id = ?3 AND (?4 IS NULL OR version = ?4) AND (?7 IS NULL OR loyalty_seq = ?7)))
-  OR (?5 IS NOT NULL AND (
-    (SELECT COUNT(*) FROM identities WHERE customer_id = ?3) <> json_array_length(?5)
+  OR ((g.value ->> '$.v' IS NOT NULL OR g.value ->> '$.s' IS NOT NULL) AND NOT EXISTS (
+    SELECT 1 FROM customers WHERE id = g.value ->> '$.c' AND (g.value ->> '$.v' IS NULL OR version = g.value ->> '$.v') AND (g.value ->> '$.s' IS NULL OR loyalty_seq = g.value ->> '$.s')
+  ))
+  OR (g.value ->> '$.h' IS NOT NULL AND (
+    (SELECT COUNT(*) FROM identities WHERE customer_id = g.value ->> '$.c') <> json_array_length(g.value, '$.h')
     OR EXISTS (
-      WITH h (kind, value) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?5))
-      SELECT 1 FROM h WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.kind = h.kind AND i.value = h.value AND i.customer_id = ?3)
+      SELECT 1 FROM json_each(g.value, '$.h') h
+      WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.kind = h.value ->> '$[0]' AND i.value = h.value ->> '$[1]' AND i.customer_id = g.value ->> '$.c')
     )
   ))
 )`;

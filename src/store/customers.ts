@@ -2,7 +2,7 @@ import { upgradeState } from "../core/compact";
 import type { HealthScore } from "../core/health";
 import type { CustomerState } from "../core/state";
 import type { AlertLog } from "../core/plan";
-import { assertRowFits } from "./limits";
+import { assertRowFits, jsonArrays } from "./limits";
 
 export interface StoredCustomer {
   id: string;
@@ -98,12 +98,7 @@ export function saveCustomerStmts(db: D1Database, w: CustomerWrite): D1PreparedS
 
 /** The statements of `saveCustomerStmts`, and the row they leave when they commit. */
 export function customerWrite(db: D1Database, w: CustomerWrite): { stmts: D1PreparedStatement[]; row: CustomerRow } {
-  const state = JSON.stringify(w.state);
-  const health = JSON.stringify(w.health);
-  const alerts = JSON.stringify(w.alerts);
-  assertRowFits("customers", state, health, alerts, w.name, w.domain);
-  const row: CustomerRow = { id: w.id, version: (w.expectedVersion ?? 0) + 1, state, health, stage: w.stage, stage_since: w.stageSince, alerts, timeline_through: w.timelineThrough };
-  const cols = [w.name, w.domain, state, w.score, w.band, w.stage, w.stageSince, health, w.mrr, w.currency, alerts, w.timelineThrough, w.now];
+  const { row, cols } = customerColumns(w);
   if (w.expectedVersion === null) {
     const insert = db
       .prepare(
@@ -114,14 +109,35 @@ export function customerWrite(db: D1Database, w: CustomerWrite): { stmts: D1Prep
     return { stmts: [insert], row };
   }
   const stmts = [
-    db
-      .prepare(
-        `UPDATE customers SET name = ?, domain = ?, state = ?, score = ?, band = ?, stage = ?, stage_since = ?, health = ?, mrr = ?, currency = ?, alerts = ?,
-           timeline_through = ?, updated_at = ?, scored_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-      )
-      .bind(...cols, w.now, w.id, w.expectedVersion),
+    ...customerUpdateStmts(db, [{ w, cols }]),
     // changes() is the row count of the UPDATE just before: 0 means another writer moved the version on.
     ...(w.versionChecked ? [] : [db.prepare(`INSERT INTO batch_guard (x) SELECT NULL WHERE changes() = 0`)]),
   ];
   return { stmts, row };
+}
+
+/** A customer write as the row it leaves and the values of its columns (`name` … `updated_at`, in that order). */
+export function customerColumns(w: CustomerWrite): { row: CustomerRow; cols: (string | number | null)[] } {
+  const state = JSON.stringify(w.state);
+  const health = JSON.stringify(w.health);
+  const alerts = JSON.stringify(w.alerts);
+  assertRowFits("customers", state, health, alerts, w.name, w.domain);
+  const row: CustomerRow = { id: w.id, version: (w.expectedVersion ?? 0) + 1, state, health, stage: w.stage, stage_since: w.stageSince, alerts, timeline_through: w.timelineThrough };
+  return { row, cols: [w.name, w.domain, state, w.score, w.band, w.stage, w.stageSince, health, w.mrr, w.currency, alerts, w.timelineThrough, w.now] };
+}
+
+/**
+ * Existing customers' rows, each where its id is at the version the write read (`expectedVersion`), in as few
+ * statements as D1's string limit allows: one customer's step used to spend a statement on its row, and a commit
+ * that merges several customers (src/pipeline-commit.ts) spends one for all of them.
+ */
+export function customerUpdateStmts(db: D1Database, writes: readonly { w: CustomerWrite; cols: (string | number | null)[] }[]): D1PreparedStatement[] {
+  const sql = db.prepare(
+    `UPDATE customers SET name = u.value ->> '$[0]', domain = u.value ->> '$[1]', state = u.value ->> '$[2]', score = u.value ->> '$[3]',
+       band = u.value ->> '$[4]', stage = u.value ->> '$[5]', stage_since = u.value ->> '$[6]', health = u.value ->> '$[7]', mrr = u.value ->> '$[8]',
+       currency = u.value ->> '$[9]', alerts = u.value ->> '$[10]', timeline_through = u.value ->> '$[11]', updated_at = u.value ->> '$[12]',
+       scored_at = u.value ->> '$[12]', version = customers.version + 1
+     FROM json_each(?1) u WHERE customers.id = u.value ->> '$[13]' AND customers.version = u.value ->> '$[14]'`,
+  );
+  return jsonArrays(writes.map(({ w, cols }) => [...cols, w.id, w.expectedVersion])).map((rows) => sql.bind(rows));
 }

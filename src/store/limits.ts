@@ -20,8 +20,33 @@ export function assertRowFits(table: string, ...values: (string | null)[]): void
   if (bytes > ROW_LIMIT_BYTES) throw new RowTooLargeError(table, bytes);
 }
 
+/**
+ * Items bound together as one JSON array parameter (read with `json_each`), split into as many arrays as keep each
+ * under Tenure's ceiling: D1 refuses a string over 2,000,000 bytes, bound parameters included. An item over the
+ * ceiling on its own gets an array of its own (and D1's refusal).
+ */
+export function jsonArrays(items: readonly unknown[], limit = ROW_LIMIT_BYTES): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const item of items) {
+    const text = JSON.stringify(item);
+    const n = utf8Length(text) + 1;
+    if (parts.length > 0 && size + n > limit) {
+      out.push(`[${parts.join(",")}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(text);
+    size += n;
+  }
+  if (parts.length > 0) out.push(`[${parts.join(",")}]`);
+  return out;
+}
+
+
 /** UTF-8 length without allocating an encoded copy. */
-function utf8Length(s: string): number {
+export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -1,3 +1,4 @@
+import { jsonArrays } from "./limits";
 import type { StageChange, TimelinePoint } from "../core/timeline";
 import type { Band } from "../core/health";
 import type { Stage } from "../core/lifecycle";
@@ -19,16 +20,20 @@ export interface StoredPoint {
  * next point, so that one gives the value at `since` however long the score has been flat).
  */
 export async function loadTimelines(db: D1Database, wanted: { id: string; since: number }[]): Promise<Map<string, StoredPoint[]>> {
-  const out = new Map<string, StoredPoint[]>();
-  const stmt = db.prepare(
-    `SELECT at, score, band, stage, model_version AS modelVersion, components FROM score_history WHERE customer_id = ?1
-       AND at >= COALESCE((SELECT MAX(at) FROM score_history WHERE customer_id = ?1 AND at < ?2), ?2) ORDER BY at`,
-  );
-  for (let i = 0; i < wanted.length; i += 50) {
-    const chunk = wanted.slice(i, i + 50);
-    const results = await db.batch<StoredPoint>(chunk.map((w) => stmt.bind(w.id, w.since)));
-    chunk.forEach((w, j) => out.set(w.id, results[j]!.results));
-  }
+  const out = new Map<string, StoredPoint[]>(wanted.map((w) => [w.id, []]));
+  if (wanted.length === 0) return out;
+  // One statement for the whole list (a consumer batch's customers, 100 at most): a customer's 31 days are a few
+  // dozen rows, far under D1's 50 MB per result.
+  const rows = await db
+    .prepare(
+      `SELECT w.value ->> '$[0]' AS id, h.at, h.score, h.band, h.stage, h.model_version AS modelVersion, h.components
+       FROM json_each(?1) w JOIN score_history h ON h.customer_id = w.value ->> '$[0]'
+         AND h.at >= COALESCE((SELECT MAX(at) FROM score_history WHERE customer_id = w.value ->> '$[0]' AND at < w.value ->> '$[1]'), w.value ->> '$[1]')
+       ORDER BY id, h.at`,
+    )
+    .bind(JSON.stringify(wanted.map((w) => [w.id, w.since])))
+    .all<StoredPoint & { id: string }>();
+  for (const { id, ...p } of rows.results) out.get(id)!.push(p);
   return out;
 }
 
@@ -43,7 +48,8 @@ export interface TimelineDeletes {
  * differs (D1 bills every row written, and a recomputed range is mostly unchanged): rows of the range that are
  * no longer points are deleted, changed ones updated, new ones inserted. At most four statements; the deletes
  * only where the caller cannot rule them out (`deletes`; days never computed before need none), and the upsert
- * only for the points in `written` (the caller leaves out those it knows are stored as they are).
+ * only for the points in `written` (the caller leaves out those it knows are stored as they are). A caller that
+ * writes points and stage changes with other customers' (`pointsUpsertStmts`, `stagesUpsertStmts`) passes none.
  */
 export function timelineStmts(
   db: D1Database,
@@ -54,8 +60,8 @@ export function timelineStmts(
   stages: readonly StageChange[],
   deletes: TimelineDeletes = { scores: true, stages: true },
   written: readonly TimelinePoint[] = points,
+  stagesWritten: readonly StageChange[] = stages,
 ): D1PreparedStatement[] {
-  const rows = written.map((p) => [p.at, p.score, p.band, p.stage, JSON.stringify(p.components), p.modelVersion]);
   const moves = stages.map((s) => [s.at, s.from, s.to]);
   const out: D1PreparedStatement[] = [];
   if (deletes.scores) {
@@ -75,33 +81,38 @@ export function timelineStmts(
         .bind(customerId, fromAt, toAt, JSON.stringify(moves)),
     );
   }
-  if (rows.length > 0) {
-    out.push(
-      db
-        .prepare(
-          `INSERT INTO score_history (customer_id, at, score, band, stage, components, model_version)
-           SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-                  json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)
-           WHERE true ON CONFLICT (customer_id, at) DO UPDATE SET score = excluded.score, band = excluded.band, stage = excluded.stage,
-             components = excluded.components, model_version = excluded.model_version
-           WHERE score IS NOT excluded.score OR band IS NOT excluded.band OR stage IS NOT excluded.stage
-             OR components IS NOT excluded.components OR model_version IS NOT excluded.model_version`,
-        )
-        .bind(customerId, JSON.stringify(rows)),
-    );
-  }
-  if (moves.length > 0) {
-    out.push(
-      db
-        .prepare(
-          `INSERT INTO stage_transitions (customer_id, at, from_stage, to_stage)
-           SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)
-           WHERE true ON CONFLICT (customer_id, at, to_stage) DO UPDATE SET from_stage = excluded.from_stage WHERE from_stage IS NOT excluded.from_stage`,
-        )
-        .bind(customerId, JSON.stringify(moves)),
-    );
-  }
+  if (written.length > 0) out.push(...pointsUpsertStmts(db, [{ customerId, points: written }]));
+  if (stagesWritten.length > 0) out.push(...stagesUpsertStmts(db, [{ customerId, stages: stagesWritten }]));
   return out;
+}
+
+/**
+ * Timeline points of one or several customers, in as few statements as D1's string limit allows (one commit that
+ * merges several customers' steps spends one for all of them, src/pipeline-commit.ts). A point stored as it is
+ * writes nothing.
+ */
+export function pointsUpsertStmts(db: D1Database, sets: readonly { customerId: string; points: readonly TimelinePoint[] }[]): D1PreparedStatement[] {
+  const rows = sets.flatMap(({ customerId, points }) => points.map((p) => [customerId, p.at, p.score, p.band, p.stage, JSON.stringify(p.components), p.modelVersion]));
+  const sql = db.prepare(
+    `INSERT INTO score_history (customer_id, at, score, band, stage, components, model_version)
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]', value ->> '$[6]' FROM json_each(?)
+     WHERE true ON CONFLICT (customer_id, at) DO UPDATE SET score = excluded.score, band = excluded.band, stage = excluded.stage,
+       components = excluded.components, model_version = excluded.model_version
+     WHERE score IS NOT excluded.score OR band IS NOT excluded.band OR stage IS NOT excluded.stage
+       OR components IS NOT excluded.components OR model_version IS NOT excluded.model_version`,
+  );
+  return jsonArrays(rows).map((json) => sql.bind(json));
+}
+
+/** Stage changes of one or several customers, upserted in as few statements as D1's string limit allows. */
+export function stagesUpsertStmts(db: D1Database, sets: readonly { customerId: string; stages: readonly StageChange[] }[]): D1PreparedStatement[] {
+  const rows = sets.flatMap(({ customerId, stages }) => stages.map((s) => [customerId, s.at, s.from, s.to]));
+  const sql = db.prepare(
+    `INSERT INTO stage_transitions (customer_id, at, from_stage, to_stage)
+     SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?)
+     WHERE true ON CONFLICT (customer_id, at, to_stage) DO UPDATE SET from_stage = excluded.from_stage WHERE from_stage IS NOT excluded.from_stage`,
+  );
+  return jsonArrays(rows).map((json) => sql.bind(json));
 }
 
 /** Score as of `at` for many customers at once: the latest timeline point at or before it. */

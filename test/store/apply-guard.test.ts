@@ -23,7 +23,7 @@ const statusOf = async (row: string) => (await env.DB.prepare(`SELECT status, cu
 /** The guarded status update, then a write that must roll back with it when the guard refuses. */
 async function commit(id: string, row: string, opts: { linking?: { kind: "domain"; value: string }[]; version?: number | null; held?: { kind: "stripe"; value: string }[] | null; seq?: number | null }) {
   return env.DB.batch([
-    ...markAppliedStmts(env.DB, id, storedRows([row]), opts.linking ?? [], opts.version === undefined ? 3 : opts.version, opts.held ?? null, opts.seq ?? null, NOW),
+    ...markAppliedStmts(env.DB, [{ customerId: id, rows: storedRows([row]), linking: opts.linking ?? [], expectedVersion: opts.version === undefined ? 3 : opts.version, held: opts.held ?? null, loyaltySeq: opts.seq ?? null }], NOW),
     env.DB.prepare(`UPDATE customers SET name = 'written' WHERE id = ?`).bind(id),
   ]);
 }
@@ -92,7 +92,7 @@ describe("the same guard for a delivery carried on the queue, whose row the comm
   });
   const carriedCommit = (customerId: string, row: InboxRow, version: number) =>
     env.DB.batch([
-      ...markAppliedStmts(env.DB, customerId, [row], [], version, null, null, NOW),
+      ...markAppliedStmts(env.DB, [{ customerId, rows: [row], linking: [], expectedVersion: version, held: null, loyaltySeq: null }], NOW),
       env.DB.prepare(`UPDATE customers SET name = 'written' WHERE id = ?`).bind(customerId),
     ]);
   const stored = (id: string) =>

@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 describe("statements on the inbox with a backlog of 3,000 received and 3,000 unmatched rows", () => {
   it("marks a customer's rows processed, guarding the commit, reading only those rows", async () => {
-    const [r] = await env.DB.batch([...markAppliedStmts(env.DB, "cu_hot", storedRows(["segment:hot_received_1", "segment:hot_received_2"]), [], null, null, null, now)]);
+    const [r] = await env.DB.batch([...markAppliedStmts(env.DB, [{ customerId: "cu_hot", rows: storedRows(["segment:hot_received_1", "segment:hot_received_2"]), linking: [], expectedVersion: null, held: null, loyaltySeq: null }], now)]);
     expect(r!.meta.changes).toBe(2);
     expect(r!.meta.rows_read).toBeLessThan(20);
   });
