@@ -172,6 +172,12 @@ export function describeJobPage(page: JobPage): Record<string, unknown> {
   return page.kind === "recompute" ? { job: "recompute", after: page.body.recomputeAfter, asOf: page.body.asOf } : { ...page.body };
 }
 
+/**
+ * Shards above ACCOUNT_SHARDS still hold copies for their retention (30 days) after the count is lowered, as it was
+ * from 256 to 16: an erasure clears at least that many, so a person's data leaves those too.
+ */
+const SHARDS_ERASED_AT_LEAST = 256;
+
 function shardCopies(env: Env): ShardCopies {
-  return { count: env.SHARDS ? loadConfig(env).ACCOUNT_SHARDS : 0, forget: (from, to) => forgetCopies(env.SHARDS, from, to) };
+  return { count: env.SHARDS ? Math.max(loadConfig(env).ACCOUNT_SHARDS, SHARDS_ERASED_AT_LEAST) : 0, forget: (from, to) => forgetCopies(env.SHARDS, from, to) };
 }

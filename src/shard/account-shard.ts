@@ -1,15 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { applyGroups, type CustomerGroups, type PipelineDeps, type ProcessResult } from "../pipeline";
+import { applyGroups, type ProcessResult } from "../pipeline";
+import { mergeRequests, splitResult, takeTurn, type ShardRequest } from "./group-commit";
 import { COPY_RETENTION_MS, SqlCustomerCopies } from "./customer-copy";
 import { timelinePage, type TimelinePage } from "../jobs/timeline";
 import type { TenureConfig } from "../core/config";
 
-/** What a consumer hands a shard: the resolved groups of its customers and the batch's settings (all plain data). */
-export interface ShardRequest {
-  deps: Omit<PipelineDeps, "db">;
-  groups: CustomerGroups;
-}
+export type { ShardRequest };
+
+type Waiting = { req: ShardRequest; resolve: (r: ProcessResult) => void; reject: (err: unknown) => void };
 
 /**
  * The accounts of one shard (src/shard/route.ts picks it from the customer id) are applied here, one request at
@@ -22,11 +21,18 @@ export interface ShardRequest {
  * keeps is a copy of the customer rows and recent timelines its commits wrote (src/shard/customer-copy.ts), read
  * instead of D1 on the customer's next step and checked by that step's commit; the customers' timeline jobs run
  * here too, in turn with the steps, so that no other writer changes a copied timeline.
+ *
+ * Requests that arrive while a turn runs wait, and the next turn applies them together (src/shard/group-commit.ts):
+ * their customers' steps share one D1 commit, whose statements are one per kind of write for all of them
+ * (src/pipeline-commit.ts). The busier the deployment, the more customers a commit holds and the fewer D1
+ * statements each event costs.
  */
 export class AccountShard extends DurableObject<Env> {
   /** Requests run one after another; awaiting D1 would otherwise let the next one interleave. */
   private tail: Promise<unknown> = Promise.resolve();
-  private served = { requests: 0, customers: 0 };
+  private served = { requests: 0, customers: 0, turns: 0 };
+  private waiting: Waiting[] = [];
+  private scheduled = false;
   private readonly copies: SqlCustomerCopies;
   private alarmArmed = false;
 
@@ -36,18 +42,41 @@ export class AccountShard extends DurableObject<Env> {
   }
 
   apply(req: ShardRequest): Promise<ProcessResult> {
-    return this.inTurn(async () => {
-      this.served.requests += 1;
-      this.served.customers += req.groups.length;
-      const result = await applyGroups({ ...req.deps, db: this.env.DB }, req.groups, this.copies);
-      // A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention.
-      // Looked up once per instance: the alarm re-arms itself while copies remain.
-      if (!this.alarmArmed) {
-        if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
-        this.alarmArmed = true;
-      }
-      return result;
+    return new Promise<ProcessResult>((resolve, reject) => {
+      this.waiting.push({ req, resolve, reject });
+      this.schedule();
     });
+  }
+
+  /** One turn for the requests waiting when it starts (as many as `takeTurn` allows; the rest get the next). */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    void this.inTurn(async () => {
+      this.scheduled = false;
+      const taken = takeTurn(this.waiting);
+      if (this.waiting.length > 0) this.schedule();
+      const reqs = taken.map((t) => t.req);
+      const merged = mergeRequests(reqs);
+      this.served.turns += 1;
+      this.served.requests += taken.length;
+      this.served.customers += merged.groups.length;
+      try {
+        const result = await applyGroups({ ...merged.deps, db: this.env.DB }, merged.groups, this.copies);
+        await this.armAlarm();
+        splitResult(result, reqs).forEach((part, i) => taken[i]!.resolve(part));
+      } catch (err) {
+        for (const t of taken) t.reject(err);
+      }
+    });
+  }
+
+  /** A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention. */
+  private async armAlarm(): Promise<void> {
+    // Looked up once per instance: the alarm re-arms itself while copies remain.
+    if (this.alarmArmed) return;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
+    this.alarmArmed = true;
   }
 
   /** One page of a customer's timeline job (src/jobs/timeline.ts): its copy of the timeline goes first, the page rewrites older days. */
@@ -75,8 +104,8 @@ export class AccountShard extends DurableObject<Env> {
     return run;
   }
 
-  /** Requests and customers applied since this instance started (tests and diagnostics). */
-  stats(): { requests: number; customers: number } {
+  /** Requests, customers and turns applied since this instance started (tests and diagnostics). */
+  stats(): { requests: number; customers: number; turns: number } {
     return { ...this.served };
   }
 }

@@ -5,8 +5,8 @@ import type { Destination } from "../../src/core/actions";
 import type { Env } from "../../src/env";
 import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
 import worker from "../../src/index";
-import { applyGroups } from "../../src/pipeline";
-import type { ShardRequest } from "../../src/shard/account-shard";
+import { applyGroups, type ProcessResult } from "../../src/pipeline";
+import { mergeRequests, splitResult, takeTurn, type ShardRequest } from "../../src/shard/group-commit";
 import type { CustomerCopies } from "../../src/shard/customer-copy";
 import { memoryCopies } from "../support/customer-copies";
 import { timelinePage, type TimelinePage } from "../../src/jobs/timeline";
@@ -192,37 +192,67 @@ export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string,
 export function shardNamespace(world: World): DurableObjectNamespace {
   const tails = (world.shardTails ??= new Map<string, Promise<unknown>>());
   const storage = (world.shardCopies ??= new Map<string, CustomerCopies>());
-  /** One request of shard `name`: in turn with its others, its own invocation under the crash injection, storage kept. */
-  const inTurn = <T>(name: string, work: (inv: Invocation, copies: CustomerCopies) => Promise<T>): Promise<T> => {
-    const run = (tails.get(name) ?? Promise.resolve()).then(async () => {
-      const inv = new Invocation("shard");
-      world.chaos.at("rpc:before", inv);
-      if (!storage.has(name)) storage.set(name, memoryCopies());
-      // The request crosses to another isolate: nothing is shared with the caller.
-      const result = structuredClone(await current.run(inv, () => work(inv, storage.get(name)!)));
-      world.chaos.at("rpc:after", inv);
-      return result;
+  const lines = (world.shardLines ??= new Map<string, ShardLine>());
+  /** One request of shard `name`: its own invocation under the crash injection, storage kept. */
+  const invoke = async <T>(name: string, work: (inv: Invocation, copies: CustomerCopies) => Promise<T>): Promise<T> => {
+    const inv = new Invocation("shard");
+    world.chaos.at("rpc:before", inv);
+    if (!storage.has(name)) storage.set(name, memoryCopies());
+    // The request crosses to another isolate: nothing is shared with the caller.
+    const result = structuredClone(await current.run(inv, () => work(inv, storage.get(name)!)));
+    world.chaos.at("rpc:after", inv);
+    return result;
+  };
+  /** In turn with the shard's other requests. */
+  const inTurn = <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const r = (tails.get(name) ?? Promise.resolve()).then(run);
+    tails.set(name, r.catch(() => undefined));
+    return r;
+  };
+  /** As the object does (src/shard/account-shard.ts): the requests waiting when a turn starts are applied together. */
+  const schedule = (name: string) => {
+    const line = lines.get(name)!;
+    if (line.scheduled) return;
+    line.scheduled = true;
+    void inTurn(name, async () => {
+      line.scheduled = false;
+      const taken = takeTurn(line.waiting);
+      if (line.waiting.length > 0) schedule(name);
+      const reqs = taken.map((t) => t.req);
+      world.shardTurns = { turns: (world.shardTurns?.turns ?? 0) + 1, requests: (world.shardTurns?.requests ?? 0) + reqs.length };
+      try {
+        const parts = await invoke(name, async (inv, copies) => {
+          const merged = mergeRequests(reqs);
+          return splitResult(await applyGroups({ ...merged.deps, db: crashingD1(world.env.DB, world.chaos, inv) }, merged.groups, copies), reqs);
+        });
+        taken.forEach((t, i) => t.resolve(parts[i]!));
+      } catch (err) {
+        for (const t of taken) t.reject(err);
+      }
     });
-    tails.set(name, run.catch(() => undefined));
-    return run;
   };
   return {
     idFromName: (name: string) => name,
     get: (name: string) => ({
       apply: (req: ShardRequest) =>
-        inTurn(name, (inv, copies) => {
-          const { deps, groups } = structuredClone(req);
-          return applyGroups({ ...deps, db: crashingD1(world.env.DB, world.chaos, inv) }, groups, copies);
+        new Promise<ProcessResult>((resolve, reject) => {
+          if (!lines.has(name)) lines.set(name, { waiting: [], scheduled: false });
+          lines.get(name)!.waiting.push({ req: structuredClone(req), resolve, reject });
+          schedule(name);
         }),
       timeline: (job: TimelinePage, cfg: TenureConfig, now: number) =>
-        inTurn(name, (inv, copies) => {
-          copies.dropTimeline(job.customerId);
-          return timelinePage(crashingD1(world.env.DB, world.chaos, inv), structuredClone(cfg), now, structuredClone(job));
-        }),
-      forget: () => inTurn(name, async () => void storage.set(name, memoryCopies())),
+        inTurn(name, () =>
+          invoke(name, (inv, copies) => {
+            copies.dropTimeline(job.customerId);
+            return timelinePage(crashingD1(world.env.DB, world.chaos, inv), structuredClone(cfg), now, structuredClone(job));
+          }),
+        ),
+      forget: () => inTurn(name, () => invoke(name, async () => void storage.set(name, memoryCopies()))),
     }),
   } as unknown as DurableObjectNamespace;
 }
+
+type ShardLine = { waiting: { req: ShardRequest; resolve: (r: ProcessResult) => void; reject: (err: unknown) => void }[]; scheduled: boolean };
 
 export interface World {
   env: Env;
@@ -233,6 +263,10 @@ export interface World {
   gates: Map<Destination | string, BreakerState>;
   /** Each shard's queue of requests (shardNamespace). */
   shardTails?: Map<string, Promise<unknown>>;
+  /** Turns the shards ran and the requests they applied: more requests than turns is requests applied together. */
+  shardTurns?: { turns: number; requests: number };
+  /** Each shard's requests waiting for its next turn (shardNamespace). */
+  shardLines?: Map<string, ShardLine>;
   /** Each shard's durable copies of its customer rows: they outlive a crashed request, as the object's storage does. */
   shardCopies?: Map<string, CustomerCopies>;
 }

@@ -265,8 +265,11 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   // Each delivery attempt commits with its own D1 batch (no request waits on another's I/O): at most one per attempt.
   const ingestBatches = chaos.points.get("ingest d1.batch:before")?.[0] ?? 0;
   expect(ingestBatches).toBeLessThanOrEqual(attempts);
+  // Shard requests that queued behind a turn were applied together (src/shard/group-commit.ts), under the same crashes.
+  const turns = world.shardTurns ?? { turns: 0, requests: 0 };
+  expect(turns.requests).toBeGreaterThan(turns.turns);
   console.log(
     `exactly-once: ${eventIds.length} events and ${usageIds.length} carried, ${deliveries.length} deliveries, ${attempts} attempts, ${ingestBatches} ingest D1 batches, ` +
-      `${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points`,
+      `${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points, ${turns.requests} shard requests in ${turns.turns} turns`,
   );
 });

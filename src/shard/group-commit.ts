@@ -1,0 +1,64 @@
+import type { CustomerGroups, PipelineDeps, ProcessResult, Resolved } from "../pipeline";
+import { emptyResult } from "../pipeline";
+
+/** What a consumer hands a shard: the resolved groups of its customers and the batch's settings (all plain data). */
+export interface ShardRequest {
+  deps: Omit<PipelineDeps, "db">;
+  groups: CustomerGroups;
+}
+
+/** At most this many customers are applied in one turn: about one consumer batch, well within a request's D1 budget. */
+export const CUSTOMERS_PER_TURN = 100;
+
+/**
+ * The requests waiting at the head of the shard's line that one turn applies together: in order, as long as they
+ * share the batch's settings (all but the clock) and stay within CUSTOMERS_PER_TURN; at least the first.
+ */
+export function takeTurn<T extends { req: ShardRequest }>(waiting: T[]): T[] {
+  const key = settingsKey(waiting[0]!.req);
+  let customers = 0;
+  let n = 0;
+  while (n < waiting.length) {
+    const req = waiting[n]!.req;
+    if (n > 0 && (customers + req.groups.length > CUSTOMERS_PER_TURN || settingsKey(req) !== key)) break;
+    customers += req.groups.length;
+    n++;
+  }
+  return waiting.splice(0, n);
+}
+
+const settingsKey = (req: ShardRequest) => JSON.stringify({ ...req.deps, now: 0 });
+
+/**
+ * Several requests as one: each customer's rows from all of them in one group (a row two consumers both claimed, a
+ * duplicate message, once), and the latest clock.
+ */
+export function mergeRequests(reqs: readonly ShardRequest[]): ShardRequest {
+  const groups = new Map<string, Resolved[]>();
+  const seen = new Set<string>();
+  for (const req of reqs) {
+    for (const [customerId, group] of req.groups) {
+      const list = groups.get(customerId) ?? [];
+      for (const r of group) if (!seen.has(r.row.id) && seen.add(r.row.id)) list.push(r);
+      groups.set(customerId, list);
+    }
+  }
+  return { deps: { ...reqs[0]!.deps, now: Math.max(...reqs.map((r) => r.deps.now)) }, groups: [...groups] };
+}
+
+/**
+ * Each request's answer from the turn's: its own rows done or retried (a row the turn did not report is retried),
+ * and the turn's other outcomes (actions to enqueue, keys linked, timeline jobs, erasures) with the first request,
+ * whose consumer acts on them once. A consumer that dies before it does leaves them to the sweepers, as when a
+ * shard's answer is lost.
+ */
+export function splitResult(result: ProcessResult, reqs: readonly ShardRequest[]): ProcessResult[] {
+  const done = new Set(result.done);
+  const retry = new Set(result.retry);
+  return reqs.map((req, i) => {
+    const rows = req.groups.flatMap(([, group]) => group.map((g) => g.row.id));
+    const part = i === 0 ? { ...result, done: [] as string[], retry: [] as string[] } : emptyResult();
+    for (const id of rows) (done.has(id) && !retry.has(id) ? part.done : part.retry).push(id);
+    return part;
+  });
+}
