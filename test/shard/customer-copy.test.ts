@@ -7,7 +7,7 @@ import { COPY_RETENTION_MS, SqlCustomerCopies, type CustomerCopies } from "../..
 import type { AccountShard } from "../../src/shard/account-shard";
 import { shardName, shardOf } from "../../src/shard/route";
 import type { CustomerRow } from "../../src/store/customers";
-import { receiveNormalized } from "../support/inbox";
+import { receiveNormalized, paidInvoice } from "../support/inbox";
 import { loadTimelines } from "../../src/store/timeline";
 import { runJobPage } from "../../src/jobs/run";
 import { countingD1 } from "../support/jobs";
@@ -21,17 +21,7 @@ import { programPositions } from "../../src/store/loyalty";
 const DAY = 86_400_000;
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 
-const invoice = (id: string, customer: string, at: number, amountPaid = 4900): NormalizedEvent => ({
-  id: `stripe:${id}`,
-  source: "stripe",
-  type: "invoice.paid",
-  occurredAt: at,
-  subject: { stripeCustomerId: customer, email: `ops@${customer}.example`, domain: `${customer}.example` },
-  invoiceId: `in_${id}`,
-  reason: "first",
-  amountPaid,
-  currency: "usd",
-});
+const invoice = paidInvoice;
 
 async function apply(copies: CustomerCopies, e: NormalizedEvent, now: number, db: D1Database = env.DB) {
   await receiveNormalized([e], now);

@@ -1,25 +1,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/core/config";
-import type { NormalizedEvent } from "../../src/core/events";
 import { emptyResult, resolveEvents, type Resolved } from "../../src/pipeline";
 import { CUSTOMERS_PER_TURN, mergeRequests, splitResult, takeTurn, type ShardRequest } from "../../src/shard/group-commit";
 import { shardName } from "../../src/shard/route";
-import { receiveNormalized, storedRows } from "../support/inbox";
+import { receiveNormalized, storedRows, paidInvoice } from "../support/inbox";
 
 const DAY = 86_400_000;
 
-const invoice = (id: string, customer: string, at: number): NormalizedEvent => ({
-  id: `stripe:${id}`,
-  source: "stripe",
-  type: "invoice.paid",
-  occurredAt: at,
-  subject: { stripeCustomerId: customer, email: `ops@${customer}.example`, domain: `${customer}.example` },
-  invoiceId: `in_${id}`,
-  reason: "first",
-  amountPaid: 4900,
-  currency: "usd",
-});
+const invoice = paidInvoice;
 
 const resolved = (id: string): Resolved => ({ row: storedRows([id])[0]!, customerId: null, keys: [], fresh: [] });
 const request = (now: number, groups: [string, string[]][], cfg = defaultConfig): ShardRequest => ({

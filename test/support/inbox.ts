@@ -20,3 +20,16 @@ export async function receiveNormalized(events: readonly NormalizedEvent[], now:
 export function storedRows(ids: readonly string[]): InboxRow[] {
   return ids.map((id) => ({ id, source: id.split(":")[0]!, vendorType: "", status: "received", occurredAt: 0, attempts: 1, events: [] }));
 }
+
+/** A Stripe customer's paid invoice, its email domain named after the customer: a fact that makes or moves a customer. */
+export const paidInvoice = (id: string, customer: string, at: number, amountPaid = 4900): NormalizedEvent => ({
+  id: `stripe:${id}`,
+  source: "stripe",
+  type: "invoice.paid",
+  occurredAt: at,
+  subject: { stripeCustomerId: customer, email: `ops@${customer}.example`, domain: `${customer}.example` },
+  invoiceId: `in_${id}`,
+  reason: "first",
+  amountPaid,
+  currency: "usd",
+});
