@@ -47,17 +47,20 @@ export function mergeRequests(reqs: readonly ShardRequest[]): ShardRequest {
 }
 
 /**
- * Each request's answer from the turn's: its own rows done or retried (a row the turn did not report is retried),
- * and the turn's other outcomes (actions to enqueue, keys linked, timeline jobs, erasures) with the first request,
- * whose consumer acts on them once. A consumer that dies before it does leaves them to the sweepers, as when a
- * shard's answer is lost.
+ * Each request's answer from the turn's: its own rows done or retried (a row the turn did not report is retried);
+ * each timeline job with the first request that holds its customer; the turn's other outcomes (outbox ids to
+ * enqueue, keys linked) with the first request, whose consumer acts on them once. Outbox rows its consumer never
+ * enqueues are left to the outbox sweeper, as when a shard's answer is lost.
  */
 export function splitResult(result: ProcessResult, reqs: readonly ShardRequest[]): ProcessResult[] {
   const done = new Set(result.done);
   const retry = new Set(result.retry);
+  const holder = new Map<string, number>();
+  reqs.forEach((req, i) => req.groups.forEach(([customerId]) => holder.has(customerId) || holder.set(customerId, i)));
   return reqs.map((req, i) => {
     const rows = req.groups.flatMap(([, group]) => group.map((g) => g.row.id));
     const part = i === 0 ? { ...result, done: [] as string[], retry: [] as string[] } : emptyResult();
+    part.timelineJobs = result.timelineJobs.filter((j) => (holder.get(j.customerId) ?? 0) === i);
     for (const id of rows) (done.has(id) && !retry.has(id) ? part.done : part.retry).push(id);
     return part;
   });

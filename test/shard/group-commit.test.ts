@@ -40,13 +40,15 @@ describe("a shard's turn (src/shard/group-commit.ts)", () => {
     ]);
   });
 
-  it("answers each request for its own rows, and gives the turn's other outcomes to the first", () => {
+  it("answers each request for its own rows and its customers' timeline jobs, and gives the turn's other outcomes to the first", () => {
     const reqs = [request(1, [["cu_a", ["r1", "r2"]]]), request(1, [["cu_a", ["r2"]], ["cu_b", ["r3", "r9"]]])];
-    const result = { ...emptyResult(), done: ["r1", "r2", "r3"], retry: [], actionIds: ["act_1"], timelineJobs: [{ customerId: "cu_a", from: "2026-01-01", to: "2026-01-02" }] };
+    const jobA = { customerId: "cu_a", from: "2026-01-01", to: "2026-01-02" };
+    const jobB = { customerId: "cu_b", from: "2026-01-01", to: "2026-01-02" };
+    const result = { ...emptyResult(), done: ["r1", "r2", "r3"], retry: [], actionIds: ["act_1"], timelineJobs: [jobA, jobB] };
     const [first, second] = splitResult(result, reqs);
-    expect(first).toMatchObject({ done: ["r1", "r2"], retry: [], actionIds: ["act_1"], timelineJobs: [{ customerId: "cu_a" }] });
+    expect(first).toEqual({ ...emptyResult(), done: ["r1", "r2"], actionIds: ["act_1"], timelineJobs: [jobA] });
     // r9 was not reported: it is retried, never acknowledged unapplied.
-    expect(second).toEqual({ ...emptyResult(), done: ["r2", "r3"], retry: ["r9"] });
+    expect(second).toEqual({ ...emptyResult(), done: ["r2", "r3"], retry: ["r9"], timelineJobs: [jobB] });
   });
 
   it("applies requests that queue behind a turn together, each answered for its own rows", async () => {
