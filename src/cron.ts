@@ -9,6 +9,8 @@ import { overdueActions } from "./store/outbox";
 import { staleReceived } from "./store/inbox";
 import { recordRescues } from "./store/sweeper";
 import { resolveStripeDiscountsHourly } from "./jobs/stripe-discounts";
+import { overdueTimelineJobs } from "./store/timeline-due";
+import { sendTimelineJobs } from "./jobs/run";
 
 export const SWEEP_AFTER_MS = 2 * 60_000;
 export const MAX_EVENT_ATTEMPTS = 10;
@@ -24,6 +26,12 @@ export async function sweep(env: Env, now: number): Promise<{ events: number; re
   await enqueue(env.EVENTS, stale.map((r) => ({ eventId: r.id })));
   const actions = await overdueActions(env.DB, now, 60_000);
   await enqueue(env.ACTIONS, actions.map((actionId) => ({ actionId })));
+  // Older days of timelines whose job was lost between a commit and its send.
+  const timelines = await overdueTimelineJobs(env.DB, now);
+  if (timelines.length > 0) {
+    log("warn", "sweeper re-sent timeline jobs that were never done", { count: timelines.length });
+    await sendTimelineJobs(env, timelines);
+  }
   // Counted last, so that a failure to count never holds back the work above.
   const rescued = stale.filter((r) => r.attempts === 0);
   if (rescued.length > 0) {

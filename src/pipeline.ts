@@ -30,6 +30,7 @@ import { COPY_TIMELINE_DAYS, type CustomerCopies, type CustomerCopy } from "./sh
 import { makeCopy, readCopy } from "./core/timeline-copy";
 import { loadTimelines, timelineStmts, type StoredPoint, type TimelineDeletes } from "./store/timeline";
 import { insertActionStmts } from "./store/outbox";
+import { timelineDueStmt } from "./store/timeline-due";
 import { loadLoyaltyContexts, loyaltyStep, type LoyaltyContext } from "./loyalty";
 import type { ProgramPosition } from "./store/loyalty";
 import { log, errorFields } from "./log";
@@ -87,6 +88,9 @@ export interface TimelineJob {
   customerId: string;
   from: string;
   to: string;
+  /** The record the job clears when done (src/store/timeline-due.ts): its last day and when it was written. */
+  dueTo?: string;
+  dueAt?: number;
 }
 
 /** A delivery that came on the queue (src/store/carried.ts), with the queue's count of its attempts. */
@@ -500,14 +504,18 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   const inRange = new Map(history.filter((p) => p.at >= fromAt && p.at <= toAt).map((p) => [p.at, p]));
   const written = built.points.filter((p, i) => !sameStored(inRange.get(p.at), recomputed[i]!));
   const deletes = replaced(history, prev, fromAt, toAt, built.points, through === null || range.from > through);
+  // The older days are left to a job sent after the commit; the commit records them, so a job lost on the way is sent again.
+  const job: TimelineJob | null = range.deferred ? { customerId, ...range.deferred, dueTo: range.deferred.to, dueAt: deps.now } : null;
+  const stmts = timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, deletes, pointsApart ? [] : written, pointsApart ? [] : built.stages);
+  if (job) stmts.push(timelineDueStmt(deps.db, job, deps.now));
   return {
     // Merged: the points are written by the commit, with other customers' (src/pipeline-commit.ts).
-    stmts: timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, deletes, pointsApart ? [] : written, pointsApart ? [] : built.stages),
+    stmts,
     points: pointsApart ? written : [],
     stages: pointsApart ? built.stages : [],
     history: merged,
     through: through === null || range.to > through ? range.to : through,
-    job: range.deferred ? { customerId, ...range.deferred } : null,
+    job,
     lastChange: built.stages.at(-1) ?? null,
   };
 }

@@ -28,7 +28,7 @@ export const loyaltyDailyJobSchema = z.object({ job: z.literal("loyalty-daily"),
 
 /** Recomputes days [from, to] (yyyy-mm-dd) of one customer's event-time timeline that a step left for later. */
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-export const timelineJobSchema = z.object({ job: z.literal("timeline"), customerId: z.string().min(1), from: day, to: day });
+export const timelineJobSchema = z.object({ job: z.literal("timeline"), customerId: z.string().min(1), from: day, to: day, dueTo: day.optional(), dueAt: z.number().int().optional() });
 
 /** Erases one person (src/jobs/erase.ts): where it has got to lives in the erasure's row, so the message is only its id. */
 export const eraseJobSchema = z.object({ job: z.literal("erase"), erasureId: z.string().min(1) });

@@ -2,12 +2,16 @@ import type { TenureConfig } from "../core/config";
 import { TIMELINE_DAYS_PER_STEP, addDays, buildTimeline, dayClose, dayStart, daysBetween } from "../core/timeline";
 import { loadCustomers } from "../store/customers";
 import { loadTimelines, timelineStmts } from "../store/timeline";
+import { timelineDoneStmt, timelineGoneStmt } from "../store/timeline-due";
 
 /** Recomputes the older part of a customer's timeline that a step left (bounded days per page). */
 export interface TimelinePage {
   customerId: string;
   from: string;
   to: string;
+  /** The record its last page clears (src/store/timeline-due.ts). */
+  dueTo?: string;
+  dueAt?: number;
 }
 
 /**
@@ -16,7 +20,10 @@ export interface TimelinePage {
  */
 export async function timelinePage(db: D1Database, cfg: TenureConfig, now: number, job: TimelinePage): Promise<TimelinePage | null> {
   const customer = (await loadCustomers(db, [job.customerId])).get(job.customerId);
-  if (!customer) return null;
+  if (!customer) {
+    await timelineGoneStmt(db, job.customerId).run();
+    return null;
+  }
   const from = daysBetween(job.from, job.to) < TIMELINE_DAYS_PER_STEP ? job.from : addDays(job.to, -(TIMELINE_DAYS_PER_STEP - 1));
   const fromAt = dayStart(from);
   const history = (await loadTimelines(db, [{ id: job.customerId, since: fromAt - 1 }])).get(job.customerId) ?? [];
@@ -44,6 +51,8 @@ export async function timelinePage(db: D1Database, cfg: TenureConfig, now: numbe
       );
     }
   }
-  await db.batch(stmts);
-  return from > job.from ? { customerId: job.customerId, from: job.from, to: addDays(from, -1) } : null;
+  const rest = from > job.from ? { ...job, to: addDays(from, -1) } : null;
+  const done = rest ? null : timelineDoneStmt(db, job);
+  await db.batch(done ? [...stmts, done] : stmts);
+  return rest;
 }

@@ -57,5 +57,5 @@ export async function forgetCopies(ns: ShardNamespace | undefined, from: number,
  */
 export function timelineOnShard(ns: ShardNamespace | undefined, shards: number, db: D1Database, cfg: TenureConfig, now: number, job: TimelinePage): Promise<TimelinePage | null> {
   if (!ns || shards < 1) return timelinePage(db, cfg, now, job);
-  return stubOf(ns, shardOf(job.customerId, shards)).timeline({ customerId: job.customerId, from: job.from, to: job.to }, cfg, now);
+  return stubOf(ns, shardOf(job.customerId, shards)).timeline({ customerId: job.customerId, from: job.from, to: job.to, dueTo: job.dueTo, dueAt: job.dueAt }, cfg, now);
 }
