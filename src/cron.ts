@@ -26,10 +26,11 @@ export async function sweep(env: Env, now: number): Promise<{ events: number; re
   await enqueue(env.EVENTS, stale.map((r) => ({ eventId: r.id })));
   const actions = await overdueActions(env.DB, now, 60_000);
   await enqueue(env.ACTIONS, actions.map((actionId) => ({ actionId })));
-  // Older days of timelines whose job was lost between a commit and its send.
+  // Older days of timelines not confirmed done: a job lost between a commit and its send, or two deferrals for one
+  // customer whose jobs each covered only part of the widened record (the repeat recomputes days already right).
   const timelines = await overdueTimelineJobs(env.DB, now);
   if (timelines.length > 0) {
-    log("warn", "sweeper re-sent timeline jobs that were never done", { count: timelines.length });
+    log("info", "sweeper re-sent timeline jobs whose days were not confirmed done", { count: timelines.length });
     await sendTimelineJobs(env, timelines);
   }
   // Counted last, so that a failure to count never holds back the work above.

@@ -15,7 +15,9 @@ export function timelineDueStmt(db: D1Database, job: TimelineJob, now: number): 
 
 /**
  * Clears the record once a job's last page has written its days: only if the job covered the whole recorded range
- * and no deferral came after the job was sent. Otherwise the record stays, and the sweeper sends its range again.
+ * and no deferral came after the job was sent. Otherwise the record stays, and the sweeper sends its range again:
+ * after two overlapping deferrals (each job covering part of the widened range) that repeat is redundant, but a
+ * record is never cleared while days it holds may be unwritten.
  */
 export function timelineDoneStmt(db: D1Database, job: TimelineJob): D1PreparedStatement | null {
   if (job.dueTo === undefined || job.dueAt === undefined) return null;

@@ -9,6 +9,7 @@ import { processEvents, type TimelineJob } from "../../src/pipeline";
 import { TIMELINE_DUE_AFTER_MS } from "../../src/store/timeline-due";
 import { paidInvoice, receiveNormalized } from "../support/inbox";
 import { capturingQueue } from "../support/jobs";
+import { runQueue } from "../support/drain";
 
 /*
  * A step that recomputes more than 62 days leaves the older ones to a timeline job, sent after its commit. The commit
@@ -87,5 +88,23 @@ describe("days left to a timeline job", () => {
     await env.DB.prepare(`INSERT INTO timeline_due (customer_id, from_day, to_day, due_at) VALUES ('cu_tld_gone', '2026-01-01', '2026-03-01', ?)`).bind(NOW).run();
     await runJob({ customerId: "cu_tld_gone", from: "2026-01-01", to: "2026-03-01", dueTo: "2026-03-01", dueAt: NOW });
     expect(await due("cu_tld_gone")).toBeNull();
+  });
+
+  it("through the events queue and the customer's shard, the timeline job's last page clears its record", async () => {
+    const now = Date.now();
+    const facts = [paidInvoice("evt_tldq_1", "cus_tldq", now - 300 * DAY), paidInvoice("evt_tldq_2", "cus_tldq", now - 30 * DAY, 9900)];
+    await receiveNormalized(facts, now);
+    let queue = capturingQueue();
+    await runQueue("tenure-events", facts.map((e) => ({ eventId: e.id })), { EVENTS: queue, ACCOUNT_SHARDS: "16" });
+    const customerId = (await env.DB.prepare(`SELECT customer_id AS id FROM identities WHERE kind = 'stripe' AND value = 'cus_tldq'`).first<{ id: string }>())!.id;
+    expect(await env.DB.prepare(`SELECT COUNT(*) AS n FROM timeline_due WHERE customer_id = ?`).bind(customerId).first("n")).toBe(1);
+    for (let round = 0; round < 10; round++) {
+      const jobs = queue.sent.filter((m) => (m as { job?: string }).job === "timeline");
+      if (jobs.length === 0) break;
+      queue = capturingQueue();
+      const run = await runQueue("tenure-events", jobs, { EVENTS: queue, ACCOUNT_SHARDS: "16" });
+      expect(run.error).toBeUndefined();
+    }
+    expect(await env.DB.prepare(`SELECT COUNT(*) AS n FROM timeline_due WHERE customer_id = ?`).bind(customerId).first("n")).toBe(0);
   });
 });
