@@ -505,9 +505,9 @@ function timelineStep(deps: PipelineDeps, customerId: string, stored: StoredCust
   const written = built.points.filter((p, i) => !sameStored(inRange.get(p.at), recomputed[i]!));
   const deletes = replaced(history, prev, fromAt, toAt, built.points, through === null || range.from > through);
   // The older days are left to a job sent after the commit; the commit records them, so a job lost on the way is sent again.
-  const job: TimelineJob | null = range.deferred ? { customerId, ...range.deferred, dueTo: range.deferred.to, dueAt: deps.now } : null;
+  const job = range.deferred ? { customerId, ...range.deferred, dueTo: range.deferred.to, dueAt: deps.now } : null;
   const stmts = timelineStmts(deps.db, customerId, fromAt, toAt, built.points, built.stages, deletes, pointsApart ? [] : written, pointsApart ? [] : built.stages);
-  if (job) stmts.push(timelineDueStmt(deps.db, job, deps.now));
+  if (job) stmts.push(timelineDueStmt(deps.db, job));
   return {
     // Merged: the points are written by the commit, with other customers' (src/pipeline-commit.ts).
     stmts,

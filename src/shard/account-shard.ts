@@ -1,14 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { applyGroups, type ProcessResult } from "../pipeline";
-import { mergeRequests, splitResult, takeTurn, type ShardRequest } from "./group-commit";
+import { shardLine, type ShardRequest } from "./group-commit";
 import { COPY_RETENTION_MS, SqlCustomerCopies } from "./customer-copy";
 import { timelinePage, type TimelinePage } from "../jobs/timeline";
 import type { TenureConfig } from "../core/config";
 
 export type { ShardRequest };
-
-type Waiting = { req: ShardRequest; resolve: (r: ProcessResult) => void; reject: (err: unknown) => void };
 
 /**
  * The accounts of one shard (src/shard/route.ts picks it from the customer id) are applied here, one request at
@@ -31,8 +29,17 @@ export class AccountShard extends DurableObject<Env> {
   /** Requests run one after another; awaiting D1 would otherwise let the next one interleave. */
   private tail: Promise<unknown> = Promise.resolve();
   private served = { requests: 0, customers: 0, turns: 0 };
-  private waiting: Waiting[] = [];
-  private scheduled = false;
+  private readonly line = shardLine(
+    (work) => this.inTurn(work),
+    async (merged, requests) => {
+      this.served.turns += 1;
+      this.served.requests += requests;
+      this.served.customers += merged.groups.length;
+      const result = await applyGroups({ ...merged.deps, db: this.env.DB }, merged.groups, this.copies);
+      await this.armAlarm();
+      return result;
+    },
+  );
   private readonly copies: SqlCustomerCopies;
   private alarmArmed = false;
 
@@ -42,33 +49,7 @@ export class AccountShard extends DurableObject<Env> {
   }
 
   apply(req: ShardRequest): Promise<ProcessResult> {
-    return new Promise<ProcessResult>((resolve, reject) => {
-      this.waiting.push({ req, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  /** One turn for the requests waiting when it starts (as many as `takeTurn` allows; the rest get the next). */
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    void this.inTurn(async () => {
-      this.scheduled = false;
-      const taken = takeTurn(this.waiting);
-      if (this.waiting.length > 0) this.schedule();
-      const reqs = taken.map((t) => t.req);
-      const merged = mergeRequests(reqs);
-      this.served.turns += 1;
-      this.served.requests += taken.length;
-      this.served.customers += merged.groups.length;
-      try {
-        const result = await applyGroups({ ...merged.deps, db: this.env.DB }, merged.groups, this.copies);
-        await this.armAlarm();
-        splitResult(result, reqs).forEach((part, i) => taken[i]!.resolve(part));
-      } catch (err) {
-        for (const t of taken) t.reject(err);
-      }
-    });
+    return this.line(req);
   }
 
   /** A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention. */

@@ -65,3 +65,39 @@ export function splitResult(result: ProcessResult, reqs: readonly ShardRequest[]
     return part;
   });
 }
+
+type Waiting = { req: ShardRequest; resolve: (r: ProcessResult) => void; reject: (err: unknown) => void };
+
+/**
+ * A shard's line: `apply` queues a request, and each turn (run in turn with the shard's other work by `inTurn`)
+ * takes the requests waiting when it starts, applies them as one (`applyTurn`) and answers each with its part.
+ * A turn that fails fails every request it took.
+ */
+export function shardLine(
+  inTurn: (work: () => Promise<void>) => Promise<void>,
+  applyTurn: (merged: ShardRequest, requests: number) => Promise<ProcessResult>,
+): (req: ShardRequest) => Promise<ProcessResult> {
+  const waiting: Waiting[] = [];
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    void inTurn(async () => {
+      scheduled = false;
+      const taken = takeTurn(waiting);
+      if (waiting.length > 0) schedule();
+      const reqs = taken.map((t) => t.req);
+      try {
+        const result = await applyTurn(mergeRequests(reqs), reqs.length);
+        splitResult(result, reqs).forEach((part, i) => taken[i]!.resolve(part));
+      } catch (err) {
+        for (const t of taken) t.reject(err);
+      }
+    });
+  };
+  return (req) =>
+    new Promise<ProcessResult>((resolve, reject) => {
+      waiting.push({ req, resolve, reject });
+      schedule();
+    });
+}

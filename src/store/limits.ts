@@ -44,7 +44,6 @@ export function jsonArrays(items: readonly unknown[], limit = ROW_LIMIT_BYTES): 
   return out;
 }
 
-
 /** UTF-8 length without allocating an encoded copy. */
 export function utf8Length(s: string): number {
   let n = 0;

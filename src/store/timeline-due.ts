@@ -4,13 +4,13 @@ import type { TimelineJob } from "../pipeline";
  * The record of days a step left to a timeline job, written in the same commit: a second deferral for the same
  * customer widens the range and takes its time, so a job that started before it does not clear it.
  */
-export function timelineDueStmt(db: D1Database, job: TimelineJob, now: number): D1PreparedStatement {
+export function timelineDueStmt(db: D1Database, job: TimelineJob & { dueAt: number }): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO timeline_due (customer_id, from_day, to_day, due_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (customer_id) DO UPDATE SET from_day = min(from_day, excluded.from_day), to_day = max(to_day, excluded.to_day), due_at = excluded.due_at`,
     )
-    .bind(job.customerId, job.from, job.to, now);
+    .bind(job.customerId, job.from, job.to, job.dueAt);
 }
 
 /**

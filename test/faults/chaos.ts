@@ -6,7 +6,7 @@ import type { Env } from "../../src/env";
 import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
 import worker from "../../src/index";
 import { applyGroups, type ProcessResult } from "../../src/pipeline";
-import { mergeRequests, splitResult, takeTurn, type ShardRequest } from "../../src/shard/group-commit";
+import { shardLine, type ShardRequest } from "../../src/shard/group-commit";
 import type { CustomerCopies } from "../../src/shard/customer-copy";
 import { memoryCopies } from "../support/customer-copies";
 import { timelinePage, type TimelinePage } from "../../src/jobs/timeline";
@@ -210,36 +210,26 @@ export function shardNamespace(world: World): DurableObjectNamespace {
     return r;
   };
   /** As the object does (src/shard/account-shard.ts): the requests waiting when a turn starts are applied together. */
-  const schedule = (name: string) => {
-    const line = lines.get(name)!;
-    if (line.scheduled) return;
-    line.scheduled = true;
-    void inTurn(name, async () => {
-      line.scheduled = false;
-      const taken = takeTurn(line.waiting);
-      if (line.waiting.length > 0) schedule(name);
-      const reqs = taken.map((t) => t.req);
-      world.shardTurns = { turns: (world.shardTurns?.turns ?? 0) + 1, requests: (world.shardTurns?.requests ?? 0) + reqs.length };
-      try {
-        const parts = await invoke(name, async (inv, copies) => {
-          const merged = mergeRequests(reqs);
-          return splitResult(await applyGroups({ ...merged.deps, db: crashingD1(world.env.DB, world.chaos, inv) }, merged.groups, copies), reqs);
-        });
-        taken.forEach((t, i) => t.resolve(parts[i]!));
-      } catch (err) {
-        for (const t of taken) t.reject(err);
-      }
-    });
+  const lineOf = (name: string) => {
+    if (!lines.has(name)) {
+      lines.set(
+        name,
+        shardLine(
+          (work) => inTurn(name, work),
+          (merged, requests) => {
+            world.shardTurns = { turns: (world.shardTurns?.turns ?? 0) + 1, requests: (world.shardTurns?.requests ?? 0) + requests };
+            return invoke(name, (inv, copies) => applyGroups({ ...merged.deps, db: crashingD1(world.env.DB, world.chaos, inv) }, merged.groups, copies));
+          },
+        ),
+      );
+    }
+    return lines.get(name)!;
   };
   return {
     idFromName: (name: string) => name,
     get: (name: string) => ({
-      apply: (req: ShardRequest) =>
-        new Promise<ProcessResult>((resolve, reject) => {
-          if (!lines.has(name)) lines.set(name, { waiting: [], scheduled: false });
-          lines.get(name)!.waiting.push({ req: structuredClone(req), resolve, reject });
-          schedule(name);
-        }),
+      // The request crosses to another isolate: nothing is shared with the caller.
+      apply: (req: ShardRequest) => lineOf(name)(structuredClone(req)),
       timeline: (job: TimelinePage, cfg: TenureConfig, now: number) =>
         inTurn(name, () =>
           invoke(name, (inv, copies) => {
@@ -252,7 +242,7 @@ export function shardNamespace(world: World): DurableObjectNamespace {
   } as unknown as DurableObjectNamespace;
 }
 
-type ShardLine = { waiting: { req: ShardRequest; resolve: (r: ProcessResult) => void; reject: (err: unknown) => void }[]; scheduled: boolean };
+type ShardLine = (req: ShardRequest) => Promise<ProcessResult>;
 
 export interface World {
   env: Env;
