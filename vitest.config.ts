@@ -41,6 +41,8 @@ export default defineConfig(async () => {
             // Off for the suite at large, whose drain() applies what the inbox holds; the carried path's own tests, the
             // contract's Segment case and the fault suite turn it on with a queue they can read.
             QUEUE_CARRIED_SOURCES: "",
+            // Applied at once: the hold's own tests and the fault suite set it (src/shard/hold.ts).
+            SHARD_HOLD_MS: "0",
             TENURE_MEMBER_SECRET: "test-member-secret-0123456789abcdef",
             REFERRAL_LANDING_URL: "https://app.example.com/signup?plan=pro",
           },

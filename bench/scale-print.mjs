@@ -96,7 +96,7 @@ export function printScale(r) {
   console.log(`\nScale 4. Events applied per second (${n(st.events)} signed Segment events per row; accounts created beforehand)`);
   console.log(
     table(
-      ["row", "sent/s", "applied/s", "consumer ms/event", "consumer ceiling /s", "events/batch", "consumer D1 calls/batch", "D1 statements/event", "D1 rows written/event"],
+      ["row", "sent/s", "applied/s", "apply ms/event (consumer + shard alarms)", "apply ceiling /s", "events/batch", "consumer D1 calls/batch", "D1 statements/event", "D1 rows written/event"],
       st.rows.map((x) => [x.name, n(x.sentPerSec), n(x.appliedPerSec), x.consumerMsPerEvent, n(x.consumerCeilingPerSec), x.eventsPerConsumerBatch, x.consumerD1CallsPerBatch, x.d1StatementsPerEvent, x.d1RowsWrittenPerEvent]),
     ),
   );

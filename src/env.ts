@@ -12,7 +12,7 @@ export interface Bindings {
 }
 
 /** An inbox row to apply, or a delivery carried on the queue with no row yet (src/store/carried.ts). */
-export type EventMessage = { eventId: string } | { delivery: import("./store/carried").CarriedDelivery };
+export type EventMessage = { eventId: string } | { delivery: import("./store/carried").CarriedDelivery; direct?: true };
 export interface ActionMessage {
   actionId: string;
 }
@@ -123,6 +123,8 @@ export const configSchema = z.object({
   HUBSPOT_COALESCE_MS: intVar(5000),
   /** How many account shards apply events (src/shard/); 0 (the default for now) applies them in the consumer itself. */
   ACCOUNT_SHARDS: intVar(0),
+  /** How long an account shard holds usage deliveries to apply them together (src/shard/hold.ts); 0 applies at once. */
+  SHARD_HOLD_MS: intVar(0),
   /**
    * Comma-separated sources whose deliveries travel on the events queue and are written to the inbox only by the
    * commit that applies them (src/store/carried.ts); empty (the default for now) writes every delivery at ingest.

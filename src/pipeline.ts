@@ -66,6 +66,8 @@ export interface PipelineDeps {
   outboundWebhook?: boolean;
   /** Declared destinations whose secrets are set (src/plugins/destinations.ts). */
   declaredDestinations?: DeclaredTarget[];
+  /** Account shards hold usage deliveries this long before applying them together (src/shard/hold.ts); 0 applies at once. */
+  holdMs?: number;
 }
 
 export interface ProcessResult {
@@ -94,7 +96,7 @@ export interface TimelineJob {
 }
 
 /** A delivery that came on the queue (src/store/carried.ts), with the queue's count of its attempts. */
-export type CarriedMessage = { d: CarriedDelivery; attempts: number };
+export type CarriedMessage = { d: CarriedDelivery; attempts: number; direct?: boolean };
 
 export interface Resolved {
   row: InboxRow;

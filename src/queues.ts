@@ -70,10 +70,10 @@ async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<vo
   if (rest.length === 0) return;
   const msgs = await eventBodies(env, rest);
   const cfg = loadConfig(env);
-  const deps = { db: env.DB, cfg: await activeTenureConfig(env.DB, tenureConfig(cfg.TENURE_CONFIG)), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS, ...outboundDeps(cfg) };
+  const deps = { db: env.DB, cfg: await activeTenureConfig(env.DB, tenureConfig(cfg.TENURE_CONFIG)), now: Date.now(), hubspotCoalesceMs: cfg.HUBSPOT_COALESCE_MS, alertSettleMs: cfg.SLACK_ALERT_SETTLE_MS, holdMs: cfg.SHARD_HOLD_MS, ...outboundDeps(cfg) };
   // Identities resolve here, in order; each customer's events are then applied on its account shard.
   const ids = msgs.flatMap(({ body }) => ("eventId" in body ? [body.eventId] : []));
-  const carried = msgs.flatMap(({ msg, body }) => ("delivery" in body ? [{ d: body.delivery, attempts: msg.attempts }] : []));
+  const carried = msgs.flatMap(({ msg, body }) => ("delivery" in body ? [{ d: body.delivery, attempts: msg.attempts, direct: body.direct === true }] : []));
   const { result, groups } = await resolveEvents(deps, ids, carried);
   mergeResults(result, await applyOnShards(env.SHARDS, cfg.ACCOUNT_SHARDS, deps, groups));
   const retry = new Set(result.retry);

@@ -14,6 +14,10 @@ export class AccountShard extends AppAccountShard {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, meter.env(env));
   }
+
+  override alarm(): Promise<void> {
+    return meter.alarm(() => super.alarm());
+  }
 }
 
 // The app's handlers under their general types, whichever of their parameters the app declares today.

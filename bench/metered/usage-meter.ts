@@ -49,7 +49,8 @@ export interface UsageCounts {
   sent: Record<string, QueueSent>;
   /** By queue name. */
   consumed: Record<string, QueueConsumed>;
-  durableObjects: { requests: number; wallMs: number };
+  /** Requests (RPC calls and alarms, as Cloudflare bills them) and their wall time; alarms also apart. */
+  durableObjects: { requests: number; wallMs: number; alarms: number; alarmWallMs: number };
   /** When the last invocation began or ended (ms): a quiet meter means the Worker is idle. */
   lastActivityAt: number;
   /** Invocations that have begun and not yet ended. */
@@ -64,7 +65,7 @@ export class UsageMeter {
     d1: { calls: 0, statements: 0, rowsRead: 0, rowsWritten: 0, unmetered: 0, byStatement: {}, callsBy: {} },
     sent: {},
     consumed: {},
-    durableObjects: { requests: 0, wallMs: 0 },
+    durableObjects: { requests: 0, wallMs: 0, alarms: 0, alarmWallMs: 0 },
     lastActivityAt: Date.now(),
     inFlight: 0,
   };
@@ -96,6 +97,23 @@ export class UsageMeter {
     try {
       return await run();
     } finally {
+      this.end();
+    }
+  }
+
+  /** A Durable Object's alarm: one request, in flight while it runs (the account shards apply held rows in theirs). */
+  async alarm<T>(run: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    const counts = this.counts.durableObjects;
+    counts.requests++;
+    counts.alarms++;
+    this.begin();
+    try {
+      return await run();
+    } finally {
+      const ms = Date.now() - started;
+      counts.wallMs += ms;
+      counts.alarmWallMs += ms;
       this.end();
     }
   }

@@ -50,7 +50,8 @@ export async function waitApplied({ base, admin, label, timeoutMs = 180_000 }) {
   while (Date.now() - started < timeoutMs) {
     const res = await getJson(`${base}/api/events?status=received&limit=500`, { headers: admin });
     const health = await getJson(`${base}/health`, {});
-    const waiting = (res?.body?.events?.length ?? 0) + (health?.body?.queues?.events?.backlog ?? 0);
+    const events = health?.body?.queues?.events;
+    const waiting = (res?.body?.events?.length ?? 0) + (events?.backlog ?? 0) + (events?.held ?? 0);
     quiet = waiting === 0 ? quiet + 1 : 0;
     if (quiet >= 3) return true;
     line(`  ${label}: ${waiting === 500 ? "500+" : waiting} events waiting to be applied`);

@@ -3,6 +3,7 @@
 // replayed through the real, signed webhook endpoints. Options:
 //   --seed N        the generator's seed (default 42): same seed, same customers and events
 //   --customers N   how many accounts (default 50)
+//   --now ISO       when the generated quarter ends (default: the current time)
 //   --keep-state    keep the demo database of a previous run (default: start from an empty one)
 //   --exit          stop everything after the summary (default: keep serving the dashboard)
 import { intOption, parseCli } from "../cli.mjs";
@@ -19,6 +20,8 @@ A local Tenure with fake HubSpot, Slack and Stripe, and a generated quarter of c
 the real, signed webhook endpoints; then a summary, and the dashboard stays up at http://127.0.0.1:8787.
   --seed N         the generator's seed (default 42): same seed, same customers and events
   --customers N    how many accounts (default 50)
+  --now ISO        when the generated quarter ends (default: the current time); the same seed and --now
+                   give the same deliveries, whatever the time of day the demo runs
   --concurrency N  deliveries in flight during the replay (default 8)
   --keep-state     keep the demo database of a previous run (default: start from an empty one)
   --exit           stop everything after the summary (default: keep serving the dashboard)
@@ -31,6 +34,7 @@ const { values: opts } = parseCli(USAGE, {
     "keep-state": { type: "boolean", default: false },
     exit: { type: "boolean", default: false },
     concurrency: { type: "string", default: "8" },
+    now: { type: "string" },
   },
 });
 
@@ -39,6 +43,16 @@ const DAILY_CRON = "17 3 * * *";
 /** Stops what this run started (the server runs in its own process group, so it needs telling). */
 let cleanup = async () => {};
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => (await cleanup(), process.exit(130)));
+
+function quarterEnd(iso) {
+  if (iso === undefined) return Date.now();
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at) || at > Date.now()) {
+    console.error(`--now must be a date-time no later than the current time, like 2026-12-01T12:00:00Z; got ${JSON.stringify(iso)}${USAGE}`);
+    process.exit(2);
+  }
+  return at;
+}
 
 /** Fires the daily cron on the local server (reconciliation runs there). */
 async function runDaily(base) {
@@ -129,7 +143,7 @@ async function main() {
   if (disabled.length) console.log(`  ! disabled on this server: ${disabled.map(([k]) => k).join(", ")}; their webhooks will be refused`);
 
   // The vendors hold their records before setup: setting up HubSpot also syncs its owners' names.
-  const quarter = m.generateQuarter({ seed: intOption("seed", opts.seed, USAGE), customers: intOption("customers", opts.customers, USAGE), now: Date.now() });
+  const quarter = m.generateQuarter({ seed: intOption("seed", opts.seed, USAGE), customers: intOption("customers", opts.customers, USAGE), now: quarterEnd(opts.now) });
   await getJson(`http://127.0.0.1:${f.hubspot}/__fakes/seed`, { method: "POST", body: JSON.stringify(quarter.seeds.hubspot) });
   await getJson(`http://127.0.0.1:${f.stripe}/__fakes/seed`, { method: "POST", body: JSON.stringify({ ...quarter.seeds.stripe, events: quarter.stripeEvents }) });
   await setupVendors(ctx);

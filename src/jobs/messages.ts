@@ -72,7 +72,7 @@ export const recomputeMessageSchema = z.object({ recomputeAfter: z.string(), asO
 export type RecomputeMessage = z.infer<typeof recomputeMessageSchema>;
 
 /** An inbox row to apply, or a delivery carried with no row yet (src/env.ts's EventMessage). */
-export const eventMessageSchema = z.union([z.object({ eventId: z.string().min(1) }), z.object({ delivery: carriedDeliverySchema })]);
+export const eventMessageSchema = z.union([z.object({ eventId: z.string().min(1) }), z.object({ delivery: carriedDeliverySchema, direct: z.literal(true).optional() })]);
 
 /** Everything the events queue carries. */
 export type EventsQueueMessage = EventMessage | JobMessage | RecomputeMessage;

@@ -32,8 +32,9 @@ export const inboundPaths = {
             connectors: { type: "object", additionalProperties: { type: "string" } },
             queues: {
               type: "object",
-              description: "`events.backlog`: messages waiting on the events queue (carried deliveries, inbox ids, job pages); null where the runtime gives no metrics.",
-              properties: { events: { type: "object", properties: { backlog: { type: ["integer", "null"] } } } },
+              description:
+                "`events.backlog`: messages waiting on the events queue (carried deliveries, inbox ids, job pages); null where the runtime gives no metrics. `events.held`: usage deliveries the account shards hold for SHARD_HOLD_MS before applying them together; null when nothing is held that way.",
+              properties: { events: { type: "object", properties: { backlog: { type: ["integer", "null"] }, held: { type: ["integer", "null"] } } } },
             },
             enrichment: {
               type: "object",

@@ -8,6 +8,7 @@ import { loadConfig, type Env } from "../env";
 import { sweeperStats } from "../store/sweeper";
 import { freshdeskDisabledReason } from "../jobs/freshdesk-ratings";
 import { hubspotFeedbackDisabledReason } from "../jobs/hubspot-feedback-submissions";
+import { heldOnShards } from "../shard/route";
 
 export const status = new Hono<{ Bindings: Env }>();
 
@@ -30,6 +31,7 @@ status.get("/health", async (c) => {
   const eventsBacklog = await Promise.resolve()
     .then(() => c.env.EVENTS.metrics())
     .then((m) => m.backlogCount, () => null);
+  const held = await heldOnShards(c.env.SHARDS, cfg.ACCOUNT_SHARDS, cfg.SHARD_HOLD_MS).catch(() => null);
   const off = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (matching events stay unmatched until it is set)`);
   const enrichment = { hubspot: off(connectors.hubspot.disabledReason(cfg)), zendesk: off(connectors.zendesk.disabledReason(cfg)) };
   const poll = (reason: string | null) => (reason === null ? "enabled" : `off: ${reason} (the daily step is skipped)`);
@@ -47,5 +49,5 @@ status.get("/health", async (c) => {
       ...stored.filter((s) => s.error).map((s) => `stored ${s.name}: ${s.error!.path}: ${s.error!.message}`),
     ],
   };
-  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, polls, sweeper, queues: { events: { backlog: eventsBacklog } }, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
+  return c.json({ ok: db === "ok", db, sources: srcs, plugins, connectors: conns, enrichment, polls, sweeper, queues: { events: { backlog: eventsBacklog, held } }, admin: cfg.ADMIN_TOKEN ? "enabled" : "disabled: set ADMIN_TOKEN", member: cfg.TENURE_MEMBER_SECRET ? "enabled" : "disabled: set TENURE_MEMBER_SECRET" }, db === "ok" ? 200 : 503);
 });

@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { applyGroups, type ProcessResult } from "../pipeline";
+import { emptyResult, type ProcessResult } from "../pipeline";
 import { shardLine, type ShardRequest } from "./group-commit";
 import { COPY_RETENTION_MS, SqlCustomerCopies } from "./customer-copy";
+import { SqlHeldRows } from "./held";
+import { applyWithHeld, flushHeld, splitHeld, type FlushOutcome } from "./hold";
 import { timelinePage, type TimelinePage } from "../jobs/timeline";
 import type { TenureConfig } from "../core/config";
 
@@ -24,6 +26,9 @@ export type { ShardRequest };
  * their customers' steps share one D1 commit, whose statements are one per kind of write for all of them
  * (src/pipeline-commit.ts). The busier the deployment, the more customers a commit holds and the fewer D1
  * statements each event costs.
+ *
+ * Usage deliveries can also be held here for SHARD_HOLD_MS (src/shard/hold.ts): kept in the object's storage, answered
+ * at once, and applied by the object's alarm for up to 100 customers in one commit.
  */
 export class AccountShard extends DurableObject<Env> {
   /** Requests run one after another; awaiting D1 would otherwise let the next one interleave. */
@@ -35,29 +40,50 @@ export class AccountShard extends DurableObject<Env> {
       this.served.turns += 1;
       this.served.requests += requests;
       this.served.customers += merged.groups.length;
-      const result = await applyGroups({ ...merged.deps, db: this.env.DB }, merged.groups, this.copies);
-      await this.armAlarm();
+      const result = await applyWithHeld(this.held, { ...merged.deps, db: this.env.DB }, merged.groups, this.copies);
+      await this.armAlarm(Date.now() + COPY_RETENTION_MS);
       return result;
     },
   );
   private readonly copies: SqlCustomerCopies;
-  private alarmArmed = false;
+  private readonly held: SqlHeldRows;
+  /** When the alarm is set for, once looked up (undefined) or after it fired (null). */
+  private alarmAt: number | null | undefined;
+  private flushed: FlushOutcome = { applied: 0, stored: 0, returned: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.copies = new SqlCustomerCopies(ctx.storage.sql);
+    this.held = new SqlHeldRows(ctx.storage.sql);
   }
 
-  apply(req: ShardRequest): Promise<ProcessResult> {
-    return this.line(req);
+  /**
+   * Held rows are written before the answer leaves (the object's storage is durable by then), so the consumer may ack
+   * them; the rest wait for a turn.
+   */
+  async apply(req: ShardRequest): Promise<ProcessResult> {
+    const holdMs = req.deps.holdMs ?? 0;
+    const { hold, direct } = splitHeld(req.groups, holdMs);
+    const held = hold.flatMap(([, group]) => group.map((g) => g.row.id));
+    if (hold.length > 0) {
+      const { now: _now, ...settings } = req.deps;
+      this.held.hold(hold, Date.now() + holdMs, settings);
+      await this.armAlarm(Date.now() + holdMs);
+    }
+    if (direct.length === 0) return { ...emptyResult(), done: held };
+    const result = await this.line({ ...req, groups: direct });
+    return { ...result, done: [...result.done, ...held] };
   }
 
-  /** A shard no longer used (ACCOUNT_SHARDS lowered) still deletes its copies once they are past their retention. */
-  private async armAlarm(): Promise<void> {
-    // Looked up once per instance: the alarm re-arms itself while copies remain.
-    if (this.alarmArmed) return;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + COPY_RETENTION_MS);
-    this.alarmArmed = true;
+  /**
+   * The alarm serves both the held rows (due within seconds) and the copies' retention (a shard no longer used after
+   * ACCOUNT_SHARDS is lowered still deletes its copies). Only ever moved earlier here; the alarm sets the next one.
+   */
+  private async armAlarm(at: number): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   /** One page of a customer's timeline job (src/jobs/timeline.ts): its copy of the timeline goes first, the page rewrites older days. */
@@ -73,10 +99,19 @@ export class AccountShard extends DurableObject<Env> {
     return this.inTurn(async () => this.copies.clear());
   }
 
+  /** One page of held rows (bounded: CUSTOMERS_PER_TURN customers, HELD_ROWS_PER_FLUSH rows), then the next alarm. */
   override async alarm(): Promise<void> {
-    const due = this.copies.prune(Date.now());
-    if (due !== null) await this.ctx.storage.setAlarm(due);
-    else this.alarmArmed = false;
+    this.alarmAt = null;
+    const now = Date.now();
+    try {
+      const out = await this.inTurn(() => flushHeld(this.held, { db: this.env.DB, copies: this.copies, events: this.env.EVENTS, actions: this.env.ACTIONS }, now));
+      this.flushed = { applied: this.flushed.applied + out.applied, stored: this.flushed.stored + out.stored, returned: this.flushed.returned + out.returned };
+    } finally {
+      const held = this.held.nextDue();
+      const copies = this.copies.prune(now);
+      const next = Math.min(held === null ? Infinity : Math.max(held, Date.now()), copies ?? Infinity);
+      if (next !== Infinity) await this.armAlarm(next);
+    }
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
@@ -85,8 +120,13 @@ export class AccountShard extends DurableObject<Env> {
     return run;
   }
 
-  /** Requests, customers and turns applied since this instance started (tests and diagnostics). */
-  stats(): { requests: number; customers: number; turns: number } {
-    return { ...this.served };
+  /** How many usage deliveries this shard holds (GET /health). */
+  holding(): number {
+    return this.held.count();
+  }
+
+  /** Requests, customers and turns applied since this instance started, what its alarms flushed, and what it holds (tests and diagnostics). */
+  stats(): { requests: number; customers: number; turns: number; flushed: FlushOutcome; holding: number } {
+    return { ...this.served, flushed: { ...this.flushed }, holding: this.held.count() };
   }
 }

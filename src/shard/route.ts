@@ -43,6 +43,19 @@ export async function applyOnShards(ns: ShardNamespace | undefined, shards: numb
   return mergeResults(emptyResult(), ...((await Promise.all(calls)) as ProcessResult[]));
 }
 
+/** Counted over at most this many shards: /health answers in one round of Durable Object requests. */
+const HELD_COUNT_MAX_SHARDS = 64;
+
+/**
+ * The usage deliveries the shards hold (src/shard/hold.ts): acked on the queue, not yet in the inbox. Null without a
+ * hold, or over HELD_COUNT_MAX_SHARDS shards.
+ */
+export async function heldOnShards(ns: ShardNamespace | undefined, shards: number, holdMs: number): Promise<number | null> {
+  if (!ns || shards < 1 || holdMs <= 0 || shards > HELD_COUNT_MAX_SHARDS) return null;
+  const counts = await Promise.all(Array.from({ length: shards }, (_, n) => stubOf(ns, n).holding()));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 /** Deletes the customer copies held by shards [from, to) (src/shard/customer-copy.ts); throws if one cannot be reached. */
 export async function forgetCopies(ns: ShardNamespace | undefined, from: number, to: number): Promise<void> {
   if (!ns) return;

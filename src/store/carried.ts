@@ -62,8 +62,11 @@ export function splitCarried(rows: readonly NewInboxRow[], carriedSources: Reado
   return { carried, stored };
 }
 
-/** Sends carried deliveries in batches inside the Queues limits. A failed send throws: nothing else holds them. */
-export async function sendCarried(queue: Queue<EventMessage>, deliveries: readonly SizedDelivery[]): Promise<void> {
+/**
+ * Sends carried deliveries in batches inside the Queues limits. A failed send throws: nothing else holds them.
+ * `direct`: a delivery an account shard held and gives back, to be applied at once from now on (src/shard/hold.ts).
+ */
+export async function sendCarried(queue: Queue<EventMessage>, deliveries: readonly SizedDelivery[], direct = false): Promise<void> {
   let batch: { body: EventMessage }[] = [];
   let bytes = 0;
   for (const d of deliveries) {
@@ -72,13 +75,13 @@ export async function sendCarried(queue: Queue<EventMessage>, deliveries: readon
       batch = [];
       bytes = 0;
     }
-    batch.push({ body: { delivery: d.delivery } });
+    batch.push({ body: direct ? { delivery: d.delivery, direct: true } : { delivery: d.delivery } });
     bytes += d.bytes;
   }
   if (batch.length > 0) await queue.sendBatch(batch);
 }
 
-export function carriedRow(d: CarriedDelivery, attempts: number): InboxRow {
+export function carriedRow(d: CarriedDelivery, attempts: number, direct = false): InboxRow {
   return {
     id: d.id,
     source: d.source,
@@ -87,8 +90,21 @@ export function carriedRow(d: CarriedDelivery, attempts: number): InboxRow {
     occurredAt: d.occurredAt,
     attempts,
     events: d.events,
-    carried: { receivedAt: d.receivedAt, requestId: d.requestId, payload: d.payload },
+    carried: { receivedAt: d.receivedAt, requestId: d.requestId, payload: d.payload, ...(direct ? { direct } : {}) },
   };
+}
+
+/** Which of these ids have an inbox row (one read). */
+export async function storedInboxIds(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db.prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(ids)).all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
+}
+
+/** The delivery a carried row came as (carriedRow's inverse). */
+export function deliveryOf(row: InboxRow): CarriedDelivery {
+  const c = row.carried!;
+  return { id: row.id, source: row.source, vendorType: row.vendorType, occurredAt: row.occurredAt, receivedAt: c.receivedAt, requestId: c.requestId, events: row.events, payload: c.payload };
 }
 
 /**
@@ -96,19 +112,15 @@ export function carriedRow(d: CarriedDelivery, attempts: number): InboxRow {
  * unmatched or failed, or came again by the D1 path: a re-delivery is dropped here, and one that slips past (two
  * consumers at once) fails its commit on the row's primary key and is dropped on the retry.
  */
-export async function notStoredYet(db: D1Database, deliveries: readonly { d: CarriedDelivery; attempts: number }[]): Promise<InboxRow[]> {
+export async function notStoredYet(db: D1Database, deliveries: readonly { d: CarriedDelivery; attempts: number; direct?: boolean }[]): Promise<InboxRow[]> {
   if (deliveries.length === 0) return [];
-  const { results } = await db
-    .prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?))`)
-    .bind(JSON.stringify(deliveries.map(({ d }) => d.id)))
-    .all<{ id: string }>();
-  const stored = new Set(results.map((r) => r.id));
+  const stored = await storedInboxIds(db, deliveries.map(({ d }) => d.id));
   const seen = new Set<string>();
   const out: InboxRow[] = [];
-  for (const { d, attempts } of deliveries) {
+  for (const { d, attempts, direct } of deliveries) {
     if (stored.has(d.id) || seen.has(d.id)) continue;
     seen.add(d.id);
-    out.push(carriedRow(d, attempts));
+    out.push(carriedRow(d, attempts, direct === true));
   }
   return out;
 }

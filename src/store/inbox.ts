@@ -25,7 +25,7 @@ export interface InboxRow {
   attempts: number;
   events: NormalizedEvent[];
   /** Set when the delivery came on the queue with no inbox row yet (src/store/carried.ts): the commit inserts its row. */
-  carried?: { receivedAt: number; requestId: string | null; payload: string | null };
+  carried?: { receivedAt: number; requestId: string | null; payload: string | null; direct?: boolean };
 }
 
 /**

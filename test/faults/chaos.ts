@@ -5,10 +5,13 @@ import type { Destination } from "../../src/core/actions";
 import type { Env } from "../../src/env";
 import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
 import worker from "../../src/index";
-import { applyGroups, type ProcessResult } from "../../src/pipeline";
+import { emptyResult, type ProcessResult } from "../../src/pipeline";
 import { shardLine, type ShardRequest } from "../../src/shard/group-commit";
 import type { CustomerCopies } from "../../src/shard/customer-copy";
 import { memoryCopies } from "../support/customer-copies";
+import { memoryHeldRows } from "../support/held-rows";
+import type { HeldRows } from "../../src/shard/held";
+import { applyWithHeld, flushHeld, splitHeld } from "../../src/shard/hold";
 import { timelinePage, type TimelinePage } from "../../src/jobs/timeline";
 import type { TenureConfig } from "../../src/core/config";
 
@@ -192,6 +195,7 @@ export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string,
 export function shardNamespace(world: World): DurableObjectNamespace {
   const tails = (world.shardTails ??= new Map<string, Promise<unknown>>());
   const storage = (world.shardCopies ??= new Map<string, CustomerCopies>());
+  const heldOf = (name: string) => (world.shardHeld ??= new Map<string, HeldRows>()).get(name) ?? world.shardHeld.set(name, memoryHeldRows()).get(name)!;
   const lines = (world.shardLines ??= new Map<string, ShardLine>());
   /** One request of shard `name`: its own invocation under the crash injection, storage kept. */
   const invoke = async <T>(name: string, work: (inv: Invocation, copies: CustomerCopies) => Promise<T>): Promise<T> => {
@@ -202,6 +206,21 @@ export function shardNamespace(world: World): DurableObjectNamespace {
     const result = structuredClone(await current.run(inv, () => work(inv, storage.get(name)!)));
     world.chaos.at("rpc:after", inv);
     return result;
+  };
+  // The object's alarm: one page of due held rows, in turn with the shard's requests, under the same crashes.
+  world.shardAlarms = async () => {
+    const now = Date.now();
+    const due = [...(world.shardHeld ?? new Map<string, HeldRows>())].filter(([, held]) => (held.nextDue() ?? Infinity) <= now);
+    await Promise.all(
+      due.map(([name, held]) =>
+        inTurn(name, () =>
+          invoke(name, async (inv, copies) => {
+            const out = await flushHeld(held, { db: crashingD1(world.env.DB, world.chaos, inv), copies, events: world.broker.queue("tenure-events", world.chaos, inv) as never, actions: world.broker.queue("tenure-actions", world.chaos, inv) as never }, now);
+            world.shardFlushed = { applied: (world.shardFlushed?.applied ?? 0) + out.applied, returned: (world.shardFlushed?.returned ?? 0) + out.returned };
+          }),
+        ).catch(() => undefined),
+      ),
+    );
   };
   /** In turn with the shard's other requests. */
   const inTurn = <T>(name: string, run: () => Promise<T>): Promise<T> => {
@@ -218,7 +237,7 @@ export function shardNamespace(world: World): DurableObjectNamespace {
           (work) => inTurn(name, work),
           (merged, requests) => {
             world.shardTurns = { turns: (world.shardTurns?.turns ?? 0) + 1, requests: (world.shardTurns?.requests ?? 0) + requests };
-            return invoke(name, (inv, copies) => applyGroups({ ...merged.deps, db: crashingD1(world.env.DB, world.chaos, inv) }, merged.groups, copies));
+            return invoke(name, (inv, copies) => applyWithHeld(heldOf(name), { ...merged.deps, db: crashingD1(world.env.DB, world.chaos, inv) }, merged.groups, copies));
           },
         ),
       );
@@ -229,7 +248,19 @@ export function shardNamespace(world: World): DurableObjectNamespace {
     idFromName: (name: string) => name,
     get: (name: string) => ({
       // The request crosses to another isolate: nothing is shared with the caller.
-      apply: (req: ShardRequest) => lineOf(name)(structuredClone(req)),
+      // As the object does: what can wait is held (written before the answer, under the crashes), the rest waits for a turn.
+      apply: async (sent: ShardRequest) => {
+        const req = structuredClone(sent);
+        const { hold, direct } = splitHeld(req.groups, req.deps.holdMs ?? 0);
+        const held = hold.flatMap(([, group]) => group.map((g) => g.row.id));
+        if (hold.length > 0) {
+          const { now: _now, ...settings } = req.deps;
+          await invoke(name, async () => heldOf(name).hold(hold, Date.now() + req.deps.holdMs!, settings));
+        }
+        if (direct.length === 0) return { ...emptyResult(), done: held };
+        const result = await lineOf(name)({ ...req, groups: direct });
+        return { ...result, done: [...result.done, ...held] };
+      },
       timeline: (job: TimelinePage, cfg: TenureConfig, now: number) =>
         inTurn(name, () =>
           invoke(name, (inv, copies) => {
@@ -259,6 +290,12 @@ export interface World {
   shardLines?: Map<string, ShardLine>;
   /** Each shard's durable copies of its customer rows: they outlive a crashed request, as the object's storage does. */
   shardCopies?: Map<string, CustomerCopies>;
+  /** Each shard's held usage deliveries (src/shard/hold.ts), durable as the copies are. */
+  shardHeld?: Map<string, HeldRows>;
+  /** Fires the alarm of every shard holding rows now due (set by shardNamespace). */
+  shardAlarms?: () => Promise<void>;
+  /** Rows the alarms applied and gave back to the queue. */
+  shardFlushed?: { applied: number; returned: number };
 }
 
 export function envFor(world: World, inv: Invocation): Env {
@@ -389,6 +426,11 @@ export async function settle(world: World, busy: () => boolean): Promise<void> {
       await Promise.all(batches.map((msgs) => consume(world, msgs)));
       continue;
     }
+    const heldDue = Math.min(...[...(world.shardHeld?.values() ?? [])].map((h) => h.nextDue() ?? Infinity));
+    if (heldDue <= Date.now() && world.shardAlarms) {
+      await world.shardAlarms();
+      continue;
+    }
     if (Date.now() - lastSweep >= 120_000) {
       await cron(world, "*/2 * * * *");
       lastSweep = Date.now();
@@ -401,8 +443,8 @@ export async function settle(world: World, busy: () => boolean): Promise<void> {
     }
     const received = (await db.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE status = 'received'`).first<number>("n"))!;
     const pending = (await db.prepare(`SELECT COUNT(*) AS n, MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'`).first<{ n: number; due: number | null }>())!;
-    if (received === 0 && pending.n === 0 && world.broker.waiting.length === 0) return;
-    const next = Math.min(world.broker.nextVisibleAt() ?? Infinity, lastSweep + 120_000, Math.max(pending.due ?? Infinity, Date.now() + 1_000));
+    if (received === 0 && pending.n === 0 && world.broker.waiting.length === 0 && heldDue === Infinity) return;
+    const next = Math.min(world.broker.nextVisibleAt() ?? Infinity, lastSweep + 120_000, Math.max(pending.due ?? Infinity, Date.now() + 1_000), heldDue);
     vi.setSystemTime(Math.max(Date.now() + 1, next));
   }
   throw new Error("the system never settled");

@@ -136,7 +136,8 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
     },
     () => Date.now(),
   );
-  const world: World = { env: { ...env, QUEUE_CARRIED_SOURCES: "segment" } as never, chaos, broker, gates: new Map(), unexpected: [] };
+  // Segment's deliveries are carried on the queue and held by their shards for 3 s (src/shard/hold.ts), whose alarms apply them.
+  const world: World = { env: { ...env, QUEUE_CARRIED_SOURCES: "segment", SHARD_HOLD_MS: "3000" } as never, chaos, broker, gates: new Map(), unexpected: [] };
   const restoreFetch = installCrashingFetch(chaos);
   // Thousands of crash reports and accepted-webhook lines: kept out of the test output.
   const quiet = (["log", "warn", "error"] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
@@ -268,8 +269,11 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   // Shard requests that queued behind a turn were applied together (src/shard/group-commit.ts), under the same crashes.
   const turns = world.shardTurns ?? { turns: 0, requests: 0 };
   expect(turns.requests).toBeGreaterThan(turns.turns);
+  // Usage deliveries were held and applied by the shards' alarms, under the same crashes.
+  const flushed = world.shardFlushed ?? { applied: 0, returned: 0 };
+  expect(flushed.applied).toBeGreaterThan(0);
   console.log(
     `exactly-once: ${eventIds.length} events and ${usageIds.length} carried, ${deliveries.length} deliveries, ${attempts} attempts, ${ingestBatches} ingest D1 batches, ` +
-      `${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points, ${turns.requests} shard requests in ${turns.turns} turns`,
+      `${Object.values(hit).reduce((a, b) => a + b, 0)} crashes at ${Object.keys(hit).length} points, ${turns.requests} shard requests in ${turns.turns} turns, ${flushed.applied} held rows applied by alarms (${flushed.returned} given back)`,
   );
 });
