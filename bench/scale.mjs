@@ -94,8 +94,11 @@ const sum = (xs) => xs.reduce((n, x) => n + x, 0);
 /** D1 round trips of the webhook path: each request's commit of its inbox rows. */
 const ingestCalls = (c) => sum(Object.entries(c.d1?.callsBy ?? {}).filter(([k]) => /INSERT inbox_events$/.test(k)).map(([, v]) => v));
 /** The events queue's consumer figures (the queue whose name says events, not its dead letters). */
-/** Wall time spent applying events: the events consumer's invocations and the account shards' alarms (src/shard/hold.ts). */
-const applyMs = (consumer, counts) => consumer.wallMs + (counts.durableObjects?.alarmWallMs ?? 0);
+/**
+ * Time spent applying events: the events consumer's invocations (which wait for the shards' answers) and the time
+ * the account shards' alarms ran (src/shard/hold.ts; while one or more ran, not their sum: they run at once).
+ */
+const applyMs = (consumer, counts) => consumer.wallMs + (counts.durableObjects?.alarmBusyMs ?? 0);
 const eventsConsumer = (c) => Object.entries(c.consumed ?? {}).find(([q]) => /events/.test(q) && !/dlq/.test(q))?.[1] ?? { invocations: 0, messages: 0, wallMs: 0 };
 
 /**

@@ -49,8 +49,11 @@ export interface UsageCounts {
   sent: Record<string, QueueSent>;
   /** By queue name. */
   consumed: Record<string, QueueConsumed>;
-  /** Requests (RPC calls and alarms, as Cloudflare bills them) and their wall time; alarms also apart. */
-  durableObjects: { requests: number; wallMs: number; alarms: number; alarmWallMs: number };
+  /**
+   * Requests (RPC calls and alarms, as Cloudflare bills them) and their wall time; alarms also apart, with the time at
+   * least one ran (the shards' alarms run at once and share the CPUs: their wall times added would count it twice).
+   */
+  durableObjects: { requests: number; wallMs: number; alarms: number; alarmWallMs: number; alarmBusyMs: number };
   /** When the last invocation began or ended (ms): a quiet meter means the Worker is idle. */
   lastActivityAt: number;
   /** Invocations that have begun and not yet ended. */
@@ -65,13 +68,15 @@ export class UsageMeter {
     d1: { calls: 0, statements: 0, rowsRead: 0, rowsWritten: 0, unmetered: 0, byStatement: {}, callsBy: {} },
     sent: {},
     consumed: {},
-    durableObjects: { requests: 0, wallMs: 0, alarms: 0, alarmWallMs: 0 },
+    durableObjects: { requests: 0, wallMs: 0, alarms: 0, alarmWallMs: 0, alarmBusyMs: 0 },
     lastActivityAt: Date.now(),
     inFlight: 0,
   };
   private readonly wrapped = new WeakMap<object, object>();
 
   private boot: string | undefined;
+  private alarmsRunning = 0;
+  private alarmsBusySince = 0;
 
   /** A copy of the counts so far, and an id that changes when the Worker restarts (counts start again from zero). */
   snapshot(): UsageCounts & { at: number; boot: string } {
@@ -107,13 +112,15 @@ export class UsageMeter {
     const counts = this.counts.durableObjects;
     counts.requests++;
     counts.alarms++;
+    if (this.alarmsRunning++ === 0) this.alarmsBusySince = started;
     this.begin();
     try {
       return await run();
     } finally {
-      const ms = Date.now() - started;
-      counts.wallMs += ms;
-      counts.alarmWallMs += ms;
+      const now = Date.now();
+      counts.wallMs += now - started;
+      counts.alarmWallMs += now - started;
+      if (--this.alarmsRunning === 0) counts.alarmBusyMs += now - this.alarmsBusySince;
       this.end();
     }
   }
