@@ -83,8 +83,14 @@ export interface FlushOutcome {
 export async function flushHeld(held: HeldRows, ports: FlushPorts, now: number): Promise<FlushOutcome> {
   const outcome: FlushOutcome = { applied: 0, stored: 0, returned: 0 };
   const { deps: settings, groups } = held.due(now, CUSTOMERS_PER_TURN, HELD_ROWS_PER_FLUSH);
-  if (groups.length === 0 || settings === null) return outcome;
+  if (groups.length === 0) return outcome;
   const taken = groups.flatMap(([, group]) => group.map((g) => g.row.id));
+  if (settings === null) {
+    // Written with every held row; without them there is no configuration to apply with.
+    log("error", "held rows without their settings; the shard tries again", { rows: taken.length });
+    held.postpone(taken, now + FLUSH_RETRY_MS);
+    return outcome;
+  }
   let result: ProcessResult;
   let rows: Map<string, Resolved>;
   try {
