@@ -10,7 +10,7 @@ import { staleReceived } from "./store/inbox";
 import { recordRescues } from "./store/sweeper";
 import { resolveStripeDiscountsHourly } from "./jobs/stripe-discounts";
 import { overdueTimelineJobs } from "./store/timeline-due";
-import { sendTimelineJobs } from "./jobs/run";
+import { sendTimelineJobs } from "./jobs/enqueue";
 
 export const SWEEP_AFTER_MS = 2 * 60_000;
 export const MAX_EVENT_ATTEMPTS = 10;

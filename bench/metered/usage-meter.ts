@@ -53,7 +53,7 @@ export interface UsageCounts {
    * Requests (RPC calls and alarms, as Cloudflare bills them) and their wall time; alarms also apart, with the time at
    * least one ran (the shards' alarms run at once and share the CPUs: their wall times added would count it twice).
    */
-  durableObjects: { requests: number; wallMs: number; alarms: number; alarmWallMs: number; alarmBusyMs: number };
+  durableObjects: { requests: number; wallMs: number; alarms: number; alarmBusyMs: number };
   /** When the last invocation began or ended (ms): a quiet meter means the Worker is idle. */
   lastActivityAt: number;
   /** Invocations that have begun and not yet ended. */
@@ -68,7 +68,7 @@ export class UsageMeter {
     d1: { calls: 0, statements: 0, rowsRead: 0, rowsWritten: 0, unmetered: 0, byStatement: {}, callsBy: {} },
     sent: {},
     consumed: {},
-    durableObjects: { requests: 0, wallMs: 0, alarms: 0, alarmWallMs: 0, alarmBusyMs: 0 },
+    durableObjects: { requests: 0, wallMs: 0, alarms: 0, alarmBusyMs: 0 },
     lastActivityAt: Date.now(),
     inFlight: 0,
   };
@@ -119,7 +119,6 @@ export class UsageMeter {
     } finally {
       const now = Date.now();
       counts.wallMs += now - started;
-      counts.alarmWallMs += now - started;
       if (--this.alarmsRunning === 0) counts.alarmBusyMs += now - this.alarmsBusySince;
       this.end();
     }

@@ -1,4 +1,5 @@
-import type { EventMessage } from "../env";
+import type { Env, EventMessage } from "../env";
+import type { TimelineJob } from "../pipeline";
 import { errorFields, log } from "../log";
 import type { EventsQueueMessage } from "./messages";
 
@@ -20,4 +21,16 @@ export async function enqueue<T>(queue: Queue<T>, bodies: T[]): Promise<void> {
 export async function sendJobs(queue: Queue<EventMessage>, bodies: EventsQueueMessage[]): Promise<void> {
   if (bodies.length === 0) return;
   await (queue as unknown as Queue<EventsQueueMessage>).sendBatch(bodies.map((body) => ({ body })));
+}
+
+/** The older parts of timelines that steps left: each becomes its own chain of pages. */
+export async function sendTimelineJobs(env: Pick<Env, "EVENTS">, jobs: TimelineJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  try {
+    await sendJobs(env.EVENTS, jobs.map((j) => ({ job: "timeline" as const, ...j })));
+  } catch (err) {
+    // The scores and the recent timeline are committed, and so is the record of these days (src/store/timeline-due.ts):
+    // the sweeper sends them again.
+    log("warn", "timeline jobs could not be sent", { count: jobs.length, ...errorFields(err) });
+  }
 }

@@ -3,14 +3,13 @@ import { loadConfig, type Env } from "../env";
 import { errorFields, log } from "../log";
 import { recomputePages } from "../recompute";
 import { nextDailyJob, type DailyJob } from "./daily";
-import { sendJobs } from "./enqueue";
+import { sendJobs, sendTimelineJobs } from "./enqueue";
 import { loyaltyDailyPage } from "./loyalty-daily";
 import { jobMessageSchema, namesJob, recomputeMessageSchema, type EventsQueueMessage, type FirstValueJob, type JobMessage, type ModelRescoreJob, type RecomputeMessage, type TimelineJobMessage } from "./messages";
 import { erasePage, type ShardCopies } from "./erase";
 import { forgetCopies, timelineOnShard } from "../shard/route";
 import { firstValuePage } from "./first-value";
 import { digestPage } from "./digest";
-import type { TimelineJob } from "../pipeline";
 import { pruneInboxPage, retentionPolicy } from "./prune-inbox";
 import { reconcileStripePage } from "./reconcile-stripe";
 import { freshdeskCsatPage } from "./freshdesk-csat";
@@ -67,17 +66,6 @@ async function runModelRescorePage(env: Env, job: ModelRescoreJob): Promise<Even
   const { next, timelineJobs } = await modelRescorePage(env, job, Date.now());
   await sendTimelineJobs(env, timelineJobs);
   return next;
-}
-
-/** The older parts of timelines that steps left: each becomes its own chain of pages. */
-export async function sendTimelineJobs(env: Env, jobs: TimelineJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  try {
-    await sendJobs(env.EVENTS, jobs.map((j) => ({ job: "timeline" as const, ...j })));
-  } catch (err) {
-    // The scores and the recent timeline are committed; only older days stay as they were until a later step.
-    log("warn", "timeline jobs could not be sent", { count: jobs.length, ...errorFields(err) });
-  }
 }
 
 async function runPage(env: Env, page: JobPage): Promise<EventsQueueMessage | null> {

@@ -5,7 +5,7 @@ import { loadConfig } from "../env";
 import { AppError, badRequest, notFound } from "../errors";
 import { tenureConfig } from "../config";
 import { mergeCustomers, type MergeOutcome } from "../jobs/merge";
-import { sendTimelineJobs } from "../jobs/run";
+import { sendTimelineJobs } from "../jobs/enqueue";
 import { scoreStep } from "../pipeline";
 import { enqueue } from "../queues";
 import { listConflicts, unlinkStmts, type IdentityKey } from "../store/identity";

@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { emptyResult, type ProcessResult } from "../pipeline";
+import type { CustomerGroups, ProcessResult } from "../pipeline";
 import { shardLine, type ShardRequest } from "./group-commit";
 import { COPY_RETENTION_MS, SqlCustomerCopies } from "./customer-copy";
-import { SqlHeldRows } from "./held";
-import { applyWithHeld, flushHeld, splitHeld, type FlushOutcome } from "./hold";
+import { SqlHeldRows, type HeldSettings } from "./held";
+import { applyWithHeld, flushHeld, holdOrApply, type FlushOutcome } from "./hold";
 import { timelinePage, type TimelinePage } from "../jobs/timeline";
 import type { TenureConfig } from "../core/config";
 
@@ -61,18 +61,12 @@ export class AccountShard extends DurableObject<Env> {
    * Held rows are written before the answer leaves (the object's storage is durable by then), so the consumer may ack
    * them; the rest wait for a turn.
    */
-  async apply(req: ShardRequest): Promise<ProcessResult> {
-    const holdMs = req.deps.holdMs ?? 0;
-    const { hold, direct } = splitHeld(req.groups, holdMs);
-    const held = hold.flatMap(([, group]) => group.map((g) => g.row.id));
-    if (hold.length > 0) {
-      const { now: _now, ...settings } = req.deps;
-      this.held.hold(hold, Date.now() + holdMs, settings);
-      await this.armAlarm(Date.now() + holdMs);
-    }
-    if (direct.length === 0) return { ...emptyResult(), done: held };
-    const result = await this.line({ ...req, groups: direct });
-    return { ...result, done: [...result.done, ...held] };
+  apply(req: ShardRequest): Promise<ProcessResult> {
+    const keep = async (hold: CustomerGroups, dueAt: number, settings: HeldSettings) => {
+      this.held.hold(hold, dueAt, settings);
+      await this.armAlarm(dueAt);
+    };
+    return holdOrApply(req, keep, this.line);
   }
 
   /**

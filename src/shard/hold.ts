@@ -1,12 +1,12 @@
 import type { EventMessage } from "../env";
-import { enqueue, sendJobs } from "../jobs/enqueue";
+import { enqueue, sendTimelineJobs } from "../jobs/enqueue";
 import { scrubErasedArrivals } from "../jobs/erase-arrivals";
 import { errorFields, log } from "../log";
 import { applyGroups, emptyResult, type CustomerGroups, type PipelineDeps, type ProcessResult, type Resolved } from "../pipeline";
 import { carriedBytes, deliveryOf, sendCarried, storedInboxIds } from "../store/carried";
 import type { CustomerCopies } from "./customer-copy";
-import { CUSTOMERS_PER_TURN } from "./group-commit";
-import type { HeldRows } from "./held";
+import { CUSTOMERS_PER_TURN, type ShardRequest } from "./group-commit";
+import type { HeldRows, HeldSettings } from "./held";
 
 /**
  * Holding usage deliveries in the shard (SHARD_HOLD_MS). At the target's spread nearly every event is its own
@@ -32,6 +32,27 @@ export function splitHeld(groups: CustomerGroups, holdMs: number): { hold: Custo
 function canWait(r: Resolved): boolean {
   const c = r.row.carried;
   return c !== undefined && !c.direct && !r.defer && !(r.conflicts && r.conflicts.length > 0) && r.fresh.every((k) => k.kind === "contact");
+}
+
+/**
+ * A shard's request: what can wait is held (`keep` writes it to the shard's storage before the answer leaves), the
+ * rest goes to the shard's line (`line`) and is applied in a turn. Held rows are answered as done.
+ */
+export async function holdOrApply(
+  req: ShardRequest,
+  keep: (hold: CustomerGroups, dueAt: number, settings: HeldSettings) => Promise<void>,
+  line: (req: ShardRequest) => Promise<ProcessResult>,
+): Promise<ProcessResult> {
+  const holdMs = req.deps.holdMs ?? 0;
+  const { hold, direct } = splitHeld(req.groups, holdMs);
+  const held = hold.flatMap(([, group]) => group.map((g) => g.row.id));
+  if (hold.length > 0) {
+    const { now: _now, ...settings } = req.deps;
+    await keep(hold, Date.now() + holdMs, settings);
+  }
+  if (direct.length === 0) return { ...emptyResult(), done: held };
+  const result = await line({ ...req, groups: direct });
+  return { ...result, done: [...result.done, ...held] };
 }
 
 /** A turn applied at once also applies what its customers hold, and releases those of them it committed. */
@@ -103,7 +124,11 @@ export async function flushHeld(held: HeldRows, ports: FlushPorts, now: number):
     const pending = groups.flatMap(([, group]) => group.filter((g) => !stored.has(g.row.id)));
     const scrubbed = new Map((await scrubErasedArrivals(ports.db, pending.map((g) => g.row), now)).map((row) => [row.id, row]));
     rows = new Map(pending.map((g) => [g.row.id, { ...g, row: scrubbed.get(g.row.id) ?? g.row }]));
-    const apply: CustomerGroups = groups.map(([id, group]) => [id, group.flatMap((g) => (rows.has(g.row.id) ? [rows.get(g.row.id)!] : []))] as [string, Resolved[]]).filter(([, group]) => group.length > 0);
+    const apply: CustomerGroups = [];
+    for (const [id, group] of groups) {
+      const kept = group.flatMap((g) => rows.get(g.row.id) ?? []);
+      if (kept.length > 0) apply.push([id, kept]);
+    }
     result = apply.length > 0 ? await applyGroups({ ...settings, db: ports.db, now }, apply, ports.copies) : emptyResult();
   } catch (err) {
     log("warn", "held rows could not be applied; the shard tries again", { rows: taken.length, ...errorFields(err) });
@@ -128,12 +153,6 @@ export async function flushHeld(held: HeldRows, ports: FlushPorts, now: number):
   }
   // Both are recorded in D1 by the commit: a send lost here is the outbox sweeper's and the timeline sweeper's to redo.
   await enqueue(ports.actions, result.actionIds.map((actionId) => ({ actionId })));
-  if (result.timelineJobs.length > 0) {
-    try {
-      await sendJobs(ports.events, result.timelineJobs.map((j) => ({ job: "timeline" as const, ...j })));
-    } catch (err) {
-      log("warn", "timeline jobs could not be sent", { count: result.timelineJobs.length, ...errorFields(err) });
-    }
-  }
+  await sendTimelineJobs({ EVENTS: ports.events }, result.timelineJobs);
   return outcome;
 }

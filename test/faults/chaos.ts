@@ -5,13 +5,13 @@ import type { Destination } from "../../src/core/actions";
 import type { Env } from "../../src/env";
 import { admit, initialBreaker, record, type BreakerState } from "../../src/outbox/breaker";
 import worker from "../../src/index";
-import { emptyResult, type ProcessResult } from "../../src/pipeline";
+import type { ProcessResult } from "../../src/pipeline";
 import { shardLine, type ShardRequest } from "../../src/shard/group-commit";
 import type { CustomerCopies } from "../../src/shard/customer-copy";
 import { memoryCopies } from "../support/customer-copies";
 import { memoryHeldRows } from "../support/held-rows";
 import type { HeldRows } from "../../src/shard/held";
-import { applyWithHeld, flushHeld, splitHeld } from "../../src/shard/hold";
+import { applyWithHeld, flushHeld, holdOrApply } from "../../src/shard/hold";
 import { timelinePage, type TimelinePage } from "../../src/jobs/timeline";
 import type { TenureConfig } from "../../src/core/config";
 
@@ -195,7 +195,8 @@ export function gateNamespace(chaos: Chaos, inv: Invocation, states: Map<string,
 export function shardNamespace(world: World): DurableObjectNamespace {
   const tails = (world.shardTails ??= new Map<string, Promise<unknown>>());
   const storage = (world.shardCopies ??= new Map<string, CustomerCopies>());
-  const heldOf = (name: string) => (world.shardHeld ??= new Map<string, HeldRows>()).get(name) ?? world.shardHeld.set(name, memoryHeldRows()).get(name)!;
+  const heldStores = (world.shardHeld ??= new Map<string, HeldRows>());
+  const heldOf = (name: string) => heldStores.get(name) ?? heldStores.set(name, memoryHeldRows()).get(name)!;
   const lines = (world.shardLines ??= new Map<string, ShardLine>());
   /** One request of shard `name`: its own invocation under the crash injection, storage kept. */
   const invoke = async <T>(name: string, work: (inv: Invocation, copies: CustomerCopies) => Promise<T>): Promise<T> => {
@@ -210,7 +211,7 @@ export function shardNamespace(world: World): DurableObjectNamespace {
   // The object's alarm: one page of due held rows, in turn with the shard's requests, under the same crashes.
   world.shardAlarms = async () => {
     const now = Date.now();
-    const due = [...(world.shardHeld ?? new Map<string, HeldRows>())].filter(([, held]) => (held.nextDue() ?? Infinity) <= now);
+    const due = [...heldStores].filter(([, held]) => (held.nextDue() ?? Infinity) <= now);
     await Promise.all(
       due.map(([name, held]) =>
         inTurn(name, () =>
@@ -249,18 +250,8 @@ export function shardNamespace(world: World): DurableObjectNamespace {
     get: (name: string) => ({
       // The request crosses to another isolate: nothing is shared with the caller.
       // As the object does: what can wait is held (written before the answer, under the crashes), the rest waits for a turn.
-      apply: async (sent: ShardRequest) => {
-        const req = structuredClone(sent);
-        const { hold, direct } = splitHeld(req.groups, req.deps.holdMs ?? 0);
-        const held = hold.flatMap(([, group]) => group.map((g) => g.row.id));
-        if (hold.length > 0) {
-          const { now: _now, ...settings } = req.deps;
-          await invoke(name, async () => heldOf(name).hold(hold, Date.now() + req.deps.holdMs!, settings));
-        }
-        if (direct.length === 0) return { ...emptyResult(), done: held };
-        const result = await lineOf(name)({ ...req, groups: direct });
-        return { ...result, done: [...result.done, ...held] };
-      },
+      apply: (sent: ShardRequest) =>
+        holdOrApply(structuredClone(sent), (hold, dueAt, settings) => invoke(name, async () => heldOf(name).hold(hold, dueAt, settings)), lineOf(name)),
       timeline: (job: TimelinePage, cfg: TenureConfig, now: number) =>
         inTurn(name, () =>
           invoke(name, (inv, copies) => {
