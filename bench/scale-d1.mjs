@@ -49,11 +49,16 @@ export async function openD1(persistTo) {
     get,
     tables,
     close: () => db.close(),
-    /** Inbox rows by status, optionally only ids in [from, to). */
+    /**
+     * Deliveries kept, by status, optionally only ids in [from, to): inbox rows, and the ids of applied deliveries
+     * carried on the events queue (migrations/0028_applied_deliveries.sql), counted as processed.
+     */
     inbox(range) {
-      const rows = range
-        ? all(`SELECT status, COUNT(*) AS n FROM inbox_events WHERE id >= ? AND id < ? GROUP BY status`, range[0], range[1])
-        : all(`SELECT status, COUNT(*) AS n FROM inbox_events GROUP BY status`);
+      const applied = tables().includes("applied_deliveries")
+        ? `UNION ALL SELECT 'processed' AS status, COUNT(*) AS n FROM applied_deliveries ${range ? "WHERE id >= ?1 AND id < ?2" : ""}`
+        : "";
+      const sql = `SELECT status, SUM(n) AS n FROM (SELECT status, COUNT(*) AS n FROM inbox_events ${range ? "WHERE id >= ?1 AND id < ?2" : ""} GROUP BY status ${applied}) GROUP BY status`;
+      const rows = range ? all(sql, range[0], range[1]) : all(sql);
       const out = { total: 0 };
       for (const r of rows) (out[r.status] = r.n), (out.total += r.n);
       return out;

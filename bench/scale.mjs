@@ -208,7 +208,8 @@ async function quarter({ app, secret, accounts, usersPerAccount, events, pastWin
       past: { ...past, bytesPerEvent: round((past.bytes - empty.bytes) / stored, 1), totalPerEvent: round(past.bytes / stored, 1), inbox: inboxAfter, cronTime: new Date(pastWindowAt).toISOString(), pastWindowDays },
       perCustomer: {
         customersRowBytes: round((inside.byTable.find((t) => t.table === "customers")?.bytes ?? 0) / Math.max(1, customers), 0),
-        inboxBytesPerEventInWindow: round((inside.byTable.find((t) => t.table === "inbox_events")?.bytes ?? 0) / stored, 1),
+        // The inbox and the applied carried deliveries' ids (with their indexes): what dedupes inside the window.
+        inboxBytesPerEventInWindow: round(inside.byTable.filter((t) => t.table === "inbox_events" || t.table === "applied_deliveries").reduce((n, t) => n + t.bytes, 0) / stored, 1),
       },
       settle: { todayMs: dailyToday.settledMs, todayTimedOut: dailyToday.timedOut, pastMs: dailyPast.settledMs, pastTimedOut: dailyPast.timedOut },
       timeline: timeline && { rows: timeline.n, customers: timeline.c, rowsPerCustomerDay: round(timeline.n / Math.max(1, customers) / 90, 2) },

@@ -133,11 +133,18 @@ admin.get("/events", async (c) => {
   const args: unknown[] = [];
   if (q.status) (where.push("status = ?"), args.push(q.status));
   if (q.source) (where.push("source = ?"), args.push(q.source));
-  const { results } = await c.env.DB.prepare(
-    `SELECT id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, reason FROM inbox_events
-     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY received_at DESC LIMIT ?`,
-  )
-    .bind(...args, q.limit)
+  const inbox = `SELECT id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, reason FROM inbox_events
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY received_at DESC LIMIT ?`;
+  // Applied carried deliveries are kept as ids (migrations/0028_applied_deliveries.sql): listed as processed.
+  const applied =
+    q.status === undefined || q.status === "processed"
+      ? `SELECT id, source, vendor_type, 'processed' AS status, occurred_at, received_at, applied_at AS processed_at, NULL AS attempts, customer_id, NULL AS reason
+         FROM applied_deliveries ${q.source ? "WHERE source = ?" : ""} ORDER BY received_at DESC LIMIT ?`
+      : null;
+  const sql = applied ? `SELECT * FROM (${inbox}) UNION ALL SELECT * FROM (${applied}) ORDER BY received_at DESC LIMIT ?` : inbox;
+  const bind = applied ? [...args, q.limit, ...(q.source ? [q.source] : []), q.limit, q.limit] : [...args, q.limit];
+  const { results } = await c.env.DB.prepare(sql)
+    .bind(...bind)
     .all();
   return c.json({ events: results.map(eventView) });
 });

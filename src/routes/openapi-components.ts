@@ -69,7 +69,8 @@ const customer = {
 
 const inboxEvent = {
   type: "object",
-  description: "An inbox row: one provider delivery.",
+  description:
+    "An inbox row: one provider delivery. A delivery of a queue-carried source (QUEUE_CARRIED_SOURCES, the usage stream) that was applied is kept as its id alone until its source's dedupe window ends: listed as `processed`, with no `attempts` or `reason`.",
   properties: {
     id: { type: "string", description: "source:vendor id, e.g. stripe:evt_…" },
     source: { enum: sourceNameSchema.options },
@@ -78,7 +79,7 @@ const inboxEvent = {
     occurredAt: { ...nullable("integer"), description: "ms since epoch" },
     receivedAt: ms(),
     processedAt: { ...nullable("integer"), description: "ms since epoch" },
-    attempts: int,
+    attempts: { ...nullable("integer"), description: "null for an applied delivery of a queue-carried source" },
     customerId: nullable("string"),
     reason: nullable("string"),
   },

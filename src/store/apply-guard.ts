@@ -32,8 +32,8 @@ export interface AppliedGuard {
  * The failure is the NOT NULL constraint on `status`: the status write and the guard are one statement, where they
  * were two (one statement of every customer step). The rows always exist when it runs, so the conditions are
  * always evaluated: a claimed row is `received`, and retention deletes only processed, ignored and unmatched rows
- * past their source's window. Carried deliveries (src/store/carried.ts) have no row yet: theirs are inserted by a
- * second statement under the same conditions, and a row already there fails it on the primary key.
+ * past their source's window. Carried deliveries (src/store/carried.ts) have no row yet: their ids are recorded by a
+ * second statement under the same conditions, and an id already recorded or in the inbox fails it.
  *
  * Several customers' commits merged into one D1 batch share these statements (one guard each in the JSON): the
  * rows name their customer's guard by index.
@@ -53,10 +53,6 @@ export function markAppliedStmts(db: D1Database, guards: readonly AppliedGuard[]
         vendorType: r.vendorType,
         occurredAt: r.occurredAt,
         receivedAt: r.carried!.receivedAt,
-        attempts: r.attempts,
-        requestId: r.carried!.requestId,
-        normalized: JSON.stringify(r.events),
-        payload: r.carried!.payload,
       })),
   );
   const out: D1PreparedStatement[] = [];
@@ -70,13 +66,14 @@ export function markAppliedStmts(db: D1Database, guards: readonly AppliedGuard[]
     for (const rows of jsonArrays(stored)) out.push(update.bind(rows, conditions, now));
   }
   if (carried.length > 0) {
-    // A carried delivery's row is written here: a row already there (a concurrent consumer applied a duplicate of
-    // it) fails the commit on the primary key, as a row no longer `received` does above. Rows hold their raw bodies
-    // (up to 120 KB each), so several statements may share them: no bound JSON passes D1's string limit.
+    // A carried delivery is recorded here, by its id alone (migrations/0028_applied_deliveries.sql): an id already
+    // recorded (a concurrent consumer applied a duplicate of it) fails the commit on the primary key, and an id the
+    // inbox holds (the delivery was stored unmatched or failed, or came again by the D1 path) on `applied_at`, as a
+    // row no longer `received` does above.
     const insert = db.prepare(
-      `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, request_id, normalized, payload)
-       SELECT v.value ->> '$.id', v.value ->> '$.source', v.value ->> '$.vendorType', CASE WHEN ${RACED} THEN NULL ELSE 'processed' END,
-         v.value ->> '$.occurredAt', v.value ->> '$.receivedAt', ?3, v.value ->> '$.attempts', g.value ->> '$.c', v.value ->> '$.requestId', v.value ->> '$.normalized', v.value ->> '$.payload'
+      `INSERT INTO applied_deliveries (id, source, vendor_type, occurred_at, received_at, applied_at, customer_id)
+       SELECT v.value ->> '$.id', v.value ->> '$.source', v.value ->> '$.vendorType', v.value ->> '$.occurredAt', v.value ->> '$.receivedAt',
+         CASE WHEN ${RACED} OR EXISTS (SELECT 1 FROM inbox_events e WHERE e.id = v.value ->> '$.id') THEN NULL ELSE ?3 END, g.value ->> '$.c'
        FROM json_each(?1) v JOIN json_each(?2) g ON g.key = v.value ->> '$.g'`,
     );
     for (const rows of jsonArrays(carried)) out.push(insert.bind(rows, conditions, now));
@@ -104,4 +101,4 @@ const RACED = `(
 
 /** The error D1 gives when `markAppliedStmt`'s guard refused the commit (a lost race, retried), as opposed to any other failure. */
 export const isApplyGuardFailure = (err: unknown): boolean =>
-  err instanceof Error && /NOT NULL constraint failed: inbox_events\.status|UNIQUE constraint failed: inbox_events\.id/.test(err.message);
+  err instanceof Error && /NOT NULL constraint failed: (inbox_events\.status|applied_deliveries\.applied_at)|UNIQUE constraint failed: (inbox_events|applied_deliveries)\.id/.test(err.message);

@@ -6,10 +6,11 @@ import type { InboxRow, NewInboxRow } from "./inbox";
 /**
  * A delivery that travels on the events queue instead of being written to the inbox at ingest: the sources named in
  * QUEUE_CARRIED_SOURCES (Segment by default: the usage stream, nearly all of the volume). The webhook answers 2xx
- * once the queue has the message (Queues keeps it until a consumer acks it, at least once), and the inbox row is
- * written by the commit that applies it, in the same D1 transaction as its effects: the row's primary key
- * (`${source}:${dedupe key}`) is what makes a duplicate apply nothing. One D1 statement per event instead of two
- * (the insert at ingest and the status update at commit), and no D1 write at all on the webhook's path.
+ * once the queue has the message (Queues keeps it until a consumer acks it, at least once), and the commit that
+ * applies it records its id in `applied_deliveries`, in the same D1 transaction as its effects: that primary key
+ * (`${source}:${dedupe key}`, as an inbox row's) is what makes a duplicate apply nothing. No D1 write on the
+ * webhook's path, one small row per event at commit, and no inbox row unless it is not applied (unmatched, failed),
+ * when an operator may need its facts and body.
  */
 export const carriedDeliverySchema = z.object({
   id: z.string().min(1),
@@ -94,10 +95,16 @@ export function carriedRow(d: CarriedDelivery, attempts: number, direct = false)
   };
 }
 
-/** Which of these ids have an inbox row (one read). */
+/** Which of these ids have an inbox row or were applied as carried deliveries (one read). */
 export async function storedInboxIds(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const { results } = await db.prepare(`SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(ids)).all<{ id: string }>();
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM inbox_events WHERE id IN (SELECT value FROM json_each(?1))
+       UNION ALL SELECT id FROM applied_deliveries WHERE id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>();
   return new Set(results.map((r) => r.id));
 }
 
@@ -108,9 +115,9 @@ export function deliveryOf(row: InboxRow): CarriedDelivery {
 }
 
 /**
- * The carried deliveries whose row is not in the inbox yet. A row there means the delivery was applied, recorded
- * unmatched or failed, or came again by the D1 path: a re-delivery is dropped here, and one that slips past (two
- * consumers at once) fails its commit on the row's primary key and is dropped on the retry.
+ * The carried deliveries not applied or stored yet. An applied id or an inbox row means the delivery was applied,
+ * recorded unmatched or failed, or came again by the D1 path: a re-delivery is dropped here, and one that slips
+ * past (two consumers at once) fails its commit on the applied id's primary key and is dropped on the retry.
  */
 export async function notStoredYet(db: D1Database, deliveries: readonly { d: CarriedDelivery; attempts: number; direct?: boolean }[]): Promise<InboxRow[]> {
   if (deliveries.length === 0) return [];

@@ -97,12 +97,16 @@ export function insertedIds(rows: readonly NewInboxRow[], results: readonly D1Re
   return rows.filter((_, i) => (results[i]?.meta.changes ?? 0) > 0).map((r) => r.id);
 }
 
-/** The insert of one delivery (a duplicate id changes nothing), for callers that commit it with other statements. */
+/**
+ * The insert of one delivery (a duplicate id changes nothing, and so does the id of a carried delivery already applied,
+ * should its source stop being carried), for callers that commit it with other statements.
+ */
 export function insertDeliveryStmt(db: D1Database, r: NewInboxRow): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, request_id, reason, normalized, payload)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE NOT EXISTS (SELECT 1 FROM applied_deliveries WHERE id = ?1)
+       ON CONFLICT (id) DO NOTHING`,
     )
     .bind(r.id, r.source, r.vendorType, r.status, r.occurredAt, r.receivedAt, r.requestId, r.reason, JSON.stringify(r.events), r.payload);
 }
@@ -138,7 +142,8 @@ export function markUnmatchedStmt(db: D1Database, row: InboxRow, reason: string,
 
 /**
  * Stores a carried delivery's row with its outcome (unmatched, failed, an erasure started); a row already there (a
- * duplicate stored by a concurrent consumer) is left as it is.
+ * duplicate stored by a concurrent consumer) is left as it is, and a delivery a concurrent consumer applied is not
+ * stored.
  */
 export function insertCarriedStmt(
   db: D1Database,
@@ -149,7 +154,8 @@ export function insertCarriedStmt(
   return db
     .prepare(
       `INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, processed_at, attempts, customer_id, request_id, reason, normalized, payload)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE NOT EXISTS (SELECT 1 FROM applied_deliveries WHERE id = ?1)
+       ON CONFLICT (id) DO NOTHING`,
     )
     .bind(row.id, row.source, row.vendorType, o.status, row.occurredAt, c.receivedAt, o.now, row.attempts, o.customerId ?? null, c.requestId, o.reason, JSON.stringify(row.events), c.payload);
 }

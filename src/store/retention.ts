@@ -39,6 +39,7 @@ export const ROWS_PER_STATEMENT = 1000;
 /**
  * One kind of work of the retention job, in the order the job walks them:
  * - `expired`: a source's `processed` / `ignored` rows past its dedupe window are deleted;
+ * - `applied`: the same for the ids of a source's carried deliveries that were applied (`applied_deliveries`);
  * - `unmatched`: `unmatched` rows past UNMATCHED_RETENTION_DAYS are deleted with the keys they waited for;
  * - `raw-payload`: raw bodies past RAW_PAYLOAD_RETENTION_DAYS are dropped from rows of one status that are kept.
  * `received` and `failed` rows are never deleted: they still have work to do (a re-drive, for `failed`).
@@ -46,6 +47,8 @@ export const ROWS_PER_STATEMENT = 1000;
 export type PruneStep =
   | { kind: "expired"; source: SourceName }
   | { kind: "expired-declared" }
+  | { kind: "applied"; source: SourceName }
+  | { kind: "applied-declared" }
   | { kind: "unmatched" }
   | { kind: "raw-payload"; status: InboxStatus }
   | { kind: "outbox" }
@@ -89,6 +92,8 @@ const STATUSES: readonly InboxStatus[] = ["processed", "ignored", "unmatched", "
 export const PRUNE_STEPS: readonly PruneStep[] = [
   ...(Object.keys(DEDUPE_WINDOW_DAYS) as SourceName[]).map((source) => ({ kind: "expired" as const, source })),
   { kind: "expired-declared" },
+  ...(Object.keys(DEDUPE_WINDOW_DAYS) as SourceName[]).map((source) => ({ kind: "applied" as const, source })),
+  { kind: "applied-declared" },
   { kind: "unmatched" },
   ...STATUSES.map((status) => ({ kind: "raw-payload" as const, status })),
   { kind: "outbox" },
@@ -106,9 +111,9 @@ export interface RetentionPolicy {
 /** Rows received before this instant are past the step's retention. */
 export function cutoffOf(step: PruneStep, policy: RetentionPolicy, now: number): number {
   const days =
-    step.kind === "expired"
+    step.kind === "expired" || step.kind === "applied"
       ? policy.dedupeWindowDays[step.source]
-      : step.kind === "expired-declared"
+      : step.kind === "expired-declared" || step.kind === "applied-declared"
         ? DECLARED_DEDUPE_WINDOW_DAYS
         : step.kind === "unmatched"
         ? policy.unmatchedDays
@@ -161,6 +166,22 @@ export async function pruneChunk(db: D1Database, step: PruneStep, cutoff: number
       .bind(cutoff, limit)
       .run();
     const rows = r.meta.changes ?? 0;
+    return { rows, full: rows >= limit };
+  }
+  if (step.kind === "applied" || step.kind === "applied-declared") {
+    // Each walks the received_at index: carried sources are few (the usage stream), so other sources' rows are few.
+    const stmt =
+      step.kind === "applied"
+        ? db
+            .prepare(`DELETE FROM applied_deliveries WHERE id IN (SELECT id FROM applied_deliveries WHERE received_at < ?2 AND source = ?1 LIMIT ?3)`)
+            .bind(step.source, cutoff, limit)
+        : db
+            .prepare(
+              `DELETE FROM applied_deliveries WHERE id IN (
+                 SELECT id FROM applied_deliveries WHERE received_at < ?2 AND source NOT IN (SELECT value FROM json_each(?1)) LIMIT ?3)`,
+            )
+            .bind(JSON.stringify(Object.keys(DEDUPE_WINDOW_DAYS)), cutoff, limit);
+    const rows = (await stmt.run()).meta.changes ?? 0;
     return { rows, full: rows >= limit };
   }
   if (step.kind === "raw-payload") {

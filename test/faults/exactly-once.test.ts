@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/env";
 import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 import { scenario, stripe } from "../loyalty/support";
 import { ADMIN } from "../support/drain";
+import { KEPT_DELIVERIES } from "../support/inbox";
 import { signStripe } from "../support/sign/stripe";
 import { signSegment } from "../support/sign/segment";
 import worker from "../../src/index";
@@ -176,12 +177,13 @@ it(`${N} events × ${COPIES} deliveries under injected crashes and vendor outage
   await settle(world, () => false);
   // Every carried delivery stored once, processed, on its account (matched by the people's email domain). Checked
   // now: Segment's rows leave the inbox two days on, inside phase 2.
+  // Applied, they are ids in applied_deliveries (migrations/0028_applied_deliveries.sql); each names its account.
   const carried = await env.DB.prepare(
-    `SELECT e.status, COUNT(*) AS n, COUNT(DISTINCT e.id) AS ids, SUM(i.customer_id = e.customer_id) AS matched FROM inbox_events e
-     LEFT JOIN identities i ON i.kind = 'domain' AND i.value = substr(json_extract(e.normalized, '$[0].subject.email'), instr(json_extract(e.normalized, '$[0].subject.email'), '@') + 1)
-     WHERE e.id IN (SELECT value FROM json_each(?)) GROUP BY e.status`,
+    `SELECT e.status, COUNT(*) AS n, COUNT(DISTINCT e.id) AS ids, SUM(i.customer_id = e.customer_id) AS matched
+     FROM ${KEPT_DELIVERIES} e JOIN json_each(?) w ON w.value ->> '$[0]' = e.id
+     LEFT JOIN identities i ON i.kind = 'domain' AND i.value = w.value ->> '$[1]' GROUP BY e.status`,
   )
-    .bind(JSON.stringify(usageIds))
+    .bind(JSON.stringify(usageIds.map((id) => [id, `${/seg-(acct\d+)-/.exec(id)![1]}.example`])))
     .all<{ status: string; n: number; ids: number; matched: number }>();
   expect(carried.results).toEqual([{ status: "processed", n: usageIds.length, ids: usageIds.length, matched: usageIds.length }]);
 

@@ -253,3 +253,35 @@ describe("inbox retention for declared sources", () => {
     expect(results.map((r) => r.id)).toEqual(["acme-billing:failed", "acme-billing:young"]);
   });
 });
+
+describe("retention of applied carried deliveries (their ids in applied_deliveries)", () => {
+  it("deletes each source's ids after its window, a declared source's after the declared window, younger ones stay, across pages", async () => {
+    const now = Date.now();
+    const bulk = 25_000;
+    // Straight into D1: Segment ids past its window (more than one page), and some inside it.
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+       INSERT INTO applied_deliveries (id, source, vendor_type, occurred_at, received_at, applied_at, customer_id)
+       SELECT 'segment:applied-old-' || i, 'segment', 'track', ?2, ?2, ?2, 'cu_x' FROM n`,
+    )
+      .bind(bulk, now - (DEDUPE_WINDOW_DAYS.segment + 1) * DAY)
+      .run();
+    const one = (id: string, source: string, ageDays: number) =>
+      env.DB.prepare(`INSERT INTO applied_deliveries (id, source, vendor_type, occurred_at, received_at, applied_at, customer_id) VALUES (?1, ?2, 'track', ?3, ?3, ?3, NULL)`).bind(
+        id,
+        source,
+        now - ageDays * DAY,
+      );
+    await env.DB.batch([
+      one("segment:applied-young", "segment", DEDUPE_WINDOW_DAYS.segment - 1),
+      one("acme-usage:applied-old", "acme-usage", DECLARED_DEDUPE_WINDOW_DAYS + 1),
+      one("acme-usage:applied-young", "acme-usage", DEDUPE_WINDOW_DAYS.segment + 1),
+    ]);
+
+    const runs = await prune(now);
+    expect(runs.length).toBeGreaterThanOrEqual(Math.ceil(bulk / (CHUNKS_PER_PAGE * ROWS_PER_STATEMENT)));
+    for (const r of runs) expect(r.statements, JSON.stringify(r.body)).toBeLessThanOrEqual(4 * CHUNKS_PER_PAGE);
+    const { results } = await env.DB.prepare(`SELECT id FROM applied_deliveries WHERE id LIKE '%:applied-%' ORDER BY id`).all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual(["acme-usage:applied-young", "segment:applied-young"]);
+  });
+});

@@ -30,10 +30,14 @@ async function send(app: ReturnType<typeof carriedApp>, body: string) {
   return app.post(URL_, body, await signSegment(SECRET, body));
 }
 
+/** The delivery as kept: its inbox row, or (applied) its id in applied_deliveries, without facts or body. */
 const rowOf = (id: string) =>
-  env.DB.prepare(`SELECT status, customer_id, attempts, payload IS NOT NULL AS raw, normalized FROM inbox_events WHERE id = ?`)
+  env.DB.prepare(
+    `SELECT 'inbox' AS kept, status, customer_id, attempts, payload IS NOT NULL AS raw, normalized FROM inbox_events WHERE id = ?1
+     UNION ALL SELECT 'applied', 'processed', customer_id, NULL, 0, NULL FROM applied_deliveries WHERE id = ?1`,
+  )
     .bind(id)
-    .first<{ status: string; customer_id: string | null; attempts: number; raw: number; normalized: string }>();
+    .first<{ kept: string; status: string; customer_id: string | null; attempts: number | null; raw: number; normalized: string | null }>();
 
 const deliveryIdOf = (body: string) => `segment:${(JSON.parse(body) as { messageId: string }).messageId}`;
 
@@ -45,7 +49,7 @@ async function customerOf(group: string) {
 }
 
 describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () => {
-  it("answers 2xx once the queue has the delivery, writes nothing to D1 at ingest, and stores the row with the commit that applies it", async () => {
+  it("answers 2xx once the queue has the delivery, writes nothing to D1 at ingest, and records its id with the commit that applies it", async () => {
     const app = carriedApp();
     const body = track({ group: "acct_carried_1" });
     const res = await send(app, body);
@@ -56,10 +60,12 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
 
     const [run] = await app.apply();
     expect(run!.explicitAcks).toHaveLength(1);
-    const row = (await rowOf(deliveryIdOf(body)))!;
     const customer = (await customerOf("acct_carried_1"))!;
-    expect(row).toMatchObject({ status: "processed", customer_id: customer.id, attempts: 1, raw: 1 });
-    expect(JSON.parse(row.normalized)[0]).toMatchObject({ type: "usage.tracked", event: "Report Exported" });
+    // Applied, it is an id and where it went; its facts are in the customer's state.
+    expect(await rowOf(deliveryIdOf(body))).toEqual({ kept: "applied", status: "processed", customer_id: customer.id, attempts: null, raw: 0, normalized: null });
+    expect(JSON.parse(customer.state).usage.events["Report Exported"]).toBeTruthy();
+    const listed = await (await app.get("https://tenure.example.com/api/events?source=segment&limit=500", ADMIN)).json<{ events: { id: string; status: string; customerId: string; attempts: number | null }[] }>();
+    expect(listed.events.find((e) => e.id === deliveryIdOf(body))).toMatchObject({ status: "processed", customerId: customer.id, attempts: null });
   });
 
   it("/health shows what waits on the events queue, where a carried delivery has no inbox row yet", async () => {
@@ -89,7 +95,9 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     const after = (await customerOf("acct_carried_2"))!;
     expect(after.version).toBe(once.version);
     expect(after.state).toBe(once.state);
-    const { c } = (await env.DB.prepare(`SELECT COUNT(*) AS c FROM inbox_events WHERE id = ?`).bind(deliveryIdOf(body)).first<{ c: number }>())!;
+    const { c } = (await env.DB.prepare(`SELECT (SELECT COUNT(*) FROM inbox_events WHERE id = ?1) + (SELECT COUNT(*) FROM applied_deliveries WHERE id = ?1) AS c`)
+      .bind(deliveryIdOf(body))
+      .first<{ c: number }>())!;
     expect(c).toBe(1);
   });
 
@@ -137,7 +145,8 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     await app.apply();
     await drain();
     const customer = (await customerOf("acct_carried_waiting"))!;
-    expect(await rowOf(deliveryIdOf(body))).toMatchObject({ status: "processed", customer_id: customer.id });
+    // Re-driven from its inbox row, it stays an inbox row.
+    expect(await rowOf(deliveryIdOf(body))).toMatchObject({ kept: "inbox", status: "processed", customer_id: customer.id });
   });
 
   it("a delivery that failed on every retry is stored as failed from the dead-letter queue, and the re-drive applies it", async () => {
@@ -174,7 +183,7 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     await send(app, body);
     expect((app.sent[0] as { delivery: CarriedDelivery }).delivery.payload).toBeNull();
     await app.apply();
-    expect(await rowOf(deliveryIdOf(body))).toMatchObject({ status: "processed", raw: 0 });
+    expect(await rowOf(deliveryIdOf(body))).toMatchObject({ kept: "applied", status: "processed", raw: 0 });
   });
 
   it("a delivery too large for a queue message is written to the inbox at ingest instead", async () => {

@@ -9,6 +9,7 @@ import { shardName, shardOf } from "../../src/shard/route";
 import { carriedApp } from "../support/carried";
 import { runQueue } from "../support/drain";
 import { memoryHeldRows } from "../support/held-rows";
+import { KEPT_DELIVERIES } from "../support/inbox";
 import { capturingQueue } from "../support/jobs";
 import { signSegment } from "../support/sign/segment";
 
@@ -81,7 +82,7 @@ describe("usage deliveries held in their account shard (SHARD_HOLD_MS, src/shard
     expect(run!.explicitAcks).toHaveLength(bodies.length);
     expect(run!.retryMessages).toEqual([]);
     // Acked, yet nothing in D1: the shards hold them.
-    const stored = await env.DB.prepare(`SELECT COUNT(*) AS n FROM inbox_events WHERE id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(bodies.map(deliveryId))).first<number>("n");
+    const stored = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${KEPT_DELIVERIES} WHERE id IN (SELECT value FROM json_each(?))`).bind(JSON.stringify(bodies.map(deliveryId))).first<number>("n");
     expect(stored).toBe(0);
     const before = await Promise.all(accounts.map((i) => customerOf(`acct_h_${i}`)));
     // /health shows them, where an operator looks for what waits to be applied.
@@ -95,7 +96,7 @@ describe("usage deliveries held in their account shard (SHARD_HOLD_MS, src/shard
     expect(rerun!.explicitAcks).toHaveLength(1);
 
     expect(await alarmsFire()).toBeGreaterThan(0);
-    const statuses = await env.DB.prepare(`SELECT status, COUNT(*) AS n FROM inbox_events WHERE id IN (SELECT value FROM json_each(?)) GROUP BY status`).bind(JSON.stringify(bodies.map(deliveryId))).all();
+    const statuses = await env.DB.prepare(`SELECT status, COUNT(*) AS n FROM ${KEPT_DELIVERIES} WHERE id IN (SELECT value FROM json_each(?)) GROUP BY status`).bind(JSON.stringify(bodies.map(deliveryId))).all();
     expect(statuses.results).toEqual([{ status: "processed", n: bodies.length }]);
     for (const [k, i] of accounts.entries()) {
       const c = await customerOf(`acct_h_${i}`);
@@ -140,7 +141,7 @@ describe("usage deliveries held in their account shard (SHARD_HOLD_MS, src/shard
     const message = app2.sent.splice(0)[0] as { delivery: unknown };
     const run = await runQueue("tenure-events", [{ ...message, direct: true }], app2.overrides);
     expect(run.explicitAcks).toHaveLength(1);
-    const rows = await env.DB.prepare(`SELECT id, status FROM inbox_events WHERE id IN (?, ?) ORDER BY id`).bind(deliveryId(heldBody), deliveryId(body)).all<{ status: string }>();
+    const rows = await env.DB.prepare(`SELECT id, status FROM ${KEPT_DELIVERIES} WHERE id IN (?, ?) ORDER BY id`).bind(deliveryId(heldBody), deliveryId(body)).all<{ status: string }>();
     expect(rows.results.map((r) => r.status)).toEqual(["processed", "processed"]);
     expect((await stubOf(customer.id).stats()).holding).toBe(0);
     expect((await customerOf("acct_along")).version).toBe(customer.version + 1);
@@ -184,7 +185,7 @@ describe("usage deliveries held in their account shard (SHARD_HOLD_MS, src/shard
     expect(out).toEqual({ applied: 1, stored: 1, returned: 1 });
     expect(store.count()).toBe(0);
     const aRow = hold.find(([id]) => id === a!.id)![1][0]!.row;
-    expect(await env.DB.prepare(`SELECT status, customer_id FROM inbox_events WHERE id = ?`).bind(aRow.id).first()).toEqual({ status: "processed", customer_id: a!.id });
+    expect(await env.DB.prepare(`SELECT status, customer_id FROM ${KEPT_DELIVERIES} WHERE id = ?`).bind(aRow.id).first()).toEqual({ status: "processed", customer_id: a!.id });
     // The merged-away customer's delivery goes back marked direct: the consumer resolves it again, to the survivor, and applies it at once.
     const bRow = hold.find(([id]) => id === b!.id)![1][0]!.row;
     const back = events.sent.filter((m) => (m as { delivery?: { id: string } }).delivery?.id === bRow.id);
@@ -194,7 +195,7 @@ describe("usage deliveries held in their account shard (SHARD_HOLD_MS, src/shard
     consumer.sent.push(...back);
     await consumer.apply();
     expect(consumer.sent).toEqual([]);
-    expect(await env.DB.prepare(`SELECT status, customer_id FROM inbox_events WHERE id = ?`).bind(bRow.id).first()).toEqual({ status: "processed", customer_id: a!.id });
+    expect(await env.DB.prepare(`SELECT status, customer_id FROM ${KEPT_DELIVERIES} WHERE id = ?`).bind(bRow.id).first()).toEqual({ status: "processed", customer_id: a!.id });
   });
 });
 

@@ -79,7 +79,7 @@ describe("the commit's first statement: the inbox status and the guard in one", 
   });
 });
 
-describe("the same guard for a delivery carried on the queue, whose row the commit inserts", () => {
+describe("the same guard for a delivery carried on the queue, whose id the commit records", () => {
   const carried = (id: string): InboxRow => ({
     id,
     source: "segment",
@@ -96,12 +96,24 @@ describe("the same guard for a delivery carried on the queue, whose row the comm
       env.DB.prepare(`UPDATE customers SET name = 'written' WHERE id = ?`).bind(customerId),
     ]);
   const stored = (id: string) =>
-    env.DB.prepare(`SELECT status, customer_id, attempts, received_at, request_id, payload FROM inbox_events WHERE id = ?`).bind(id).first();
+    env.DB.prepare(`SELECT source, vendor_type, occurred_at, received_at, applied_at, customer_id FROM applied_deliveries WHERE id = ?`).bind(id).first();
 
-  it("inserts the row processed for the customer, with what the delivery carried", async () => {
+  it("records the id applied for the customer, with when it happened and arrived, and writes no inbox row", async () => {
     const { id } = await seed(7);
     await carriedCommit(id, carried("segment:ag_carried_7"), 3);
-    expect(await stored("segment:ag_carried_7")).toEqual({ status: "processed", customer_id: id, attempts: 2, received_at: NOW - 500, request_id: "req-carried", payload: '{"type":"track"}' });
+    expect(await stored("segment:ag_carried_7")).toEqual({ source: "segment", vendor_type: "track", occurred_at: NOW - 1000, received_at: NOW - 500, applied_at: NOW, customer_id: id });
+    expect(await env.DB.prepare(`SELECT id FROM inbox_events WHERE id = ?`).bind("segment:ag_carried_7").first()).toBeNull();
+  });
+
+  it("refuses a delivery the inbox holds (stored unmatched or failed by another consumer, or sent again by the D1 path)", async () => {
+    const { id } = await seed(9);
+    await env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES (?, 'segment', 'track', 'failed', ?, ?, '[]')`)
+      .bind("segment:ag_carried_9", NOW, NOW)
+      .run();
+    const refused = await carriedCommit(id, carried("segment:ag_carried_9"), 3).then(() => null, (e: unknown) => e);
+    expect(isApplyGuardFailure(refused)).toBe(true);
+    expect(await stored("segment:ag_carried_9")).toBeNull();
+    expect((await env.DB.prepare(`SELECT name FROM customers WHERE id = ?`).bind(id).first<{ name: string | null }>())!.name).toBeNull();
   });
 
   it("refuses when the row is already there (a duplicate applied first), and when the version moved; nothing is written", async () => {

@@ -71,8 +71,11 @@ export function runSourceContract(c: SourceContractCase): void {
   async function applyQueued() {
     if (carried) await carried.apply();
   }
+  /** Deliveries kept: inbox rows, and the ids of applied carried deliveries (migrations/0028_applied_deliveries.sql). */
   async function inboxCount(): Promise<number> {
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM inbox_events WHERE source = ?").bind(name).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT (SELECT COUNT(*) FROM inbox_events WHERE source = ?1) + (SELECT COUNT(*) FROM applied_deliveries WHERE source = ?1) AS n")
+      .bind(name)
+      .first<{ n: number }>();
     return row?.n ?? 0;
   }
 
@@ -145,7 +148,7 @@ export function runSourceContract(c: SourceContractCase): void {
         const res = await post(first, headers);
         expect(res.status, await res.clone().text()).toBeLessThan(300);
         if (carried) {
-          // Durable on the queue, not yet in the inbox: the commit that applies it writes its row.
+          // Durable on the queue, not yet in D1: the commit that applies it records its id.
           expect((await res.clone().json<{ queued: number }>()).queued).toBeGreaterThan(0);
           expect(await inboxCount()).toBe(before);
           await applyQueued();
