@@ -90,7 +90,8 @@ export function scale(r) {
       (r.denseQuarter
         ? `; measured at the target's density (one account, ${n(r.denseQuarter.stored)} events over the quarter, ${r.denseQuarter.usersPerAccount} users) it is ${r.denseQuarter.past.bytesPerEvent} B per event past the window (${n(r.denseQuarter.past.bytes - r.denseQuarter.emptyBytes)} B kept in all).`
         : "; at 200 per account per day it is a few bytes (docs/scale.md).") +
-      (q.timeline ? ` Timeline: ${n(q.timeline.rows)} score_history rows for ${q.timeline.customers} customers (${q.timeline.rowsPerCustomerDay} per customer per day).` : ""),
+      (q.timeline ? ` Timeline: ${n(q.timeline.rows)} score_history rows for ${q.timeline.customers} customers (${q.timeline.rowsPerCustomerDay} per customer per day).` : "") +
+      metricsReadText(q, r.denseQuarter),
     "",
     mdTable(["table", "rows (window)", "bytes (window)", "rows (past)", "bytes (past)"], storageRowsFolded(q).map(([t, ra, ba, rb, bb]) => [t, n(ra), n(ba), n(rb), n(bb)])),
     "",
@@ -146,4 +147,15 @@ export function scale(r) {
     `Storage: ${c.storage.gbKeptPerMillion} GB kept per million events = ${usd(c.storage.usdPerMonthKept)} per month kept. A daily run costs, per customer, ` +
       `${r.dailyRunPerCustomer.d1RowsRead} rows read, ${r.dailyRunPerCustomer.d1RowsWritten} rows written, ${r.dailyRunPerCustomer.d1Statements} D1 statements.`,
   ];
+}
+
+/** What the portfolio pages read per customer in one query, and how many such customers fit one D1 result (50 MB). */
+function metricsReadText(q, d) {
+  const m = d?.metricsRead ?? q.metricsRead;
+  if (!m?.bytesPerCustomer) return "";
+  const fit = Math.floor(50e6 / m.bytesPerCustomer);
+  return (
+    ` The overview and \`GET /api/metrics\` read every customer's billing, survey, ticket and usage-day parts in one query: ${n(m.bytesPerCustomer)} B per customer ` +
+    `${d?.metricsRead ? "at the target's density" : "here"} (largest ${n(m.largest)} B), so one D1 result (50 MB at most) holds about ${n(fit)} such customers (docs/scale.md).`
+  );
 }

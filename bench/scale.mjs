@@ -194,6 +194,14 @@ async function quarter({ app, secret, accounts, usersPerAccount, events, pastWin
     // Per event: ingest + scoring, plus what the past-window run did beyond an ordinary daily run (the retention).
     const lifecycle = plus(ingest.counts, minus(pastRun, daily), true);
     const timeline = d1.tables().includes("score_history") ? d1.get("SELECT COUNT(*) AS n, COUNT(DISTINCT customer_id) AS c FROM score_history") : null;
+    // What the overview and GET /api/metrics read of every customer in one query (customersSql in src/store/metrics.ts).
+    const metricsRead = d1.get(
+      `SELECT AVG(b) AS avg, MAX(b) AS largest FROM (SELECT 24 + length(id) + IFNULL(length(name), 0)
+         + IFNULL(length(json_extract(health, '$.snapshot.segments')), 0) + IFNULL(length(json_extract(state, '$.billing.subscriptions')), 0)
+         + IFNULL(length(json_extract(state, '$.billing.invoices')), 0) + IFNULL(length(json_extract(state, '$.sentiment.responses')), 0)
+         + IFNULL(length(json_extract(state, '$.usage.events')), 0) + IFNULL(length((SELECT json_group_array(key) FROM json_each(customers.state, '$.usage.days'))), 0)
+         + IFNULL(length(json_extract(state, '$.support.tickets')), 0) + IFNULL(length(json_extract(state, '$.support.closed')), 0) AS b FROM customers)`,
+    );
     return {
       accounts,
       usersPerAccount,
@@ -213,6 +221,7 @@ async function quarter({ app, secret, accounts, usersPerAccount, events, pastWin
       },
       settle: { todayMs: dailyToday.settledMs, todayTimedOut: dailyToday.timedOut, pastMs: dailyPast.settledMs, pastTimedOut: dailyPast.timedOut },
       timeline: timeline && { rows: timeline.n, customers: timeline.c, rowsPerCustomerDay: round(timeline.n / Math.max(1, customers) / 90, 2) },
+      metricsRead: { bytesPerCustomer: Math.round(metricsRead?.avg ?? 0), largest: metricsRead?.largest ?? 0 },
       // Kept in the results: an ordinary daily run, and the per-event lifecycle the cost is computed from.
       counts: { dailyRun: daily, lifecycle },
     };
