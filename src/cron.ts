@@ -4,6 +4,7 @@ import { enqueue } from "./jobs/enqueue";
 import { startDailyJobs } from "./jobs/daily";
 import { startFirstValueJob } from "./jobs/first-value";
 import { startDigestJob } from "./jobs/digest";
+import { startHourlyRetention } from "./jobs/prune-inbox";
 import { tenureConfig } from "./config";
 import { overdueActions } from "./store/outbox";
 import { staleReceived } from "./store/inbox";
@@ -64,6 +65,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
     await startFirstValueJob(env, now);
     await resolveStripeDiscountsHourly(env, now);
     await startDigestJob(env, tenureConfig(loadConfig(env).TENURE_CONFIG), now);
+    await startHourlyRetention(env, now);
   }
   else await daily(env, now);
 }

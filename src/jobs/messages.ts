@@ -11,8 +11,11 @@ import type { EventMessage } from "../env";
 
 const asOf = z.number().int().nonnegative();
 
-/** Deletes inbox rows past their retention (src/store/retention.ts); `step` indexes PRUNE_STEPS. */
-export const pruneInboxJobSchema = z.object({ job: z.literal("prune-inbox"), asOf, step: z.number().int().nonnegative() });
+/**
+ * Deletes inbox rows past their retention (src/store/retention.ts); `step` indexes PRUNE_STEPS, or APPLIED_STEPS for
+ * the hourly run that deletes only applied carried deliveries' ids (`only: "applied"`, outside the daily chain).
+ */
+export const pruneInboxJobSchema = z.object({ job: z.literal("prune-inbox"), asOf, step: z.number().int().nonnegative(), only: z.literal("applied").optional() });
 
 /** Lists Stripe's recent events and stores the ones no webhook brought; `startingAfter` is the last event id listed. */
 export const reconcileStripeJobSchema = z.object({ job: z.literal("reconcile-stripe"), asOf, startingAfter: z.string().min(1).nullable() });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError, loadConfig, type Env } from "../env";
-import { cutoffOf, DEDUPE_WINDOW_DAYS, PRUNE_STEPS, pruneChunk, type RetentionPolicy } from "../store/retention";
+import { APPLIED_STEPS, cutoffOf, DEDUPE_WINDOW_DAYS, PRUNE_STEPS, pruneChunk, type RetentionPolicy } from "../store/retention";
+import { sendJobs } from "./enqueue";
 import type { PruneInboxJob } from "./messages";
 
 /**
@@ -38,15 +39,21 @@ export interface PrunePageResult {
 
 export async function pruneInboxPage(db: D1Database, policy: RetentionPolicy, job: PruneInboxJob): Promise<PrunePageResult> {
   const out: PrunePageResult = { deleted: 0, payloadsDropped: 0, actionsDeleted: 0, next: null };
+  const steps = job.only === "applied" ? APPLIED_STEPS : PRUNE_STEPS;
   let step = job.step;
-  for (let chunk = 0; chunk < CHUNKS_PER_PAGE && step < PRUNE_STEPS.length; chunk++) {
-    const s = PRUNE_STEPS[step]!;
+  for (let chunk = 0; chunk < CHUNKS_PER_PAGE && step < steps.length; chunk++) {
+    const s = steps[step]!;
     const done = await pruneChunk(db, s, cutoffOf(s, policy, job.asOf));
     if (s.kind === "raw-payload") out.payloadsDropped += done.rows;
     else if (s.kind === "outbox") out.actionsDeleted += done.rows;
     else out.deleted += done.rows;
     if (!done.full) step++;
   }
-  out.next = step < PRUNE_STEPS.length ? { ...job, step } : null;
+  out.next = step < steps.length ? { ...job, step } : null;
   return out;
+}
+
+/** The hourly run (src/cron.ts): the applied carried deliveries' ids past their window, a chain of its own. */
+export async function startHourlyRetention(env: Pick<Env, "EVENTS">, now: number): Promise<void> {
+  await sendJobs(env.EVENTS, [{ job: "prune-inbox", asOf: now, step: 0, only: "applied" }]);
 }

@@ -46,6 +46,8 @@ export async function runJobPage(env: Env, page: JobPage): Promise<EventsQueueMe
   if (page.kind === "job" && page.body.job === "model-rescore") return runModelRescorePage(env, page.body);
   if (page.kind === "job" && page.body.job === "model-preview") return modelPreviewPage(env, page.body, Date.now());
   if (page.kind === "job" && page.body.job === "model-calibrate") return modelCalibratePage(env, page.body, Date.now());
+  // The hourly retention of applied ids is its own chain too (src/jobs/prune-inbox.ts).
+  if (page.kind === "job" && page.body.job === "prune-inbox" && page.body.only) return runPage(env, page);
   return (await runPage(env, page)) ?? nextDailyJob(jobName(page), asOfOf(page));
 }
 

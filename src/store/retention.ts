@@ -102,6 +102,13 @@ export const PRUNE_STEPS: readonly PruneStep[] = [
   { kind: "enriched-identities" },
 ];
 
+/**
+ * The steps the hourly run takes (src/jobs/prune-inbox.ts): the usage stream's ids are nearly all of what the window
+ * holds, so deleting them within the hour after their window, rather than at the next daily run, keeps the table near
+ * one window's worth instead of up to a day more.
+ */
+export const APPLIED_STEPS: readonly PruneStep[] = PRUNE_STEPS.filter((s) => s.kind === "applied" || s.kind === "applied-declared");
+
 export interface RetentionPolicy {
   dedupeWindowDays: Record<SourceName, number>;
   unmatchedDays: number;

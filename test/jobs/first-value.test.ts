@@ -61,7 +61,8 @@ async function runHourly(h: JobHarness, scheduledTime: number) {
   const ctx = createExecutionContext();
   await worker.scheduled!(createScheduledController({ cron: "7 * * * *", scheduledTime }), h.env as never, ctx);
   await waitOnExecutionContext(ctx);
-  return runPages(h, h.events.sent.splice(0));
+  // The hourly retention the same cron starts is its own chain (test/jobs/prune-inbox.test.ts).
+  return runPages(h, h.events.sent.splice(0).filter((b) => (b as { job?: string }).job !== "prune-inbox"));
 }
 
 const alertRules = async (customerId: string) =>

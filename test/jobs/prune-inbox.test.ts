@@ -1,4 +1,4 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { CHUNKS_PER_PAGE } from "../../src/jobs/prune-inbox";
 import { RECONCILE_WINDOW_DAYS } from "../../src/reconcile";
@@ -10,6 +10,8 @@ import { signSegment } from "../support/sign/segment";
 import { signStripe } from "../support/sign/stripe";
 import { signZendesk } from "../support/sign/zendesk";
 import { loadConfig } from "../../src/env";
+import worker from "../../src/index";
+import { DAILY_JOBS } from "../../src/jobs/daily";
 import { basesOf, createFakes, startFakeServer } from "../fakes/msw";
 
 // Alerts and HubSpot writes raised on the way are delivered to the vendor fakes.
@@ -283,5 +285,29 @@ describe("retention of applied carried deliveries (their ids in applied_deliveri
     for (const r of runs) expect(r.statements, JSON.stringify(r.body)).toBeLessThanOrEqual(4 * CHUNKS_PER_PAGE);
     const { results } = await env.DB.prepare(`SELECT id FROM applied_deliveries WHERE id LIKE '%:applied-%' ORDER BY id`).all<{ id: string }>();
     expect(results.map((r) => r.id)).toEqual(["acme-usage:applied-young", "segment:applied-young"]);
+  });
+});
+
+describe("the hourly run of the applied ids' retention", () => {
+  it("deletes the ids past their window within the hour, touches no inbox row, and starts none of the daily jobs", async () => {
+    const now = Date.now();
+    const old = now - (DEDUPE_WINDOW_DAYS.segment * DAY + 30 * 60_000);
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO applied_deliveries (id, source, vendor_type, occurred_at, received_at, applied_at, customer_id) VALUES ('segment:hourly-old', 'segment', 'track', ?1, ?1, ?1, NULL)`).bind(old),
+      env.DB.prepare(`INSERT INTO applied_deliveries (id, source, vendor_type, occurred_at, received_at, applied_at, customer_id) VALUES ('segment:hourly-young', 'segment', 'track', ?1, ?1, ?1, NULL)`).bind(now - 60_000),
+      env.DB.prepare(`INSERT INTO inbox_events (id, source, vendor_type, status, occurred_at, received_at, normalized) VALUES ('segment:hourly-inbox-old', 'segment', 'track', 'processed', ?1, ?1, '[]')`).bind(old),
+    ]);
+    const h = jobHarness();
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ cron: "7 * * * *", scheduledTime: now }), h.env as never, ctx);
+    await waitOnExecutionContext(ctx);
+    const runs = await runPages(h, h.events.sent.splice(0));
+    const jobs = runs.map((r) => (r.body as { job?: string; recomputeAfter?: string }).job ?? "recompute");
+    expect(jobs).toContain("prune-inbox");
+    expect(runs.filter((r) => (r.body as { job?: string }).job === "prune-inbox").every((r) => (r.body as { only?: string }).only === "applied")).toBe(true);
+    expect(jobs.filter((j) => j !== "prune-inbox" && (DAILY_JOBS as readonly string[]).includes(j))).toEqual([]);
+    const left = await env.DB.prepare(`SELECT id FROM applied_deliveries WHERE id LIKE 'segment:hourly-%' ORDER BY id`).all<{ id: string }>();
+    expect(left.results.map((r) => r.id)).toEqual(["segment:hourly-young"]);
+    expect(await env.DB.prepare(`SELECT status FROM inbox_events WHERE id = 'segment:hourly-inbox-old'`).first()).toEqual({ status: "processed" });
   });
 });
