@@ -5,6 +5,7 @@ import { applyGroups, resolveEvents } from "../../src/pipeline";
 import { MAX_CARRIED_BYTES, sendCarried, splitCarried, type CarriedDelivery } from "../../src/store/carried";
 import { inboxRow } from "../../src/store/inbox";
 import { carriedApp } from "../support/carried";
+import { KEPT_DELIVERIES } from "../support/inbox";
 import { ADMIN, drain, runQueue } from "../support/drain";
 import { signSegment } from "../support/sign/segment";
 
@@ -95,9 +96,7 @@ describe("deliveries carried on the events queue (QUEUE_CARRIED_SOURCES)", () =>
     const after = (await customerOf("acct_carried_2"))!;
     expect(after.version).toBe(once.version);
     expect(after.state).toBe(once.state);
-    const { c } = (await env.DB.prepare(`SELECT (SELECT COUNT(*) FROM inbox_events WHERE id = ?1) + (SELECT COUNT(*) FROM applied_deliveries WHERE id = ?1) AS c`)
-      .bind(deliveryIdOf(body))
-      .first<{ c: number }>())!;
+    const { c } = (await env.DB.prepare(`SELECT COUNT(*) AS c FROM ${KEPT_DELIVERIES} WHERE id = ?`).bind(deliveryIdOf(body)).first<{ c: number }>())!;
     expect(c).toBe(1);
   });
 

@@ -38,4 +38,4 @@ export const paidInvoice = (id: string, customer: string, at: number, amountPaid
  * Every delivery D1 keeps, in one shape, for `FROM ${KEPT_DELIVERIES} WHERE ...`: inbox rows, and the ids of applied
  * deliveries carried on the events queue (migrations/0028_applied_deliveries.sql), which are `processed`.
  */
-export const KEPT_DELIVERIES = `(SELECT id, status, customer_id FROM inbox_events UNION ALL SELECT id, 'processed' AS status, customer_id FROM applied_deliveries)`;
+export const KEPT_DELIVERIES = `(SELECT id, source, status, customer_id FROM inbox_events UNION ALL SELECT id, source, 'processed' AS status, customer_id FROM applied_deliveries)`;
